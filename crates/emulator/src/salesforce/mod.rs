@@ -1,0 +1,1 @@
+//! Emulator of a Salesforce org: OAuth token endpoint, REST API, Tooling API.
