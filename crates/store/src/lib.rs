@@ -1,1 +1,108 @@
+//! Durable state of the connector: pairs and their synced snapshots, cursors,
+//! the webhook inbox, durable jobs, audit history and singleton leases.
+//!
+//! [`Store`] is the one interface; [`sqlite::SqliteStore`] is the embedded
+//! default and [`postgres::PostgresStore`] lets several instances share one
+//! database. [`open`] picks one from a URL.
 #![forbid(unsafe_code)]
+
+mod error;
+mod model;
+pub mod postgres;
+pub mod sqlite;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+pub use error::StoreError;
+pub use model::*;
+
+/// Result of a store operation.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// Everything the connector persists. Implementations must be safe to share
+/// between several processes on the same database (PostgreSQL) or several
+/// tasks in one process (SQLite).
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// Checks the database answers (for `/readyz`).
+    async fn ping(&self) -> Result<()>;
+
+    // ---- pairs ----
+    /// Inserts or replaces a pair by id. A referral or opportunity id already
+    /// owned by another pair is a [`StoreError::Conflict`].
+    async fn save_pair(&self, pair: &Pair) -> Result<()>;
+    async fn pair(&self, id: PairId) -> Result<Option<Pair>>;
+    async fn pair_by_referral(&self, referral_id: &str) -> Result<Option<Pair>>;
+    /// Looks up by opportunity id, 15 or 18 characters.
+    async fn pair_by_opportunity(&self, opportunity_id: &str) -> Result<Option<Pair>>;
+    /// Pairs matching the query, most recently updated first.
+    async fn find_pairs(&self, query: &PairQuery) -> Result<Vec<Pair>>;
+    async fn pair_counts(&self) -> Result<BTreeMap<PairState, u64>>;
+
+    // ---- cursors (also a small key-value store) ----
+    async fn cursor(&self, name: &str) -> Result<Option<String>>;
+    async fn set_cursor(&self, name: &str, value: &str) -> Result<()>;
+
+    // ---- webhook inbox ----
+    /// Stores the event and enqueues its job in one transaction; an event
+    /// with the same dedup key already stored is a duplicate and nothing is
+    /// written.
+    async fn record_webhook(&self, event: &InboxEvent, job: &NewJob) -> Result<InboxOutcome>;
+
+    // ---- jobs ----
+    /// Enqueues jobs; a job whose key already has a pending job is merged into
+    /// it (the earlier `run_at` wins). Returns how many new jobs were created.
+    async fn enqueue(&self, jobs: &[NewJob]) -> Result<u64>;
+    /// Claims up to `limit` due pending jobs (and running jobs whose lease
+    /// expired), never two with the same key at once, leasing them to `worker`.
+    async fn claim_jobs(&self, worker: &str, limit: u32, lease: Duration) -> Result<Vec<Job>>;
+    /// Extends the lease of jobs `worker` still holds.
+    async fn extend_leases(&self, worker: &str, ids: &[JobId], lease: Duration) -> Result<()>;
+    /// Marks a job done; false if `worker` no longer holds it.
+    async fn complete_job(&self, id: JobId, worker: &str) -> Result<bool>;
+    /// Records a failed attempt; false if `worker` no longer holds it.
+    async fn fail_job(&self, id: JobId, worker: &str, error: &str, action: FailureAction) -> Result<bool>;
+    /// Returns every job `worker` holds to pending (graceful shutdown).
+    async fn release_jobs(&self, worker: &str) -> Result<u64>;
+    /// Makes dead jobs pending again with attempts reset; returns how many.
+    async fn retry_dead(&self, target: RetryTarget) -> Result<u64>;
+    async fn job(&self, id: JobId) -> Result<Option<Job>>;
+    async fn job_counts(&self) -> Result<JobCounts>;
+    /// Dead jobs, most recent first.
+    async fn dead_jobs(&self, limit: u32) -> Result<Vec<Job>>;
+    /// Waits until new work may be available or `timeout` passes
+    /// (LISTEN/NOTIFY on PostgreSQL, an in-process signal on SQLite).
+    async fn wait_for_jobs(&self, timeout: Duration) -> Result<()>;
+
+    // ---- audit ----
+    async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()>;
+    /// A pair's history, newest first.
+    async fn audit_for_pair(&self, pair_id: PairId, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// Recent history across pairs, newest first.
+    async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditEntry>>;
+
+    // ---- singleton leases (pollers) ----
+    /// Takes or renews the named lease for `holder`; false while another
+    /// holder's lease is unexpired.
+    async fn try_acquire_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool>;
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
+}
+
+/// Opens (creating and migrating as needed) the store a URL names:
+/// `sqlite://path/to/file.db` (`sqlite::memory:` for tests) or
+/// `postgres://user@host/db`.
+pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
+    if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Arc::new(postgres::PostgresStore::connect(url).await?))
+    } else if url.starts_with("sqlite:") {
+        Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
+    } else {
+        Err(StoreError::BadUrl(format!(
+            "unsupported store url scheme in {url:?}: use sqlite://FILE or postgres://..."
+        )))
+    }
+}

@@ -1,0 +1,280 @@
+//! The records the store keeps. The store knows nothing about deals: a pair's
+//! snapshot is opaque JSON owned by the sync crate.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// Identifies a synced pair (a referral and its opportunity).
+pub type PairId = Uuid;
+/// Identifies a durable job.
+pub type JobId = Uuid;
+
+/// Where a pair stands, for the dashboard and `cosell status`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PairState {
+    /// Both sides agree and the deal is open.
+    Synced,
+    /// Shared by Microsoft, waiting in the on-hold stage for the partner.
+    OnHold,
+    /// The referral is closed (won, lost, declined or expired).
+    Closed,
+    /// The last attempt failed; `last_error` says why.
+    Failed,
+}
+
+impl PairState {
+    /// Every state, in display order.
+    pub const ALL: [PairState; 4] = [Self::Synced, Self::OnHold, Self::Closed, Self::Failed];
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Synced => "synced",
+            Self::OnHold => "on_hold",
+            Self::Closed => "closed",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// One referral ⇄ opportunity link and what was last synced between them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pair {
+    pub id: PairId,
+    /// Partner Center referral id, once known.
+    pub referral_id: Option<String>,
+    /// Salesforce opportunity id (18 chars), once known.
+    pub opportunity_id: Option<String>,
+    /// Deal name without the ✔/✖ mark, for search and display.
+    pub name: String,
+    pub state: PairState,
+    /// The canonical deal as last written to both sides (sync crate's JSON).
+    pub snapshot: Option<serde_json::Value>,
+    /// Referral `eTag` seen at the last sync.
+    pub referral_version: Option<String>,
+    /// Opportunity `SystemModstamp` seen at the last sync.
+    pub opportunity_version: Option<String>,
+    /// Why the last attempt failed, with the fix, when `state` is `Failed`.
+    pub last_error: Option<String>,
+    /// Last successful write Partner Center → Salesforce.
+    pub last_pc_to_sf_at: Option<DateTime<Utc>>,
+    /// Last successful write Salesforce → Partner Center.
+    pub last_sf_to_pc_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Pair {
+    /// A fresh pair with no snapshot yet.
+    pub fn new(name: impl Into<String>) -> Self {
+        let now = Utc::now();
+        Self {
+            id: Uuid::now_v7(),
+            referral_id: None,
+            opportunity_id: None,
+            name: name.into(),
+            state: PairState::Synced,
+            snapshot: None,
+            referral_version: None,
+            opportunity_version: None,
+            last_error: None,
+            last_pc_to_sf_at: None,
+            last_sf_to_pc_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
+/// Filters for listing pairs.
+#[derive(Debug, Clone, Default)]
+pub struct PairQuery {
+    /// Case-insensitive substring of the name, or an exact referral/opportunity id.
+    pub text: Option<String>,
+    pub state: Option<PairState>,
+    pub limit: u32,
+    pub offset: u32,
+}
+
+/// A webhook event as received, kept so duplicates are recognised.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InboxEvent {
+    /// Identity of the delivery for deduplication (hash of the raw body).
+    pub dedup_key: String,
+    pub event_name: String,
+    pub resource_id: String,
+    pub body: serde_json::Value,
+    pub received_at: DateTime<Utc>,
+}
+
+/// Whether a webhook event was new.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboxOutcome {
+    /// Stored, and its job enqueued in the same transaction.
+    Stored,
+    /// The exact event was already in the inbox; nothing was written.
+    Duplicate,
+}
+
+/// Work to enqueue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NewJob {
+    /// At most one pending job per key (e.g. `referral:<id>`, `opportunity:<id>`).
+    pub dedup_key: String,
+    /// What to do; owned by the sync crate.
+    pub payload: serde_json::Value,
+    /// Not before this time (None = now).
+    pub run_at: Option<DateTime<Utc>>,
+}
+
+impl NewJob {
+    /// A job to run now.
+    pub fn now(dedup_key: impl Into<String>, payload: serde_json::Value) -> Self {
+        Self { dedup_key: dedup_key.into(), payload, run_at: None }
+    }
+}
+
+/// Life cycle of a job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobState {
+    /// Waiting for `run_at`.
+    Pending,
+    /// Claimed by a worker whose lease has not expired.
+    Running,
+    /// Finished successfully.
+    Done,
+    /// Gave up: permanent error or too many attempts; `last_error` says why.
+    Dead,
+}
+
+impl JobState {
+    /// Every state, in display order.
+    pub const ALL: [JobState; 4] = [Self::Pending, Self::Running, Self::Done, Self::Dead];
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Running => "running",
+            Self::Done => "done",
+            Self::Dead => "dead",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+/// A durable unit of work.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Job {
+    pub id: JobId,
+    pub dedup_key: String,
+    pub payload: serde_json::Value,
+    pub state: JobState,
+    /// Attempts started so far (a claim counts as one).
+    pub attempts: u32,
+    pub run_at: DateTime<Utc>,
+    /// Worker holding the lease while `Running`.
+    pub lease_owner: Option<String>,
+    pub lease_expires_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// What to do with a job whose attempt failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureAction {
+    /// Pending again, not before this time.
+    RetryAt(DateTime<Utc>),
+    /// Dead-lettered.
+    Dead,
+}
+
+/// Which dead jobs `retry_dead` revives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryTarget {
+    One(JobId),
+    AllDead,
+}
+
+/// Number of jobs per state.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobCounts {
+    pub pending: u64,
+    pub running: u64,
+    pub done: u64,
+    pub dead: u64,
+}
+
+/// How serious an audit entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditLevel {
+    Info,
+    Warning,
+    Error,
+}
+
+impl AuditLevel {
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        [Self::Info, Self::Warning, Self::Error].into_iter().find(|l| l.as_str() == text)
+    }
+}
+
+/// One line of a pair's history: a sync, a conflict, an error.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: Uuid,
+    pub pair_id: Option<PairId>,
+    pub at: DateTime<Utc>,
+    pub level: AuditLevel,
+    /// Stable machine-readable kind, e.g. `referral_created`, `conflict`, `validation_failed`.
+    pub kind: String,
+    /// Human sentence, with the fix when it is an error.
+    pub message: String,
+    /// Structured detail (changed fields, conflict values...).
+    pub detail: serde_json::Value,
+}
+
+impl AuditEntry {
+    /// An entry stamped now.
+    pub fn new(
+        pair_id: Option<PairId>,
+        level: AuditLevel,
+        kind: impl Into<String>,
+        message: impl Into<String>,
+        detail: serde_json::Value,
+    ) -> Self {
+        Self {
+            id: Uuid::now_v7(),
+            pair_id,
+            at: Utc::now(),
+            level,
+            kind: kind.into(),
+            message: message.into(),
+            detail,
+        }
+    }
+}
