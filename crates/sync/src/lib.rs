@@ -1,1 +1,14 @@
+//! The co-sell domain: the canonical [`Deal`], the mappings between it and
+//! each side, the three-way merge, the lifecycle rules, the validation a
+//! referral must pass, and the engine that runs sync passes and jobs.
 #![forbid(unsafe_code)]
+
+pub mod deal;
+pub mod iso;
+pub mod lifecycle;
+pub mod merge;
+pub mod settings;
+pub mod validate;
+
+pub use deal::Deal;
+pub use settings::Settings;

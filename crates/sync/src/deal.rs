@@ -1,0 +1,271 @@
+//! The canonical deal: what a referral and an opportunity both describe, in
+//! one neutral shape. Mappings translate each side into a [`Deal`]; the merge
+//! compares deals field by field; the snapshot stored per pair is a `Deal`.
+
+use std::collections::BTreeSet;
+use std::fmt;
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// A co-sell deal as both systems see it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Deal {
+    /// Deal name, never with the ✔/✖ mark.
+    pub name: String,
+    pub customer: Customer,
+    /// Customer contacts (referral `customerProfile.team`, Salesforce contact roles).
+    pub contacts: Vec<Contact>,
+    pub deal_value: Option<Money>,
+    /// ISO 4217 code.
+    pub currency: Option<String>,
+    pub close_date: Option<NaiveDate>,
+    pub notes: Option<String>,
+    pub help: Option<HelpOption>,
+    /// Visible to Microsoft sellers; may only ever go from false to true.
+    pub visible_to_microsoft: bool,
+    /// Solution ids (`SOL-…` or catalog GUIDs).
+    pub solutions: BTreeSet<String>,
+    pub lifecycle: Lifecycle,
+    /// Microsoft's own CRM id, filled once Microsoft accepts.
+    pub microsoft_crm_id: Option<String>,
+    /// Partner sellers on the deal (Salesforce opportunity team), by email.
+    pub team: Vec<Contact>,
+}
+
+/// The customer account.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Customer {
+    pub name: String,
+    pub street: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub postal_code: Option<String>,
+    /// ISO 3166 alpha-2, as given (validated before it is sent).
+    pub country: Option<String>,
+}
+
+/// A person on the deal.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Contact {
+    pub first_name: Option<String>,
+    pub last_name: String,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub title: Option<String>,
+}
+
+impl Contact {
+    /// The key two contacts are matched on: email, else full name.
+    pub fn identity(&self) -> String {
+        match &self.email {
+            Some(email) if !email.is_empty() => email.to_lowercase(),
+            _ => format!(
+                "{} {}",
+                self.first_name.as_deref().unwrap_or(""),
+                self.last_name
+            )
+            .trim()
+            .to_lowercase(),
+        }
+    }
+}
+
+/// An amount of money in hundredths, so equal values compare equal whatever
+/// their JSON spelling (`10000`, `10000.0`, `"10000"`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Money(i64);
+
+impl Money {
+    /// Rounds a decimal amount to cents.
+    pub fn from_f64(value: f64) -> Option<Self> {
+        value
+            .is_finite()
+            .then(|| Self((value * 100.0).round() as i64))
+    }
+
+    /// The amount as a decimal number.
+    pub fn as_f64(self) -> f64 {
+        self.0 as f64 / 100.0
+    }
+}
+
+impl fmt::Display for Money {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:.2}", self.as_f64())
+    }
+}
+
+impl Serialize for Money {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_f64(self.as_f64())
+    }
+}
+
+impl<'de> Deserialize<'de> for Money {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let value = f64::deserialize(deserializer)?;
+        Money::from_f64(value).ok_or_else(|| serde::de::Error::custom("amount is not finite"))
+    }
+}
+
+/// How Microsoft can help: a chosen option makes the referral co-sell.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum HelpOption {
+    WorkloadSpecificValueProposition,
+    CustomerTechnicalArchitecture,
+    ProofOfConceptOrDemo,
+    QuotesOrLicensing,
+    PostSalesCustomerSuccess,
+    GeneralOrOther,
+}
+
+impl HelpOption {
+    /// Every option with its Partner Center code and Salesforce picklist label.
+    pub const ALL: [(HelpOption, &'static str, &'static str); 6] = [
+        (
+            Self::WorkloadSpecificValueProposition,
+            "WorkloadSpecificValueProposition",
+            "Workload specific value proposition",
+        ),
+        (
+            Self::CustomerTechnicalArchitecture,
+            "CustomerTechnicalArchitecture",
+            "Customer technical architecture",
+        ),
+        (
+            Self::ProofOfConceptOrDemo,
+            "ProofOfConceptOrDemo",
+            "Proof of concept or demo",
+        ),
+        (
+            Self::QuotesOrLicensing,
+            "QuotesOrLicensing",
+            "Quotes or licensing",
+        ),
+        (
+            Self::PostSalesCustomerSuccess,
+            "PostSalesCustomerSuccess",
+            "Post sales customer success",
+        ),
+        (Self::GeneralOrOther, "GeneralOrOther", "General or other"),
+    ];
+
+    /// Partner Center's `assistanceRequestCode`.
+    pub fn code(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(o, _, _)| *o == self)
+            .map(|(_, c, _)| *c)
+            .unwrap_or_default()
+    }
+
+    /// The Salesforce picklist value.
+    pub fn label(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(o, _, _)| *o == self)
+            .map(|(_, _, l)| *l)
+            .unwrap_or_default()
+    }
+
+    /// From an `assistanceRequestCode` (`Unknown` and unknown codes mean none).
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|(_, c, _)| c.eq_ignore_ascii_case(code))
+            .map(|(o, _, _)| *o)
+    }
+
+    /// From a Salesforce picklist value.
+    pub fn from_label(label: &str) -> Option<Self> {
+        Self::ALL
+            .iter()
+            .find(|(_, _, l)| l.eq_ignore_ascii_case(label))
+            .map(|(o, _, _)| *o)
+    }
+}
+
+/// Where the deal is in its life, in terms both sides can express.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Lifecycle {
+    /// Shared with the partner, not yet accepted (referral New; opportunity on hold).
+    #[default]
+    Pending,
+    /// Accepted and being worked (referral Active; an open stage).
+    Active,
+    Won,
+    Lost,
+    Declined,
+    Expired,
+}
+
+impl Lifecycle {
+    /// Closed states are terminal in Partner Center.
+    pub fn is_closed(self) -> bool {
+        matches!(
+            self,
+            Self::Won | Self::Lost | Self::Declined | Self::Expired
+        )
+    }
+
+    /// Partner Center `(status, substatus)`.
+    pub fn referral_status(self) -> (&'static str, &'static str) {
+        match self {
+            Self::Pending => ("New", "Pending"),
+            Self::Active => ("Active", "Accepted"),
+            Self::Won => ("Closed", "Won"),
+            Self::Lost => ("Closed", "Lost"),
+            Self::Declined => ("Closed", "Declined"),
+            Self::Expired => ("Closed", "Expired"),
+        }
+    }
+}
+
+/// Strips a leading sync mark (✔, ✖ or ✘) from an opportunity name.
+pub fn strip_mark(name: &str) -> &str {
+    let trimmed = name.trim_start();
+    for mark in [MARK_OK, MARK_FAILED, "✘"] {
+        if let Some(rest) = trimmed.strip_prefix(mark) {
+            return rest.trim_start();
+        }
+    }
+    name.trim()
+}
+
+/// Shown before an opportunity's name after a successful sync.
+pub const MARK_OK: &str = "✔";
+/// Shown before an opportunity's name after a failed sync.
+pub const MARK_FAILED: &str = "✖";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn marks_are_stripped_from_names() {
+        assert_eq!(strip_mark("✔ Contoso renewal"), "Contoso renewal");
+        assert_eq!(strip_mark("✖ Contoso renewal"), "Contoso renewal");
+        assert_eq!(strip_mark("✘Contoso"), "Contoso");
+        assert_eq!(strip_mark("Contoso ✔"), "Contoso ✔");
+    }
+
+    #[test]
+    fn money_compares_equal_across_spellings() {
+        assert_eq!(Money::from_f64(10000.0), Money::from_f64(10_000.004));
+        let parsed: Money = serde_json::from_str("12.5").unwrap();
+        assert_eq!(parsed.to_string(), "12.50");
+    }
+
+    #[test]
+    fn help_options_round_trip_between_code_and_label() {
+        for (option, code, label) in HelpOption::ALL {
+            assert_eq!(HelpOption::from_code(code), Some(option));
+            assert_eq!(HelpOption::from_label(label), Some(option));
+        }
+        assert_eq!(HelpOption::from_code("Unknown"), None);
+    }
+}

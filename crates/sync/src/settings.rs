@@ -1,0 +1,88 @@
+//! The sync settings of the original connector, plus the API names of the
+//! connector's Salesforce fields. The binary builds them from `cosell.toml`.
+
+use serde::{Deserialize, Serialize};
+
+/// How the connector maps and moves deals.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Stage meaning "accepted": leaving on-hold for it accepts the referral.
+    pub active_stage: String,
+    /// Stage for referrals shared by Microsoft and not yet accepted.
+    pub on_hold_stage: String,
+    /// Stage for won deals (None: the org's first won stage).
+    pub won_stage: Option<String>,
+    /// Stage for lost deals (None: the org's first closed, not won stage).
+    pub lost_stage: Option<String>,
+    /// Show ✔/✖ before the opportunity name after a sync.
+    pub show_checkmark: bool,
+    /// Account field holding the ISO country code.
+    pub country_code_field: String,
+    /// Opportunity field holding the deal value.
+    pub deal_value_field: String,
+    /// Opportunity field holding the deal value's currency (empty: none).
+    pub currency_field: String,
+    /// Bring only co-sell and pipeline-sharing referrals into Salesforce.
+    pub co_sell_only: bool,
+    pub fields: FieldNames,
+    /// Base of the links to referrals in the Partner Center portal.
+    pub portal_url: String,
+}
+
+/// API names of the connector's Salesforce fields and solutions object.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldNames {
+    pub sync_flag: String,
+    pub referral_id: String,
+    pub referral_link: String,
+    pub help: String,
+    pub visibility: String,
+    pub microsoft_crm_id: String,
+    pub audit: String,
+    pub solution_object: String,
+    pub solution_opportunity_field: String,
+    pub solution_id_field: String,
+}
+
+impl Default for FieldNames {
+    fn default() -> Self {
+        Self {
+            sync_flag: "Sync_with_Partner_Center__c".into(),
+            referral_id: "Referral_Identifier__c".into(),
+            referral_link: "Referral_Link__c".into(),
+            help: "How_can_Microsoft_help__c".into(),
+            visibility: "Microsoft_Referral_Visibility__c".into(),
+            microsoft_crm_id: "Microsoft_CRM_Identifier__c".into(),
+            audit: "Audit__c".into(),
+            solution_object: "Microsoft_Solution__c".into(),
+            solution_opportunity_field: "Opportunity__c".into(),
+            solution_id_field: "Solution_Id__c".into(),
+        }
+    }
+}
+
+impl Default for Settings {
+    /// The demo org's settings.
+    fn default() -> Self {
+        Self {
+            active_stage: "Qualification".into(),
+            on_hold_stage: "On Hold".into(),
+            won_stage: None,
+            lost_stage: None,
+            show_checkmark: true,
+            country_code_field: "BillingCountry".into(),
+            deal_value_field: "Amount".into(),
+            currency_field: "CurrencyIsoCode".into(),
+            co_sell_only: true,
+            fields: FieldNames::default(),
+            portal_url: "https://partner.microsoft.com/dashboard/v2/referrals/cosell".into(),
+        }
+    }
+}
+
+impl Settings {
+    /// The portal link for a referral.
+    pub fn referral_link(&self, referral_id: &str) -> String {
+        format!("{}/{}", self.portal_url.trim_end_matches('/'), referral_id)
+    }
+}

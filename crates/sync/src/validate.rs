@@ -1,0 +1,146 @@
+//! What a deal must have before we create or update a referral from it.
+//! Each problem names the Salesforce field to fix and how, because it is
+//! written to the opportunity's Audit field for the seller to read.
+
+use serde::Serialize;
+
+use crate::deal::Deal;
+use crate::iso;
+use crate::settings::Settings;
+
+/// One reason a deal cannot be sent to Partner Center.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// Stable code (also in docs/TROUBLESHOOTING.md).
+    pub code: &'static str,
+    /// The Salesforce field (API name) to fix.
+    pub field: String,
+    /// What is wrong and how to fix it.
+    pub message: String,
+}
+
+/// Checks a deal against Partner Center's rules for a referral.
+pub fn validate(deal: &Deal, settings: &Settings) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    let country_field = format!("Account.{}", settings.country_code_field);
+    match deal.customer.country.as_deref().map(str::trim) {
+        None | Some("") => problems.push(Problem {
+            code: "missing_country",
+            field: country_field,
+            message: "the customer account has no country: enter the two-letter ISO 3166 code (for example US or DE)".into(),
+        }),
+        Some(code) if !iso::is_country(code) => problems.push(Problem {
+            code: "bad_country",
+            field: country_field,
+            message: format!("\"{code}\" is not a two-letter ISO 3166 country code: use a code such as US, GB or DE"),
+        }),
+        Some(_) => {}
+    }
+    if deal.customer.name.trim().is_empty() {
+        problems.push(Problem {
+            code: "missing_account",
+            field: "Opportunity.AccountId".into(),
+            message: "the opportunity has no customer account: link it to the customer's account"
+                .into(),
+        });
+    }
+    if let Some(currency) = deal.currency.as_deref() {
+        if !iso::is_currency(currency) {
+            problems.push(Problem {
+                code: "bad_currency",
+                field: format!("Opportunity.{}", settings.currency_field),
+                message: format!("\"{currency}\" is not an ISO 4217 currency code: use a code such as USD or EUR"),
+            });
+        }
+    }
+    if deal.help.is_some() && deal.contacts.is_empty() {
+        problems.push(Problem {
+            code: "co_sell_without_contact",
+            field: "OpportunityContactRole".into(),
+            message: "co-sell needs a customer contact: add a contact role with the customer's contact, or clear How can Microsoft help".into(),
+        });
+    }
+    if (deal.help.is_some() || deal.visible_to_microsoft) && deal.solutions.is_empty() {
+        problems.push(Problem {
+            code: "missing_solution",
+            field: settings.fields.solution_object.clone(),
+            message: "sharing with Microsoft needs at least one solution: add a row to the Microsoft Solutions related list".into(),
+        });
+    }
+    problems
+}
+
+/// All problems as one Audit paragraph.
+pub fn describe(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(|p| format!("{}: {}", p.field, p.message))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deal::{Contact, Customer, HelpOption};
+
+    fn valid() -> Deal {
+        Deal {
+            name: "Deal".into(),
+            customer: Customer {
+                name: "Contoso".into(),
+                country: Some("US".into()),
+                ..Customer::default()
+            },
+            contacts: vec![Contact {
+                last_name: "Smith".into(),
+                ..Contact::default()
+            }],
+            currency: Some("USD".into()),
+            help: Some(HelpOption::ProofOfConceptOrDemo),
+            solutions: ["SOL-1".to_string()].into(),
+            ..Deal::default()
+        }
+    }
+
+    fn codes(deal: &Deal) -> Vec<&'static str> {
+        validate(deal, &Settings::default())
+            .iter()
+            .map(|p| p.code)
+            .collect()
+    }
+
+    #[test]
+    fn a_complete_co_sell_deal_passes() {
+        assert!(codes(&valid()).is_empty());
+    }
+
+    #[test]
+    fn each_missing_piece_is_named() {
+        let mut deal = valid();
+        deal.customer.country = None;
+        deal.contacts.clear();
+        deal.solutions.clear();
+        deal.currency = Some("EURO".into());
+        assert_eq!(
+            codes(&deal),
+            [
+                "missing_country",
+                "bad_currency",
+                "co_sell_without_contact",
+                "missing_solution"
+            ]
+        );
+        deal.customer.country = Some("USA".into());
+        assert_eq!(codes(&deal)[0], "bad_country");
+    }
+
+    #[test]
+    fn a_private_deal_needs_neither_contact_nor_solution() {
+        let mut deal = valid();
+        deal.help = None;
+        deal.contacts.clear();
+        deal.solutions.clear();
+        assert!(codes(&deal).is_empty());
+    }
+}
