@@ -1,1 +1,23 @@
+//! Client for the Microsoft Partner Center Referrals API and Partner Center
+//! Webhooks: wire types, Entra ID token provider, HTTP clients with retries,
+//! OData query builder and webhook signature verification.
+//!
+//! The wire facts this crate follows are in `shared/reference/partner-center.md`.
 #![forbid(unsafe_code)]
+
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod observer;
+pub mod odata;
+pub mod retry;
+pub mod signature;
+pub mod wire;
+
+pub use auth::{AuthError, EntraTokenProvider, StaticToken, TokenConfig, TokenSource};
+pub use client::{PatchOptions, ReferralsClient, WebhooksClient};
+pub use error::{ApiErrorBody, Error, ErrorCode};
+pub use observer::{CallObserver, CallRecord};
+pub use odata::{Filter, ReferralQuery, SortOrder};
+pub use retry::RetryPolicy;
+pub use signature::{SignatureError, VerifierConfig, WebhookVerifier};
