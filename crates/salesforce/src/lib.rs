@@ -1,1 +1,36 @@
+//! Salesforce REST API client for cosell.
+//!
+//! - [`auth`]: OAuth 2.0 token providers (JWT bearer, client credentials,
+//!   refresh token, username-password).
+//! - [`client::SalesforceClient`]: sObjects, upsert by external id,
+//!   Collections, Composite, SOQL with paging, describe, limits, Tooling.
+//! - [`soql`]: a SOQL builder; statements are never concatenated from data.
+//! - [`record::Record`]: dynamic records with typed getters.
+//! - [`error`]: both Salesforce error shapes, typed error codes.
+//!
+//! The wire rules followed are in `shared/reference/salesforce.md`.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod auth;
+pub mod client;
+pub mod error;
+pub mod limits;
+pub mod record;
+pub mod retry;
+pub mod soql;
+pub mod types;
+
+pub use auth::{
+    AccessToken, AuthError, Grant, OAuthConfig, OAuthTokenProvider, StaticTokenProvider,
+    TokenProvider,
+};
+pub use client::{CallEvent, CallObserver, ClientConfig, SalesforceClient};
+pub use error::{ApiError, Error, ErrorCode, RecordError};
+pub use limits::ApiUsage;
+pub use record::Record;
+pub use soql::{Condition, Direction, LikePattern, Literal, Soql};
+pub use types::{
+    CompositeRequest, QueryPage, SaveResult, SubResponse, Subrequest, SubrequestMethod,
+    UpsertResult,
+};

@@ -1,0 +1,10 @@
+//! Integration tests: the client against small axum servers that speak the
+//! documented Salesforce wire format (one server per test, 127.0.0.1:0).
+
+mod auth;
+mod collections;
+mod composite;
+mod paging;
+mod resilience;
+mod sobjects;
+mod support;
