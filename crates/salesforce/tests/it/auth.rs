@@ -136,7 +136,7 @@ async fn token_expiry_mid_run_refreshes_once_and_uses_instance_url() {
     assert_eq!(login.minted.load(Ordering::SeqCst), 2);
     assert_eq!(instance.calls.load(Ordering::SeqCst), 3);
 
-    let form = &login.forms.lock().unwrap()[0];
+    let form = login.forms.lock().unwrap()[0].clone();
     assert_eq!(form["grant_type"], "client_credentials");
     assert_eq!(form["client_id"], "3MVG9-client");
     assert_eq!(form["client_secret"], "cc-secret");

@@ -197,7 +197,7 @@ async fn delete_and_retrieve_send_id_lists() {
         .unwrap();
     assert_eq!(got[0].as_ref().unwrap().str("Name"), Some("x"));
     assert!(got[1].is_none());
-    let seen = seen.lock().unwrap();
+    let seen = seen.lock().unwrap().clone();
     assert_eq!(seen[0]["ids"], "006000000000001AAA,006000000000002AAA");
     assert_eq!(seen[0]["allOrNone"], "true");
     assert_eq!(seen[1]["fields"], "Id,Name");

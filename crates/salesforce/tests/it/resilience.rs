@@ -281,8 +281,11 @@ async fn timeouts_retry_reads_but_not_creates() {
     assert_eq!(creates.load(Ordering::SeqCst), 1);
 }
 
+/// (method, route, status, attempt) of one observed call.
+type Observed = (String, &'static str, Option<u16>, u32);
+
 #[derive(Default)]
-struct Recorder(Mutex<Vec<(String, &'static str, Option<u16>, u32)>>);
+struct Recorder(Mutex<Vec<Observed>>);
 
 impl CallObserver for Recorder {
     fn on_call(&self, e: &CallEvent<'_>) {
