@@ -8,6 +8,7 @@
 
 mod error;
 mod model;
+mod shared;
 pub mod postgres;
 pub mod sqlite;
 
@@ -101,8 +102,14 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
     } else if url.starts_with("sqlite:") {
         Ok(Arc::new(sqlite::SqliteStore::open(url).await?))
     } else {
+        // Only the scheme is shown: the rest of the URL may hold a password.
+        let scheme = url
+            .split_once("://")
+            .map(|(scheme, _)| scheme)
+            .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
+            .unwrap_or("(none)");
         Err(StoreError::BadUrl(format!(
-            "unsupported store url scheme in {url:?}: use sqlite://FILE or postgres://..."
+            "unsupported store url scheme {scheme:?}: use sqlite://FILE or postgres://..."
         )))
     }
 }

@@ -1,9 +1,18 @@
 //! The records the store keeps. The store knows nothing about deals: a pair's
 //! snapshot is opaque JSON owned by the sync crate.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, SubsecRound, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
+
+/// Digits of sub-second precision the store keeps (microseconds).
+const STORED_SUBSEC_DIGITS: u16 = 6;
+
+/// The current time at the precision the store keeps, so a record read back
+/// equals the record written.
+pub fn utc_now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(STORED_SUBSEC_DIGITS)
+}
 
 /// Identifies a synced pair (a referral and its opportunity).
 pub type PairId = Uuid;
@@ -74,7 +83,7 @@ pub struct Pair {
 impl Pair {
     /// A fresh pair with no snapshot yet.
     pub fn new(name: impl Into<String>) -> Self {
-        let now = Utc::now();
+        let now = utc_now();
         Self {
             id: Uuid::now_v7(),
             referral_id: None,
@@ -270,7 +279,7 @@ impl AuditEntry {
         Self {
             id: Uuid::now_v7(),
             pair_id,
-            at: Utc::now(),
+            at: utc_now(),
             level,
             kind: kind.into(),
             message: message.into(),

@@ -1,0 +1,367 @@
+//! Durable jobs and the webhook inbox on PostgreSQL, safe for several
+//! instances at once.
+//!
+//! Claims lock candidate rows with `FOR UPDATE SKIP LOCKED`, so concurrent
+//! claimers never wait on or take the same job. The partial unique indexes
+//! (one pending and one running job per key) are the last word: an
+//! operation that loses a race on them, or a deadlock, is retried whole.
+//! Every change that may make work available sends `NOTIFY cosell_jobs`
+//! (delivered on commit).
+
+use std::future::Future;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::{PgConnection, PgPool, Row};
+use uuid::Uuid;
+
+use super::codec::{self, JOB_COLUMNS};
+use crate::shared::{merge_batch, micros, returned_schedule, sql_limit, Return, JOBS_CHANNEL};
+use crate::{FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, JobState, NewJob, Result, RetryTarget, StoreError};
+
+/// How many times an operation that lost a race is re-run.
+const RACE_RETRIES: u32 = 5;
+/// SQLSTATE class "transaction rollback": serialization failure, deadlock.
+const SQLSTATE_TRANSACTION_ROLLBACK: &str = "40";
+
+/// True for failures caused by a concurrent transaction, which a re-run
+/// resolves.
+fn lost_race(err: &StoreError) -> bool {
+    match err {
+        StoreError::Conflict(_) => true,
+        StoreError::Database(sqlx::Error::Database(db)) => {
+            db.code().is_some_and(|c| c.starts_with(SQLSTATE_TRANSACTION_ROLLBACK))
+        }
+        _ => false,
+    }
+}
+
+/// Runs `op` again while it loses races, up to [`RACE_RETRIES`] times.
+async fn retry_races<T, F, Fut>(mut op: F) -> Result<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T>>,
+{
+    let mut attempt = 0;
+    loop {
+        match op().await {
+            Err(err) if lost_race(&err) && attempt < RACE_RETRIES => {
+                attempt += 1;
+                tracing::debug!(error = %err, attempt, "job operation lost a race; retrying");
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Queues a notification, delivered when the transaction commits.
+async fn notify(conn: &mut PgConnection) -> Result<()> {
+    sqlx::query("SELECT pg_notify($1, '')").bind(JOBS_CHANNEL).execute(conn).await?;
+    Ok(())
+}
+
+/// Inserts or merges `jobs` (already merged per key) on `conn`; returns how
+/// many were created.
+async fn enqueue_on(conn: &mut PgConnection, jobs: &[NewJob]) -> Result<u64> {
+    let mut created = 0;
+    for job in jobs {
+        let id = Uuid::now_v7();
+        let kept: Uuid = sqlx::query_scalar(
+            "INSERT INTO jobs (id, dedup_key, payload, state, attempts, run_at) \
+             VALUES ($1, $2, $3::json, 'pending', 0, coalesce($4, now())) \
+             ON CONFLICT (dedup_key) WHERE state = 'pending' DO UPDATE SET \
+                 payload = EXCLUDED.payload, run_at = least(jobs.run_at, EXCLUDED.run_at), updated_at = now() \
+             RETURNING id",
+        )
+        .bind(id)
+        .bind(&job.dedup_key)
+        .bind(codec::json_text(&job.payload))
+        .bind(job.run_at)
+        .fetch_one(&mut *conn)
+        .await?;
+        if kept == id {
+            created += 1;
+        }
+    }
+    if !jobs.is_empty() {
+        notify(conn).await?;
+    }
+    Ok(created)
+}
+
+pub(super) async fn enqueue(pool: &PgPool, jobs: &[NewJob]) -> Result<u64> {
+    if jobs.is_empty() {
+        return Ok(0);
+    }
+    let merged = merge_batch(jobs);
+    retry_races(|| async {
+        let mut tx = pool.begin().await?;
+        let created = enqueue_on(&mut tx, &merged).await?;
+        tx.commit().await?;
+        Ok(created)
+    })
+    .await
+}
+
+pub(super) async fn record_webhook(pool: &PgPool, event: &InboxEvent, job: &NewJob) -> Result<InboxOutcome> {
+    retry_races(|| async {
+        let mut tx = pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO inbox (dedup_key, event_name, resource_id, body, received_at) \
+             VALUES ($1, $2, $3, $4::json, $5) ON CONFLICT (dedup_key) DO NOTHING",
+        )
+        .bind(&event.dedup_key)
+        .bind(&event.event_name)
+        .bind(&event.resource_id)
+        .bind(codec::json_text(&event.body))
+        .bind(event.received_at)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            tx.rollback().await?;
+            return Ok(InboxOutcome::Duplicate);
+        }
+        enqueue_on(&mut tx, std::slice::from_ref(job)).await?;
+        tx.commit().await?;
+        Ok(InboxOutcome::Stored)
+    })
+    .await
+}
+
+pub(super) async fn claim(pool: &PgPool, worker: &str, limit: u32, lease: Duration) -> Result<Vec<Job>> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    // A due pending job is a candidate only while no job of its key is
+    // running (expired or not); an expired running job is taken over.
+    // Locked rows belong to another claimer and are skipped; a row changed
+    // since our snapshot is re-checked against these conditions on lock.
+    let sql = format!(
+        "WITH picked AS ( \
+             SELECT j.id FROM jobs j \
+             WHERE (j.state = 'pending' AND j.run_at <= now() AND NOT EXISTS ( \
+                        SELECT 1 FROM jobs r WHERE r.dedup_key = j.dedup_key AND r.state = 'running')) \
+                OR (j.state = 'running' AND j.lease_expires_at <= now()) \
+             ORDER BY j.run_at, j.created_at, j.id \
+             LIMIT $2 \
+             FOR UPDATE SKIP LOCKED) \
+         UPDATE jobs SET state = 'running', lease_owner = $1, \
+             lease_expires_at = now() + $3 * interval '1 microsecond', \
+             attempts = jobs.attempts + 1, updated_at = now() \
+         FROM picked WHERE jobs.id = picked.id \
+         RETURNING {}",
+        qualified(JOB_COLUMNS, "jobs")
+    );
+    let rows = retry_races(|| async {
+        let rows = sqlx::query(&sql).bind(worker).bind(i64::from(limit)).bind(micros(lease)).fetch_all(pool).await?;
+        Ok(rows)
+    })
+    .await?;
+    let mut jobs = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
+    jobs.sort_by(|a, b| (a.run_at, a.created_at, a.id).cmp(&(b.run_at, b.created_at, b.id)));
+    Ok(jobs)
+}
+
+/// `a, b` → `t.a, t.b` (RETURNING after UPDATE ... FROM needs qualified names).
+fn qualified(columns: &str, table: &str) -> String {
+    columns.split(',').map(|c| format!("{table}.{}", c.trim())).collect::<Vec<_>>().join(", ")
+}
+
+pub(super) async fn extend_leases(pool: &PgPool, worker: &str, ids: &[JobId], lease: Duration) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE jobs SET lease_expires_at = now() + $1 * interval '1 microsecond', updated_at = now() \
+         WHERE state = 'running' AND lease_owner = $2 AND id = ANY($3)",
+    )
+    .bind(micros(lease))
+    .bind(worker)
+    .bind(ids)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Ends a job `worker` holds in `state` (`done` or `dead`); returns whether
+/// it held it and whether a pending job of the same key is now unblocked
+/// (in which case other instances are notified).
+async fn finish(pool: &PgPool, id: JobId, worker: &str, state: JobState, error: Option<&str>) -> Result<(bool, bool)> {
+    let mut tx = pool.begin().await?;
+    let key: Option<String> = sqlx::query_scalar(
+        "UPDATE jobs SET state = $1, last_error = $2, lease_owner = NULL, lease_expires_at = NULL, \
+             updated_at = now() \
+         WHERE id = $3 AND state = 'running' AND lease_owner = $4 RETURNING dedup_key",
+    )
+    .bind(state.as_str())
+    .bind(error)
+    .bind(id)
+    .bind(worker)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(key) = key else { return Ok((false, false)) };
+    let waiting: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM jobs WHERE dedup_key = $1 AND state = 'pending')")
+            .bind(key)
+            .fetch_one(&mut *tx)
+            .await?;
+    if waiting {
+        notify(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok((true, waiting))
+}
+
+pub(super) async fn complete(pool: &PgPool, id: JobId, worker: &str) -> Result<(bool, bool)> {
+    finish(pool, id, worker, JobState::Done, None).await
+}
+
+pub(super) async fn fail(pool: &PgPool, id: JobId, worker: &str, error: &str, action: FailureAction) -> Result<bool> {
+    match action {
+        FailureAction::Dead => Ok(finish(pool, id, worker, JobState::Dead, Some(error)).await?.0),
+        FailureAction::RetryAt(at) => {
+            retry_races(|| async {
+                let mut tx = pool.begin().await?;
+                let sql = format!(
+                    "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2 \
+                     FOR UPDATE"
+                );
+                let row = sqlx::query(&sql).bind(id).bind(worker).fetch_optional(&mut *tx).await?;
+                let Some(row) = row else { return Ok(false) };
+                let job = codec::job(&row)?;
+                return_to_pending(&mut tx, &job, Return::Retry(at), Some(error)).await?;
+                notify(&mut tx).await?;
+                tx.commit().await?;
+                Ok(true)
+            })
+            .await
+        }
+    }
+}
+
+/// Puts `job` (locked by the caller) back to `pending`, absorbing a pending
+/// job of the same key (see [`returned_schedule`]).
+async fn return_to_pending(conn: &mut PgConnection, job: &Job, why: Return, error: Option<&str>) -> Result<()> {
+    let absorbed = sqlx::query(
+        "DELETE FROM jobs WHERE dedup_key = $1 AND state = 'pending' AND id <> $2 \
+         RETURNING payload::text AS payload, run_at",
+    )
+    .bind(&job.dedup_key)
+    .bind(job.id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (payload, absorbed_run_at) = match &absorbed {
+        Some(row) => (Some(row.try_get::<String, _>("payload")?), Some(row.try_get("run_at")?)),
+        None => (None, None),
+    };
+    let (run_at, attempts) = returned_schedule(why, job.run_at, job.attempts, absorbed_run_at);
+    sqlx::query(
+        "UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, \
+             payload = coalesce($1::json, payload), run_at = $2, attempts = $3, \
+             last_error = coalesce($4, last_error), updated_at = now() \
+         WHERE id = $5",
+    )
+    .bind(payload)
+    .bind(run_at)
+    .bind(i32::try_from(attempts).unwrap_or(i32::MAX))
+    .bind(error)
+    .bind(job.id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn release(pool: &PgPool, worker: &str) -> Result<u64> {
+    retry_races(|| async {
+        let mut tx = pool.begin().await?;
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'running' AND lease_owner = $1 ORDER BY id FOR UPDATE"
+        );
+        let rows = sqlx::query(&sql).bind(worker).fetch_all(&mut *tx).await?;
+        let held = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
+        for job in &held {
+            return_to_pending(&mut tx, job, Return::Release, None).await?;
+        }
+        if !held.is_empty() {
+            notify(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(held.len() as u64)
+    })
+    .await
+}
+
+pub(super) async fn retry_dead(pool: &PgPool, target: RetryTarget) -> Result<u64> {
+    retry_races(|| async {
+        let mut tx = pool.begin().await?;
+        // Newest death first: an older dead job of the same key revived
+        // later absorbs the newer one and so ends up with the newest payload.
+        let rows = match target {
+            RetryTarget::One(id) => {
+                let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' AND id = $1 FOR UPDATE");
+                sqlx::query(&sql).bind(id).fetch_all(&mut *tx).await?
+            }
+            RetryTarget::AllDead => {
+                let sql = format!(
+                    "SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC FOR UPDATE"
+                );
+                sqlx::query(&sql).fetch_all(&mut *tx).await?
+            }
+        };
+        let dead = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
+        let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()").fetch_one(&mut *tx).await?;
+        for job in &dead {
+            return_to_pending(&mut tx, job, Return::Revive(now), None).await?;
+        }
+        if !dead.is_empty() {
+            notify(&mut tx).await?;
+        }
+        tx.commit().await?;
+        Ok(dead.len() as u64)
+    })
+    .await
+}
+
+pub(super) async fn by_id(pool: &PgPool, id: JobId) -> Result<Option<Job>> {
+    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
+    let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
+    row.as_ref().map(codec::job).transpose()
+}
+
+pub(super) async fn counts(pool: &PgPool) -> Result<JobCounts> {
+    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state").fetch_all(pool).await?;
+    let mut counts = JobCounts::default();
+    for row in rows {
+        let state: String = row.try_get("state")?;
+        let n = codec::count(row.try_get("n")?, "n")?;
+        match JobState::parse(&state) {
+            Some(JobState::Pending) => counts.pending = n,
+            Some(JobState::Running) => counts.running = n,
+            Some(JobState::Done) => counts.done = n,
+            Some(JobState::Dead) => counts.dead = n,
+            None => return Err(StoreError::corrupt("state", format!("unknown {state:?}"))),
+        }
+    }
+    Ok(counts)
+}
+
+pub(super) async fn dead(pool: &PgPool, limit: u32) -> Result<Vec<Job>> {
+    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT $1");
+    let rows = sqlx::query(&sql).bind(sql_limit(limit)).fetch_all(pool).await?;
+    rows.iter().map(codec::job).collect()
+}
+
+/// The next moment a scheduled job becomes due or a lease expires, if any,
+/// and the database's current time (both on the database clock).
+pub(super) async fn next_due(pool: &PgPool) -> Result<(Option<DateTime<Utc>>, DateTime<Utc>)> {
+    let row = sqlx::query(
+        "SELECT least( \
+             (SELECT min(run_at) FROM jobs WHERE state = 'pending' AND run_at > now()), \
+             (SELECT min(lease_expires_at) FROM jobs WHERE state = 'running' AND lease_expires_at > now()) \
+         ) AS next, now() AS now",
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok((row.try_get("next")?, row.try_get("now")?))
+}

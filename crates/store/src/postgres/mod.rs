@@ -1,0 +1,234 @@
+//! The scale-out store: one PostgreSQL database shared by several
+//! `cosell run` instances.
+//!
+//! Jobs are claimed with `FOR UPDATE SKIP LOCKED` and guarded by partial
+//! unique indexes, waiters are woken with LISTEN/NOTIFY, and singleton
+//! pollers hold expiring leases. Migrations run on connect; sqlx's migrator
+//! takes an advisory lock, so instances starting together do not race.
+
+mod audit;
+mod codec;
+mod jobs;
+mod leases;
+mod listener;
+mod pairs;
+
+use std::collections::BTreeMap;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use tokio::task::JoinHandle;
+
+use crate::error::redact_url;
+use crate::shared::{wait_budget, JobSignal};
+use crate::{
+    AuditEntry, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, NewJob, Pair, PairId, PairQuery,
+    PairState, Result, RetryTarget, Store, StoreError,
+};
+
+/// How long an operation waits for a pooled connection before the store
+/// reports itself unavailable (so a down database yields a quick 503).
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections per instance for queries (the listener has its own).
+const POOL_SIZE: u32 = 10;
+/// Shown in `pg_stat_activity`.
+const APPLICATION_NAME: &str = "cosell";
+
+/// Migrations embedded at build time from `migrations/postgres`.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// The PostgreSQL-backed [`Store`].
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    pool: PgPool,
+    signal: Arc<JobSignal>,
+    listener: JoinHandle<()>,
+}
+
+impl Drop for Inner {
+    fn drop(&mut self) {
+        self.listener.abort();
+    }
+}
+
+impl PostgresStore {
+    /// Connects to `postgres://user[:password]@host[:port]/db`, applies
+    /// pending migrations and starts listening for new-job notifications.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let options = PgConnectOptions::from_str(url)
+            .map_err(|e| StoreError::BadUrl(format!("{} ({e})", redact_url(url))))?
+            .application_name(APPLICATION_NAME);
+        let pool = PgPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options.clone())
+            .await?;
+        MIGRATOR.run(&pool).await?;
+        let signal = Arc::new(JobSignal::default());
+        let listener = tokio::spawn(listener::run(options, Arc::clone(&signal)));
+        Ok(Self { inner: Arc::new(Inner { pool, signal, listener }) })
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.inner.listener.abort();
+        self.inner.pool.close().await;
+    }
+
+    fn pool(&self) -> &PgPool {
+        &self.inner.pool
+    }
+
+    /// Wakes local waiters at once (remote ones hear the NOTIFY on commit).
+    fn signal(&self) {
+        self.inner.signal.signal();
+    }
+}
+
+#[async_trait]
+impl Store for PostgresStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(self.pool()).await?;
+        Ok(())
+    }
+
+    async fn save_pair(&self, pair: &Pair) -> Result<()> {
+        pairs::save(self.pool(), pair).await
+    }
+
+    async fn pair(&self, id: PairId) -> Result<Option<Pair>> {
+        pairs::by_id(self.pool(), id).await
+    }
+
+    async fn pair_by_referral(&self, referral_id: &str) -> Result<Option<Pair>> {
+        pairs::by_referral(self.pool(), referral_id).await
+    }
+
+    async fn pair_by_opportunity(&self, opportunity_id: &str) -> Result<Option<Pair>> {
+        pairs::by_opportunity(self.pool(), opportunity_id).await
+    }
+
+    async fn find_pairs(&self, query: &PairQuery) -> Result<Vec<Pair>> {
+        pairs::find(self.pool(), query).await
+    }
+
+    async fn pair_counts(&self) -> Result<BTreeMap<PairState, u64>> {
+        pairs::counts(self.pool()).await
+    }
+
+    async fn cursor(&self, name: &str) -> Result<Option<String>> {
+        leases::cursor(self.pool(), name).await
+    }
+
+    async fn set_cursor(&self, name: &str, value: &str) -> Result<()> {
+        leases::set_cursor(self.pool(), name, value).await
+    }
+
+    async fn record_webhook(&self, event: &InboxEvent, job: &NewJob) -> Result<InboxOutcome> {
+        let outcome = jobs::record_webhook(self.pool(), event, job).await?;
+        if outcome == InboxOutcome::Stored {
+            self.signal();
+        }
+        Ok(outcome)
+    }
+
+    async fn enqueue(&self, new_jobs: &[NewJob]) -> Result<u64> {
+        let created = jobs::enqueue(self.pool(), new_jobs).await?;
+        if !new_jobs.is_empty() {
+            self.signal();
+        }
+        Ok(created)
+    }
+
+    async fn claim_jobs(&self, worker: &str, limit: u32, lease: Duration) -> Result<Vec<Job>> {
+        jobs::claim(self.pool(), worker, limit, lease).await
+    }
+
+    async fn extend_leases(&self, worker: &str, ids: &[JobId], lease: Duration) -> Result<()> {
+        jobs::extend_leases(self.pool(), worker, ids, lease).await
+    }
+
+    async fn complete_job(&self, id: JobId, worker: &str) -> Result<bool> {
+        let (completed, unblocked) = jobs::complete(self.pool(), id, worker).await?;
+        if unblocked {
+            self.signal();
+        }
+        Ok(completed)
+    }
+
+    async fn fail_job(&self, id: JobId, worker: &str, error: &str, action: FailureAction) -> Result<bool> {
+        let failed = jobs::fail(self.pool(), id, worker, error, action).await?;
+        if failed {
+            self.signal();
+        }
+        Ok(failed)
+    }
+
+    async fn release_jobs(&self, worker: &str) -> Result<u64> {
+        let released = jobs::release(self.pool(), worker).await?;
+        if released > 0 {
+            self.signal();
+        }
+        Ok(released)
+    }
+
+    async fn retry_dead(&self, target: RetryTarget) -> Result<u64> {
+        let revived = jobs::retry_dead(self.pool(), target).await?;
+        if revived > 0 {
+            self.signal();
+        }
+        Ok(revived)
+    }
+
+    async fn job(&self, id: JobId) -> Result<Option<Job>> {
+        jobs::by_id(self.pool(), id).await
+    }
+
+    async fn job_counts(&self) -> Result<JobCounts> {
+        jobs::counts(self.pool()).await
+    }
+
+    async fn dead_jobs(&self, limit: u32) -> Result<Vec<Job>> {
+        jobs::dead(self.pool(), limit).await
+    }
+
+    async fn wait_for_jobs(&self, timeout: Duration) -> Result<()> {
+        let budget = match jobs::next_due(self.pool()).await {
+            Ok((next, now)) => wait_budget(timeout, next, now),
+            Err(err) => {
+                tracing::warn!(error = %err, "could not read the next job time; waiting the full timeout");
+                timeout
+            }
+        };
+        self.inner.signal.wait(budget).await;
+        Ok(())
+    }
+
+    async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()> {
+        audit::append(self.pool(), entries).await
+    }
+
+    async fn audit_for_pair(&self, pair_id: PairId, limit: u32) -> Result<Vec<AuditEntry>> {
+        audit::for_pair(self.pool(), pair_id, limit).await
+    }
+
+    async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        audit::recent(self.pool(), limit).await
+    }
+
+    async fn try_acquire_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool> {
+        leases::try_acquire(self.pool(), name, holder, ttl).await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        leases::release(self.pool(), name, holder).await
+    }
+}

@@ -1,0 +1,262 @@
+//! Rules both backends apply the same way: id prefixes, name folding, batch
+//! merging, durations, and the in-process "new work" signal.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use tokio::sync::Notify;
+
+use crate::NewJob;
+
+/// Salesforce ids are 15 case-sensitive characters; the 18-character form
+/// appends a case-insensitive checksum. The first 15 characters identify the
+/// record either way.
+pub(crate) const SALESFORCE_ID_SHORT_LEN: usize = 15;
+/// Length of the case-insensitive Salesforce id.
+pub(crate) const SALESFORCE_ID_LONG_LEN: usize = 18;
+
+/// Channel name used for LISTEN/NOTIFY and the in-process signal's purpose.
+pub(crate) const JOBS_CHANNEL: &str = "cosell_jobs";
+
+/// The part of an opportunity id that identifies the record (first 15 chars).
+pub(crate) fn opportunity_key(id: &str) -> String {
+    id.chars().take(SALESFORCE_ID_SHORT_LEN).collect()
+}
+
+/// The opportunity key a free-text search may mean, if the text looks like
+/// a 15- or 18-character id.
+pub(crate) fn opportunity_key_of_text(text: &str) -> Option<String> {
+    let len = text.chars().count();
+    let looks_like_id = (len == SALESFORCE_ID_SHORT_LEN || len == SALESFORCE_ID_LONG_LEN)
+        && text.chars().all(|c| c.is_ascii_alphanumeric());
+    looks_like_id.then(|| opportunity_key(text))
+}
+
+/// Case-folded name stored beside the name for case-insensitive search
+/// (Unicode-aware, unlike SQLite's ASCII-only `lower`).
+pub(crate) fn fold_name(name: &str) -> String {
+    name.to_lowercase()
+}
+
+/// A duration in whole microseconds, saturating.
+pub(crate) fn micros(duration: Duration) -> i64 {
+    i64::try_from(duration.as_micros()).unwrap_or(i64::MAX)
+}
+
+/// A query limit where 0 means "no limit".
+pub(crate) fn sql_limit(limit: u32) -> i64 {
+    if limit == 0 {
+        i64::MAX
+    } else {
+        i64::from(limit)
+    }
+}
+
+/// Of two `run_at` values (None = now), the earlier.
+fn earlier(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+    match (a, b) {
+        (Some(x), Some(y)) => Some(x.min(y)),
+        (None, None) => None,
+        (None, Some(t)) | (Some(t), None) => (t < now).then_some(t),
+    }
+}
+
+/// Merges jobs of one batch that share a key the way enqueue merges into a
+/// pending job: the earlier `run_at` wins and the later payload replaces the
+/// earlier. Keeps first-seen key order.
+pub(crate) fn merge_batch(jobs: &[NewJob]) -> Vec<NewJob> {
+    let now = Utc::now();
+    let mut merged: Vec<NewJob> = Vec::with_capacity(jobs.len());
+    let mut index: HashMap<&str, usize> = HashMap::with_capacity(jobs.len());
+    for job in jobs {
+        match index.get(job.dedup_key.as_str()) {
+            Some(&at) => {
+                let slot = &mut merged[at];
+                slot.run_at = earlier(slot.run_at, job.run_at, now);
+                slot.payload = job.payload.clone();
+            }
+            None => {
+                index.insert(&job.dedup_key, merged.len());
+                merged.push(job.clone());
+            }
+        }
+    }
+    merged
+}
+
+/// In-process wake-up for `wait_for_jobs`.
+///
+/// `notify_waiters` wakes every task already waiting; the extra `notify_one`
+/// leaves one permit so a worker that checked for work just before the
+/// signal and is about to wait does not sleep through it (at worst one
+/// spurious wake-up, which the contract allows: "work *may* be available").
+#[derive(Debug, Default)]
+pub(crate) struct JobSignal {
+    notify: Notify,
+}
+
+impl JobSignal {
+    /// Tells waiters that new work may be available.
+    pub(crate) fn signal(&self) {
+        self.notify.notify_waiters();
+        self.notify.notify_one();
+    }
+
+    /// Waits for a signal or until `timeout` passes.
+    pub(crate) async fn wait(&self, timeout: Duration) {
+        let _ = tokio::time::timeout(timeout, self.notify.notified()).await;
+    }
+}
+
+/// How long to wait: `timeout`, shortened to the moment the next scheduled
+/// job becomes due or the next lease expires (`next_due`), if sooner.
+pub(crate) fn wait_budget(timeout: Duration, next_due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
+    match next_due.map(|t| (t - now).to_std()) {
+        Some(Ok(until)) => timeout.min(until),
+        // Already due: the caller just saw no claimable work, so it is blocked
+        // (e.g. by a running job with the same key); do not spin.
+        _ => timeout,
+    }
+}
+
+/// Why a job goes back to `pending`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Return {
+    /// A failed attempt to retry, not before this time.
+    Retry(DateTime<Utc>),
+    /// Released at graceful shutdown: the claim is not counted as an attempt.
+    Release,
+    /// A dead job revived by an operator at this time, attempts reset.
+    Revive(DateTime<Utc>),
+}
+
+/// The `run_at` and `attempts` of a job going back to `pending`.
+///
+/// At most one job per key may be pending, so a job returning while another
+/// pending job of its key exists absorbs it: that job was enqueued after this
+/// one was claimed, so its payload is the newer one and replaces ours
+/// (callers copy it), and `absorbed_run_at` is its schedule. A retry keeps
+/// its backoff (the later time), other returns take the earlier time.
+pub(crate) fn returned_schedule(
+    why: Return,
+    run_at: DateTime<Utc>,
+    attempts: u32,
+    absorbed_run_at: Option<DateTime<Utc>>,
+) -> (DateTime<Utc>, u32) {
+    let (own, attempts) = match why {
+        Return::Retry(at) => (at, attempts),
+        Return::Release => (run_at, attempts.saturating_sub(1)),
+        Return::Revive(now) => (now, 0),
+    };
+    let run_at = match (why, absorbed_run_at) {
+        (_, None) => own,
+        (Return::Retry(_), Some(other)) => own.max(other),
+        (_, Some(other)) => own.min(other),
+    };
+    (run_at, attempts)
+}
+
+/// Explains a unique violation while saving `pair` by naming the id that is
+/// already linked to another pair; other errors pass through.
+pub(crate) fn pair_conflict(pair: &crate::Pair, err: crate::StoreError) -> crate::StoreError {
+    let crate::StoreError::Conflict(detail) = err else { return err };
+    let which = if detail.contains("referral") {
+        pair.referral_id.as_deref().map(|id| format!("referral {id}"))
+    } else if detail.contains("opportunity") {
+        pair.opportunity_id.as_deref().map(|id| format!("opportunity {id}"))
+    } else {
+        None
+    };
+    match which {
+        Some(what) => crate::StoreError::Conflict(format!("{what} is already linked to another pair")),
+        None => crate::StoreError::Conflict(detail),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Duration as ChronoDuration;
+    use serde_json::json;
+
+    #[test]
+    fn opportunity_key_takes_first_fifteen() {
+        assert_eq!(opportunity_key("006000000000001AAA"), "006000000000001");
+        assert_eq!(opportunity_key("006000000000001"), "006000000000001");
+        assert_eq!(opportunity_key("short"), "short");
+    }
+
+    #[test]
+    fn text_search_only_treats_id_shaped_text_as_id() {
+        assert_eq!(opportunity_key_of_text("006000000000001AAA").as_deref(), Some("006000000000001"));
+        assert_eq!(opportunity_key_of_text("006000000000001").as_deref(), Some("006000000000001"));
+        assert_eq!(opportunity_key_of_text("contoso deal 12"), None);
+        assert_eq!(opportunity_key_of_text("0060000000000012"), None);
+    }
+
+    #[test]
+    fn batch_merge_keeps_earliest_run_at_and_latest_payload() {
+        let now = Utc::now();
+        let later = now + ChronoDuration::hours(1);
+        let jobs = vec![
+            NewJob { dedup_key: "a".into(), payload: json!(1), run_at: Some(later) },
+            NewJob { dedup_key: "b".into(), payload: json!(2), run_at: None },
+            NewJob { dedup_key: "a".into(), payload: json!(3), run_at: None },
+        ];
+        let merged = merge_batch(&jobs);
+        assert_eq!(merged.len(), 2);
+        assert_eq!(merged[0].dedup_key, "a");
+        assert_eq!(merged[0].payload, json!(3));
+        assert_eq!(merged[0].run_at, None, "now is earlier than an hour from now");
+        assert_eq!(merged[1].dedup_key, "b");
+    }
+
+    #[test]
+    fn earlier_prefers_past_time_over_now() {
+        let now = Utc::now();
+        let past = now - ChronoDuration::minutes(5);
+        assert_eq!(earlier(None, Some(past), now), Some(past));
+        assert_eq!(earlier(Some(past + ChronoDuration::hours(1)), None, now), None);
+    }
+
+    #[test]
+    fn wait_budget_shortens_to_next_due_but_never_spins() {
+        let now = Utc::now();
+        let timeout = Duration::from_secs(30);
+        assert_eq!(wait_budget(timeout, None, now), timeout);
+        let soon = now + ChronoDuration::seconds(2);
+        assert_eq!(wait_budget(timeout, Some(soon), now), Duration::from_secs(2));
+        let past = now - ChronoDuration::seconds(2);
+        assert_eq!(wait_budget(timeout, Some(past), now), timeout);
+    }
+
+    #[test]
+    fn limits() {
+        assert_eq!(sql_limit(0), i64::MAX);
+        assert_eq!(sql_limit(7), 7);
+        assert_eq!(micros(Duration::from_millis(1500)), 1_500_000);
+    }
+
+    #[test]
+    fn returned_schedule_rules() {
+        let now = Utc::now();
+        let later = now + ChronoDuration::minutes(10);
+        let old = now - ChronoDuration::minutes(10);
+        assert_eq!(returned_schedule(Return::Retry(later), old, 3, None), (later, 3));
+        assert_eq!(returned_schedule(Return::Retry(later), old, 3, Some(now)), (later, 3));
+        assert_eq!(returned_schedule(Return::Release, old, 1, None), (old, 0));
+        assert_eq!(returned_schedule(Return::Release, old, 0, Some(now)), (old, 0));
+        assert_eq!(returned_schedule(Return::Revive(now), old, 9, None), (now, 0));
+        assert_eq!(returned_schedule(Return::Revive(now), old, 9, Some(old)), (old, 0));
+    }
+
+    #[tokio::test]
+    async fn signal_before_wait_is_not_lost() {
+        let signal = JobSignal::default();
+        signal.signal();
+        let started = std::time::Instant::now();
+        signal.wait(Duration::from_secs(5)).await;
+        assert!(started.elapsed() < Duration::from_secs(1));
+    }
+}

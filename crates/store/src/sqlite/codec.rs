@@ -1,0 +1,134 @@
+//! Column encodings of the SQLite schema: timestamps as INTEGER microseconds
+//! since the Unix epoch, UUIDs and JSON as text, enums by their stored
+//! spelling. Decoding failures are [`StoreError::Corrupt`].
+
+use chrono::{DateTime, Utc};
+use sqlx::sqlite::SqliteRow;
+use sqlx::Row;
+use uuid::Uuid;
+
+use crate::{AuditEntry, AuditLevel, Job, JobState, Pair, PairState, Result, StoreError};
+
+/// Columns of `pairs` in the order [`pair`] reads them.
+pub(super) const PAIR_COLUMNS: &str = "id, referral_id, opportunity_id, name, state, snapshot, referral_version, \
+     opportunity_version, last_error, last_pc_to_sf_at, last_sf_to_pc_at, created_at, updated_at";
+
+/// Columns of `jobs` in the order [`job`] reads them.
+pub(super) const JOB_COLUMNS: &str =
+    "id, dedup_key, payload, state, attempts, run_at, lease_owner, lease_expires_at, last_error, created_at, updated_at";
+
+/// Columns of `audit` in the order [`audit`] reads them.
+pub(super) const AUDIT_COLUMNS: &str = "id, pair_id, at, level, kind, message, detail";
+
+/// A timestamp as stored.
+pub(super) fn micros(at: DateTime<Utc>) -> i64 {
+    at.timestamp_micros()
+}
+
+/// The current time as stored.
+pub(super) fn now_micros() -> i64 {
+    micros(Utc::now())
+}
+
+/// A stored timestamp.
+pub(super) fn time(row: &SqliteRow, column: &str) -> Result<DateTime<Utc>> {
+    let raw: i64 = row.try_get(column)?;
+    DateTime::from_timestamp_micros(raw).ok_or_else(|| StoreError::corrupt(column, "timestamp out of range"))
+}
+
+/// A stored optional timestamp.
+pub(super) fn opt_time(row: &SqliteRow, column: &str) -> Result<Option<DateTime<Utc>>> {
+    let raw: Option<i64> = row.try_get(column)?;
+    raw.map(|r| DateTime::from_timestamp_micros(r).ok_or_else(|| StoreError::corrupt(column, "timestamp out of range")))
+        .transpose()
+}
+
+/// A timestamp from an aggregate that may be NULL.
+pub(super) fn opt_time_at(row: &SqliteRow, index: usize) -> Result<Option<DateTime<Utc>>> {
+    let raw: Option<i64> = row.try_get(index)?;
+    raw.map(|r| DateTime::from_timestamp_micros(r).ok_or_else(|| StoreError::corrupt("aggregate", "timestamp out of range")))
+        .transpose()
+}
+
+fn uuid(row: &SqliteRow, column: &str) -> Result<Uuid> {
+    let raw: String = row.try_get(column)?;
+    Uuid::parse_str(&raw).map_err(|e| StoreError::corrupt(column, e))
+}
+
+fn opt_uuid(row: &SqliteRow, column: &str) -> Result<Option<Uuid>> {
+    let raw: Option<String> = row.try_get(column)?;
+    raw.map(|r| Uuid::parse_str(&r).map_err(|e| StoreError::corrupt(column, e))).transpose()
+}
+
+/// JSON as stored.
+pub(super) fn json_text(value: &serde_json::Value) -> String {
+    value.to_string()
+}
+
+fn json(row: &SqliteRow, column: &str) -> Result<serde_json::Value> {
+    let raw: String = row.try_get(column)?;
+    serde_json::from_str(&raw).map_err(|e| StoreError::corrupt(column, e))
+}
+
+fn opt_json(row: &SqliteRow, column: &str) -> Result<Option<serde_json::Value>> {
+    let raw: Option<String> = row.try_get(column)?;
+    raw.map(|r| serde_json::from_str(&r).map_err(|e| StoreError::corrupt(column, e))).transpose()
+}
+
+/// A non-negative count.
+pub(super) fn count(raw: i64, column: &str) -> Result<u64> {
+    u64::try_from(raw).map_err(|e| StoreError::corrupt(column, e))
+}
+
+/// A `pairs` row.
+pub(super) fn pair(row: &SqliteRow) -> Result<Pair> {
+    let state: String = row.try_get("state")?;
+    Ok(Pair {
+        id: uuid(row, "id")?,
+        referral_id: row.try_get("referral_id")?,
+        opportunity_id: row.try_get("opportunity_id")?,
+        name: row.try_get("name")?,
+        state: PairState::parse(&state).ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?,
+        snapshot: opt_json(row, "snapshot")?,
+        referral_version: row.try_get("referral_version")?,
+        opportunity_version: row.try_get("opportunity_version")?,
+        last_error: row.try_get("last_error")?,
+        last_pc_to_sf_at: opt_time(row, "last_pc_to_sf_at")?,
+        last_sf_to_pc_at: opt_time(row, "last_sf_to_pc_at")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
+    })
+}
+
+/// A `jobs` row.
+pub(super) fn job(row: &SqliteRow) -> Result<Job> {
+    let state: String = row.try_get("state")?;
+    let attempts: i64 = row.try_get("attempts")?;
+    Ok(Job {
+        id: uuid(row, "id")?,
+        dedup_key: row.try_get("dedup_key")?,
+        payload: json(row, "payload")?,
+        state: JobState::parse(&state).ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?,
+        attempts: u32::try_from(attempts).map_err(|e| StoreError::corrupt("attempts", e))?,
+        run_at: time(row, "run_at")?,
+        lease_owner: row.try_get("lease_owner")?,
+        lease_expires_at: opt_time(row, "lease_expires_at")?,
+        last_error: row.try_get("last_error")?,
+        created_at: time(row, "created_at")?,
+        updated_at: time(row, "updated_at")?,
+    })
+}
+
+/// An `audit` row.
+pub(super) fn audit(row: &SqliteRow) -> Result<AuditEntry> {
+    let level: String = row.try_get("level")?;
+    Ok(AuditEntry {
+        id: uuid(row, "id")?,
+        pair_id: opt_uuid(row, "pair_id")?,
+        at: time(row, "at")?,
+        level: AuditLevel::parse(&level).ok_or_else(|| StoreError::corrupt("level", format!("unknown {level:?}")))?,
+        kind: row.try_get("kind")?,
+        message: row.try_get("message")?,
+        detail: json(row, "detail")?,
+    })
+}

@@ -1,0 +1,301 @@
+//! Durable jobs and the webhook inbox on SQLite.
+//!
+//! SQLite has one writer at a time, so each write below is either a single
+//! statement (which takes the write lock before reading) or a
+//! `BEGIN IMMEDIATE` transaction; the partial unique indexes (one pending and
+//! one running job per key) still guard the rules.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::{Row, SqliteConnection, SqlitePool};
+use uuid::Uuid;
+
+use super::codec::{self, JOB_COLUMNS};
+use crate::shared::{merge_batch, micros, returned_schedule, sql_limit, Return};
+use crate::{FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, JobState, NewJob, Result, RetryTarget, StoreError};
+
+/// Starts a write transaction that holds the write lock from its first
+/// statement, so it never fails upgrading a read lock under contention.
+const BEGIN_WRITE: &str = "BEGIN IMMEDIATE";
+
+/// Inserts or merges `jobs` (already merged per key) on `conn`; returns how
+/// many were created.
+async fn enqueue_on(conn: &mut SqliteConnection, jobs: &[NewJob]) -> Result<u64> {
+    let now = codec::now_micros();
+    let mut created = 0;
+    for job in jobs {
+        let id = Uuid::now_v7();
+        let kept: String = sqlx::query_scalar(
+            "INSERT INTO jobs (id, dedup_key, payload, state, attempts, run_at, created_at, updated_at) \
+             VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5, ?5) \
+             ON CONFLICT (dedup_key) WHERE state = 'pending' DO UPDATE SET \
+                 payload = excluded.payload, run_at = min(jobs.run_at, excluded.run_at), \
+                 updated_at = excluded.updated_at \
+             RETURNING id",
+        )
+        .bind(id.to_string())
+        .bind(&job.dedup_key)
+        .bind(codec::json_text(&job.payload))
+        .bind(job.run_at.map_or(now, codec::micros))
+        .bind(now)
+        .fetch_one(&mut *conn)
+        .await?;
+        if kept == id.to_string() {
+            created += 1;
+        }
+    }
+    Ok(created)
+}
+
+pub(super) async fn enqueue(pool: &SqlitePool, jobs: &[NewJob]) -> Result<u64> {
+    if jobs.is_empty() {
+        return Ok(0);
+    }
+    let merged = merge_batch(jobs);
+    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+    let created = enqueue_on(&mut tx, &merged).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+pub(super) async fn record_webhook(pool: &SqlitePool, event: &InboxEvent, job: &NewJob) -> Result<InboxOutcome> {
+    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+    let inserted = sqlx::query(
+        "INSERT INTO inbox (dedup_key, event_name, resource_id, body, received_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (dedup_key) DO NOTHING",
+    )
+    .bind(&event.dedup_key)
+    .bind(&event.event_name)
+    .bind(&event.resource_id)
+    .bind(codec::json_text(&event.body))
+    .bind(codec::micros(event.received_at))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        tx.rollback().await?;
+        return Ok(InboxOutcome::Duplicate);
+    }
+    enqueue_on(&mut tx, std::slice::from_ref(job)).await?;
+    tx.commit().await?;
+    Ok(InboxOutcome::Stored)
+}
+
+pub(super) async fn claim(pool: &SqlitePool, worker: &str, limit: u32, lease: Duration) -> Result<Vec<Job>> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let now = codec::now_micros();
+    // A due pending job is a candidate only while no job of its key is
+    // running (expired or not); an expired running job is taken over.
+    let sql = format!(
+        "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_at = ?2, \
+             attempts = attempts + 1, updated_at = ?3 \
+         WHERE id IN ( \
+             SELECT j.id FROM jobs j \
+             WHERE (j.state = 'pending' AND j.run_at <= ?3 AND NOT EXISTS ( \
+                        SELECT 1 FROM jobs r WHERE r.dedup_key = j.dedup_key AND r.state = 'running')) \
+                OR (j.state = 'running' AND j.lease_expires_at <= ?3) \
+             ORDER BY j.run_at, j.created_at, j.id LIMIT ?4) \
+         RETURNING {JOB_COLUMNS}"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(worker)
+        .bind(now.saturating_add(micros(lease)))
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(pool)
+        .await?;
+    let mut jobs = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
+    jobs.sort_by(|a, b| (a.run_at, a.created_at, a.id).cmp(&(b.run_at, b.created_at, b.id)));
+    Ok(jobs)
+}
+
+pub(super) async fn extend_leases(pool: &SqlitePool, worker: &str, ids: &[JobId], lease: Duration) -> Result<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let now = codec::now_micros();
+    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    let ids = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    sqlx::query(
+        "UPDATE jobs SET lease_expires_at = ?1, updated_at = ?2 \
+         WHERE state = 'running' AND lease_owner = ?3 AND id IN (SELECT value FROM json_each(?4))",
+    )
+    .bind(now.saturating_add(micros(lease)))
+    .bind(now)
+    .bind(worker)
+    .bind(ids)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Marks the job done; returns whether `worker` held it and whether a
+/// pending job of the same key is now unblocked.
+pub(super) async fn complete(pool: &SqlitePool, id: JobId, worker: &str) -> Result<(bool, bool)> {
+    let key: Option<String> = sqlx::query_scalar(
+        "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, \
+             updated_at = ?1 \
+         WHERE id = ?2 AND state = 'running' AND lease_owner = ?3 RETURNING dedup_key",
+    )
+    .bind(codec::now_micros())
+    .bind(id.to_string())
+    .bind(worker)
+    .fetch_optional(pool)
+    .await?;
+    let Some(key) = key else { return Ok((false, false)) };
+    let waiting: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM jobs WHERE dedup_key = ?1 AND state = 'pending')")
+        .bind(key)
+        .fetch_one(pool)
+        .await?;
+    Ok((true, waiting))
+}
+
+pub(super) async fn fail(
+    pool: &SqlitePool,
+    id: JobId,
+    worker: &str,
+    error: &str,
+    action: FailureAction,
+) -> Result<bool> {
+    let now = codec::now_micros();
+    match action {
+        FailureAction::Dead => {
+            let done = sqlx::query(
+                "UPDATE jobs SET state = 'dead', last_error = ?1, lease_owner = NULL, lease_expires_at = NULL, \
+                     updated_at = ?2 \
+                 WHERE id = ?3 AND state = 'running' AND lease_owner = ?4",
+            )
+            .bind(error)
+            .bind(now)
+            .bind(id.to_string())
+            .bind(worker)
+            .execute(pool)
+            .await?
+            .rows_affected();
+            Ok(done == 1)
+        }
+        FailureAction::RetryAt(at) => {
+            let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+            let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1 AND state = 'running' AND lease_owner = ?2");
+            let row = sqlx::query(&sql).bind(id.to_string()).bind(worker).fetch_optional(&mut *tx).await?;
+            let Some(row) = row else { return Ok(false) };
+            let job = codec::job(&row)?;
+            return_to_pending(&mut tx, &job, Return::Retry(at), Some(error)).await?;
+            tx.commit().await?;
+            Ok(true)
+        }
+    }
+}
+
+/// Puts `job` back to `pending`, absorbing a pending job of the same key
+/// (see [`returned_schedule`]).
+async fn return_to_pending(conn: &mut SqliteConnection, job: &Job, why: Return, error: Option<&str>) -> Result<()> {
+    let absorbed = sqlx::query(
+        "DELETE FROM jobs WHERE dedup_key = ?1 AND state = 'pending' AND id <> ?2 RETURNING payload, run_at",
+    )
+    .bind(&job.dedup_key)
+    .bind(job.id.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    let (payload, absorbed_run_at) = match &absorbed {
+        Some(row) => (Some(row.try_get::<String, _>("payload")?), Some(codec::time(row, "run_at")?)),
+        None => (None, None),
+    };
+    let (run_at, attempts) = returned_schedule(why, job.run_at, job.attempts, absorbed_run_at);
+    sqlx::query(
+        "UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, \
+             payload = coalesce(?1, payload), run_at = ?2, attempts = ?3, \
+             last_error = coalesce(?4, last_error), updated_at = ?5 \
+         WHERE id = ?6",
+    )
+    .bind(payload)
+    .bind(codec::micros(run_at))
+    .bind(i64::from(attempts))
+    .bind(error)
+    .bind(codec::now_micros())
+    .bind(job.id.to_string())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+pub(super) async fn release(pool: &SqlitePool, worker: &str) -> Result<u64> {
+    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'running' AND lease_owner = ?1");
+    let rows = sqlx::query(&sql).bind(worker).fetch_all(&mut *tx).await?;
+    let held = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
+    for job in &held {
+        return_to_pending(&mut tx, job, Return::Release, None).await?;
+    }
+    tx.commit().await?;
+    Ok(held.len() as u64)
+}
+
+pub(super) async fn retry_dead(pool: &SqlitePool, target: RetryTarget) -> Result<u64> {
+    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+    // Newest death first: an older dead job of the same key revived later
+    // absorbs the newer one and so ends up with the newest payload.
+    let rows = match target {
+        RetryTarget::One(id) => {
+            let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' AND id = ?1");
+            sqlx::query(&sql).bind(id.to_string()).fetch_all(&mut *tx).await?
+        }
+        RetryTarget::AllDead => {
+            let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC");
+            sqlx::query(&sql).fetch_all(&mut *tx).await?
+        }
+    };
+    let dead = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
+    let now = Utc::now();
+    for job in &dead {
+        return_to_pending(&mut tx, job, Return::Revive(now), None).await?;
+    }
+    tx.commit().await?;
+    Ok(dead.len() as u64)
+}
+
+pub(super) async fn by_id(pool: &SqlitePool, id: JobId) -> Result<Option<Job>> {
+    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
+    let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(pool).await?;
+    row.as_ref().map(codec::job).transpose()
+}
+
+pub(super) async fn counts(pool: &SqlitePool) -> Result<JobCounts> {
+    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state").fetch_all(pool).await?;
+    let mut counts = JobCounts::default();
+    for row in rows {
+        let state: String = row.try_get("state")?;
+        let n = codec::count(row.try_get("n")?, "n")?;
+        match JobState::parse(&state) {
+            Some(JobState::Pending) => counts.pending = n,
+            Some(JobState::Running) => counts.running = n,
+            Some(JobState::Done) => counts.done = n,
+            Some(JobState::Dead) => counts.dead = n,
+            None => return Err(StoreError::corrupt("state", format!("unknown {state:?}"))),
+        }
+    }
+    Ok(counts)
+}
+
+pub(super) async fn dead(pool: &SqlitePool, limit: u32) -> Result<Vec<Job>> {
+    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT ?1");
+    let rows = sqlx::query(&sql).bind(sql_limit(limit)).fetch_all(pool).await?;
+    rows.iter().map(codec::job).collect()
+}
+
+/// The next moment a scheduled job becomes due or a lease expires, if any.
+pub(super) async fn next_due(pool: &SqlitePool) -> Result<Option<DateTime<Utc>>> {
+    let row = sqlx::query(
+        "SELECT min(t) FROM ( \
+             SELECT min(run_at) AS t FROM jobs WHERE state = 'pending' AND run_at > ?1 \
+             UNION ALL \
+             SELECT min(lease_expires_at) AS t FROM jobs WHERE state = 'running' AND lease_expires_at > ?1)",
+    )
+    .bind(codec::now_micros())
+    .fetch_one(pool)
+    .await?;
+    codec::opt_time_at(&row, 0)
+}

@@ -1,0 +1,235 @@
+//! The embedded default store: one SQLite file, WAL mode, no server.
+//!
+//! Several tasks of one process share it safely: single statements take the
+//! write lock up front, multi-statement writes use `BEGIN IMMEDIATE`, and a
+//! busy timeout absorbs contention. Other processes (e.g. `cosell status`)
+//! may read and write the same file; their new jobs are seen when
+//! `wait_for_jobs` times out.
+
+mod audit;
+mod codec;
+mod jobs;
+mod leases;
+mod pairs;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+use crate::error::redact_url;
+use crate::shared::JobSignal;
+use crate::{
+    AuditEntry, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, NewJob, Pair, PairId, PairQuery,
+    PairState, Result, RetryTarget, Store, StoreError,
+};
+
+/// How long a statement waits for another connection's write lock.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long an operation waits for a free pooled connection before the
+/// store reports itself unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+/// Connections for a file database (WAL lets readers run beside the writer).
+const FILE_POOL_SIZE: u32 = 4;
+
+/// Migrations embedded at build time from `migrations/sqlite`.
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+
+/// The SQLite-backed [`Store`].
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    pool: SqlitePool,
+    signal: Arc<JobSignal>,
+}
+
+impl SqliteStore {
+    /// Opens `sqlite://path.db` (creating the file and its directory if
+    /// missing) or `sqlite::memory:`, and applies pending migrations.
+    pub async fn open(url: &str) -> Result<Self> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::BadUrl(format!("{} ({e})", redact_url(url))))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(BUSY_TIMEOUT)
+            .foreign_keys(true);
+        let in_memory = is_memory_url(url);
+        if !in_memory {
+            create_parent_dir(options.get_filename())?;
+        }
+        let pool_options = SqlitePoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
+        let pool_options = if in_memory {
+            // One connection that never closes: an in-memory database lives
+            // exactly as long as its connection.
+            pool_options.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
+        } else {
+            pool_options.max_connections(FILE_POOL_SIZE)
+        };
+        let pool = pool_options.connect_with(options).await?;
+        MIGRATOR.run(&pool).await?;
+        Ok(Self { pool, signal: Arc::new(JobSignal::default()) })
+    }
+
+    /// Closes the pool, waiting for connections to finish.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn is_memory_url(url: &str) -> bool {
+    url.contains(":memory:") || url.contains("mode=memory")
+}
+
+fn create_parent_dir(file: &Path) -> Result<()> {
+    match file.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => {
+            std::fs::create_dir_all(dir).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))
+        }
+        _ => Ok(()),
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    async fn save_pair(&self, pair: &Pair) -> Result<()> {
+        pairs::save(&self.pool, pair).await
+    }
+
+    async fn pair(&self, id: PairId) -> Result<Option<Pair>> {
+        pairs::by_id(&self.pool, id).await
+    }
+
+    async fn pair_by_referral(&self, referral_id: &str) -> Result<Option<Pair>> {
+        pairs::by_referral(&self.pool, referral_id).await
+    }
+
+    async fn pair_by_opportunity(&self, opportunity_id: &str) -> Result<Option<Pair>> {
+        pairs::by_opportunity(&self.pool, opportunity_id).await
+    }
+
+    async fn find_pairs(&self, query: &PairQuery) -> Result<Vec<Pair>> {
+        pairs::find(&self.pool, query).await
+    }
+
+    async fn pair_counts(&self) -> Result<BTreeMap<PairState, u64>> {
+        pairs::counts(&self.pool).await
+    }
+
+    async fn cursor(&self, name: &str) -> Result<Option<String>> {
+        leases::cursor(&self.pool, name).await
+    }
+
+    async fn set_cursor(&self, name: &str, value: &str) -> Result<()> {
+        leases::set_cursor(&self.pool, name, value).await
+    }
+
+    async fn record_webhook(&self, event: &InboxEvent, job: &NewJob) -> Result<InboxOutcome> {
+        let outcome = jobs::record_webhook(&self.pool, event, job).await?;
+        if outcome == InboxOutcome::Stored {
+            self.signal.signal();
+        }
+        Ok(outcome)
+    }
+
+    async fn enqueue(&self, new_jobs: &[NewJob]) -> Result<u64> {
+        let created = jobs::enqueue(&self.pool, new_jobs).await?;
+        if !new_jobs.is_empty() {
+            self.signal.signal();
+        }
+        Ok(created)
+    }
+
+    async fn claim_jobs(&self, worker: &str, limit: u32, lease: Duration) -> Result<Vec<Job>> {
+        jobs::claim(&self.pool, worker, limit, lease).await
+    }
+
+    async fn extend_leases(&self, worker: &str, ids: &[JobId], lease: Duration) -> Result<()> {
+        jobs::extend_leases(&self.pool, worker, ids, lease).await
+    }
+
+    async fn complete_job(&self, id: JobId, worker: &str) -> Result<bool> {
+        let (completed, unblocked) = jobs::complete(&self.pool, id, worker).await?;
+        if unblocked {
+            self.signal.signal();
+        }
+        Ok(completed)
+    }
+
+    async fn fail_job(&self, id: JobId, worker: &str, error: &str, action: FailureAction) -> Result<bool> {
+        let failed = jobs::fail(&self.pool, id, worker, error, action).await?;
+        if failed {
+            // A retry is scheduled, or a job of the same key is unblocked.
+            self.signal.signal();
+        }
+        Ok(failed)
+    }
+
+    async fn release_jobs(&self, worker: &str) -> Result<u64> {
+        let released = jobs::release(&self.pool, worker).await?;
+        if released > 0 {
+            self.signal.signal();
+        }
+        Ok(released)
+    }
+
+    async fn retry_dead(&self, target: RetryTarget) -> Result<u64> {
+        let revived = jobs::retry_dead(&self.pool, target).await?;
+        if revived > 0 {
+            self.signal.signal();
+        }
+        Ok(revived)
+    }
+
+    async fn job(&self, id: JobId) -> Result<Option<Job>> {
+        jobs::by_id(&self.pool, id).await
+    }
+
+    async fn job_counts(&self) -> Result<JobCounts> {
+        jobs::counts(&self.pool).await
+    }
+
+    async fn dead_jobs(&self, limit: u32) -> Result<Vec<Job>> {
+        jobs::dead(&self.pool, limit).await
+    }
+
+    async fn wait_for_jobs(&self, timeout: Duration) -> Result<()> {
+        let budget = match jobs::next_due(&self.pool).await {
+            Ok(next) => crate::shared::wait_budget(timeout, next, chrono::Utc::now()),
+            Err(err) => {
+                tracing::warn!(error = %err, "could not read the next job time; waiting the full timeout");
+                timeout
+            }
+        };
+        self.signal.wait(budget).await;
+        Ok(())
+    }
+
+    async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()> {
+        audit::append(&self.pool, entries).await
+    }
+
+    async fn audit_for_pair(&self, pair_id: PairId, limit: u32) -> Result<Vec<AuditEntry>> {
+        audit::for_pair(&self.pool, pair_id, limit).await
+    }
+
+    async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditEntry>> {
+        audit::recent(&self.pool, limit).await
+    }
+
+    async fn try_acquire_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool> {
+        leases::try_acquire(&self.pool, name, holder, ttl).await
+    }
+
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
+        leases::release(&self.pool, name, holder).await
+    }
+}

@@ -1,0 +1,95 @@
+//! Pairs: upsert by id, lookups by either side's id, search and counts.
+
+use std::collections::BTreeMap;
+
+use sqlx::{Row, SqlitePool};
+
+use super::codec::{self, PAIR_COLUMNS};
+use crate::shared::{fold_name, opportunity_key, opportunity_key_of_text, sql_limit};
+use crate::{Pair, PairId, PairQuery, PairState, Result, StoreError};
+
+pub(super) async fn save(pool: &SqlitePool, pair: &Pair) -> Result<()> {
+    let result = sqlx::query(
+        "INSERT INTO pairs (id, referral_id, opportunity_id, name, name_folded, state, snapshot, \
+             referral_version, opportunity_version, last_error, last_pc_to_sf_at, last_sf_to_pc_at, \
+             created_at, updated_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) \
+         ON CONFLICT (id) DO UPDATE SET referral_id = excluded.referral_id, \
+             opportunity_id = excluded.opportunity_id, name = excluded.name, \
+             name_folded = excluded.name_folded, state = excluded.state, snapshot = excluded.snapshot, \
+             referral_version = excluded.referral_version, \
+             opportunity_version = excluded.opportunity_version, last_error = excluded.last_error, \
+             last_pc_to_sf_at = excluded.last_pc_to_sf_at, last_sf_to_pc_at = excluded.last_sf_to_pc_at, \
+             created_at = excluded.created_at, updated_at = excluded.updated_at",
+    )
+    .bind(pair.id.to_string())
+    .bind(&pair.referral_id)
+    .bind(&pair.opportunity_id)
+    .bind(&pair.name)
+    .bind(fold_name(&pair.name))
+    .bind(pair.state.as_str())
+    .bind(pair.snapshot.as_ref().map(codec::json_text))
+    .bind(&pair.referral_version)
+    .bind(&pair.opportunity_version)
+    .bind(&pair.last_error)
+    .bind(pair.last_pc_to_sf_at.map(codec::micros))
+    .bind(pair.last_sf_to_pc_at.map(codec::micros))
+    .bind(codec::micros(pair.created_at))
+    .bind(codec::micros(pair.updated_at))
+    .execute(pool)
+    .await;
+    match result {
+        Ok(_) => Ok(()),
+        Err(err) => Err(crate::shared::pair_conflict(pair, err.into())),
+    }
+}
+
+pub(super) async fn by_id(pool: &SqlitePool, id: PairId) -> Result<Option<Pair>> {
+    let sql = format!("SELECT {PAIR_COLUMNS} FROM pairs WHERE id = ?1");
+    let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(pool).await?;
+    row.as_ref().map(codec::pair).transpose()
+}
+
+pub(super) async fn by_referral(pool: &SqlitePool, referral_id: &str) -> Result<Option<Pair>> {
+    let sql = format!("SELECT {PAIR_COLUMNS} FROM pairs WHERE referral_id = ?1");
+    let row = sqlx::query(&sql).bind(referral_id).fetch_optional(pool).await?;
+    row.as_ref().map(codec::pair).transpose()
+}
+
+pub(super) async fn by_opportunity(pool: &SqlitePool, opportunity_id: &str) -> Result<Option<Pair>> {
+    let sql = format!("SELECT {PAIR_COLUMNS} FROM pairs WHERE opportunity_key = ?1");
+    let row = sqlx::query(&sql).bind(opportunity_key(opportunity_id)).fetch_optional(pool).await?;
+    row.as_ref().map(codec::pair).transpose()
+}
+
+pub(super) async fn find(pool: &SqlitePool, query: &PairQuery) -> Result<Vec<Pair>> {
+    let text = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let sql = format!(
+        "SELECT {PAIR_COLUMNS} FROM pairs \
+         WHERE (?1 IS NULL OR instr(name_folded, ?2) > 0 OR referral_id = ?1 OR opportunity_key = ?3) \
+           AND (?4 IS NULL OR state = ?4) \
+         ORDER BY updated_at DESC, id DESC LIMIT ?5 OFFSET ?6"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(text)
+        .bind(text.map(fold_name))
+        .bind(text.and_then(opportunity_key_of_text))
+        .bind(query.state.map(PairState::as_str))
+        .bind(sql_limit(query.limit))
+        .bind(i64::from(query.offset))
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(codec::pair).collect()
+}
+
+pub(super) async fn counts(pool: &SqlitePool) -> Result<BTreeMap<PairState, u64>> {
+    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM pairs GROUP BY state").fetch_all(pool).await?;
+    let mut counts: BTreeMap<PairState, u64> = PairState::ALL.into_iter().map(|s| (s, 0)).collect();
+    for row in rows {
+        let state: String = row.try_get("state")?;
+        let state =
+            PairState::parse(&state).ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?;
+        counts.insert(state, codec::count(row.try_get("n")?, "n")?);
+    }
+    Ok(counts)
+}
