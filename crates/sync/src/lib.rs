@@ -12,3 +12,9 @@ pub mod validate;
 
 pub use deal::Deal;
 pub use settings::Settings;
+pub mod engine;
+pub mod opportunity_map;
+pub mod referral_map;
+pub mod stages;
+
+pub use engine::{Engine, EngineError, Outcome, Summary, Target};

@@ -160,6 +160,9 @@ pub struct MergeInput<'a> {
     pub salesforce: &'a Deal,
     pub partner_center_changed_at: Option<DateTime<Utc>>,
     pub salesforce_changed_at: Option<DateTime<Utc>>,
+    /// Hold back Salesforce-only edits (sync turned off, or the referral is
+    /// closed and therefore final).
+    pub hold_salesforce: bool,
 }
 
 /// A field both sides changed differently, and how it was settled.
@@ -207,12 +210,18 @@ impl MergeOutcome {
 
 /// Merges both sides against the snapshot.
 pub fn merge(input: &MergeInput<'_>) -> MergeOutcome {
+    let salesforce_lifecycle =
+        if input.hold_salesforce && !input.partner_center.lifecycle.is_closed() {
+            lifecycle::on_salesforce(input.base.lifecycle)
+        } else {
+            input.salesforce.lifecycle
+        };
     let lifecycle = lifecycle::reconcile(
         input.base.lifecycle,
         input.partner_center.lifecycle,
-        input.salesforce.lifecycle,
+        salesforce_lifecycle,
     );
-    let on_hold = lifecycle.merged == crate::deal::Lifecycle::Pending;
+    let on_hold = lifecycle.merged == crate::deal::Lifecycle::Pending || input.hold_salesforce;
     let mut outcome = MergeOutcome {
         merged: input.base.clone(),
         to_partner_center: Vec::new(),
@@ -328,6 +337,7 @@ mod tests {
             salesforce: sf,
             partner_center_changed_at: Some(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()),
             salesforce_changed_at: Some(Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap()),
+            hold_salesforce: false,
         })
     }
 

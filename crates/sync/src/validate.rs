@@ -6,6 +6,7 @@ use serde::Serialize;
 
 use crate::deal::Deal;
 use crate::iso;
+use crate::merge::Field;
 use crate::settings::Settings;
 
 /// One reason a deal cannot be sent to Partner Center.
@@ -68,6 +69,17 @@ pub fn validate(deal: &Deal, settings: &Settings) -> Vec<Problem> {
         });
     }
     problems
+}
+
+/// The deal fields a problem is about.
+pub fn fields_of(code: &str) -> &'static [Field] {
+    match code {
+        "missing_country" | "bad_country" | "missing_account" => &[Field::Customer],
+        "bad_currency" => &[Field::Currency],
+        "co_sell_without_contact" => &[Field::Contacts, Field::Help],
+        "missing_solution" => &[Field::Solutions, Field::Help, Field::Visibility],
+        _ => &[],
+    }
 }
 
 /// All problems as one Audit paragraph.

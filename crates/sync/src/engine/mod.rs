@@ -1,0 +1,435 @@
+//! The sync engine: given targets (referrals and opportunities that may have
+//! changed), read both sides in batches, decide per pair, and apply.
+//! `cosell sync`, `plan`, `backfill` and the service's workers all run here.
+
+mod apply;
+pub mod outcome;
+pub mod plan;
+mod salesforce_io;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use futures::stream::{self, StreamExt, TryStreamExt};
+use partner_center::odata::{Filter, ReferralQuery, SortOrder};
+use partner_center::wire::Referral;
+use partner_center::ReferralsClient;
+use salesforce::SalesforceClient;
+use store::{Store, StoreError};
+use tokio::sync::Mutex;
+
+pub use outcome::{Failure, Outcome, Summary, Write};
+pub use plan::{Candidate, Decision, Target};
+
+use crate::settings::Settings;
+use crate::stages::StageMap;
+
+/// Referral GETs in flight at once while gathering a batch.
+const READ_CONCURRENCY: usize = 8;
+/// Cursor of the Partner Center change feed (`updatedDateTime`).
+pub const PARTNER_CENTER_CURSOR: &str = "partner_center.updated";
+/// Cursor of the Salesforce change feed (`SystemModstamp`).
+pub const SALESFORCE_CURSOR: &str = "salesforce.modstamp";
+
+/// Why a whole batch could not be processed.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error("Partner Center: {0}")]
+    PartnerCenter(#[from] partner_center::Error),
+    #[error("Salesforce: {0}")]
+    Salesforce(#[from] salesforce::Error),
+    #[error("store: {0}")]
+    Store(#[from] StoreError),
+    #[error("configuration does not match the org: {0}")]
+    Setup(String),
+}
+
+impl EngineError {
+    /// True when trying again later may succeed.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::PartnerCenter(e) => e.is_transient(),
+            Self::Salesforce(e) => {
+                e.is_transient() || matches!(e, salesforce::Error::LimitExceeded { .. })
+            }
+            Self::Store(e) => e.is_unavailable(),
+            Self::Setup(_) => false,
+        }
+    }
+
+    /// As a failure for every target of the batch.
+    pub fn to_failure(&self) -> Failure {
+        if self.is_transient() {
+            Failure::transient(self.to_string())
+        } else {
+            Failure::permanent(self.to_string())
+        }
+    }
+}
+
+/// The sync engine, shared by every command and worker.
+pub struct Engine {
+    pc: ReferralsClient,
+    sf: SalesforceClient,
+    store: Arc<dyn Store>,
+    settings: Settings,
+    stages: Mutex<Option<StageMap>>,
+}
+
+/// What a full pass saw and did.
+#[derive(Debug, Default)]
+pub struct PassReport {
+    pub outcomes: Vec<Outcome>,
+    pub summary: Summary,
+}
+
+impl Engine {
+    /// An engine over the two clients and the store.
+    pub fn new(
+        pc: ReferralsClient,
+        sf: SalesforceClient,
+        store: Arc<dyn Store>,
+        settings: Settings,
+    ) -> Self {
+        Self {
+            pc,
+            sf,
+            store,
+            settings,
+            stages: Mutex::new(None),
+        }
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    pub fn salesforce(&self) -> &SalesforceClient {
+        &self.sf
+    }
+
+    pub fn partner_center(&self) -> &ReferralsClient {
+        &self.pc
+    }
+
+    /// The org's stages, read once and checked against the settings.
+    pub async fn stages(&self) -> Result<StageMap, EngineError> {
+        let mut cached = self.stages.lock().await;
+        if let Some(stages) = cached.as_ref() {
+            return Ok(stages.clone());
+        }
+        let rows = self
+            .sf
+            .opportunity_stages()
+            .await?
+            .into_iter()
+            .filter(|s| s.is_active)
+            .map(|s| (s.api_name, s.is_closed, s.is_won))
+            .collect();
+        let stages = StageMap::new(rows, &self.settings).map_err(EngineError::Setup)?;
+        *cached = Some(stages.clone());
+        Ok(stages)
+    }
+
+    /// Syncs the targets as one batch and records every outcome.
+    pub async fn sync_targets(&self, targets: Vec<Target>) -> Result<Vec<Outcome>, EngineError> {
+        self.sync_batch(targets, BTreeMap::new()).await
+    }
+
+    /// What syncing the targets would do, touching nothing.
+    pub async fn plan_targets(
+        &self,
+        targets: Vec<Target>,
+    ) -> Result<Vec<(Candidate, Decision)>, EngineError> {
+        self.stages().await?;
+        let candidates = self.gather(targets, BTreeMap::new()).await?;
+        Ok(candidates
+            .into_iter()
+            .map(|c| {
+                let decision = plan::decide(&c, &self.settings);
+                (c, decision)
+            })
+            .collect())
+    }
+
+    async fn sync_batch(
+        &self,
+        targets: Vec<Target>,
+        prefetched: BTreeMap<String, Referral>,
+    ) -> Result<Vec<Outcome>, EngineError> {
+        let stages = self.stages().await?;
+        let candidates = self.gather(targets, prefetched).await?;
+        let work: Vec<apply::Work> = candidates
+            .into_iter()
+            .map(|c| {
+                let decision = plan::decide(&c, &self.settings);
+                apply::Work::new(c, decision)
+            })
+            .collect();
+        let directory = self.directory(&work).await?;
+        Ok(self.apply(work, &stages, &directory).await)
+    }
+
+    /// Accounts and contacts that creations in this batch may reuse.
+    async fn directory(
+        &self,
+        work: &[apply::Work],
+    ) -> Result<salesforce_io::Directory, EngineError> {
+        let mut names = BTreeSet::new();
+        let mut emails = BTreeSet::new();
+        for w in work {
+            let deal = match &w.decision {
+                Decision::CreateOpportunity { deal } => deal,
+                Decision::Update(u) => &u.outcome.merged,
+                _ => continue,
+            };
+            if matches!(w.decision, Decision::CreateOpportunity { .. })
+                && !deal.customer.name.is_empty()
+            {
+                names.insert(deal.customer.name.clone());
+            }
+            emails.extend(deal.contacts.iter().filter_map(|c| c.email.clone()));
+        }
+        Ok(salesforce_io::read_directory(&self.sf, &self.settings, &names, &emails).await?)
+    }
+
+    /// Reads both sides for the targets and groups them into pairs.
+    async fn gather(
+        &self,
+        targets: Vec<Target>,
+        mut referrals: BTreeMap<String, Referral>,
+    ) -> Result<Vec<Candidate>, EngineError> {
+        let mut referral_ids = BTreeSet::new();
+        let mut opportunity_ids = BTreeSet::new();
+        let mut pairs = BTreeMap::new();
+        for target in &targets {
+            let pair = match target {
+                Target::Referral(id) => {
+                    referral_ids.insert(id.clone());
+                    self.store.pair_by_referral(id).await?
+                }
+                Target::Opportunity(id) => {
+                    opportunity_ids.insert(id.clone());
+                    self.store.pair_by_opportunity(id).await?
+                }
+            };
+            if let Some(pair) = pair {
+                referral_ids.extend(pair.referral_id.clone());
+                opportunity_ids.extend(pair.opportunity_id.clone());
+                pairs.insert(target.clone(), pair);
+            }
+        }
+        let mut views =
+            salesforce_io::read_views(&self.sf, &self.settings, &opportunity_ids, &referral_ids)
+                .await?;
+        referral_ids.extend(views.iter().filter_map(|v| v.referral_id(&self.settings)));
+        let missing: Vec<String> = referral_ids
+            .iter()
+            .filter(|id| !referrals.contains_key(*id))
+            .cloned()
+            .collect();
+        let fetched: Vec<(String, Option<Referral>)> = stream::iter(missing)
+            .map(|id| async move {
+                match self.pc.get(&id).await {
+                    Ok(referral) => Ok((id, Some(referral))),
+                    Err(e) if e.status() == Some(404) => Ok((id, None)),
+                    Err(e) => Err(e),
+                }
+            })
+            .buffer_unordered(READ_CONCURRENCY)
+            .try_collect()
+            .await?;
+        referrals.extend(fetched.into_iter().filter_map(|(id, r)| Some((id, r?))));
+        // Referrals pointing at an opportunity we have not read (a crash
+        // between creating the referral and recording the pair).
+        let known: BTreeSet<String> = views.iter().map(|v| v.id.clone()).collect();
+        let extra: BTreeSet<String> = referrals
+            .values()
+            .filter_map(|r| r.external_reference_id.clone())
+            .filter(|id| id.starts_with("006") && !known.iter().any(|k| same_id(k, id)))
+            .collect();
+        if !extra.is_empty() {
+            views.extend(
+                salesforce_io::read_views(&self.sf, &self.settings, &extra, &BTreeSet::new())
+                    .await?,
+            );
+        }
+        Ok(self.assemble(targets, pairs, referrals, views))
+    }
+
+    fn assemble(
+        &self,
+        targets: Vec<Target>,
+        pairs: BTreeMap<Target, store::Pair>,
+        referrals: BTreeMap<String, Referral>,
+        views: Vec<crate::opportunity_map::OpportunityView>,
+    ) -> Vec<Candidate> {
+        let settings = &self.settings;
+        let mut groups: BTreeMap<String, Candidate> = BTreeMap::new();
+        for target in targets {
+            let pair = pairs.get(&target).cloned();
+            let (referral_id, view) = match &target {
+                Target::Referral(id) => {
+                    let referral = referrals.get(id);
+                    let view = views
+                        .iter()
+                        .find(|v| {
+                            pair.as_ref()
+                                .and_then(|p| p.opportunity_id.as_deref())
+                                .is_some_and(|o| same_id(&v.id, o))
+                        })
+                        .or_else(|| {
+                            views
+                                .iter()
+                                .find(|v| v.referral_id(settings).as_deref() == Some(id))
+                        })
+                        .or_else(|| {
+                            let external =
+                                referral.and_then(|r| r.external_reference_id.as_deref())?;
+                            views.iter().find(|v| {
+                                same_id(&v.id, external) && v.referral_id(settings).is_none()
+                            })
+                        });
+                    (Some(id.clone()), view)
+                }
+                Target::Opportunity(id) => {
+                    let view = views.iter().find(|v| same_id(&v.id, id));
+                    let referral_id = pair
+                        .as_ref()
+                        .and_then(|p| p.referral_id.clone())
+                        .or_else(|| view.and_then(|v| v.referral_id(settings)));
+                    (referral_id, view)
+                }
+            };
+            let key = match (&referral_id, view, &target) {
+                (Some(r), _, _) => format!("r:{r}"),
+                (None, Some(v), _) => format!("o:{}", v.id),
+                (None, None, Target::Opportunity(id)) => format!("o:{id}"),
+                (None, None, Target::Referral(id)) => format!("r:{id}"),
+            };
+            let entry = groups.entry(key).or_insert_with(|| Candidate {
+                targets: Vec::new(),
+                pair: None,
+                referral: referral_id
+                    .as_ref()
+                    .and_then(|id| referrals.get(id).cloned()),
+                view: view.cloned(),
+            });
+            entry.targets.push(target);
+            entry.pair = entry.pair.take().or(pair);
+        }
+        groups.into_values().collect()
+    }
+
+    /// Referrals changed since `since` (all when None), with the newest
+    /// `updatedDateTime` seen.
+    pub async fn changed_referrals(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<(Vec<Referral>, Option<DateTime<Utc>>), EngineError> {
+        let mut query = ReferralQuery::new().order_by("updatedDateTime", SortOrder::Asc);
+        if let Some(since) = since {
+            query = query.filter(Filter::ge("updatedDateTime", since));
+        }
+        let referrals = self.pc.list_all(&query).await?;
+        let newest = referrals
+            .iter()
+            .filter_map(|r| r.updated_date_time.as_ref()?.to_utc())
+            .max()
+            .or(since);
+        Ok((referrals, newest))
+    }
+
+    /// Opportunities (or their related rows) changed since `since`, with the
+    /// newest `SystemModstamp` seen. One API call when nothing changed.
+    pub async fn changed_opportunities(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<(Vec<String>, Option<DateTime<Utc>>), EngineError> {
+        let (ids, newest) = salesforce_io::changed_since(&self.sf, &self.settings, since).await?;
+        Ok((ids.into_iter().collect(), newest))
+    }
+
+    /// One full pass in both directions over everything changed since the
+    /// stored cursors (everything on the first run), in batches. Cursors
+    /// move only when every pair synced or failed for good, so nothing that
+    /// a retry could fix is skipped by the next pass.
+    pub async fn full_pass(
+        &self,
+        batch_size: usize,
+        overlap: chrono::Duration,
+    ) -> Result<PassReport, EngineError> {
+        let pc_since = self
+            .cursor(PARTNER_CENTER_CURSOR)
+            .await?
+            .map(|t| t - overlap);
+        let sf_since = self.cursor(SALESFORCE_CURSOR).await?.map(|t| t - overlap);
+        let (referrals, pc_newest) = self.changed_referrals(pc_since).await?;
+        let (opportunities, sf_newest) = self.changed_opportunities(sf_since).await?;
+        let mut report = PassReport::default();
+        let referral_targets: Vec<(Target, Option<Referral>)> = referrals
+            .into_iter()
+            .filter_map(|r| Some((Target::Referral(r.id.clone()?), Some(r))))
+            .collect();
+        let opportunity_targets = opportunities
+            .into_iter()
+            .map(|id| (Target::Opportunity(id), None));
+        let all: Vec<(Target, Option<Referral>)> = referral_targets
+            .into_iter()
+            .chain(opportunity_targets)
+            .collect();
+        for batch in all.chunks(batch_size.max(1)) {
+            let targets: Vec<Target> = batch.iter().map(|(t, _)| t.clone()).collect();
+            let prefetched = batch
+                .iter()
+                .filter_map(|(t, r)| match (t, r) {
+                    (Target::Referral(id), Some(r)) => Some((id.clone(), r.clone())),
+                    _ => None,
+                })
+                .collect();
+            let outcomes = match self.sync_batch(targets.clone(), prefetched).await {
+                Ok(outcomes) => outcomes,
+                Err(e) if e.is_transient() => vec![Outcome::batch_failure(targets, e.to_failure())],
+                Err(e) => return Err(e),
+            };
+            report.summary.add(&outcomes);
+            report.outcomes.extend(outcomes);
+        }
+        if report.summary.retryable == 0 {
+            self.set_cursor(PARTNER_CENTER_CURSOR, pc_newest).await?;
+            self.set_cursor(SALESFORCE_CURSOR, sf_newest).await?;
+        }
+        Ok(report)
+    }
+
+    /// Reads a timestamp cursor.
+    pub async fn cursor(&self, name: &str) -> Result<Option<DateTime<Utc>>, EngineError> {
+        let value = self.store.cursor(name).await?;
+        Ok(value
+            .and_then(|v| DateTime::parse_from_rfc3339(&v).ok())
+            .map(|t| t.with_timezone(&Utc)))
+    }
+
+    /// Stores a timestamp cursor (ignores None).
+    pub async fn set_cursor(
+        &self,
+        name: &str,
+        value: Option<DateTime<Utc>>,
+    ) -> Result<(), EngineError> {
+        if let Some(value) = value {
+            self.store.set_cursor(name, &value.to_rfc3339()).await?;
+        }
+        Ok(())
+    }
+}
+
+/// Salesforce ids compare on their first 15 characters (18-char ids add a
+/// case-insensitivity checksum).
+pub fn same_id(a: &str, b: &str) -> bool {
+    a.len() >= 15 && b.len() >= 15 && a[..15] == b[..15]
+}

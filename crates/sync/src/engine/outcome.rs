@@ -1,0 +1,196 @@
+//! What a pass did for each pair, and the totals `cosell sync` prints.
+
+use serde::Serialize;
+use store::PairId;
+
+use super::plan::Target;
+
+/// What happened on one side.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Write {
+    None,
+    Created,
+    Updated,
+}
+
+/// Why a pair did not sync, and whether trying again can help.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Failure {
+    pub message: String,
+    /// Bad data or a refusal: retrying without a fix fails again.
+    pub permanent: bool,
+}
+
+impl Failure {
+    /// A failure only a fix of the data can cure.
+    pub fn permanent(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            permanent: true,
+        }
+    }
+
+    /// A failure a later attempt may not meet (throttling, outages).
+    pub fn transient(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            permanent: false,
+        }
+    }
+
+    /// From a Partner Center error while `doing` something.
+    pub fn from_partner_center(error: &partner_center::Error, doing: &str) -> Self {
+        let message = format!("Partner Center refused {doing}: {error}");
+        if error.is_transient() || error.status() == Some(412) {
+            Self::transient(message)
+        } else {
+            Self::permanent(message)
+        }
+    }
+
+    /// From a failed Salesforce call.
+    pub fn from_salesforce(error: &salesforce::Error) -> Self {
+        let message = format!("Salesforce: {error}");
+        if error.is_transient() || matches!(error, salesforce::Error::LimitExceeded { .. }) {
+            Self::transient(message)
+        } else {
+            Self::permanent(message)
+        }
+    }
+
+    /// From a record's errors in a Collections result.
+    pub fn from_record_errors(errors: &[salesforce::error::RecordError]) -> Self {
+        let message = errors
+            .iter()
+            .map(|e| {
+                let fields = if e.fields.is_empty() {
+                    String::new()
+                } else {
+                    format!(" [{}]", e.fields.join(", "))
+                };
+                format!("{}: {}{fields}", e.status_code.as_str(), e.message)
+            })
+            .collect::<Vec<_>>()
+            .join("; ");
+        let transient = errors.iter().any(|e| e.status_code.is_transient());
+        let message = format!("Salesforce: {message}");
+        if transient {
+            Self::transient(message)
+        } else {
+            Self::permanent(message)
+        }
+    }
+
+    /// The same failure, saying what was being done.
+    pub fn context(mut self, doing: &str) -> Self {
+        self.message = format!("{doing}: {}", self.message);
+        self
+    }
+}
+
+/// The result for one pair.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outcome {
+    /// The targets (jobs) this pair answered.
+    pub targets: Vec<Target>,
+    pub pair_id: Option<PairId>,
+    /// What was decided, in words.
+    pub description: String,
+    pub partner_center: Write,
+    pub salesforce: Write,
+    pub failure: Option<Failure>,
+}
+
+impl Outcome {
+    pub(super) fn new(
+        targets: Vec<Target>,
+        pair_id: Option<PairId>,
+        description: String,
+        partner_center: Write,
+        salesforce: Write,
+        failure: Option<Failure>,
+    ) -> Self {
+        Self {
+            targets,
+            pair_id,
+            description,
+            partner_center,
+            salesforce,
+            failure,
+        }
+    }
+
+    /// An outcome for targets a whole batch failed on.
+    pub fn batch_failure(targets: Vec<Target>, failure: Failure) -> Self {
+        Self::new(
+            targets,
+            None,
+            "not synced".into(),
+            Write::None,
+            Write::None,
+            Some(failure),
+        )
+    }
+}
+
+/// Counts for one side.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct SideCounts {
+    pub created: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+}
+
+/// Totals of a pass.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    pub partner_center: SideCounts,
+    pub salesforce: SideCounts,
+    pub failed: u64,
+    /// Failures a retry may fix (throttling, outages).
+    pub retryable: u64,
+}
+
+impl Summary {
+    /// Adds outcomes to the totals.
+    pub fn add(&mut self, outcomes: &[Outcome]) {
+        for outcome in outcomes {
+            if let Some(failure) = &outcome.failure {
+                self.failed += 1;
+                if !failure.permanent {
+                    self.retryable += 1;
+                }
+            }
+            for (counts, write) in [
+                (&mut self.partner_center, outcome.partner_center),
+                (&mut self.salesforce, outcome.salesforce),
+            ] {
+                match write {
+                    Write::Created => counts.created += 1,
+                    Write::Updated => counts.updated += 1,
+                    Write::None if outcome.failure.is_none() => counts.unchanged += 1,
+                    Write::None => {}
+                }
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Summary {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let side = |c: &SideCounts| {
+            format!(
+                "{} created, {} updated, {} unchanged",
+                c.created, c.updated, c.unchanged
+            )
+        };
+        writeln!(f, "Partner Center: {}", side(&self.partner_center))?;
+        writeln!(f, "Salesforce:     {}", side(&self.salesforce))?;
+        write!(
+            f,
+            "Failed:         {} ({} will be retried)",
+            self.failed, self.retryable
+        )
+    }
+}

@@ -1,0 +1,456 @@
+//! Opportunity ⇄ deal: what the connector reads from an opportunity and its
+//! related records, how that becomes a [`Deal`], and which Salesforce fields
+//! a deal writes. Field API names come from [`Settings`].
+
+use chrono::{DateTime, NaiveDate, Utc};
+use salesforce::Record;
+use serde_json::{json, Map, Value};
+
+use crate::deal::{
+    strip_mark, Contact, Customer, Deal, HelpOption, Lifecycle, Money, MARK_FAILED, MARK_OK,
+};
+use crate::settings::Settings;
+use crate::stages::StageMap;
+
+/// Title of the note that carries the referral's notes.
+pub const NOTE_TITLE: &str = "Partner Center notes";
+
+/// An opportunity and the related records the deal is made of.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpportunityView {
+    pub id: String,
+    /// The opportunity's own fields as read.
+    pub record: Record,
+    pub account: Option<AccountView>,
+    pub contact_roles: Vec<ContactRoleView>,
+    pub solutions: Vec<SolutionRow>,
+    pub note: Option<NoteRow>,
+    pub team: Vec<Contact>,
+}
+
+/// The customer account.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AccountView {
+    pub id: String,
+    pub customer: Customer,
+}
+
+/// A contact role and its contact.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContactRoleView {
+    pub id: String,
+    pub contact_id: String,
+    pub contact: Contact,
+}
+
+/// One row of the solutions related list.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SolutionRow {
+    pub id: String,
+    pub solution_id: String,
+}
+
+/// The connector's note on the opportunity.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NoteRow {
+    pub id: String,
+    pub body: String,
+}
+
+/// Opportunity fields the connector reads.
+pub fn opportunity_fields(settings: &Settings) -> Vec<String> {
+    let f = &settings.fields;
+    let mut fields: Vec<String> = [
+        "Id",
+        "Name",
+        "StageName",
+        "IsClosed",
+        "IsWon",
+        "CloseDate",
+        "AccountId",
+        "LastModifiedDate",
+        "SystemModstamp",
+    ]
+    .map(String::from)
+    .into();
+    fields.extend([
+        settings.deal_value_field.clone(),
+        f.sync_flag.clone(),
+        f.referral_id.clone(),
+        f.referral_link.clone(),
+        f.help.clone(),
+        f.visibility.clone(),
+        f.microsoft_crm_id.clone(),
+        f.audit.clone(),
+    ]);
+    if !settings.currency_field.is_empty() {
+        fields.push(settings.currency_field.clone());
+    }
+    for account_field in account_fields(settings) {
+        if account_field != "Id" {
+            fields.push(format!("Account.{account_field}"));
+        }
+    }
+    fields.dedup();
+    fields
+}
+
+/// Account fields the connector reads and writes.
+pub fn account_fields(settings: &Settings) -> Vec<String> {
+    let mut fields: Vec<String> = [
+        "Id",
+        "Name",
+        "BillingStreet",
+        "BillingCity",
+        "BillingState",
+        "BillingPostalCode",
+    ]
+    .map(String::from)
+    .into();
+    if !fields.contains(&settings.country_code_field) {
+        fields.push(settings.country_code_field.clone());
+    }
+    fields
+}
+
+impl OpportunityView {
+    /// The opportunity's name without the sync mark.
+    pub fn name(&self) -> &str {
+        strip_mark(self.record.str("Name").unwrap_or_default())
+    }
+
+    /// The raw name, mark included.
+    pub fn raw_name(&self) -> &str {
+        self.record.str("Name").unwrap_or_default()
+    }
+
+    /// The referral id the opportunity carries, if any.
+    pub fn referral_id(&self, settings: &Settings) -> Option<String> {
+        self.record
+            .str(&settings.fields.referral_id)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    }
+
+    /// Whether the seller asked for this opportunity to sync.
+    pub fn sync_requested(&self, settings: &Settings) -> bool {
+        self.record
+            .bool(&settings.fields.sync_flag)
+            .unwrap_or(false)
+    }
+
+    /// The Audit field's text.
+    pub fn audit(&self, settings: &Settings) -> &str {
+        self.record.str(&settings.fields.audit).unwrap_or_default()
+    }
+
+    /// When the opportunity last changed (for conflict resolution).
+    pub fn last_modified(&self) -> Option<DateTime<Utc>> {
+        self.record.datetime("LastModifiedDate")
+    }
+
+    /// The version marker kept in the pair.
+    pub fn version(&self) -> Option<String> {
+        self.record.str("SystemModstamp").map(String::from)
+    }
+
+    /// The stage's lifecycle meaning.
+    pub fn lifecycle(&self, settings: &Settings) -> Lifecycle {
+        let stage = self.record.str("StageName").unwrap_or_default();
+        if stage == settings.on_hold_stage {
+            Lifecycle::Pending
+        } else if self.record.bool("IsClosed").unwrap_or(false) {
+            if self.record.bool("IsWon").unwrap_or(false) {
+                Lifecycle::Won
+            } else {
+                Lifecycle::Lost
+            }
+        } else {
+            Lifecycle::Active
+        }
+    }
+
+    /// The opportunity as a deal.
+    pub fn to_deal(&self, settings: &Settings) -> Deal {
+        let record = &self.record;
+        let f = &settings.fields;
+        let help = record.str(&f.help).and_then(HelpOption::from_label);
+        Deal {
+            name: self.name().to_owned(),
+            customer: self
+                .account
+                .as_ref()
+                .map(|a| a.customer.clone())
+                .unwrap_or_default(),
+            contacts: self
+                .contact_roles
+                .iter()
+                .map(|r| r.contact.clone())
+                .collect(),
+            deal_value: record
+                .f64(&settings.deal_value_field)
+                .and_then(Money::from_f64),
+            currency: if settings.currency_field.is_empty() {
+                None
+            } else {
+                record.str(&settings.currency_field).map(str::to_uppercase)
+            },
+            close_date: record.date("CloseDate"),
+            notes: self
+                .note
+                .as_ref()
+                .map(|n| n.body.trim().to_owned())
+                .filter(|n| !n.is_empty()),
+            help,
+            visible_to_microsoft: record.bool(&f.visibility).unwrap_or(false) || help.is_some(),
+            solutions: self
+                .solutions
+                .iter()
+                .map(|s| s.solution_id.clone())
+                .collect(),
+            lifecycle: self.lifecycle(settings),
+            microsoft_crm_id: record
+                .str(&f.microsoft_crm_id)
+                .filter(|s| !s.is_empty())
+                .map(String::from),
+            team: self.team.clone(),
+        }
+    }
+}
+
+/// Reads an account record as the customer.
+pub fn account_view(record: &Record, settings: &Settings) -> Option<AccountView> {
+    Some(AccountView {
+        id: record.id().or_else(|| record.str("Id"))?.to_owned(),
+        customer: customer_from(record, settings),
+    })
+}
+
+/// The customer from an Account record (or an `Account` relationship).
+pub fn customer_from(record: &Record, settings: &Settings) -> Customer {
+    let text = |field: &str| {
+        record
+            .str(field)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    };
+    Customer {
+        name: text("Name").unwrap_or_default(),
+        street: text("BillingStreet"),
+        city: text("BillingCity"),
+        state: text("BillingState"),
+        postal_code: text("BillingPostalCode"),
+        country: text(&settings.country_code_field).map(|c| c.to_uppercase()),
+    }
+}
+
+/// Account fields for a customer.
+pub fn account_body(customer: &Customer, settings: &Settings) -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert("Name".into(), json!(customer.name));
+    body.insert("BillingStreet".into(), json!(customer.street));
+    body.insert("BillingCity".into(), json!(customer.city));
+    body.insert("BillingState".into(), json!(customer.state));
+    body.insert("BillingPostalCode".into(), json!(customer.postal_code));
+    body.insert(settings.country_code_field.clone(), json!(customer.country));
+    body
+}
+
+/// Contact fields for a person.
+pub fn contact_body(contact: &Contact, account_id: Option<&str>) -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert("FirstName".into(), json!(contact.first_name));
+    body.insert("LastName".into(), json!(contact.last_name));
+    body.insert("Email".into(), json!(contact.email));
+    body.insert("Phone".into(), json!(contact.phone));
+    body.insert("Title".into(), json!(contact.title));
+    if let Some(account_id) = account_id {
+        body.insert("AccountId".into(), json!(account_id));
+    }
+    body
+}
+
+/// Reads a contact record.
+pub fn contact_from(record: &Record) -> Contact {
+    let text = |field: &str| {
+        record
+            .str(field)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from)
+    };
+    Contact {
+        first_name: text("FirstName"),
+        last_name: text("LastName").unwrap_or_default(),
+        email: text("Email"),
+        phone: text("Phone"),
+        title: text("Title"),
+    }
+}
+
+/// Opportunity field values for the deal's scalar fields.
+pub fn opportunity_values(deal: &Deal, settings: &Settings) -> Map<String, Value> {
+    let f = &settings.fields;
+    let mut body = Map::new();
+    body.insert(
+        settings.deal_value_field.clone(),
+        json!(deal.deal_value.map(Money::as_f64)),
+    );
+    if !settings.currency_field.is_empty() {
+        if let Some(currency) = &deal.currency {
+            body.insert(settings.currency_field.clone(), json!(currency));
+        }
+    }
+    body.insert(
+        "CloseDate".into(),
+        json!(deal.close_date.map(|d| d.to_string())),
+    );
+    body.insert(f.help.clone(), json!(deal.help.map(HelpOption::label)));
+    body.insert(f.visibility.clone(), json!(deal.visible_to_microsoft));
+    body.insert(f.microsoft_crm_id.clone(), json!(deal.microsoft_crm_id));
+    body
+}
+
+/// The stage an opportunity should be in for a lifecycle; `current` keeps a
+/// later open stage when the deal is merely active.
+pub fn stage_for(
+    lifecycle: Lifecycle,
+    current: Option<&str>,
+    settings: &Settings,
+    stages: &StageMap,
+) -> String {
+    match lifecycle {
+        Lifecycle::Pending => settings.on_hold_stage.clone(),
+        Lifecycle::Active => match current {
+            Some(stage) if stage != settings.on_hold_stage && stages.is_open(stage) => {
+                stage.to_owned()
+            }
+            _ => settings.active_stage.clone(),
+        },
+        Lifecycle::Won => stages.won().to_owned(),
+        Lifecycle::Lost | Lifecycle::Declined | Lifecycle::Expired => stages.lost().to_owned(),
+    }
+}
+
+/// A close date Salesforce accepts when the referral has none (it is required).
+pub fn default_close_date() -> NaiveDate {
+    (Utc::now() + chrono::Duration::days(90)).date_naive()
+}
+
+/// The name with the mark for the last sync result.
+pub fn marked_name(name: &str, ok: bool, settings: &Settings) -> String {
+    if !settings.show_checkmark {
+        return name.to_owned();
+    }
+    let mark = if ok { MARK_OK } else { MARK_FAILED };
+    format!("{mark} {name}")
+}
+
+/// Newest-first audit text with `line` added, capped so it fits the field.
+pub fn append_audit(existing: &str, line: &str) -> String {
+    const MAX_LINES: usize = 50;
+    const MAX_CHARS: usize = 32_000;
+    let mut lines: Vec<&str> = vec![line];
+    lines.extend(
+        existing
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .take(MAX_LINES - 1),
+    );
+    let mut text = lines.join("\n");
+    if text.len() > MAX_CHARS {
+        let mut cut = MAX_CHARS;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    text
+}
+
+/// The audit line without its timestamp, to tell whether it was already written.
+pub fn audit_message(line: &str) -> &str {
+    line.split_once(" | ").map(|(_, rest)| rest).unwrap_or(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> Settings {
+        Settings::default()
+    }
+
+    fn view(fields: Value) -> OpportunityView {
+        OpportunityView {
+            id: "006000000000001AAA".into(),
+            record: Record::from_value(fields).unwrap(),
+            account: None,
+            contact_roles: vec![],
+            solutions: vec![SolutionRow {
+                id: "a0X1".into(),
+                solution_id: "SOL-1".into(),
+            }],
+            note: Some(NoteRow {
+                id: "0021".into(),
+                body: " Needs a POC ".into(),
+            }),
+            team: vec![],
+        }
+    }
+
+    #[test]
+    fn an_opportunity_reads_as_a_deal_with_settings_driven_fields() {
+        let v = view(json!({
+            "Name": "✔ Contoso", "StageName": "Prospecting", "IsClosed": false, "IsWon": false,
+            "Amount": 1200.5, "CurrencyIsoCode": "eur", "CloseDate": "2027-01-31",
+            "How_can_Microsoft_help__c": "Proof of concept or demo",
+            "Microsoft_Referral_Visibility__c": false
+        }));
+        let deal = v.to_deal(&settings());
+        assert_eq!(deal.name, "Contoso");
+        assert_eq!(deal.deal_value, Money::from_f64(1200.5));
+        assert_eq!(deal.currency.as_deref(), Some("EUR"));
+        assert_eq!(deal.help, Some(HelpOption::ProofOfConceptOrDemo));
+        assert!(
+            deal.visible_to_microsoft,
+            "choosing a help option makes the deal visible"
+        );
+        assert_eq!(deal.notes.as_deref(), Some("Needs a POC"));
+        assert_eq!(deal.lifecycle, Lifecycle::Active);
+    }
+
+    #[test]
+    fn custom_deal_value_and_currency_fields_are_honoured() {
+        let mut s = settings();
+        s.deal_value_field = "Deal_Value__c".into();
+        s.currency_field = "Deal_Currency__c".into();
+        let v = view(
+            json!({ "Name": "X", "StageName": "On Hold", "Amount": 1, "Deal_Value__c": 99,
+            "Deal_Currency__c": "GBP", "CurrencyIsoCode": "USD" }),
+        );
+        let deal = v.to_deal(&s);
+        assert_eq!(deal.deal_value, Money::from_f64(99.0));
+        assert_eq!(deal.currency.as_deref(), Some("GBP"));
+        assert_eq!(deal.lifecycle, Lifecycle::Pending);
+    }
+
+    #[test]
+    fn marks_follow_the_setting() {
+        let mut s = settings();
+        assert_eq!(marked_name("Deal", true, &s), "✔ Deal");
+        assert_eq!(marked_name("Deal", false, &s), "✖ Deal");
+        s.show_checkmark = false;
+        assert_eq!(marked_name("Deal", false, &s), "Deal");
+    }
+
+    #[test]
+    fn audit_keeps_newest_first_and_is_capped() {
+        let text = append_audit("old", "2026 | new");
+        assert_eq!(text, "2026 | new\nold");
+        let long = "x".repeat(40_000);
+        assert!(append_audit(&long, "line").len() <= 32_000);
+        assert_eq!(audit_message("2026-01-01T00:00Z | ✔ Synced"), "✔ Synced");
+    }
+}
