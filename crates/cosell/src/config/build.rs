@@ -1,0 +1,595 @@
+//! Turns the parsed file into a [`Config`]: applies defaults, checks every
+//! value, resolves secrets. Problems are collected, not stopped at, so one
+//! `cosell config check` lists them all.
+
+use std::path::{Path, PathBuf};
+
+use secrecy::SecretString;
+use url::Url;
+
+use super::defaults as d;
+use super::error::Issue;
+use super::file::{FieldsFile, FileConfig, PartnerCenterFile, SalesforceFile, ServerFile, StoreFile, SyncFile, WorkerFile};
+use super::secrets::{self, EnvSource, SecretOrigin};
+use super::values::{https_url, in_range, is_loopback, pem_kind, socket_addr, ApiName, ApiVersion, PemKind, StoreUrl};
+use super::{
+    Config, FieldNames, PartnerCenterConfig, SalesforceAuth, SalesforceConfig, SalesforceCredentials, ServerConfig,
+    StoreConfig, SyncConfig, Warning, WorkerConfig,
+};
+
+/// Salesforce login hosts that do not serve the client credentials flow
+/// (reference/salesforce.md §1.1: it works only on the My Domain host).
+const SHARED_SF_LOGIN_HOSTS: [&str; 2] = ["login.salesforce.com", "test.salesforce.com"];
+
+/// Checks everything; every problem found is returned.
+pub(crate) fn build(file: FileConfig, base_dir: &Path, env: &dyn EnvSource) -> Result<Config, Vec<Issue>> {
+    let mut b = Builder {
+        base_dir,
+        env,
+        issues: Vec::new(),
+        warnings: Vec::new(),
+        origins: Vec::new(),
+    };
+    let partner_center = b.partner_center(file.partner_center);
+    let salesforce = b.salesforce(file.salesforce);
+    let sync = b.sync(file.sync);
+    let store = b.store(file.store);
+    let server = b.server(file.server);
+    let worker = b.worker(file.worker);
+    b.warn_unused_secrets(salesforce.as_ref().map(SalesforceConfig::auth));
+    match (partner_center, salesforce, sync, store, server, worker) {
+        (Some(partner_center), Some(salesforce), Some(sync), Some(store), Some(server), Some(worker))
+            if b.issues.is_empty() =>
+        {
+            Ok(Config {
+                partner_center,
+                salesforce,
+                sync,
+                store,
+                server,
+                worker,
+                source: None,
+                warnings: b.warnings,
+                secret_origins: b.origins,
+            })
+        }
+        _ => {
+            if b.issues.is_empty() {
+                // Every None above pushed an issue; this keeps a bug from
+                // surfacing as an empty error list.
+                b.issues.push(Issue::new("", "the configuration could not be checked", "report this as a bug"));
+            }
+            Err(b.issues)
+        }
+    }
+}
+
+/// Collects problems, warnings and secret origins while checking.
+struct Builder<'a> {
+    base_dir: &'a Path,
+    env: &'a dyn EnvSource,
+    issues: Vec<Issue>,
+    warnings: Vec<Warning>,
+    origins: Vec<SecretOrigin>,
+}
+
+impl Builder<'_> {
+    /// Keeps an `Ok`, records an `Err`.
+    fn ok<T>(&mut self, result: Result<T, Issue>) -> Option<T> {
+        result.map_err(|issue| self.issues.push(issue)).ok()
+    }
+
+    fn warn(&mut self, key: &str, message: impl Into<String>) {
+        self.warnings.push(Warning {
+            key: key.to_owned(),
+            message: message.into(),
+        });
+    }
+
+    /// A required, non-blank string.
+    fn required(&mut self, key: &str, value: Option<String>, fix: &str) -> Option<String> {
+        match value.map(|v| v.trim().to_owned()) {
+            Some(v) if !v.is_empty() => Some(v),
+            Some(_) => self.ok(Err(Issue::new(key, "is empty", fix))),
+            None => self.ok(Err(Issue::new(key, "is missing", fix))),
+        }
+    }
+
+    /// An https URL with a default.
+    fn url(&mut self, key: &str, value: Option<String>, default: &str) -> Option<Url> {
+        let value = value.unwrap_or_else(|| default.to_owned());
+        self.ok(https_url(key, &value, default))
+    }
+
+    /// A path relative to the config file's directory.
+    fn path(&self, value: &str) -> PathBuf {
+        self.base_dir.join(value.trim())
+    }
+
+    /// A secret that must be present.
+    fn required_secret(&mut self, var: &'static str, why: &str) -> Option<SecretString> {
+        match self.optional_secret(var) {
+            Some(secret) => Some(secret),
+            None if self.issues.iter().any(|i| i.key.starts_with(var)) => None,
+            None => self.ok(Err(Issue::new(
+                var,
+                format!("is not set; {why}"),
+                format!(
+                    "export {var}=<value>, or set {var}{} to a file holding it",
+                    secrets::FILE_SUFFIX
+                ),
+            ))),
+        }
+    }
+
+    /// A secret that may be absent.
+    fn optional_secret(&mut self, var: &'static str) -> Option<SecretString> {
+        let resolved = self.ok(secrets::resolve(self.env, var))??;
+        self.origins.push(resolved.origin);
+        Some(resolved.value)
+    }
+
+    fn partner_center(&mut self, f: PartnerCenterFile) -> Option<PartnerCenterConfig> {
+        let api_url = self.url("partner_center.api_url", f.api_url, d::PC_API_URL);
+        let webhooks_url = self.url("partner_center.webhooks_url", f.webhooks_url, d::PC_WEBHOOKS_URL);
+        let token_url = self.token_url(f.token_url);
+        let client_id = self.required(
+            "partner_center.client_id",
+            f.client_id,
+            "set it to the Application (client) ID of your Entra app registration, e.g. \"00000000-0000-0000-0000-000000000000\"",
+        );
+        let client_secret = self.optional_secret(secrets::PC_CLIENT_SECRET);
+        let refresh_token = self.required_secret(
+            secrets::PC_REFRESH_TOKEN,
+            "the Referrals API accepts only delegated (app + user) tokens, minted from the Referrals admin's refresh token",
+        );
+        let prefixes = f
+            .webhook_cert_url_prefixes
+            .unwrap_or_else(|| vec![d::PC_WEBHOOK_CERT_URL_PREFIX.to_owned()]);
+        let key = "partner_center.webhook_cert_url_prefixes";
+        let prefixes_ok = if prefixes.is_empty() {
+            self.ok(Err(Issue::new(
+                key,
+                "is empty, so no webhook could ever be verified",
+                format!("remove it to use the default [\"{}\"]", d::PC_WEBHOOK_CERT_URL_PREFIX),
+            )))
+        } else {
+            let checked: Vec<_> = prefixes
+                .iter()
+                .enumerate()
+                .map(|(i, p)| self.ok(https_url(&format!("{key}.{i}"), p, d::PC_WEBHOOK_CERT_URL_PREFIX)))
+                .collect();
+            checked.iter().all(Option::is_some).then_some(())
+        };
+        let trust_anchors = self.trust_anchors(f.webhook_trust_anchors_file);
+        let issuer = f
+            .webhook_issuer_organization
+            .unwrap_or_else(|| d::PC_WEBHOOK_ISSUER_ORGANIZATION.to_owned());
+        let issuer = self.required(
+            "partner_center.webhook_issuer_organization",
+            Some(issuer),
+            &format!("remove it to use the default \"{}\"", d::PC_WEBHOOK_ISSUER_ORGANIZATION),
+        );
+        let portal_url = self.url("partner_center.portal_url", f.portal_url, d::PC_PORTAL_URL);
+        prefixes_ok?;
+        Some(PartnerCenterConfig {
+            api_url: api_url?,
+            webhooks_url: webhooks_url?,
+            token_url: token_url?,
+            client_id: client_id?,
+            client_secret,
+            refresh_token: refresh_token?,
+            webhook_cert_url_prefixes: prefixes,
+            webhook_trust_anchors_file: trust_anchors?,
+            webhook_issuer_organization: issuer?,
+            portal_url: portal_url?,
+        })
+    }
+
+    /// `partner_center.token_url`: required; on Microsoft's host it must be the
+    /// tenant's v2 endpoint.
+    fn token_url(&mut self, value: Option<String>) -> Option<Url> {
+        const KEY: &str = "partner_center.token_url";
+        const EXAMPLE: &str = "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token";
+        let fix = format!(
+            "set it to https://login.microsoftonline.com/{{tenant}}/oauth2/v2.0/token with your tenant id or domain, e.g. \"{EXAMPLE}\""
+        );
+        let value = self.required(KEY, value, &fix)?;
+        let url = self.ok(https_url(KEY, &value, EXAMPLE))?;
+        if url.host_str() == Some(d::ENTRA_LOGIN_HOST) {
+            let segments: Vec<&str> = url.path_segments().map(Iterator::collect).unwrap_or_default();
+            let placeholder = |t: &str| t.is_empty() || t.contains('{') || t.eq_ignore_ascii_case("tenant");
+            match segments.as_slice() {
+                [tenant, "oauth2", "v2.0", "token"] if !placeholder(tenant) => {}
+                [tenant, ..] if placeholder(tenant) => {
+                    return self.ok(Err(Issue::new(KEY, "still holds the {tenant} placeholder", fix)));
+                }
+                _ => {
+                    return self.ok(Err(Issue::new(
+                        KEY,
+                        format!("{value:?} is not an Entra ID v2 token endpoint"),
+                        fix,
+                    )))
+                }
+            }
+        }
+        Some(url)
+    }
+
+    /// `partner_center.webhook_trust_anchors_file`: optional PEM of CA certificates.
+    fn trust_anchors(&mut self, value: Option<String>) -> Option<Option<PathBuf>> {
+        const KEY: &str = "partner_center.webhook_trust_anchors_file";
+        let Some(value) = value else {
+            self.warn(
+                KEY,
+                "is not set: no trust anchor, so every Partner Center webhook is rejected (fail closed) and changes arrive only through the reconcile poll; set it to a PEM file of the CA certificates that issue Partner Center's signing certificate",
+            );
+            return Some(None);
+        };
+        let path = self.path(&value);
+        let fix = "set it to a PEM file holding one or more -----BEGIN CERTIFICATE----- blocks";
+        match std::fs::read_to_string(&path) {
+            Err(err) => self.ok(Err(Issue::new(KEY, format!("cannot read {}: {err}", path.display()), fix))),
+            Ok(text) if pem_kind(&text) == PemKind::Certificates => Some(Some(path)),
+            Ok(_) => self.ok(Err(Issue::new(
+                KEY,
+                format!("{} holds no PEM certificates (or holds something else too)", path.display()),
+                fix,
+            ))),
+        }
+    }
+
+    fn salesforce(&mut self, f: SalesforceFile) -> Option<SalesforceConfig> {
+        let auth = f.auth.unwrap_or(SalesforceAuth::JwtBearer);
+        let login_url = self.login_url(f.login_url, auth);
+        let client_id = self.required(
+            "salesforce.client_id",
+            f.client_id,
+            "set it to the Consumer Key of your Salesforce connected app (Setup > App Manager > View > Manage Consumer Details)",
+        );
+        let api_version = f.api_version.unwrap_or_else(|| d::SF_API_VERSION.to_owned());
+        let api_version = self.ok(ApiVersion::parse(api_version.trim()).map_err(|problem| {
+            Issue::new(
+                "salesforce.api_version",
+                problem,
+                format!("write it as vNN.N, e.g. \"{}\"", d::SF_API_VERSION),
+            )
+        }));
+        let needs_username = matches!(auth, SalesforceAuth::JwtBearer | SalesforceAuth::Password);
+        let username = if needs_username {
+            self.required(
+                "salesforce.username",
+                f.username,
+                &format!("set it to the integration user's username, e.g. \"cosell@example.com\" (auth = \"{auth}\" signs in as this user)"),
+            )
+        } else {
+            if f.username.is_some() {
+                self.warn("salesforce.username", format!("is not used with auth = \"{auth}\""));
+            }
+            None
+        };
+        if auth != SalesforceAuth::JwtBearer && f.private_key_file.is_some() {
+            self.warn("salesforce.private_key_file", format!("is not used with auth = \"{auth}\""));
+        }
+        let why = format!("salesforce.auth = \"{auth}\" needs it");
+        let credentials = match auth {
+            SalesforceAuth::JwtBearer => {
+                let key = self.private_key(f.private_key_file);
+                let (private_key_file, private_key_pem) = key?;
+                SalesforceCredentials::JwtBearer {
+                    username: username?,
+                    private_key_file,
+                    private_key_pem,
+                }
+            }
+            SalesforceAuth::ClientCredentials => SalesforceCredentials::ClientCredentials {
+                client_secret: self.required_secret(secrets::SF_CLIENT_SECRET, &why)?,
+            },
+            SalesforceAuth::RefreshToken => {
+                let client_secret = self.required_secret(secrets::SF_CLIENT_SECRET, &why);
+                let refresh_token = self.required_secret(secrets::SF_REFRESH_TOKEN, &why);
+                SalesforceCredentials::RefreshToken {
+                    client_secret: client_secret?,
+                    refresh_token: refresh_token?,
+                }
+            }
+            SalesforceAuth::Password => {
+                let client_secret = self.required_secret(secrets::SF_CLIENT_SECRET, &why);
+                let password = self.required_secret(secrets::SF_PASSWORD, &why);
+                SalesforceCredentials::Password {
+                    username: username?,
+                    client_secret: client_secret?,
+                    password: password?,
+                }
+            }
+        };
+        Some(SalesforceConfig {
+            login_url: login_url?,
+            client_id: client_id?,
+            api_version: api_version?,
+            credentials,
+        })
+    }
+
+    /// `salesforce.login_url`: an origin only; a My Domain for client credentials.
+    fn login_url(&mut self, value: Option<String>, auth: SalesforceAuth) -> Option<Url> {
+        const KEY: &str = "salesforce.login_url";
+        let url = self.url(KEY, value, d::SF_LOGIN_URL)?;
+        if url.path() != "/" {
+            return self.ok(Err(Issue::new(
+                KEY,
+                format!("\"{url}\" has a path"),
+                format!(
+                    "give only the login host, e.g. \"{}\" (sandbox: \"{}\"); cosell adds /services/oauth2/token itself",
+                    d::SF_LOGIN_URL,
+                    d::SF_SANDBOX_LOGIN_URL
+                ),
+            )));
+        }
+        let shared_host = url.host_str().is_some_and(|h| SHARED_SF_LOGIN_HOSTS.contains(&h));
+        if auth == SalesforceAuth::ClientCredentials && shared_host && !is_loopback(&url) {
+            return self.ok(Err(Issue::new(
+                KEY,
+                "the client credentials flow only works on your org's My Domain, not on login.salesforce.com or test.salesforce.com",
+                "set it to your My Domain URL, e.g. \"https://acme.my.salesforce.com\"",
+            )));
+        }
+        Some(url)
+    }
+
+    /// `salesforce.private_key_file`: must exist and hold an unencrypted PEM
+    /// private key. Its content is never shown.
+    fn private_key(&mut self, value: Option<String>) -> Option<(PathBuf, SecretString)> {
+        const KEY: &str = "salesforce.private_key_file";
+        let fix = "set it to the PEM file of the private key whose certificate is uploaded to the connected app, e.g. \"salesforce-jwt.key\" (relative paths start from the config file's folder)";
+        let value = self.required(KEY, value, fix)?;
+        let path = self.path(&value);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(err) => return self.ok(Err(Issue::new(KEY, format!("cannot read {}: {err}", path.display()), fix))),
+        };
+        let problem = match pem_kind(&text) {
+            PemKind::PrivateKey => None,
+            PemKind::EncryptedPrivateKey => Some((
+                "the private key is encrypted with a passphrase, which an unattended service cannot type",
+                "decrypt it, e.g. `openssl pkcs8 -topk8 -nocrypt -in enc.key -out salesforce-jwt.key`, and protect the file with permissions",
+            )),
+            PemKind::Certificates => Some((
+                "the file holds a certificate, not the private key",
+                "point it at the private key; the certificate is what you upload to the connected app",
+            )),
+            PemKind::Other => Some(("the file does not look like a PEM private key", fix)),
+        };
+        if let Some((problem, fix)) = problem {
+            return self.ok(Err(Issue::new(KEY, format!("{}: {problem}", path.display()), fix)));
+        }
+        self.warn_if_readable_by_others(KEY, &path);
+        Some((path, SecretString::from(text)))
+    }
+
+    #[cfg(unix)]
+    fn warn_if_readable_by_others(&mut self, key: &str, path: &Path) {
+        use std::os::unix::fs::PermissionsExt;
+        /// Group and other permission bits.
+        const GROUP_OTHER: u32 = 0o077;
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & GROUP_OTHER != 0 {
+                self.warn(
+                    key,
+                    format!("{} is readable by other users; run `chmod 600` on it", path.display()),
+                );
+            }
+        }
+    }
+
+    #[cfg(not(unix))]
+    fn warn_if_readable_by_others(&mut self, _key: &str, _path: &Path) {}
+
+    fn sync(&mut self, f: SyncFile) -> Option<SyncConfig> {
+        let active_stage = self.required(
+            "sync.active_stage",
+            f.active_stage,
+            "set it to the API name of your org's active stage, e.g. \"Qualification\"; moving an opportunity from the on-hold stage to it accepts the referral",
+        );
+        let on_hold_stage = self.required(
+            "sync.on_hold_stage",
+            f.on_hold_stage,
+            "set it to the API name of the stage for referrals not yet accepted, e.g. \"On Hold\" (create that stage in Salesforce if your org has none)",
+        );
+        let won_stage = self.optional_stage("sync.won_stage", f.won_stage);
+        let lost_stage = self.optional_stage("sync.lost_stage", f.lost_stage);
+        let stages = [
+            ("sync.active_stage", active_stage.as_deref()),
+            ("sync.on_hold_stage", on_hold_stage.as_deref()),
+            ("sync.won_stage", won_stage.as_deref()),
+            ("sync.lost_stage", lost_stage.as_deref()),
+        ];
+        for (i, (key, stage)) in stages.iter().enumerate() {
+            let Some(stage) = stage else { continue };
+            if let Some((other, _)) = stages[..i].iter().find(|(_, s)| *s == Some(*stage)) {
+                self.issues.push(Issue::new(
+                    *key,
+                    format!("names the same stage as `{other}` ({stage:?})"),
+                    "give each stage setting a different stage",
+                ));
+            }
+        }
+        let country = self.api_name("sync.country_code_field", f.country_code_field, d::COUNTRY_CODE_FIELD, false);
+        let deal_value = self.api_name("sync.deal_value_field", f.deal_value_field, d::DEAL_VALUE_FIELD, false);
+        let currency = match f.currency_field {
+            Some(value) if value.trim().is_empty() => Some(None),
+            other => self
+                .api_name("sync.currency_field", other, d::CURRENCY_FIELD, false)
+                .map(Some),
+        };
+        let fields = self.fields(f.fields);
+        Some(SyncConfig {
+            active_stage: active_stage?,
+            on_hold_stage: on_hold_stage?,
+            won_stage,
+            lost_stage,
+            show_checkmark: f.show_checkmark.unwrap_or(d::SHOW_CHECKMARK),
+            country_code_field: country?,
+            deal_value_field: deal_value?,
+            currency_field: currency?,
+            co_sell_only: f.co_sell_only.unwrap_or(d::CO_SELL_ONLY),
+            fields: fields?,
+        })
+    }
+
+    /// An optional stage: absent means "discover it from OpportunityStage".
+    fn optional_stage(&mut self, key: &str, value: Option<String>) -> Option<String> {
+        let value = value?;
+        self.required(
+            key,
+            Some(value),
+            "set it to the API name of a closed stage, or remove it to use the org's default from OpportunityStage",
+        )
+    }
+
+    /// A Salesforce API name with a default.
+    fn api_name(&mut self, key: &str, value: Option<String>, default: &str, custom_only: bool) -> Option<ApiName> {
+        let value = value.unwrap_or_else(|| default.to_owned());
+        let result = ApiName::parse(value.trim(), custom_only).map_err(|problem| {
+            Issue::new(
+                key,
+                problem,
+                format!("use the field's API name from Setup > Object Manager > Fields & Relationships, e.g. \"{default}\""),
+            )
+        });
+        self.ok(result)
+    }
+
+    fn fields(&mut self, f: FieldsFile) -> Option<FieldNames> {
+        let mut name = |key: &str, value: Option<String>, default: &str| {
+            self.api_name(&format!("sync.fields.{key}"), value, default, true)
+        };
+        let sync_flag = name("sync_flag", f.sync_flag, d::FIELD_SYNC_FLAG);
+        let referral_id = name("referral_id", f.referral_id, d::FIELD_REFERRAL_ID);
+        let referral_link = name("referral_link", f.referral_link, d::FIELD_REFERRAL_LINK);
+        let help = name("help", f.help, d::FIELD_HELP);
+        let visibility = name("visibility", f.visibility, d::FIELD_VISIBILITY);
+        let microsoft_crm_id = name("microsoft_crm_id", f.microsoft_crm_id, d::FIELD_MICROSOFT_CRM_ID);
+        let audit = name("audit", f.audit, d::FIELD_AUDIT);
+        let solution_object = name("solution_object", f.solution_object, d::FIELD_SOLUTION_OBJECT);
+        let solution_opportunity_field = name(
+            "solution_opportunity_field",
+            f.solution_opportunity_field,
+            d::FIELD_SOLUTION_OPPORTUNITY,
+        );
+        let solution_id_field = name("solution_id_field", f.solution_id_field, d::FIELD_SOLUTION_ID);
+        Some(FieldNames {
+            sync_flag: sync_flag?,
+            referral_id: referral_id?,
+            referral_link: referral_link?,
+            help: help?,
+            visibility: visibility?,
+            microsoft_crm_id: microsoft_crm_id?,
+            audit: audit?,
+            solution_object: solution_object?,
+            solution_opportunity_field: solution_opportunity_field?,
+            solution_id_field: solution_id_field?,
+        })
+    }
+
+    fn store(&mut self, f: StoreFile) -> Option<StoreConfig> {
+        let value = f.url.unwrap_or_else(|| d::STORE_URL.to_owned());
+        let url = self.ok(StoreUrl::parse("store.url", &value, self.base_dir))?;
+        Some(StoreConfig { url })
+    }
+
+    fn server(&mut self, f: ServerFile) -> Option<ServerConfig> {
+        let listen = f.listen.unwrap_or_else(|| d::LISTEN.to_owned());
+        let listen = self.ok(socket_addr("server.listen", &listen));
+        let public_url = match f.public_url {
+            Some(value) => Some(self.ok(https_url("server.public_url", &value, "https://cosell.example.com"))?),
+            None => {
+                self.warn(
+                    "server.public_url",
+                    "is not set: `cosell webhooks register` needs the public https URL Partner Center can reach this server at",
+                );
+                None
+            }
+        };
+        let limit = self.ok(in_range(
+            "server.webhook_body_limit_bytes",
+            f.webhook_body_limit_bytes.unwrap_or(d::WEBHOOK_BODY_LIMIT_BYTES),
+            d::MIN_WEBHOOK_BODY_LIMIT_BYTES,
+            d::MAX_WEBHOOK_BODY_LIMIT_BYTES,
+            "",
+        ));
+        Some(ServerConfig {
+            listen: listen?,
+            public_url,
+            webhook_body_limit_bytes: usize::try_from(limit?).ok()?,
+        })
+    }
+
+    fn worker(&mut self, f: WorkerFile) -> Option<WorkerConfig> {
+        let mut int = |key: &str, value: Option<i64>, default: i64, min: i64, max: i64, why: &str| {
+            self.ok(in_range(&format!("worker.{key}"), value.unwrap_or(default), min, max, why))
+        };
+        let concurrency = int("concurrency", f.concurrency, d::CONCURRENCY, 1, d::MAX_CONCURRENCY, "");
+        let batch_size = int(
+            "batch_size",
+            f.batch_size,
+            d::BATCH_SIZE,
+            1,
+            d::MAX_BATCH_SIZE,
+            " (Salesforce sObject Collections write at most 200 records per call)",
+        );
+        let max_attempts = int("max_attempts", f.max_attempts, d::MAX_ATTEMPTS, 1, d::MAX_MAX_ATTEMPTS, "");
+        let lease = int("lease_seconds", f.lease_seconds, d::LEASE_SECONDS, 1, d::MAX_SECONDS, "");
+        let sf_poll = int(
+            "salesforce_poll_seconds",
+            f.salesforce_poll_seconds,
+            d::SALESFORCE_POLL_SECONDS,
+            1,
+            d::MAX_SECONDS,
+            "",
+        );
+        let reconcile = int(
+            "partner_center_reconcile_seconds",
+            f.partner_center_reconcile_seconds,
+            d::PARTNER_CENTER_RECONCILE_SECONDS,
+            1,
+            d::MAX_SECONDS,
+            "",
+        );
+        let overlap = int(
+            "poll_overlap_seconds",
+            f.poll_overlap_seconds,
+            d::POLL_OVERLAP_SECONDS,
+            0,
+            d::MAX_POLL_OVERLAP_SECONDS,
+            "",
+        );
+        // All values are range-checked positive above, so the casts are lossless.
+        Some(WorkerConfig {
+            concurrency: concurrency? as usize,
+            batch_size: batch_size? as usize,
+            max_attempts: max_attempts? as u32,
+            lease_seconds: lease? as u64,
+            salesforce_poll_seconds: sf_poll? as u64,
+            partner_center_reconcile_seconds: reconcile? as u64,
+            poll_overlap_seconds: overlap? as u64,
+        })
+    }
+
+    /// Secrets set for another sign-in method are ignored; say so.
+    fn warn_unused_secrets(&mut self, auth: Option<SalesforceAuth>) {
+        let Some(auth) = auth else { return };
+        let used: &[&str] = match auth {
+            SalesforceAuth::JwtBearer => &[],
+            SalesforceAuth::ClientCredentials => &[secrets::SF_CLIENT_SECRET],
+            SalesforceAuth::RefreshToken => &[secrets::SF_CLIENT_SECRET, secrets::SF_REFRESH_TOKEN],
+            SalesforceAuth::Password => &[secrets::SF_CLIENT_SECRET, secrets::SF_PASSWORD],
+        };
+        for var in [secrets::SF_CLIENT_SECRET, secrets::SF_PASSWORD, secrets::SF_REFRESH_TOKEN] {
+            let set = self.env.var(var).is_some() || self.env.var(&format!("{var}{}", secrets::FILE_SUFFIX)).is_some();
+            if set && !used.contains(&var) {
+                self.warn(var, format!("is set but not used with salesforce.auth = \"{auth}\""));
+            }
+        }
+    }
+}

@@ -1,0 +1,361 @@
+//! `cosell.toml`: one file for every setting, secrets only from the
+//! environment. Loading parses the file (unknown keys are errors), applies
+//! defaults, checks every value and resolves the secrets, reporting every
+//! problem with the key it is about and how to fix it. Every key is
+//! documented in `config/cosell.example.toml` and `docs/CONFIGURATION.md`.
+
+mod build;
+pub mod defaults;
+mod error;
+mod file;
+pub mod init;
+mod parse;
+pub mod secrets;
+mod summary;
+mod values;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use url::Url;
+
+pub use error::{ConfigError, Issue};
+pub use secrets::{EnvSource, ProcessEnv, SecretOrigin};
+pub use values::{is_loopback, ApiName, ApiVersion, StoreUrl};
+
+/// The file `-c` reads when none is given.
+pub const DEFAULT_CONFIG_FILE: &str = "cosell.toml";
+
+/// The whole, checked configuration.
+#[derive(Debug)]
+pub struct Config {
+    /// Microsoft Partner Center: Referrals API, Webhooks API, sign-in.
+    pub partner_center: PartnerCenterConfig,
+    /// The Salesforce org and how to sign in to it.
+    pub salesforce: SalesforceConfig,
+    /// The original connector's settings and the connector's field names.
+    pub sync: SyncConfig,
+    /// Where the connector keeps pairs, snapshots and jobs.
+    pub store: StoreConfig,
+    /// The HTTP server of `cosell run`.
+    pub server: ServerConfig,
+    /// Job workers and pollers.
+    pub worker: WorkerConfig,
+    /// The file this was loaded from, if any.
+    pub source: Option<PathBuf>,
+    /// Things that work but deserve attention (shown by `cosell config check`).
+    pub warnings: Vec<Warning>,
+    /// Where each secret came from (never its value).
+    pub secret_origins: Vec<SecretOrigin>,
+}
+
+/// `[partner_center]`.
+#[derive(Debug)]
+pub struct PartnerCenterConfig {
+    /// Referrals API base, e.g. `https://api.partner.microsoft.com/v1.0/engagements`.
+    pub api_url: Url,
+    /// Webhooks API base, e.g. `https://api.partnercenter.microsoft.com/webhooks/v1`.
+    pub webhooks_url: Url,
+    /// Entra ID v2 token endpoint of the partner's tenant.
+    pub token_url: Url,
+    /// The Entra app registration's application (client) id.
+    pub client_id: String,
+    /// The app's client secret (`COSELL_PC_CLIENT_SECRET`), for confidential clients.
+    pub client_secret: Option<SecretString>,
+    /// The Referrals admin's refresh token (`COSELL_PC_REFRESH_TOKEN`).
+    pub refresh_token: SecretString,
+    /// A webhook's `X-MS-Certificate-Url` must start with one of these.
+    pub webhook_cert_url_prefixes: Vec<String>,
+    /// PEM file of the CA certificates webhook signing certificates must chain
+    /// to; None means no anchor, so every webhook is rejected (fail closed).
+    pub webhook_trust_anchors_file: Option<PathBuf>,
+    /// The signing certificate's issuer must include `O=<this>`.
+    pub webhook_issuer_organization: String,
+    /// Base of referral links shown in Salesforce: `<portal_url>/<referral id>`.
+    pub portal_url: Url,
+}
+
+impl PartnerCenterConfig {
+    /// The tenant named in `token_url` (`/{tenant}/oauth2/v2.0/token`).
+    pub fn tenant(&self) -> Option<&str> {
+        self.token_url.path_segments()?.next().filter(|s| !s.is_empty())
+    }
+
+    /// The Partner Center portal link for a referral.
+    pub fn referral_link(&self, referral_id: &str) -> String {
+        format!("{}/{referral_id}", self.portal_url.as_str().trim_end_matches('/'))
+    }
+}
+
+/// How cosell signs in to Salesforce (`salesforce.auth`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SalesforceAuth {
+    /// OAuth 2.0 JWT bearer: a signed assertion, no secret to rotate (recommended).
+    JwtBearer,
+    /// OAuth 2.0 client credentials with a Run As user; My Domain login URL only.
+    ClientCredentials,
+    /// A refresh token from a user-authorized web-server flow.
+    RefreshToken,
+    /// Username and password (legacy; tests and sandboxes).
+    Password,
+}
+
+impl SalesforceAuth {
+    /// The value as written in the file.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SalesforceAuth::JwtBearer => "jwt_bearer",
+            SalesforceAuth::ClientCredentials => "client_credentials",
+            SalesforceAuth::RefreshToken => "refresh_token",
+            SalesforceAuth::Password => "password",
+        }
+    }
+}
+
+impl std::fmt::Display for SalesforceAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The credentials `salesforce.auth` needs, all present.
+#[derive(Debug)]
+pub enum SalesforceCredentials {
+    /// JWT bearer: the integration user and the key that signs assertions.
+    JwtBearer {
+        /// The integration user's username (the `sub` claim).
+        username: String,
+        /// The PEM file the key came from.
+        private_key_file: PathBuf,
+        /// The RSA private key, PEM.
+        private_key_pem: SecretString,
+    },
+    /// Client credentials.
+    ClientCredentials {
+        /// Consumer secret (`COSELL_SF_CLIENT_SECRET`).
+        client_secret: SecretString,
+    },
+    /// Refresh token.
+    RefreshToken {
+        /// Consumer secret (`COSELL_SF_CLIENT_SECRET`).
+        client_secret: SecretString,
+        /// Refresh token (`COSELL_SF_REFRESH_TOKEN`).
+        refresh_token: SecretString,
+    },
+    /// Username and password.
+    Password {
+        /// The user's username.
+        username: String,
+        /// Consumer secret (`COSELL_SF_CLIENT_SECRET`).
+        client_secret: SecretString,
+        /// Password plus security token (`COSELL_SF_PASSWORD`).
+        password: SecretString,
+    },
+}
+
+/// `[salesforce]`.
+#[derive(Debug)]
+pub struct SalesforceConfig {
+    /// Login host: `https://login.salesforce.com`, `https://test.salesforce.com` or My Domain.
+    pub login_url: Url,
+    /// The connected app's consumer key.
+    pub client_id: String,
+    /// REST API version, e.g. `v62.0`.
+    pub api_version: ApiVersion,
+    /// The sign-in method with its credentials.
+    pub credentials: SalesforceCredentials,
+}
+
+impl SalesforceConfig {
+    /// The sign-in method.
+    pub fn auth(&self) -> SalesforceAuth {
+        match self.credentials {
+            SalesforceCredentials::JwtBearer { .. } => SalesforceAuth::JwtBearer,
+            SalesforceCredentials::ClientCredentials { .. } => SalesforceAuth::ClientCredentials,
+            SalesforceCredentials::RefreshToken { .. } => SalesforceAuth::RefreshToken,
+            SalesforceCredentials::Password { .. } => SalesforceAuth::Password,
+        }
+    }
+
+    /// The user cosell signs in as, for the methods that name one.
+    pub fn username(&self) -> Option<&str> {
+        match &self.credentials {
+            SalesforceCredentials::JwtBearer { username, .. } | SalesforceCredentials::Password { username, .. } => {
+                Some(username)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `[sync]`: the settings of the original connector.
+#[derive(Debug, Clone)]
+pub struct SyncConfig {
+    /// Stage meaning "accepted"; leaving on-hold for it accepts the referral.
+    pub active_stage: String,
+    /// Stage for referrals shared by Microsoft and not yet accepted.
+    pub on_hold_stage: String,
+    /// Stage for won deals; None: discovered from OpportunityStage (IsWon).
+    pub won_stage: Option<String>,
+    /// Stage for lost deals; None: discovered from OpportunityStage (IsClosed, not IsWon).
+    pub lost_stage: Option<String>,
+    /// Show ✔/✖ in the opportunity name after a sync.
+    pub show_checkmark: bool,
+    /// Account field holding the two-letter ISO country code.
+    pub country_code_field: ApiName,
+    /// Opportunity field holding the deal value.
+    pub deal_value_field: ApiName,
+    /// Opportunity field holding the currency; None for single-currency orgs (`currency_field = ""`).
+    pub currency_field: Option<ApiName>,
+    /// Bring only co-sell and pipeline-sharing referrals (not leads) into Salesforce.
+    pub co_sell_only: bool,
+    /// API names of the connector's fields and object.
+    pub fields: FieldNames,
+}
+
+/// `[sync.fields]`: API names of the connector's Salesforce fields and object.
+#[derive(Debug, Clone)]
+pub struct FieldNames {
+    /// Opportunity checkbox/picklist "Sync with Partner Center".
+    pub sync_flag: ApiName,
+    /// Opportunity external id holding the referral id.
+    pub referral_id: ApiName,
+    /// Opportunity URL field with the Partner Center link.
+    pub referral_link: ApiName,
+    /// Opportunity picklist "How can Microsoft help".
+    pub help: ApiName,
+    /// Opportunity field "Microsoft referral visibility".
+    pub visibility: ApiName,
+    /// Opportunity field holding Microsoft's CRM id.
+    pub microsoft_crm_id: ApiName,
+    /// Opportunity long text field receiving the audit trail and errors.
+    pub audit: ApiName,
+    /// Custom object linking Microsoft solutions to opportunities.
+    pub solution_object: ApiName,
+    /// Lookup from the solution object to the Opportunity.
+    pub solution_opportunity_field: ApiName,
+    /// Field of the solution object holding the Partner Center solution id.
+    pub solution_id_field: ApiName,
+}
+
+/// `[store]`.
+#[derive(Debug)]
+pub struct StoreConfig {
+    /// SQLite file (absolute) or PostgreSQL URL.
+    pub url: StoreUrl,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// Address `cosell run` listens on.
+    pub listen: SocketAddr,
+    /// The public HTTPS base URL Partner Center reaches this server at.
+    pub public_url: Option<Url>,
+    /// Largest accepted webhook body, in bytes.
+    pub webhook_body_limit_bytes: usize,
+}
+
+/// Path of the webhook intake endpoint on the server.
+pub const WEBHOOK_PATH: &str = "/webhooks/partner-center";
+
+impl ServerConfig {
+    /// The URL to register with Partner Center: `public_url` + [`WEBHOOK_PATH`].
+    pub fn webhook_url(&self) -> Option<Url> {
+        let base = self.public_url.as_ref()?;
+        let mut url = base.clone();
+        let path = format!("{}{WEBHOOK_PATH}", base.path().trim_end_matches('/'));
+        url.set_path(&path);
+        Some(url)
+    }
+}
+
+/// `[worker]`.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    /// Jobs processed at the same time.
+    pub concurrency: usize,
+    /// Jobs taken per batch (one SOQL query, one Collections call).
+    pub batch_size: usize,
+    /// Attempts before a job is dead-lettered.
+    pub max_attempts: u32,
+    /// How long a claimed job stays leased to one worker.
+    pub lease_seconds: u64,
+    /// Interval of the Salesforce change poll.
+    pub salesforce_poll_seconds: u64,
+    /// Interval of the Partner Center safety-net reconcile.
+    pub partner_center_reconcile_seconds: u64,
+    /// How far each poll reaches back before its cursor, for clock skew.
+    pub poll_overlap_seconds: u64,
+}
+
+impl WorkerConfig {
+    /// [`Self::lease_seconds`] as a duration.
+    pub fn lease(&self) -> Duration {
+        Duration::from_secs(self.lease_seconds)
+    }
+    /// [`Self::salesforce_poll_seconds`] as a duration.
+    pub fn salesforce_poll_interval(&self) -> Duration {
+        Duration::from_secs(self.salesforce_poll_seconds)
+    }
+    /// [`Self::partner_center_reconcile_seconds`] as a duration.
+    pub fn partner_center_reconcile_interval(&self) -> Duration {
+        Duration::from_secs(self.partner_center_reconcile_seconds)
+    }
+    /// [`Self::poll_overlap_seconds`] as a duration.
+    pub fn poll_overlap(&self) -> Duration {
+        Duration::from_secs(self.poll_overlap_seconds)
+    }
+}
+
+/// Something that works but deserves the operator's attention.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The key it is about.
+    pub key: String,
+    /// What to know or do.
+    pub message: String,
+}
+
+impl std::fmt::Display for Warning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "`{}`: {}", self.key, self.message)
+    }
+}
+
+impl Config {
+    /// Loads `path`, reading secrets from the process environment.
+    pub fn load(path: impl AsRef<Path>) -> Result<Config, ConfigError> {
+        Config::load_with_env(path, &ProcessEnv)
+    }
+
+    /// Loads `path`, reading secrets from `env`.
+    pub fn load_with_env(path: impl AsRef<Path>, env: &dyn EnvSource) -> Result<Config, ConfigError> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let parent = path.parent().unwrap_or(Path::new(""));
+        let base_dir = std::path::absolute(parent).unwrap_or_else(|_| parent.to_owned());
+        let mut config = Config::from_toml_str(&text, &base_dir, env).map_err(|e| e.in_file(path.to_owned()))?;
+        config.source = Some(path.to_owned());
+        Ok(config)
+    }
+
+    /// Parses and checks TOML text; relative paths in it are resolved against `base_dir`.
+    pub fn from_toml_str(text: &str, base_dir: &Path, env: &dyn EnvSource) -> Result<Config, ConfigError> {
+        let invalid = |issues| ConfigError::Invalid { file: None, issues };
+        let file = parse::parse(text).map_err(|issue| invalid(vec![issue]))?;
+        build::build(file, base_dir, env).map_err(invalid)
+    }
+
+    /// A human summary for `cosell config check`, without secret values.
+    pub fn summary(&self) -> String {
+        summary::render(self)
+    }
+}

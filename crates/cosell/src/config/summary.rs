@@ -1,0 +1,124 @@
+//! The summary `cosell config check` prints: every effective setting, where
+//! each secret comes from, and the warnings. Secret values never appear.
+
+use std::fmt::Write;
+
+use super::{Config, SalesforceCredentials};
+
+/// Renders the summary.
+pub(crate) fn render(c: &Config) -> String {
+    let mut out = String::new();
+    // Writing to a String cannot fail.
+    let _ = write_summary(&mut out, c);
+    out
+}
+
+fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
+    if let Some(source) = &c.source {
+        writeln!(out, "configuration {} is valid", source.display())?;
+    } else {
+        writeln!(out, "configuration is valid")?;
+    }
+
+    let pc = &c.partner_center;
+    writeln!(out, "\n[partner_center]")?;
+    writeln!(out, "  api_url          {}", pc.api_url)?;
+    writeln!(out, "  webhooks_url     {}", pc.webhooks_url)?;
+    writeln!(out, "  token_url        {}", pc.token_url)?;
+    writeln!(out, "  client_id        {}", pc.client_id)?;
+    writeln!(out, "  client_secret    {}", if pc.client_secret.is_some() { "set" } else { "not set (public client)" })?;
+    writeln!(out, "  refresh_token    set")?;
+    writeln!(out, "  webhook certs    {}", pc.webhook_cert_url_prefixes.join(", "))?;
+    match &pc.webhook_trust_anchors_file {
+        Some(path) => writeln!(out, "  trust anchors    {}", path.display())?,
+        None => writeln!(out, "  trust anchors    none: webhooks are rejected (fail closed)")?,
+    }
+    writeln!(out, "  issuer org       {}", pc.webhook_issuer_organization)?;
+    writeln!(out, "  portal_url       {}", pc.portal_url)?;
+
+    let sf = &c.salesforce;
+    writeln!(out, "\n[salesforce]")?;
+    writeln!(out, "  login_url        {}", sf.login_url)?;
+    writeln!(out, "  auth             {}", sf.auth())?;
+    writeln!(out, "  client_id        {}", sf.client_id)?;
+    if let Some(username) = sf.username() {
+        writeln!(out, "  username         {username}")?;
+    }
+    if let SalesforceCredentials::JwtBearer { private_key_file, .. } = &sf.credentials {
+        writeln!(out, "  private_key_file {} (PEM private key)", private_key_file.display())?;
+    }
+    writeln!(out, "  api_version      {}", sf.api_version)?;
+
+    let s = &c.sync;
+    writeln!(out, "\n[sync]")?;
+    writeln!(out, "  active_stage     {:?}", s.active_stage)?;
+    writeln!(out, "  on_hold_stage    {:?}", s.on_hold_stage)?;
+    writeln!(out, "  won_stage        {}", stage_or_discovered(s.won_stage.as_deref()))?;
+    writeln!(out, "  lost_stage       {}", stage_or_discovered(s.lost_stage.as_deref()))?;
+    writeln!(out, "  show_checkmark   {}", s.show_checkmark)?;
+    writeln!(out, "  co_sell_only     {}", s.co_sell_only)?;
+    writeln!(out, "  country field    Account.{}", s.country_code_field)?;
+    writeln!(out, "  deal value field Opportunity.{}", s.deal_value_field)?;
+    match &s.currency_field {
+        Some(field) => writeln!(out, "  currency field   Opportunity.{field}")?,
+        None => writeln!(out, "  currency field   none (single-currency org)")?,
+    }
+    let f = &s.fields;
+    writeln!(
+        out,
+        "  fields           {}, {}, {}, {}, {}, {}, {}",
+        f.sync_flag, f.referral_id, f.referral_link, f.help, f.visibility, f.microsoft_crm_id, f.audit
+    )?;
+    writeln!(
+        out,
+        "  solutions        {} ({} -> Opportunity, id in {})",
+        f.solution_object, f.solution_opportunity_field, f.solution_id_field
+    )?;
+
+    writeln!(out, "\n[store]\n  url              {}", c.store.url.redacted())?;
+
+    let srv = &c.server;
+    writeln!(out, "\n[server]")?;
+    writeln!(out, "  listen           {}", srv.listen)?;
+    match srv.webhook_url() {
+        Some(url) => writeln!(out, "  webhook URL      {url}")?,
+        None => writeln!(out, "  public_url       not set")?,
+    }
+    writeln!(out, "  body limit       {} bytes", srv.webhook_body_limit_bytes)?;
+
+    let w = &c.worker;
+    writeln!(out, "\n[worker]")?;
+    writeln!(
+        out,
+        "  concurrency {}, batch_size {}, max_attempts {}, lease {}s",
+        w.concurrency, w.batch_size, w.max_attempts, w.lease_seconds
+    )?;
+    writeln!(
+        out,
+        "  salesforce poll every {}s (overlap {}s), partner center reconcile every {}s",
+        w.salesforce_poll_seconds, w.poll_overlap_seconds, w.partner_center_reconcile_seconds
+    )?;
+
+    writeln!(out, "\nsecrets (values not shown)")?;
+    if c.secret_origins.is_empty() {
+        writeln!(out, "  none")?;
+    }
+    for origin in &c.secret_origins {
+        writeln!(out, "  from {origin}")?;
+    }
+
+    if !c.warnings.is_empty() {
+        writeln!(out, "\nwarnings")?;
+        for warning in &c.warnings {
+            writeln!(out, "  - {warning}")?;
+        }
+    }
+    Ok(())
+}
+
+fn stage_or_discovered(stage: Option<&str>) -> String {
+    match stage {
+        Some(stage) => format!("{stage:?}"),
+        None => "discovered from OpportunityStage".to_owned(),
+    }
+}

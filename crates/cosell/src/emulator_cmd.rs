@@ -1,0 +1,111 @@
+//! `cosell emulator partner-center|salesforce`: runs one strict emulator on
+//! its own until Ctrl-C, printing its URLs, its demo credentials (they exist
+//! only in the emulator, so showing them is the point) and the configuration
+//! that points cosell at it.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
+
+use crate::cli::{PartnerCenterEmulatorArgs, SalesforceEmulatorArgs};
+use crate::config::secrets;
+
+/// Path under the Partner Center emulator where its signing certificate is published.
+const PC_EMULATOR_CERT_PATH: &str = "/_emulator/cert/";
+
+/// Runs the Partner Center emulator until Ctrl-C.
+pub async fn partner_center(args: PartnerCenterEmulatorArgs) -> anyhow::Result<()> {
+    let defaults = PcOptions::default();
+    let options = PcOptions {
+        client_id: args.client_id.unwrap_or(defaults.client_id.clone()),
+        client_secret: args.client_secret.unwrap_or(defaults.client_secret.clone()),
+        refresh_token: args.refresh_token.unwrap_or(defaults.refresh_token.clone()),
+        tenant: args.tenant.unwrap_or(defaults.tenant.clone()),
+        ..defaults
+    };
+    let listener = bind(args.listen).await?;
+    let (client_id, client_secret, refresh_token) =
+        (options.client_id.clone(), options.client_secret.clone(), options.refresh_token.clone());
+    let emulator = PartnerCenterEmulator::start(listener, options)
+        .await
+        .context("cannot start the Partner Center emulator")?;
+    let ca_file = write_ca(&emulator)?;
+    let url = emulator.url();
+    println!("Partner Center emulator on {url}");
+    println!("  token endpoint  {}", emulator.token_url());
+    println!("  Referrals API   {}", emulator.referrals_url());
+    println!("  Webhooks API    {}", emulator.webhooks_url());
+    println!("  webhook CA      {}", ca_file.display());
+    println!("demo credentials (valid only against this emulator):");
+    println!("  client id       {client_id}");
+    println!("  client secret   {client_secret}");
+    println!("  refresh token   {refresh_token}");
+    println!("\n# cosell.toml");
+    println!("[partner_center]");
+    println!("api_url = \"{}\"", emulator.referrals_url());
+    println!("webhooks_url = \"{}\"", emulator.webhooks_url());
+    println!("token_url = \"{}\"", emulator.token_url());
+    println!("client_id = \"{client_id}\"");
+    println!("webhook_cert_url_prefixes = [\"{url}{PC_EMULATOR_CERT_PATH}\"]");
+    println!("webhook_trust_anchors_file = \"{}\"", ca_file.display());
+    println!("\n# environment");
+    println!("export {}={client_secret}", secrets::PC_CLIENT_SECRET);
+    println!("export {}={refresh_token}", secrets::PC_REFRESH_TOKEN);
+    println!("\nPress Ctrl-C to stop.");
+    tracing::info!(%url, "partner center emulator started");
+    shutdown_signal().await;
+    drop(emulator);
+    Ok(())
+}
+
+/// Runs the Salesforce emulator until Ctrl-C.
+pub async fn salesforce(args: SalesforceEmulatorArgs) -> anyhow::Result<()> {
+    let _ = args;
+    anyhow::bail!("`cosell emulator salesforce` lands with the Salesforce emulator")
+}
+
+/// Binds the listen address, saying which one failed.
+async fn bind(addr: std::net::SocketAddr) -> anyhow::Result<TcpListener> {
+    TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
+}
+
+/// Saves the emulator's CA certificate, which `webhook_trust_anchors_file`
+/// must name for cosell to accept the emulator's signed webhooks.
+fn write_ca(emulator: &PartnerCenterEmulator) -> anyhow::Result<PathBuf> {
+    let port = url::Url::parse(&emulator.url())
+        .ok()
+        .and_then(|u| u.port())
+        .unwrap_or_default();
+    let path = std::env::temp_dir().join(format!("cosell-pc-emulator-{port}-ca.pem"));
+    std::fs::write(&path, emulator.ca_pem()).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+/// Resolves on Ctrl-C, or on SIGTERM where there is one (service managers).
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+}

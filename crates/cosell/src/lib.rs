@@ -1,0 +1,10 @@
+//! cosell: keeps Microsoft Partner Center referrals and Salesforce
+//! opportunities in sync. The binary (`main.rs`) is a thin shell over this
+//! library, so tests can start the real application.
+#![forbid(unsafe_code)]
+
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod emulator_cmd;
+pub mod telemetry;
