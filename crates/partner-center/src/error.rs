@@ -132,8 +132,8 @@ pub enum Error {
         message: String,
         /// `target` from the body.
         target: Option<String>,
-        /// `innerError` from the body.
-        inner_error: Option<Value>,
+        /// `innerError` from the body (boxed to keep `Error` small).
+        inner_error: Option<Box<Value>>,
         /// `request-id` / `MS-RequestId` response header, for support cases.
         request_id: Option<String>,
         /// Seconds asked by `Retry-After`, if any.
@@ -247,7 +247,7 @@ impl Error {
                     .unwrap_or_else(|| ErrorCode::from_status(status)),
                 message: error.message.unwrap_or_default(),
                 target: error.target,
-                inner_error: error.inner_error,
+                inner_error: error.inner_error.map(Box::new),
                 request_id,
                 retry_after,
             },

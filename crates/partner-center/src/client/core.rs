@@ -3,7 +3,9 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use reqwest::header::{HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use reqwest::header::{
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE,
+};
 use reqwest::Method;
 use secrecy::ExposeSecret;
 use url::Url;
@@ -177,7 +179,10 @@ impl Core {
                 builder = builder.body(body.clone());
             }
             // An explicit empty body makes POST/PUT carry `Content-Length: 0` (411 otherwise).
-            None if call.method != Method::GET => builder = builder.body(Vec::new()),
+            None if call.method != Method::GET => {
+                headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+                builder = builder.body(Vec::new());
+            }
             None => {}
         }
         let started = Instant::now();
