@@ -133,3 +133,6 @@ pub enum QueryOutput {
 pub fn parse(soql: &str) -> Result<Query, SoqlError> {
     parser::parse(soql)
 }
+
+#[cfg(test)]
+mod tests;
