@@ -6,5 +6,6 @@
 pub mod cli;
 pub mod commands;
 pub mod config;
+pub mod connect;
 pub mod emulator_cmd;
 pub mod telemetry;

@@ -1,0 +1,170 @@
+//! Turns a loaded [`Config`] into live connections: the store, the Partner
+//! Center and Salesforce clients, the webhook verifier and the sync engine.
+//! Every command and the service build their connections here.
+
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use partner_center::auth::{Grant as PcGrant, TokenConfig};
+use partner_center::{EntraTokenProvider, ReferralsClient, VerifierConfig, WebhookVerifier, WebhooksClient};
+use salesforce::auth::{Grant as SfGrant, OAuthConfig, OAuthTokenProvider};
+use salesforce::{ClientConfig, SalesforceClient};
+use secrecy::SecretString;
+use store::Store;
+use sync::{Engine, Settings};
+
+use crate::config::{Config, SalesforceCredentials};
+
+/// Scope of delegated Referrals API tokens.
+const REFERRALS_SCOPE: &str = "https://api.partner.microsoft.com/.default offline_access";
+/// Scope of app-only Webhooks API tokens.
+const WEBHOOKS_SCOPE: &str = "https://api.partnercenter.microsoft.com/.default";
+
+/// Hooks that see every remote call (for metrics).
+#[derive(Clone, Default)]
+pub struct Observers {
+    pub partner_center: Option<partner_center::CallObserver>,
+    pub salesforce: Option<Arc<dyn salesforce::CallObserver>>,
+}
+
+/// Opens the store the configuration names, migrating it if needed.
+pub async fn store(config: &Config) -> Result<Arc<dyn Store>> {
+    store::open(config.store.url.expose_url())
+        .await
+        .with_context(|| format!("could not open the store at {}", config.store.url.redacted()))
+}
+
+/// The sync settings from `[sync]` and `[partner_center] portal_url`.
+pub fn settings(config: &Config) -> Settings {
+    let s = &config.sync;
+    let f = &s.fields;
+    Settings {
+        active_stage: s.active_stage.clone(),
+        on_hold_stage: s.on_hold_stage.clone(),
+        won_stage: s.won_stage.clone(),
+        lost_stage: s.lost_stage.clone(),
+        show_checkmark: s.show_checkmark,
+        country_code_field: s.country_code_field.to_string(),
+        deal_value_field: s.deal_value_field.to_string(),
+        currency_field: s.currency_field.as_ref().map(ToString::to_string).unwrap_or_default(),
+        co_sell_only: s.co_sell_only,
+        fields: sync::settings::FieldNames {
+            sync_flag: f.sync_flag.to_string(),
+            referral_id: f.referral_id.to_string(),
+            referral_link: f.referral_link.to_string(),
+            help: f.help.to_string(),
+            visibility: f.visibility.to_string(),
+            microsoft_crm_id: f.microsoft_crm_id.to_string(),
+            audit: f.audit.to_string(),
+            solution_object: f.solution_object.to_string(),
+            solution_opportunity_field: f.solution_opportunity_field.to_string(),
+            solution_id_field: f.solution_id_field.to_string(),
+        },
+        portal_url: config.partner_center.portal_url.to_string(),
+    }
+}
+
+/// The Referrals API client (delegated app+user tokens from the refresh token).
+pub fn referrals_client(config: &Config, observers: &Observers) -> ReferralsClient {
+    let pc = &config.partner_center;
+    let tokens = EntraTokenProvider::new(TokenConfig {
+        token_url: pc.token_url.clone(),
+        client_id: pc.client_id.clone(),
+        client_secret: pc.client_secret.clone(),
+        scope: REFERRALS_SCOPE.to_owned(),
+        grant: PcGrant::RefreshToken(pc.refresh_token.clone()),
+    });
+    let client = ReferralsClient::new(pc.api_url.clone(), Arc::new(tokens));
+    match &observers.partner_center {
+        Some(observer) => client.with_observer(observer.clone()),
+        None => client,
+    }
+}
+
+/// The Webhooks API client (app-only tokens).
+pub fn webhooks_client(config: &Config, observers: &Observers) -> Result<WebhooksClient> {
+    let pc = &config.partner_center;
+    let secret = pc
+        .client_secret
+        .clone()
+        .context("the Webhooks API needs a client secret: set COSELL_PC_CLIENT_SECRET")?;
+    let tokens = EntraTokenProvider::new(TokenConfig {
+        token_url: pc.token_url.clone(),
+        client_id: pc.client_id.clone(),
+        client_secret: Some(secret),
+        scope: WEBHOOKS_SCOPE.to_owned(),
+        grant: PcGrant::ClientCredentials,
+    });
+    let client = WebhooksClient::new(pc.webhooks_url.clone(), Arc::new(tokens));
+    Ok(match &observers.partner_center {
+        Some(observer) => client.with_observer(observer.clone()),
+        None => client,
+    })
+}
+
+/// The Salesforce client, authenticated as `[salesforce] auth` says.
+pub fn salesforce_client(config: &Config, observers: &Observers) -> Result<SalesforceClient> {
+    let sf = &config.salesforce;
+    let client_id = sf.client_id.clone();
+    let grant = match &sf.credentials {
+        SalesforceCredentials::JwtBearer { username, private_key_pem, .. } => SfGrant::JwtBearer {
+            client_id,
+            username: username.clone(),
+            private_key_pem: private_key_pem.clone(),
+            audience: None,
+        },
+        SalesforceCredentials::ClientCredentials { client_secret } => {
+            SfGrant::ClientCredentials { client_id, client_secret: client_secret.clone() }
+        }
+        SalesforceCredentials::RefreshToken { client_secret, refresh_token } => SfGrant::RefreshToken {
+            client_id,
+            client_secret: Some(client_secret.clone()),
+            refresh_token: refresh_token.clone(),
+        },
+        SalesforceCredentials::Password { username, client_secret, password } => SfGrant::Password {
+            client_id,
+            client_secret: client_secret.clone(),
+            username: username.clone(),
+            password: password.clone(),
+            security_token: None::<SecretString>,
+        },
+    };
+    let provider = OAuthTokenProvider::new(OAuthConfig::new(sf.login_url.clone(), grant))
+        .context("could not set up Salesforce authentication")?;
+    let client_config = ClientConfig { api_version: sf.api_version.to_string(), ..ClientConfig::default() };
+    let mut builder = SalesforceClient::builder(Arc::new(provider)).config(client_config);
+    if let Some(observer) = &observers.salesforce {
+        builder = builder.observer(observer.clone());
+    }
+    builder.build().context("could not build the Salesforce client")
+}
+
+/// The webhook signature verifier from `[partner_center] webhook_*`.
+pub fn verifier(config: &Config) -> Result<WebhookVerifier> {
+    let pc = &config.partner_center;
+    let anchors = match &pc.webhook_trust_anchors_file {
+        Some(path) => std::fs::read_to_string(path)
+            .with_context(|| format!("partner_center.webhook_trust_anchors_file: cannot read {}", path.display()))?,
+        None => anyhow::bail!(
+            "partner_center.webhook_trust_anchors_file is not set: webhooks cannot be verified without the \
+             certificate authority that signs Partner Center's certificate"
+        ),
+    };
+    let mut verifier_config = VerifierConfig::new(&anchors)
+        .context("partner_center.webhook_trust_anchors_file")?
+        .with_allowed_cert_url_prefixes(&pc.webhook_cert_url_prefixes)
+        .context("partner_center.webhook_cert_url_prefixes")?;
+    verifier_config.issuer_organization = pc.webhook_issuer_organization.clone();
+    Ok(WebhookVerifier::new(verifier_config))
+}
+
+/// The sync engine over fresh connections.
+pub async fn engine(config: &Config, observers: &Observers) -> Result<Arc<Engine>> {
+    let store = store(config).await?;
+    Ok(Arc::new(Engine::new(
+        referrals_client(config, observers),
+        salesforce_client(config, observers)?,
+        store,
+        settings(config),
+    )))
+}
