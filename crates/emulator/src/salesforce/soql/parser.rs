@@ -189,6 +189,7 @@ impl Parser {
         while self.eat(&Tok::Dot) {
             segments.push(self.name()?);
         }
+        // [I] The limit is documented (SOQL reference, relationship query limits); the text is ours.
         if segments.len() > MAX_RELATIONSHIP_DEPTH + 1 {
             return Err(SoqlError::malformed(format!(
                 "SOQL statements cannot query more than {MAX_RELATIONSHIP_DEPTH} levels of \

@@ -72,6 +72,8 @@ fn decode(raw: &str, context: StringContext) -> Result<Vec<Decoded>, SoqlError> 
             'b' | 'B' => plain('\u{8}'),
             'f' | 'F' => plain('\u{c}'),
             '"' | '\'' | '\\' => plain(e),
+            // "LIKE expression only"; elsewhere "If you use a backslash character in any other
+            // context, an error occurs."
             '%' | '_' if context == StringContext::Like => Decoded {
                 ch: e,
                 escaped: true,
