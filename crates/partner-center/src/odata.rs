@@ -354,6 +354,11 @@ impl ReferralQuery {
         Self::default()
     }
 
+    /// The referrals of one engagement (what `links.relatedReferrals` points at, §1.1).
+    pub fn related(engagement_id: &str) -> Self {
+        Self::new().filter(Filter::eq("engagementId", engagement_id))
+    }
+
     /// Sets `$filter`.
     pub fn filter(mut self, filter: Filter) -> Self {
         self.filter = Some(filter);

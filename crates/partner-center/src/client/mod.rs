@@ -1,5 +1,5 @@
 //! HTTP clients for the Referrals API ([`ReferralsClient`]) and the Webhooks API
-//! ([`WebhooksClient`]), sharing one request pipeline ([`core::Core`]): bearer
+//! ([`WebhooksClient`]), sharing one request pipeline (`core::Core`): bearer
 //! auth with a single refresh-and-retry on 401, the documented headers, retries
 //! per [`crate::retry`], typed errors and per-attempt call records.
 
