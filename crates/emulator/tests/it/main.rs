@@ -1,0 +1,3 @@
+//! Integration tests of the emulator crate (one binary, one module per emulator).
+
+mod partner_center;
