@@ -59,7 +59,10 @@ fn is_transient(db: &dyn sqlx::error::DatabaseError) -> bool {
         return is_transient_sqlstate(pg.code());
     }
     if db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some() {
-        return db.code().and_then(|c| c.parse::<i64>().ok()).is_some_and(is_transient_sqlite_code);
+        return db
+            .code()
+            .and_then(|c| c.parse::<i64>().ok())
+            .is_some_and(is_transient_sqlite_code);
     }
     false
 }
@@ -77,14 +80,20 @@ impl From<sqlx::Error> for StoreError {
     fn from(err: sqlx::Error) -> Self {
         use sqlx::Error as E;
         match err {
-            E::Io(_) | E::Tls(_) | E::PoolTimedOut | E::PoolClosed | E::WorkerCrashed | E::Protocol(_) => {
-                Self::Unavailable(err)
+            E::Io(_)
+            | E::Tls(_)
+            | E::PoolTimedOut
+            | E::PoolClosed
+            | E::WorkerCrashed
+            | E::Protocol(_) => Self::Unavailable(err),
+            E::Database(ref db) if db.is_unique_violation() => {
+                Self::Conflict(db.message().to_owned())
             }
-            E::Database(ref db) if db.is_unique_violation() => Self::Conflict(db.message().to_owned()),
             E::Database(ref db) if is_transient(db.as_ref()) => Self::Unavailable(err),
-            E::ColumnDecode { .. } | E::Decode(_) | E::ColumnNotFound(_) | E::TypeNotFound { .. } => {
-                Self::Corrupt(err.to_string())
-            }
+            E::ColumnDecode { .. }
+            | E::Decode(_)
+            | E::ColumnNotFound(_)
+            | E::TypeNotFound { .. } => Self::Corrupt(err.to_string()),
             E::Migrate(m) => Self::Migration(*m),
             other => Self::Database(other),
         }

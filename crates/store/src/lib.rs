@@ -8,8 +8,8 @@
 
 mod error;
 mod model;
-mod shared;
 pub mod postgres;
+mod shared;
 pub mod sqlite;
 
 use std::collections::BTreeMap;
@@ -66,7 +66,13 @@ pub trait Store: Send + Sync + 'static {
     /// Marks a job done; false if `worker` no longer holds it.
     async fn complete_job(&self, id: JobId, worker: &str) -> Result<bool>;
     /// Records a failed attempt; false if `worker` no longer holds it.
-    async fn fail_job(&self, id: JobId, worker: &str, error: &str, action: FailureAction) -> Result<bool>;
+    async fn fail_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        action: FailureAction,
+    ) -> Result<bool>;
     /// Returns every job `worker` holds to pending (graceful shutdown).
     async fn release_jobs(&self, worker: &str) -> Result<u64>;
     /// Makes dead jobs pending again with attempts reset; returns how many.
@@ -106,7 +112,10 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>> {
         let scheme = url
             .split_once("://")
             .map(|(scheme, _)| scheme)
-            .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)))
+            .filter(|s| {
+                s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            })
             .unwrap_or("(none)");
         Err(StoreError::BadUrl(format!(
             "unsupported store url scheme {scheme:?}: use sqlite://FILE or postgres://..."

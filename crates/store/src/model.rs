@@ -146,7 +146,11 @@ pub struct NewJob {
 impl NewJob {
     /// A job to run now.
     pub fn now(dedup_key: impl Into<String>, payload: serde_json::Value) -> Self {
-        Self { dedup_key: dedup_key.into(), payload, run_at: None }
+        Self {
+            dedup_key: dedup_key.into(),
+            payload,
+            run_at: None,
+        }
     }
 }
 
@@ -248,7 +252,9 @@ impl AuditLevel {
 
     /// Parses the stored spelling.
     pub fn parse(text: &str) -> Option<Self> {
-        [Self::Info, Self::Warning, Self::Error].into_iter().find(|l| l.as_str() == text)
+        [Self::Info, Self::Warning, Self::Error]
+            .into_iter()
+            .find(|l| l.as_str() == text)
     }
 }
 

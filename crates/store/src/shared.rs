@@ -54,7 +54,11 @@ pub(crate) fn sql_limit(limit: u32) -> i64 {
 }
 
 /// Of two `run_at` values (None = now), the earlier.
-fn earlier(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+fn earlier(
+    a: Option<DateTime<Utc>>,
+    b: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
     match (a, b) {
         (Some(x), Some(y)) => Some(x.min(y)),
         (None, None) => None,
@@ -111,7 +115,11 @@ impl JobSignal {
 
 /// How long to wait: `timeout`, shortened to the moment the next scheduled
 /// job becomes due or the next lease expires (`next_due`), if sooner.
-pub(crate) fn wait_budget(timeout: Duration, next_due: Option<DateTime<Utc>>, now: DateTime<Utc>) -> Duration {
+pub(crate) fn wait_budget(
+    timeout: Duration,
+    next_due: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> Duration {
     match next_due.map(|t| (t - now).to_std()) {
         Some(Ok(until)) => timeout.min(until),
         // Already due: the caller just saw no claimable work, so it is blocked
@@ -160,16 +168,24 @@ pub(crate) fn returned_schedule(
 /// Explains a unique violation while saving `pair` by naming the id that is
 /// already linked to another pair; other errors pass through.
 pub(crate) fn pair_conflict(pair: &crate::Pair, err: crate::StoreError) -> crate::StoreError {
-    let crate::StoreError::Conflict(detail) = err else { return err };
+    let crate::StoreError::Conflict(detail) = err else {
+        return err;
+    };
     let which = if detail.contains("referral") {
-        pair.referral_id.as_deref().map(|id| format!("referral {id}"))
+        pair.referral_id
+            .as_deref()
+            .map(|id| format!("referral {id}"))
     } else if detail.contains("opportunity") {
-        pair.opportunity_id.as_deref().map(|id| format!("opportunity {id}"))
+        pair.opportunity_id
+            .as_deref()
+            .map(|id| format!("opportunity {id}"))
     } else {
         None
     };
     match which {
-        Some(what) => crate::StoreError::Conflict(format!("{what} is already linked to another pair")),
+        Some(what) => {
+            crate::StoreError::Conflict(format!("{what} is already linked to another pair"))
+        }
         None => crate::StoreError::Conflict(detail),
     }
 }
@@ -189,8 +205,14 @@ mod tests {
 
     #[test]
     fn text_search_only_treats_id_shaped_text_as_id() {
-        assert_eq!(opportunity_key_of_text("006000000000001AAA").as_deref(), Some("006000000000001"));
-        assert_eq!(opportunity_key_of_text("006000000000001").as_deref(), Some("006000000000001"));
+        assert_eq!(
+            opportunity_key_of_text("006000000000001AAA").as_deref(),
+            Some("006000000000001")
+        );
+        assert_eq!(
+            opportunity_key_of_text("006000000000001").as_deref(),
+            Some("006000000000001")
+        );
         assert_eq!(opportunity_key_of_text("contoso deal 12"), None);
         assert_eq!(opportunity_key_of_text("0060000000000012"), None);
     }
@@ -200,15 +222,30 @@ mod tests {
         let now = Utc::now();
         let later = now + ChronoDuration::hours(1);
         let jobs = vec![
-            NewJob { dedup_key: "a".into(), payload: json!(1), run_at: Some(later) },
-            NewJob { dedup_key: "b".into(), payload: json!(2), run_at: None },
-            NewJob { dedup_key: "a".into(), payload: json!(3), run_at: None },
+            NewJob {
+                dedup_key: "a".into(),
+                payload: json!(1),
+                run_at: Some(later),
+            },
+            NewJob {
+                dedup_key: "b".into(),
+                payload: json!(2),
+                run_at: None,
+            },
+            NewJob {
+                dedup_key: "a".into(),
+                payload: json!(3),
+                run_at: None,
+            },
         ];
         let merged = merge_batch(&jobs);
         assert_eq!(merged.len(), 2);
         assert_eq!(merged[0].dedup_key, "a");
         assert_eq!(merged[0].payload, json!(3));
-        assert_eq!(merged[0].run_at, None, "now is earlier than an hour from now");
+        assert_eq!(
+            merged[0].run_at, None,
+            "now is earlier than an hour from now"
+        );
         assert_eq!(merged[1].dedup_key, "b");
     }
 
@@ -217,7 +254,10 @@ mod tests {
         let now = Utc::now();
         let past = now - ChronoDuration::minutes(5);
         assert_eq!(earlier(None, Some(past), now), Some(past));
-        assert_eq!(earlier(Some(past + ChronoDuration::hours(1)), None, now), None);
+        assert_eq!(
+            earlier(Some(past + ChronoDuration::hours(1)), None, now),
+            None
+        );
     }
 
     #[test]
@@ -226,7 +266,10 @@ mod tests {
         let timeout = Duration::from_secs(30);
         assert_eq!(wait_budget(timeout, None, now), timeout);
         let soon = now + ChronoDuration::seconds(2);
-        assert_eq!(wait_budget(timeout, Some(soon), now), Duration::from_secs(2));
+        assert_eq!(
+            wait_budget(timeout, Some(soon), now),
+            Duration::from_secs(2)
+        );
         let past = now - ChronoDuration::seconds(2);
         assert_eq!(wait_budget(timeout, Some(past), now), timeout);
     }
@@ -243,12 +286,27 @@ mod tests {
         let now = Utc::now();
         let later = now + ChronoDuration::minutes(10);
         let old = now - ChronoDuration::minutes(10);
-        assert_eq!(returned_schedule(Return::Retry(later), old, 3, None), (later, 3));
-        assert_eq!(returned_schedule(Return::Retry(later), old, 3, Some(now)), (later, 3));
+        assert_eq!(
+            returned_schedule(Return::Retry(later), old, 3, None),
+            (later, 3)
+        );
+        assert_eq!(
+            returned_schedule(Return::Retry(later), old, 3, Some(now)),
+            (later, 3)
+        );
         assert_eq!(returned_schedule(Return::Release, old, 1, None), (old, 0));
-        assert_eq!(returned_schedule(Return::Release, old, 0, Some(now)), (old, 0));
-        assert_eq!(returned_schedule(Return::Revive(now), old, 9, None), (now, 0));
-        assert_eq!(returned_schedule(Return::Revive(now), old, 9, Some(old)), (old, 0));
+        assert_eq!(
+            returned_schedule(Return::Release, old, 0, Some(now)),
+            (old, 0)
+        );
+        assert_eq!(
+            returned_schedule(Return::Revive(now), old, 9, None),
+            (now, 0)
+        );
+        assert_eq!(
+            returned_schedule(Return::Revive(now), old, 9, Some(old)),
+            (old, 0)
+        );
     }
 
     #[tokio::test]

@@ -8,7 +8,8 @@ use sqlx::Row;
 use crate::{AuditEntry, AuditLevel, Job, JobState, Pair, PairState, Result, StoreError};
 
 /// Columns of `pairs` in the order [`pair`] reads them.
-pub(super) const PAIR_COLUMNS: &str = "id, referral_id, opportunity_id, name, state, snapshot, referral_version, \
+pub(super) const PAIR_COLUMNS: &str =
+    "id, referral_id, opportunity_id, name, state, snapshot, referral_version, \
      opportunity_version, last_error, last_pc_to_sf_at, last_sf_to_pc_at, created_at, updated_at";
 
 /// Columns of `jobs` in the order [`job`] reads them.
@@ -36,7 +37,8 @@ pub(super) fn pair(row: &PgRow) -> Result<Pair> {
         referral_id: row.try_get("referral_id")?,
         opportunity_id: row.try_get("opportunity_id")?,
         name: row.try_get("name")?,
-        state: PairState::parse(&state).ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?,
+        state: PairState::parse(&state)
+            .ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?,
         snapshot: row.try_get("snapshot")?,
         referral_version: row.try_get("referral_version")?,
         opportunity_version: row.try_get("opportunity_version")?,
@@ -56,7 +58,8 @@ pub(super) fn job(row: &PgRow) -> Result<Job> {
         id: row.try_get("id")?,
         dedup_key: row.try_get("dedup_key")?,
         payload: row.try_get("payload")?,
-        state: JobState::parse(&state).ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?,
+        state: JobState::parse(&state)
+            .ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?,
         attempts: u32::try_from(attempts).map_err(|e| StoreError::corrupt("attempts", e))?,
         run_at: row.try_get("run_at")?,
         lease_owner: row.try_get("lease_owner")?,
@@ -74,7 +77,8 @@ pub(super) fn audit(row: &PgRow) -> Result<AuditEntry> {
         id: row.try_get("id")?,
         pair_id: row.try_get("pair_id")?,
         at: row.try_get("at")?,
-        level: AuditLevel::parse(&level).ok_or_else(|| StoreError::corrupt("level", format!("unknown {level:?}")))?,
+        level: AuditLevel::parse(&level)
+            .ok_or_else(|| StoreError::corrupt("level", format!("unknown {level:?}")))?,
         kind: row.try_get("kind")?,
         message: row.try_get("message")?,
         detail: row.try_get("detail")?,

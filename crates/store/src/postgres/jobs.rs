@@ -17,7 +17,10 @@ use uuid::Uuid;
 
 use super::codec::{self, JOB_COLUMNS};
 use crate::shared::{merge_batch, micros, returned_schedule, sql_limit, Return, JOBS_CHANNEL};
-use crate::{FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, JobState, NewJob, Result, RetryTarget, StoreError};
+use crate::{
+    FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, JobState, NewJob, Result,
+    RetryTarget, StoreError,
+};
 
 /// How many times an operation that lost a race is re-run.
 const RACE_RETRIES: u32 = 5;
@@ -29,9 +32,9 @@ const SQLSTATE_TRANSACTION_ROLLBACK: &str = "40";
 fn lost_race(err: &StoreError) -> bool {
     match err {
         StoreError::Conflict(_) => true,
-        StoreError::Database(sqlx::Error::Database(db)) => {
-            db.code().is_some_and(|c| c.starts_with(SQLSTATE_TRANSACTION_ROLLBACK))
-        }
+        StoreError::Database(sqlx::Error::Database(db)) => db
+            .code()
+            .is_some_and(|c| c.starts_with(SQLSTATE_TRANSACTION_ROLLBACK)),
         _ => false,
     }
 }
@@ -56,7 +59,10 @@ where
 
 /// Queues a notification, delivered when the transaction commits.
 async fn notify(conn: &mut PgConnection) -> Result<()> {
-    sqlx::query("SELECT pg_notify($1, '')").bind(JOBS_CHANNEL).execute(conn).await?;
+    sqlx::query("SELECT pg_notify($1, '')")
+        .bind(JOBS_CHANNEL)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
@@ -103,7 +109,11 @@ pub(super) async fn enqueue(pool: &PgPool, jobs: &[NewJob]) -> Result<u64> {
     .await
 }
 
-pub(super) async fn record_webhook(pool: &PgPool, event: &InboxEvent, job: &NewJob) -> Result<InboxOutcome> {
+pub(super) async fn record_webhook(
+    pool: &PgPool,
+    event: &InboxEvent,
+    job: &NewJob,
+) -> Result<InboxOutcome> {
     retry_races(|| async {
         let mut tx = pool.begin().await?;
         let inserted = sqlx::query(
@@ -129,7 +139,12 @@ pub(super) async fn record_webhook(pool: &PgPool, event: &InboxEvent, job: &NewJ
     .await
 }
 
-pub(super) async fn claim(pool: &PgPool, worker: &str, limit: u32, lease: Duration) -> Result<Vec<Job>> {
+pub(super) async fn claim(
+    pool: &PgPool,
+    worker: &str,
+    limit: u32,
+    lease: Duration,
+) -> Result<Vec<Job>> {
     if limit == 0 {
         return Ok(Vec::new());
     }
@@ -154,21 +169,35 @@ pub(super) async fn claim(pool: &PgPool, worker: &str, limit: u32, lease: Durati
         qualified(JOB_COLUMNS, "jobs")
     );
     let rows = retry_races(|| async {
-        let rows = sqlx::query(&sql).bind(worker).bind(i64::from(limit)).bind(micros(lease)).fetch_all(pool).await?;
+        let rows = sqlx::query(&sql)
+            .bind(worker)
+            .bind(i64::from(limit))
+            .bind(micros(lease))
+            .fetch_all(pool)
+            .await?;
         Ok(rows)
     })
     .await?;
     let mut jobs = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
-    jobs.sort_by(|a, b| (a.run_at, a.created_at, a.id).cmp(&(b.run_at, b.created_at, b.id)));
+    jobs.sort_by_key(|j| (j.run_at, j.created_at, j.id));
     Ok(jobs)
 }
 
 /// `a, b` → `t.a, t.b` (RETURNING after UPDATE ... FROM needs qualified names).
 fn qualified(columns: &str, table: &str) -> String {
-    columns.split(',').map(|c| format!("{table}.{}", c.trim())).collect::<Vec<_>>().join(", ")
+    columns
+        .split(',')
+        .map(|c| format!("{table}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
-pub(super) async fn extend_leases(pool: &PgPool, worker: &str, ids: &[JobId], lease: Duration) -> Result<()> {
+pub(super) async fn extend_leases(
+    pool: &PgPool,
+    worker: &str,
+    ids: &[JobId],
+    lease: Duration,
+) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -187,7 +216,13 @@ pub(super) async fn extend_leases(pool: &PgPool, worker: &str, ids: &[JobId], le
 /// Ends a job `worker` holds in `state` (`done` or `dead`); returns whether
 /// it held it and whether a pending job of the same key is now unblocked
 /// (in which case other instances are notified).
-async fn finish(pool: &PgPool, id: JobId, worker: &str, state: JobState, error: Option<&str>) -> Result<(bool, bool)> {
+async fn finish(
+    pool: &PgPool,
+    id: JobId,
+    worker: &str,
+    state: JobState,
+    error: Option<&str>,
+) -> Result<(bool, bool)> {
     let mut tx = pool.begin().await?;
     let key: Option<String> = sqlx::query_scalar(
         "UPDATE jobs SET state = $1, last_error = $2, lease_owner = NULL, lease_expires_at = NULL, \
@@ -200,12 +235,15 @@ async fn finish(pool: &PgPool, id: JobId, worker: &str, state: JobState, error: 
     .bind(worker)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some(key) = key else { return Ok((false, false)) };
-    let waiting: bool =
-        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM jobs WHERE dedup_key = $1 AND state = 'pending')")
-            .bind(key)
-            .fetch_one(&mut *tx)
-            .await?;
+    let Some(key) = key else {
+        return Ok((false, false));
+    };
+    let waiting: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM jobs WHERE dedup_key = $1 AND state = 'pending')",
+    )
+    .bind(key)
+    .fetch_one(&mut *tx)
+    .await?;
     if waiting {
         notify(&mut tx).await?;
     }
@@ -217,7 +255,13 @@ pub(super) async fn complete(pool: &PgPool, id: JobId, worker: &str) -> Result<(
     finish(pool, id, worker, JobState::Done, None).await
 }
 
-pub(super) async fn fail(pool: &PgPool, id: JobId, worker: &str, error: &str, action: FailureAction) -> Result<bool> {
+pub(super) async fn fail(
+    pool: &PgPool,
+    id: JobId,
+    worker: &str,
+    error: &str,
+    action: FailureAction,
+) -> Result<bool> {
     match action {
         FailureAction::Dead => Ok(finish(pool, id, worker, JobState::Dead, Some(error)).await?.0),
         FailureAction::RetryAt(at) => {
@@ -242,7 +286,12 @@ pub(super) async fn fail(pool: &PgPool, id: JobId, worker: &str, error: &str, ac
 
 /// Puts `job` (locked by the caller) back to `pending`, absorbing a pending
 /// job of the same key (see [`returned_schedule`]).
-async fn return_to_pending(conn: &mut PgConnection, job: &Job, why: Return, error: Option<&str>) -> Result<()> {
+async fn return_to_pending(
+    conn: &mut PgConnection,
+    job: &Job,
+    why: Return,
+    error: Option<&str>,
+) -> Result<()> {
     let absorbed = sqlx::query(
         "DELETE FROM jobs WHERE dedup_key = $1 AND state = 'pending' AND id <> $2 \
          RETURNING payload::text AS payload, run_at",
@@ -252,7 +301,10 @@ async fn return_to_pending(conn: &mut PgConnection, job: &Job, why: Return, erro
     .fetch_optional(&mut *conn)
     .await?;
     let (payload, absorbed_run_at) = match &absorbed {
-        Some(row) => (Some(row.try_get::<String, _>("payload")?), Some(row.try_get("run_at")?)),
+        Some(row) => (
+            Some(row.try_get::<String, _>("payload")?),
+            Some(row.try_get("run_at")?),
+        ),
         None => (None, None),
     };
     let (run_at, attempts) = returned_schedule(why, job.run_at, job.attempts, absorbed_run_at);
@@ -330,7 +382,9 @@ pub(super) async fn by_id(pool: &PgPool, id: JobId) -> Result<Option<Job>> {
 }
 
 pub(super) async fn counts(pool: &PgPool) -> Result<JobCounts> {
-    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state").fetch_all(pool).await?;
+    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
+        .fetch_all(pool)
+        .await?;
     let mut counts = JobCounts::default();
     for row in rows {
         let state: String = row.try_get("state")?;
@@ -348,7 +402,10 @@ pub(super) async fn counts(pool: &PgPool) -> Result<JobCounts> {
 
 pub(super) async fn dead(pool: &PgPool, limit: u32) -> Result<Vec<Job>> {
     let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT $1");
-    let rows = sqlx::query(&sql).bind(sql_limit(limit)).fetch_all(pool).await?;
+    let rows = sqlx::query(&sql)
+        .bind(sql_limit(limit))
+        .fetch_all(pool)
+        .await?;
     rows.iter().map(codec::job).collect()
 }
 

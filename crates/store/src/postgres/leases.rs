@@ -11,7 +11,12 @@ use crate::shared::micros;
 use crate::Result;
 
 pub(super) async fn cursor(pool: &PgPool, name: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT value FROM cursors WHERE name = $1").bind(name).fetch_optional(pool).await?)
+    Ok(
+        sqlx::query_scalar("SELECT value FROM cursors WHERE name = $1")
+            .bind(name)
+            .fetch_optional(pool)
+            .await?,
+    )
 }
 
 pub(super) async fn set_cursor(pool: &PgPool, name: &str, value: &str) -> Result<()> {
@@ -29,7 +34,12 @@ pub(super) async fn set_cursor(pool: &PgPool, name: &str, value: &str) -> Result
 /// Takes the lease if it is free, expired or already ours. Concurrent
 /// callers serialise on the row, and the loser re-checks the condition
 /// against the winner's row, so only one can win.
-pub(super) async fn try_acquire(pool: &PgPool, name: &str, holder: &str, ttl: Duration) -> Result<bool> {
+pub(super) async fn try_acquire(
+    pool: &PgPool,
+    name: &str,
+    holder: &str,
+    ttl: Duration,
+) -> Result<bool> {
     let taken: Option<String> = sqlx::query_scalar(
         "INSERT INTO leases (name, holder, expires_at) \
          VALUES ($1, $2, now() + $3 * interval '1 microsecond') \
@@ -46,6 +56,10 @@ pub(super) async fn try_acquire(pool: &PgPool, name: &str, holder: &str, ttl: Du
 }
 
 pub(super) async fn release(pool: &PgPool, name: &str, holder: &str) -> Result<()> {
-    sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2").bind(name).bind(holder).execute(pool).await?;
+    sqlx::query("DELETE FROM leases WHERE name = $1 AND holder = $2")
+        .bind(name)
+        .bind(holder)
+        .execute(pool)
+        .await?;
     Ok(())
 }

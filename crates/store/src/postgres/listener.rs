@@ -19,7 +19,9 @@ const RECONNECT_MAX: Duration = Duration::from_secs(30);
 
 /// Listens until the task is aborted.
 pub(super) async fn run(options: PgConnectOptions, signal: Arc<JobSignal>) {
-    let pool = PgPoolOptions::new().max_connections(1).connect_lazy_with(options);
+    let pool = PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy_with(options);
     let mut delay = RECONNECT_MIN;
     loop {
         match listen(&pool, &signal, &mut delay).await {
@@ -36,7 +38,11 @@ pub(super) async fn run(options: PgConnectOptions, signal: Arc<JobSignal>) {
 }
 
 /// One listening session; returns `Ok` only when the pool was closed.
-async fn listen(pool: &sqlx::PgPool, signal: &JobSignal, delay: &mut Duration) -> Result<(), sqlx::Error> {
+async fn listen(
+    pool: &sqlx::PgPool,
+    signal: &JobSignal,
+    delay: &mut Duration,
+) -> Result<(), sqlx::Error> {
     let mut listener = PgListener::connect_with(pool).await?;
     listener.listen(JOBS_CHANNEL).await?;
     *delay = RECONNECT_MIN;

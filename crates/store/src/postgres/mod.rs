@@ -25,8 +25,8 @@ use tokio::task::JoinHandle;
 use crate::error::redact_url;
 use crate::shared::{wait_budget, JobSignal};
 use crate::{
-    AuditEntry, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, NewJob, Pair, PairId, PairQuery,
-    PairState, Result, RetryTarget, Store, StoreError,
+    AuditEntry, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, NewJob, Pair,
+    PairId, PairQuery, PairState, Result, RetryTarget, Store, StoreError,
 };
 
 /// How long an operation waits for a pooled connection before the store
@@ -74,7 +74,13 @@ impl PostgresStore {
         MIGRATOR.run(&pool).await?;
         let signal = Arc::new(JobSignal::default());
         let listener = tokio::spawn(listener::run(options, Arc::clone(&signal)));
-        Ok(Self { inner: Arc::new(Inner { pool, signal, listener }) })
+        Ok(Self {
+            inner: Arc::new(Inner {
+                pool,
+                signal,
+                listener,
+            }),
+        })
     }
 
     /// Closes the pool, waiting for connections to finish.
@@ -164,7 +170,13 @@ impl Store for PostgresStore {
         Ok(completed)
     }
 
-    async fn fail_job(&self, id: JobId, worker: &str, error: &str, action: FailureAction) -> Result<bool> {
+    async fn fail_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        action: FailureAction,
+    ) -> Result<bool> {
         let failed = jobs::fail(self.pool(), id, worker, error, action).await?;
         if failed {
             self.signal();

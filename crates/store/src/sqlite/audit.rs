@@ -32,14 +32,27 @@ pub(super) async fn append(pool: &SqlitePool, entries: &[AuditEntry]) -> Result<
     Ok(())
 }
 
-pub(super) async fn for_pair(pool: &SqlitePool, pair_id: PairId, limit: u32) -> Result<Vec<AuditEntry>> {
-    let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit WHERE pair_id = ?1 ORDER BY at DESC, seq DESC LIMIT ?2");
-    let rows = sqlx::query(&sql).bind(pair_id.to_string()).bind(sql_limit(limit)).fetch_all(pool).await?;
+pub(super) async fn for_pair(
+    pool: &SqlitePool,
+    pair_id: PairId,
+    limit: u32,
+) -> Result<Vec<AuditEntry>> {
+    let sql = format!(
+        "SELECT {AUDIT_COLUMNS} FROM audit WHERE pair_id = ?1 ORDER BY at DESC, seq DESC LIMIT ?2"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(pair_id.to_string())
+        .bind(sql_limit(limit))
+        .fetch_all(pool)
+        .await?;
     rows.iter().map(codec::audit).collect()
 }
 
 pub(super) async fn recent(pool: &SqlitePool, limit: u32) -> Result<Vec<AuditEntry>> {
     let sql = format!("SELECT {AUDIT_COLUMNS} FROM audit ORDER BY at DESC, seq DESC LIMIT ?1");
-    let rows = sqlx::query(&sql).bind(sql_limit(limit)).fetch_all(pool).await?;
+    let rows = sqlx::query(&sql)
+        .bind(sql_limit(limit))
+        .fetch_all(pool)
+        .await?;
     rows.iter().map(codec::audit).collect()
 }

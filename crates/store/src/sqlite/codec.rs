@@ -10,7 +10,8 @@ use uuid::Uuid;
 use crate::{AuditEntry, AuditLevel, Job, JobState, Pair, PairState, Result, StoreError};
 
 /// Columns of `pairs` in the order [`pair`] reads them.
-pub(super) const PAIR_COLUMNS: &str = "id, referral_id, opportunity_id, name, state, snapshot, referral_version, \
+pub(super) const PAIR_COLUMNS: &str =
+    "id, referral_id, opportunity_id, name, state, snapshot, referral_version, \
      opportunity_version, last_error, last_pc_to_sf_at, last_sf_to_pc_at, created_at, updated_at";
 
 /// Columns of `jobs` in the order [`job`] reads them.
@@ -33,21 +34,28 @@ pub(super) fn now_micros() -> i64 {
 /// A stored timestamp.
 pub(super) fn time(row: &SqliteRow, column: &str) -> Result<DateTime<Utc>> {
     let raw: i64 = row.try_get(column)?;
-    DateTime::from_timestamp_micros(raw).ok_or_else(|| StoreError::corrupt(column, "timestamp out of range"))
+    DateTime::from_timestamp_micros(raw)
+        .ok_or_else(|| StoreError::corrupt(column, "timestamp out of range"))
 }
 
 /// A stored optional timestamp.
 pub(super) fn opt_time(row: &SqliteRow, column: &str) -> Result<Option<DateTime<Utc>>> {
     let raw: Option<i64> = row.try_get(column)?;
-    raw.map(|r| DateTime::from_timestamp_micros(r).ok_or_else(|| StoreError::corrupt(column, "timestamp out of range")))
-        .transpose()
+    raw.map(|r| {
+        DateTime::from_timestamp_micros(r)
+            .ok_or_else(|| StoreError::corrupt(column, "timestamp out of range"))
+    })
+    .transpose()
 }
 
 /// A timestamp from an aggregate that may be NULL.
 pub(super) fn opt_time_at(row: &SqliteRow, index: usize) -> Result<Option<DateTime<Utc>>> {
     let raw: Option<i64> = row.try_get(index)?;
-    raw.map(|r| DateTime::from_timestamp_micros(r).ok_or_else(|| StoreError::corrupt("aggregate", "timestamp out of range")))
-        .transpose()
+    raw.map(|r| {
+        DateTime::from_timestamp_micros(r)
+            .ok_or_else(|| StoreError::corrupt("aggregate", "timestamp out of range"))
+    })
+    .transpose()
 }
 
 fn uuid(row: &SqliteRow, column: &str) -> Result<Uuid> {
@@ -57,7 +65,8 @@ fn uuid(row: &SqliteRow, column: &str) -> Result<Uuid> {
 
 fn opt_uuid(row: &SqliteRow, column: &str) -> Result<Option<Uuid>> {
     let raw: Option<String> = row.try_get(column)?;
-    raw.map(|r| Uuid::parse_str(&r).map_err(|e| StoreError::corrupt(column, e))).transpose()
+    raw.map(|r| Uuid::parse_str(&r).map_err(|e| StoreError::corrupt(column, e)))
+        .transpose()
 }
 
 /// JSON as stored.
@@ -72,7 +81,8 @@ fn json(row: &SqliteRow, column: &str) -> Result<serde_json::Value> {
 
 fn opt_json(row: &SqliteRow, column: &str) -> Result<Option<serde_json::Value>> {
     let raw: Option<String> = row.try_get(column)?;
-    raw.map(|r| serde_json::from_str(&r).map_err(|e| StoreError::corrupt(column, e))).transpose()
+    raw.map(|r| serde_json::from_str(&r).map_err(|e| StoreError::corrupt(column, e)))
+        .transpose()
 }
 
 /// A non-negative count.
@@ -88,7 +98,8 @@ pub(super) fn pair(row: &SqliteRow) -> Result<Pair> {
         referral_id: row.try_get("referral_id")?,
         opportunity_id: row.try_get("opportunity_id")?,
         name: row.try_get("name")?,
-        state: PairState::parse(&state).ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?,
+        state: PairState::parse(&state)
+            .ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?,
         snapshot: opt_json(row, "snapshot")?,
         referral_version: row.try_get("referral_version")?,
         opportunity_version: row.try_get("opportunity_version")?,
@@ -108,7 +119,8 @@ pub(super) fn job(row: &SqliteRow) -> Result<Job> {
         id: uuid(row, "id")?,
         dedup_key: row.try_get("dedup_key")?,
         payload: json(row, "payload")?,
-        state: JobState::parse(&state).ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?,
+        state: JobState::parse(&state)
+            .ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?,
         attempts: u32::try_from(attempts).map_err(|e| StoreError::corrupt("attempts", e))?,
         run_at: time(row, "run_at")?,
         lease_owner: row.try_get("lease_owner")?,
@@ -126,7 +138,8 @@ pub(super) fn audit(row: &SqliteRow) -> Result<AuditEntry> {
         id: uuid(row, "id")?,
         pair_id: opt_uuid(row, "pair_id")?,
         at: time(row, "at")?,
-        level: AuditLevel::parse(&level).ok_or_else(|| StoreError::corrupt("level", format!("unknown {level:?}")))?,
+        level: AuditLevel::parse(&level)
+            .ok_or_else(|| StoreError::corrupt("level", format!("unknown {level:?}")))?,
         kind: row.try_get("kind")?,
         message: row.try_get("message")?,
         detail: json(row, "detail")?,

@@ -13,7 +13,10 @@ use uuid::Uuid;
 
 use super::codec::{self, JOB_COLUMNS};
 use crate::shared::{merge_batch, micros, returned_schedule, sql_limit, Return};
-use crate::{FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, JobState, NewJob, Result, RetryTarget, StoreError};
+use crate::{
+    FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, JobState, NewJob, Result,
+    RetryTarget, StoreError,
+};
 
 /// Starts a write transaction that holds the write lock from its first
 /// statement, so it never fails upgrading a read lock under contention.
@@ -59,7 +62,11 @@ pub(super) async fn enqueue(pool: &SqlitePool, jobs: &[NewJob]) -> Result<u64> {
     Ok(created)
 }
 
-pub(super) async fn record_webhook(pool: &SqlitePool, event: &InboxEvent, job: &NewJob) -> Result<InboxOutcome> {
+pub(super) async fn record_webhook(
+    pool: &SqlitePool,
+    event: &InboxEvent,
+    job: &NewJob,
+) -> Result<InboxOutcome> {
     let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     let inserted = sqlx::query(
         "INSERT INTO inbox (dedup_key, event_name, resource_id, body, received_at) \
@@ -82,7 +89,12 @@ pub(super) async fn record_webhook(pool: &SqlitePool, event: &InboxEvent, job: &
     Ok(InboxOutcome::Stored)
 }
 
-pub(super) async fn claim(pool: &SqlitePool, worker: &str, limit: u32, lease: Duration) -> Result<Vec<Job>> {
+pub(super) async fn claim(
+    pool: &SqlitePool,
+    worker: &str,
+    limit: u32,
+    lease: Duration,
+) -> Result<Vec<Job>> {
     if limit == 0 {
         return Ok(Vec::new());
     }
@@ -108,11 +120,16 @@ pub(super) async fn claim(pool: &SqlitePool, worker: &str, limit: u32, lease: Du
         .fetch_all(pool)
         .await?;
     let mut jobs = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
-    jobs.sort_by(|a, b| (a.run_at, a.created_at, a.id).cmp(&(b.run_at, b.created_at, b.id)));
+    jobs.sort_by_key(|j| (j.run_at, j.created_at, j.id));
     Ok(jobs)
 }
 
-pub(super) async fn extend_leases(pool: &SqlitePool, worker: &str, ids: &[JobId], lease: Duration) -> Result<()> {
+pub(super) async fn extend_leases(
+    pool: &SqlitePool,
+    worker: &str,
+    ids: &[JobId],
+    lease: Duration,
+) -> Result<()> {
     if ids.is_empty() {
         return Ok(());
     }
@@ -145,11 +162,15 @@ pub(super) async fn complete(pool: &SqlitePool, id: JobId, worker: &str) -> Resu
     .bind(worker)
     .fetch_optional(pool)
     .await?;
-    let Some(key) = key else { return Ok((false, false)) };
-    let waiting: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM jobs WHERE dedup_key = ?1 AND state = 'pending')")
-        .bind(key)
-        .fetch_one(pool)
-        .await?;
+    let Some(key) = key else {
+        return Ok((false, false));
+    };
+    let waiting: bool = sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM jobs WHERE dedup_key = ?1 AND state = 'pending')",
+    )
+    .bind(key)
+    .fetch_one(pool)
+    .await?;
     Ok((true, waiting))
 }
 
@@ -180,7 +201,11 @@ pub(super) async fn fail(
         FailureAction::RetryAt(at) => {
             let mut tx = pool.begin_with(BEGIN_WRITE).await?;
             let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1 AND state = 'running' AND lease_owner = ?2");
-            let row = sqlx::query(&sql).bind(id.to_string()).bind(worker).fetch_optional(&mut *tx).await?;
+            let row = sqlx::query(&sql)
+                .bind(id.to_string())
+                .bind(worker)
+                .fetch_optional(&mut *tx)
+                .await?;
             let Some(row) = row else { return Ok(false) };
             let job = codec::job(&row)?;
             return_to_pending(&mut tx, &job, Return::Retry(at), Some(error)).await?;
@@ -192,7 +217,12 @@ pub(super) async fn fail(
 
 /// Puts `job` back to `pending`, absorbing a pending job of the same key
 /// (see [`returned_schedule`]).
-async fn return_to_pending(conn: &mut SqliteConnection, job: &Job, why: Return, error: Option<&str>) -> Result<()> {
+async fn return_to_pending(
+    conn: &mut SqliteConnection,
+    job: &Job,
+    why: Return,
+    error: Option<&str>,
+) -> Result<()> {
     let absorbed = sqlx::query(
         "DELETE FROM jobs WHERE dedup_key = ?1 AND state = 'pending' AND id <> ?2 RETURNING payload, run_at",
     )
@@ -201,7 +231,10 @@ async fn return_to_pending(conn: &mut SqliteConnection, job: &Job, why: Return, 
     .fetch_optional(&mut *conn)
     .await?;
     let (payload, absorbed_run_at) = match &absorbed {
-        Some(row) => (Some(row.try_get::<String, _>("payload")?), Some(codec::time(row, "run_at")?)),
+        Some(row) => (
+            Some(row.try_get::<String, _>("payload")?),
+            Some(codec::time(row, "run_at")?),
+        ),
         None => (None, None),
     };
     let (run_at, attempts) = returned_schedule(why, job.run_at, job.attempts, absorbed_run_at);
@@ -224,7 +257,8 @@ async fn return_to_pending(conn: &mut SqliteConnection, job: &Job, why: Return, 
 
 pub(super) async fn release(pool: &SqlitePool, worker: &str) -> Result<u64> {
     let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'running' AND lease_owner = ?1");
+    let sql =
+        format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'running' AND lease_owner = ?1");
     let rows = sqlx::query(&sql).bind(worker).fetch_all(&mut *tx).await?;
     let held = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
     for job in &held {
@@ -241,7 +275,10 @@ pub(super) async fn retry_dead(pool: &SqlitePool, target: RetryTarget) -> Result
     let rows = match target {
         RetryTarget::One(id) => {
             let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' AND id = ?1");
-            sqlx::query(&sql).bind(id.to_string()).fetch_all(&mut *tx).await?
+            sqlx::query(&sql)
+                .bind(id.to_string())
+                .fetch_all(&mut *tx)
+                .await?
         }
         RetryTarget::AllDead => {
             let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC");
@@ -259,12 +296,17 @@ pub(super) async fn retry_dead(pool: &SqlitePool, target: RetryTarget) -> Result
 
 pub(super) async fn by_id(pool: &SqlitePool, id: JobId) -> Result<Option<Job>> {
     let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
-    let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(pool).await?;
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await?;
     row.as_ref().map(codec::job).transpose()
 }
 
 pub(super) async fn counts(pool: &SqlitePool) -> Result<JobCounts> {
-    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state").fetch_all(pool).await?;
+    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
+        .fetch_all(pool)
+        .await?;
     let mut counts = JobCounts::default();
     for row in rows {
         let state: String = row.try_get("state")?;
@@ -282,7 +324,10 @@ pub(super) async fn counts(pool: &SqlitePool) -> Result<JobCounts> {
 
 pub(super) async fn dead(pool: &SqlitePool, limit: u32) -> Result<Vec<Job>> {
     let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT ?1");
-    let rows = sqlx::query(&sql).bind(sql_limit(limit)).fetch_all(pool).await?;
+    let rows = sqlx::query(&sql)
+        .bind(sql_limit(limit))
+        .fetch_all(pool)
+        .await?;
     rows.iter().map(codec::job).collect()
 }
 

@@ -9,7 +9,12 @@ use crate::shared::micros;
 use crate::Result;
 
 pub(super) async fn cursor(pool: &SqlitePool, name: &str) -> Result<Option<String>> {
-    Ok(sqlx::query_scalar("SELECT value FROM cursors WHERE name = ?1").bind(name).fetch_optional(pool).await?)
+    Ok(
+        sqlx::query_scalar("SELECT value FROM cursors WHERE name = ?1")
+            .bind(name)
+            .fetch_optional(pool)
+            .await?,
+    )
 }
 
 pub(super) async fn set_cursor(pool: &SqlitePool, name: &str, value: &str) -> Result<()> {
@@ -26,7 +31,12 @@ pub(super) async fn set_cursor(pool: &SqlitePool, name: &str, value: &str) -> Re
 }
 
 /// Compare-and-set: takes the lease if it is free, expired or already ours.
-pub(super) async fn try_acquire(pool: &SqlitePool, name: &str, holder: &str, ttl: Duration) -> Result<bool> {
+pub(super) async fn try_acquire(
+    pool: &SqlitePool,
+    name: &str,
+    holder: &str,
+    ttl: Duration,
+) -> Result<bool> {
     let now = codec::now_micros();
     let taken: Option<String> = sqlx::query_scalar(
         "INSERT INTO leases (name, holder, expires_at) VALUES (?1, ?2, ?3) \
@@ -44,6 +54,10 @@ pub(super) async fn try_acquire(pool: &SqlitePool, name: &str, holder: &str, ttl
 }
 
 pub(super) async fn release(pool: &SqlitePool, name: &str, holder: &str) -> Result<()> {
-    sqlx::query("DELETE FROM leases WHERE name = ?1 AND holder = ?2").bind(name).bind(holder).execute(pool).await?;
+    sqlx::query("DELETE FROM leases WHERE name = ?1 AND holder = ?2")
+        .bind(name)
+        .bind(holder)
+        .execute(pool)
+        .await?;
     Ok(())
 }

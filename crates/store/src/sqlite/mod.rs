@@ -19,13 +19,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
 
 use crate::error::redact_url;
 use crate::shared::JobSignal;
 use crate::{
-    AuditEntry, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, NewJob, Pair, PairId, PairQuery,
-    PairState, Result, RetryTarget, Store, StoreError,
+    AuditEntry, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, NewJob, Pair,
+    PairId, PairQuery, PairState, Result, RetryTarget, Store, StoreError,
 };
 
 /// How long a statement waits for another connection's write lock.
@@ -65,13 +67,20 @@ impl SqliteStore {
         let pool_options = if in_memory {
             // One connection that never closes: an in-memory database lives
             // exactly as long as its connection.
-            pool_options.max_connections(1).min_connections(1).idle_timeout(None).max_lifetime(None)
+            pool_options
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
         } else {
             pool_options.max_connections(FILE_POOL_SIZE)
         };
         let pool = pool_options.connect_with(options).await?;
         MIGRATOR.run(&pool).await?;
-        Ok(Self { pool, signal: Arc::new(JobSignal::default()) })
+        Ok(Self {
+            pool,
+            signal: Arc::new(JobSignal::default()),
+        })
     }
 
     /// Closes the pool, waiting for connections to finish.
@@ -164,7 +173,13 @@ impl Store for SqliteStore {
         Ok(completed)
     }
 
-    async fn fail_job(&self, id: JobId, worker: &str, error: &str, action: FailureAction) -> Result<bool> {
+    async fn fail_job(
+        &self,
+        id: JobId,
+        worker: &str,
+        error: &str,
+        action: FailureAction,
+    ) -> Result<bool> {
         let failed = jobs::fail(&self.pool, id, worker, error, action).await?;
         if failed {
             // A retry is scheduled, or a job of the same key is unblocked.

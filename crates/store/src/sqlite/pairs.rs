@@ -46,24 +46,40 @@ pub(super) async fn save(pool: &SqlitePool, pair: &Pair) -> Result<()> {
 
 pub(super) async fn by_id(pool: &SqlitePool, id: PairId) -> Result<Option<Pair>> {
     let sql = format!("SELECT {PAIR_COLUMNS} FROM pairs WHERE id = ?1");
-    let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(pool).await?;
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(pool)
+        .await?;
     row.as_ref().map(codec::pair).transpose()
 }
 
 pub(super) async fn by_referral(pool: &SqlitePool, referral_id: &str) -> Result<Option<Pair>> {
     let sql = format!("SELECT {PAIR_COLUMNS} FROM pairs WHERE referral_id = ?1");
-    let row = sqlx::query(&sql).bind(referral_id).fetch_optional(pool).await?;
+    let row = sqlx::query(&sql)
+        .bind(referral_id)
+        .fetch_optional(pool)
+        .await?;
     row.as_ref().map(codec::pair).transpose()
 }
 
-pub(super) async fn by_opportunity(pool: &SqlitePool, opportunity_id: &str) -> Result<Option<Pair>> {
+pub(super) async fn by_opportunity(
+    pool: &SqlitePool,
+    opportunity_id: &str,
+) -> Result<Option<Pair>> {
     let sql = format!("SELECT {PAIR_COLUMNS} FROM pairs WHERE opportunity_key = ?1");
-    let row = sqlx::query(&sql).bind(opportunity_key(opportunity_id)).fetch_optional(pool).await?;
+    let row = sqlx::query(&sql)
+        .bind(opportunity_key(opportunity_id))
+        .fetch_optional(pool)
+        .await?;
     row.as_ref().map(codec::pair).transpose()
 }
 
 pub(super) async fn find(pool: &SqlitePool, query: &PairQuery) -> Result<Vec<Pair>> {
-    let text = query.text.as_deref().map(str::trim).filter(|t| !t.is_empty());
+    let text = query
+        .text
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty());
     let sql = format!(
         "SELECT {PAIR_COLUMNS} FROM pairs \
          WHERE (?1 IS NULL OR instr(name_folded, ?2) > 0 OR referral_id = ?1 OR opportunity_key = ?3) \
@@ -83,12 +99,14 @@ pub(super) async fn find(pool: &SqlitePool, query: &PairQuery) -> Result<Vec<Pai
 }
 
 pub(super) async fn counts(pool: &SqlitePool) -> Result<BTreeMap<PairState, u64>> {
-    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM pairs GROUP BY state").fetch_all(pool).await?;
+    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM pairs GROUP BY state")
+        .fetch_all(pool)
+        .await?;
     let mut counts: BTreeMap<PairState, u64> = PairState::ALL.into_iter().map(|s| (s, 0)).collect();
     for row in rows {
         let state: String = row.try_get("state")?;
-        let state =
-            PairState::parse(&state).ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?;
+        let state = PairState::parse(&state)
+            .ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?;
         counts.insert(state, codec::count(row.try_get("n")?, "n")?);
     }
     Ok(counts)

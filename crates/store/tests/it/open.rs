@@ -1,0 +1,59 @@
+//! `store::open`: URL handling, file creation, and no secrets in errors.
+
+use store::StoreError;
+
+#[tokio::test]
+async fn unknown_scheme_is_bad_url_without_secrets() {
+    let err = store::open("mysql://app:hunter2@db.example/cosell")
+        .await
+        .err()
+        .expect("must fail");
+    assert!(matches!(err, StoreError::BadUrl(_)), "{err:?}");
+    assert!(!format!("{err} {err:?}").contains("hunter2"));
+}
+
+#[tokio::test]
+async fn unreachable_postgres_is_unavailable_without_secrets() {
+    // Port 1 on loopback refuses connections.
+    let err = store::open("postgres://app:hunter2@127.0.0.1:1/cosell")
+        .await
+        .err()
+        .expect("must fail");
+    assert!(err.is_unavailable(), "{err:?}");
+    assert!(!format!("{err} {err:?}").contains("hunter2"));
+}
+
+#[tokio::test]
+async fn malformed_postgres_url_hides_password() {
+    let err = store::open("postgres://app:hunter2@db.example:notaport/cosell")
+        .await
+        .err()
+        .expect("must fail");
+    assert!(matches!(err, StoreError::BadUrl(_)), "{err:?}");
+    assert!(!format!("{err} {err:?}").contains("hunter2"));
+}
+
+#[tokio::test]
+async fn sqlite_file_and_directories_are_created() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("nested/deeper/cosell.db");
+    let store = store::open(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    store.ping().await.unwrap();
+    store.set_cursor("c", "1").await.unwrap();
+    assert!(file.exists());
+    drop(store);
+    // Reopening keeps the data and does not re-run migrations.
+    let reopened = store::open(&format!("sqlite://{}", file.display()))
+        .await
+        .unwrap();
+    assert_eq!(reopened.cursor("c").await.unwrap().as_deref(), Some("1"));
+}
+
+#[tokio::test]
+async fn sqlite_memory_works() {
+    let store = store::open("sqlite::memory:").await.unwrap();
+    store.set_cursor("c", "1").await.unwrap();
+    assert_eq!(store.cursor("c").await.unwrap().as_deref(), Some("1"));
+}
