@@ -125,68 +125,68 @@ fn client_credentials(
 }
 
 /// The resource a scope list asks for, or the Entra error for it.
-fn resource_of(scope: &str, app_only: bool) -> Result<&'static str, Response> {
+fn resource_of(scope: &str, app_only: bool) -> Result<&'static str, Box<Response>> {
     let mut resource = None;
     for item in scope.split_whitespace() {
         if OIDC_SCOPES.contains(&item) {
             if app_only {
-                return Err(entra(
+                return Err(Box::new(entra(
                     StatusCode::BAD_REQUEST,
                     "invalid_scope",
                     1002012,
                     &format!("The provided value for scope {item} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI)."),
-                ));
+                )));
             }
             continue;
         }
         let Some((base, permission)) = item.rsplit_once('/').filter(|(b, _)| b.contains("://"))
         else {
-            return Err(entra(
+            return Err(Box::new(entra(
                 StatusCode::BAD_REQUEST,
                 "invalid_scope",
                 70011,
                 &format!("The provided request must include a 'scope' input parameter. The provided value for the input parameter 'scope' is not valid. The scope {item} is not valid."),
-            ));
+            )));
         };
         let Some(known) = RESOURCES
             .iter()
             .copied()
             .find(|r| r.eq_ignore_ascii_case(base))
         else {
-            return Err(entra(
+            return Err(Box::new(entra(
                 StatusCode::BAD_REQUEST,
                 "invalid_resource",
                 500011,
                 &format!("The resource principal named {base} was not found in the tenant."),
-            ));
+            )));
         };
         let permission_ok =
             permission == ".default" || (!app_only && permission == "user_impersonation");
         if !permission_ok {
-            return Err(entra(
+            return Err(Box::new(entra(
                 StatusCode::BAD_REQUEST,
                 "invalid_scope",
                 70011,
                 &format!("The provided value for the input parameter 'scope' is not valid. The scope {item} is not valid."),
-            ));
+            )));
         }
         if resource.is_some_and(|r| r != known) {
-            return Err(entra(
+            return Err(Box::new(entra(
                 StatusCode::BAD_REQUEST,
                 "invalid_scope",
                 28000,
                 "Provided value for the input parameter scope is not valid because it contains more than one resource.",
-            ));
+            )));
         }
         resource = Some(known);
     }
     resource.ok_or_else(|| {
-        entra(
+        Box::new(entra(
             StatusCode::BAD_REQUEST,
             "invalid_scope",
             70011,
             "The provided value for the input parameter 'scope' is not valid. It names no resource.",
-        )
+        ))
     })
 }
 
@@ -284,7 +284,7 @@ pub(crate) async fn token_endpoint(
     };
     let audience = match resource_of(&scope, app_only) {
         Ok(audience) => audience,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let new_refresh = if app_only {
         None
