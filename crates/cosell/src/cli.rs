@@ -253,9 +253,13 @@ mod tests {
 
     #[test]
     fn config_defaults_to_cosell_toml() {
-        let Command::Run(args) = parse(&["run"]).unwrap().command else { panic!() };
+        let Command::Run(args) = parse(&["run"]).unwrap().command else {
+            panic!()
+        };
         assert_eq!(args.config, PathBuf::from("cosell.toml"));
-        let Command::Sync(args) = parse(&["sync", "-c", "x.toml"]).unwrap().command else { panic!() };
+        let Command::Sync(args) = parse(&["sync", "-c", "x.toml"]).unwrap().command else {
+            panic!()
+        };
         assert_eq!(args.config, PathBuf::from("x.toml"));
     }
 
@@ -278,8 +282,37 @@ mod tests {
             &["config", "check", "-c", "f.toml"],
             &["init"],
             &["init", "here.toml", "--force"],
-            &["emulator", "partner-center", "--listen", "127.0.0.1:0", "--client-id", "a", "--client-secret", "b", "--refresh-token", "c", "--tenant", "t"],
-            &["emulator", "salesforce", "--listen", "127.0.0.1:0", "--bare", "--client-id", "a", "--client-secret", "b", "--username", "u", "--password", "p", "--daily-limit", "100"],
+            &[
+                "emulator",
+                "partner-center",
+                "--listen",
+                "127.0.0.1:0",
+                "--client-id",
+                "a",
+                "--client-secret",
+                "b",
+                "--refresh-token",
+                "c",
+                "--tenant",
+                "t",
+            ],
+            &[
+                "emulator",
+                "salesforce",
+                "--listen",
+                "127.0.0.1:0",
+                "--bare",
+                "--client-id",
+                "a",
+                "--client-secret",
+                "b",
+                "--username",
+                "u",
+                "--password",
+                "p",
+                "--daily-limit",
+                "100",
+            ],
             &["--log-format", "json", "--log-level", "debug", "status"],
             &["status", "--log-format", "text"],
         ] {
@@ -289,13 +322,26 @@ mod tests {
 
     #[test]
     fn since_accepts_dates_and_instants() {
-        let Command::Backfill(args) = parse(&["backfill", "--since", "2025-01-31"]).unwrap().command else { panic!() };
-        assert_eq!(args.since.unwrap().to_rfc3339(), "2025-01-31T00:00:00+00:00");
-        let Command::Backfill(args) = parse(&["backfill", "--since", "2025-01-31T10:00:00+02:00"]).unwrap().command
+        let Command::Backfill(args) = parse(&["backfill", "--since", "2025-01-31"])
+            .unwrap()
+            .command
         else {
             panic!()
         };
-        assert_eq!(args.since.unwrap().to_rfc3339(), "2025-01-31T08:00:00+00:00");
+        assert_eq!(
+            args.since.unwrap().to_rfc3339(),
+            "2025-01-31T00:00:00+00:00"
+        );
+        let Command::Backfill(args) = parse(&["backfill", "--since", "2025-01-31T10:00:00+02:00"])
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        assert_eq!(
+            args.since.unwrap().to_rfc3339(),
+            "2025-01-31T08:00:00+00:00"
+        );
         assert!(parse(&["backfill", "--since", "yesterday"]).is_err());
     }
 

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use partner_center::auth::{Grant as PcGrant, TokenConfig};
-use partner_center::{EntraTokenProvider, ReferralsClient, VerifierConfig, WebhookVerifier, WebhooksClient};
+use partner_center::{
+    EntraTokenProvider, ReferralsClient, VerifierConfig, WebhookVerifier, WebhooksClient,
+};
 use salesforce::auth::{Grant as SfGrant, OAuthConfig, OAuthTokenProvider};
 use salesforce::{ClientConfig, SalesforceClient};
 use secrecy::SecretString;
@@ -31,7 +33,12 @@ pub struct Observers {
 pub async fn store(config: &Config) -> Result<Arc<dyn Store>> {
     store::open(config.store.url.expose_url())
         .await
-        .with_context(|| format!("could not open the store at {}", config.store.url.redacted()))
+        .with_context(|| {
+            format!(
+                "could not open the store at {}",
+                config.store.url.redacted()
+            )
+        })
 }
 
 /// The sync settings from `[sync]` and `[partner_center] portal_url`.
@@ -46,7 +53,11 @@ pub fn settings(config: &Config) -> Settings {
         show_checkmark: s.show_checkmark,
         country_code_field: s.country_code_field.to_string(),
         deal_value_field: s.deal_value_field.to_string(),
-        currency_field: s.currency_field.as_ref().map(ToString::to_string).unwrap_or_default(),
+        currency_field: s
+            .currency_field
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
         co_sell_only: s.co_sell_only,
         fields: sync::settings::FieldNames {
             sync_flag: f.sync_flag.to_string(),
@@ -107,21 +118,33 @@ pub fn salesforce_client(config: &Config, observers: &Observers) -> Result<Sales
     let sf = &config.salesforce;
     let client_id = sf.client_id.clone();
     let grant = match &sf.credentials {
-        SalesforceCredentials::JwtBearer { username, private_key_pem, .. } => SfGrant::JwtBearer {
+        SalesforceCredentials::JwtBearer {
+            username,
+            private_key_pem,
+            ..
+        } => SfGrant::JwtBearer {
             client_id,
             username: username.clone(),
             private_key_pem: private_key_pem.clone(),
             audience: None,
         },
-        SalesforceCredentials::ClientCredentials { client_secret } => {
-            SfGrant::ClientCredentials { client_id, client_secret: client_secret.clone() }
-        }
-        SalesforceCredentials::RefreshToken { client_secret, refresh_token } => SfGrant::RefreshToken {
+        SalesforceCredentials::ClientCredentials { client_secret } => SfGrant::ClientCredentials {
+            client_id,
+            client_secret: client_secret.clone(),
+        },
+        SalesforceCredentials::RefreshToken {
+            client_secret,
+            refresh_token,
+        } => SfGrant::RefreshToken {
             client_id,
             client_secret: Some(client_secret.clone()),
             refresh_token: refresh_token.clone(),
         },
-        SalesforceCredentials::Password { username, client_secret, password } => SfGrant::Password {
+        SalesforceCredentials::Password {
+            username,
+            client_secret,
+            password,
+        } => SfGrant::Password {
             client_id,
             client_secret: client_secret.clone(),
             username: username.clone(),
@@ -131,12 +154,17 @@ pub fn salesforce_client(config: &Config, observers: &Observers) -> Result<Sales
     };
     let provider = OAuthTokenProvider::new(OAuthConfig::new(sf.login_url.clone(), grant))
         .context("could not set up Salesforce authentication")?;
-    let client_config = ClientConfig { api_version: sf.api_version.to_string(), ..ClientConfig::default() };
+    let client_config = ClientConfig {
+        api_version: sf.api_version.to_string(),
+        ..ClientConfig::default()
+    };
     let mut builder = SalesforceClient::builder(Arc::new(provider)).config(client_config);
     if let Some(observer) = &observers.salesforce {
         builder = builder.observer(observer.clone());
     }
-    builder.build().context("could not build the Salesforce client")
+    builder
+        .build()
+        .context("could not build the Salesforce client")
 }
 
 /// The webhook signature verifier from `[partner_center] webhook_*`.

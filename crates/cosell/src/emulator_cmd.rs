@@ -27,8 +27,11 @@ pub async fn partner_center(args: PartnerCenterEmulatorArgs) -> anyhow::Result<(
         ..defaults
     };
     let listener = bind(args.listen).await?;
-    let (client_id, client_secret, refresh_token) =
-        (options.client_id.clone(), options.client_secret.clone(), options.refresh_token.clone());
+    let (client_id, client_secret, refresh_token) = (
+        options.client_id.clone(),
+        options.client_secret.clone(),
+        options.refresh_token.clone(),
+    );
     let emulator = PartnerCenterEmulator::start(listener, options)
         .await
         .context("cannot start the Partner Center emulator")?;
@@ -82,7 +85,8 @@ fn write_ca(emulator: &PartnerCenterEmulator) -> anyhow::Result<PathBuf> {
         .and_then(|u| u.port())
         .unwrap_or_default();
     let path = std::env::temp_dir().join(format!("cosell-pc-emulator-{port}-ca.pem"));
-    std::fs::write(&path, emulator.ca_pem()).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, emulator.ca_pem())
+        .with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
 }
 

@@ -26,7 +26,11 @@ async fn main() -> ExitCode {
         Err(err) => {
             eprintln!("error: {err:#}");
             let bad_config = err.chain().any(|cause| cause.is::<ConfigError>());
-            ExitCode::from(if bad_config { EXIT_BAD_CONFIG } else { EXIT_FAILURE })
+            ExitCode::from(if bad_config {
+                EXIT_BAD_CONFIG
+            } else {
+                EXIT_FAILURE
+            })
         }
     }
 }
@@ -40,7 +44,9 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Backfill(args) => commands::backfill(args).await,
         Command::Setup(SetupCommand::Salesforce(args)) => commands::setup_salesforce(args).await,
         Command::Webhooks(WebhooksCommand::Show(args)) => commands::webhooks_show(args).await,
-        Command::Webhooks(WebhooksCommand::Register(args)) => commands::webhooks_register(args).await,
+        Command::Webhooks(WebhooksCommand::Register(args)) => {
+            commands::webhooks_register(args).await
+        }
         Command::Status(args) => commands::status(args).await,
         Command::Retry(args) => commands::retry(args).await,
         Command::Config(ConfigCommand::Check(args)) => {
@@ -56,7 +62,11 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Emulator(EmulatorCommand::PartnerCenter(args)) => emulator_cmd::partner_center(args).await,
-        Command::Emulator(EmulatorCommand::Salesforce(args)) => emulator_cmd::salesforce(args).await,
+        Command::Emulator(EmulatorCommand::PartnerCenter(args)) => {
+            emulator_cmd::partner_center(args).await
+        }
+        Command::Emulator(EmulatorCommand::Salesforce(args)) => {
+            emulator_cmd::salesforce(args).await
+        }
     }
 }

@@ -65,8 +65,14 @@ pub fn init(format: Option<LogFormat>, level: Option<&str>) -> Result<(), Teleme
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
     let result = match format.unwrap_or_else(LogFormat::detect) {
-        LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).try_init(),
-        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        LogFormat::Text => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .try_init(),
+        LogFormat::Json => builder
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .try_init(),
     };
     result.map_err(|_| TelemetryError::AlreadyInitialised)
 }

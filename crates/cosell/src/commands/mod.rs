@@ -4,7 +4,8 @@
 use anyhow::bail;
 
 use crate::cli::{
-    BackfillArgs, ConfigArgs, DemoArgs, RetryArgs, SetupSalesforceArgs, StatusArgs, WebhooksRegisterArgs,
+    BackfillArgs, ConfigArgs, DemoArgs, RetryArgs, SetupSalesforceArgs, StatusArgs,
+    WebhooksRegisterArgs,
 };
 
 /// `cosell demo`.

@@ -9,12 +9,17 @@ use url::Url;
 
 use super::defaults as d;
 use super::error::Issue;
-use super::file::{FieldsFile, FileConfig, PartnerCenterFile, SalesforceFile, ServerFile, StoreFile, SyncFile, WorkerFile};
+use super::file::{
+    FieldsFile, FileConfig, PartnerCenterFile, SalesforceFile, ServerFile, StoreFile, SyncFile,
+    WorkerFile,
+};
 use super::secrets::{self, EnvSource, SecretOrigin};
-use super::values::{https_url, in_range, is_loopback, pem_kind, socket_addr, ApiName, ApiVersion, PemKind, StoreUrl};
+use super::values::{
+    https_url, in_range, is_loopback, pem_kind, socket_addr, ApiName, ApiVersion, PemKind, StoreUrl,
+};
 use super::{
-    Config, FieldNames, PartnerCenterConfig, SalesforceAuth, SalesforceConfig, SalesforceCredentials, ServerConfig,
-    StoreConfig, SyncConfig, Warning, WorkerConfig,
+    Config, FieldNames, PartnerCenterConfig, SalesforceAuth, SalesforceConfig,
+    SalesforceCredentials, ServerConfig, StoreConfig, SyncConfig, Warning, WorkerConfig,
 };
 
 /// Salesforce login hosts that do not serve the client credentials flow
@@ -22,7 +27,11 @@ use super::{
 const SHARED_SF_LOGIN_HOSTS: [&str; 2] = ["login.salesforce.com", "test.salesforce.com"];
 
 /// Checks everything; every problem found is returned.
-pub(crate) fn build(file: FileConfig, base_dir: &Path, env: &dyn EnvSource) -> Result<Config, Vec<Issue>> {
+pub(crate) fn build(
+    file: FileConfig,
+    base_dir: &Path,
+    env: &dyn EnvSource,
+) -> Result<Config, Vec<Issue>> {
     let mut b = Builder {
         base_dir,
         env,
@@ -38,26 +47,33 @@ pub(crate) fn build(file: FileConfig, base_dir: &Path, env: &dyn EnvSource) -> R
     let worker = b.worker(file.worker);
     b.warn_unused_secrets(salesforce.as_ref().map(SalesforceConfig::auth));
     match (partner_center, salesforce, sync, store, server, worker) {
-        (Some(partner_center), Some(salesforce), Some(sync), Some(store), Some(server), Some(worker))
-            if b.issues.is_empty() =>
-        {
-            Ok(Config {
-                partner_center,
-                salesforce,
-                sync,
-                store,
-                server,
-                worker,
-                source: None,
-                warnings: b.warnings,
-                secret_origins: b.origins,
-            })
-        }
+        (
+            Some(partner_center),
+            Some(salesforce),
+            Some(sync),
+            Some(store),
+            Some(server),
+            Some(worker),
+        ) if b.issues.is_empty() => Ok(Config {
+            partner_center,
+            salesforce,
+            sync,
+            store,
+            server,
+            worker,
+            source: None,
+            warnings: b.warnings,
+            secret_origins: b.origins,
+        }),
         _ => {
             if b.issues.is_empty() {
                 // Every None above pushed an issue; this keeps a bug from
                 // surfacing as an empty error list.
-                b.issues.push(Issue::new("", "the configuration could not be checked", "report this as a bug"));
+                b.issues.push(Issue::new(
+                    "",
+                    "the configuration could not be checked",
+                    "report this as a bug",
+                ));
             }
             Err(b.issues)
         }
@@ -131,7 +147,11 @@ impl Builder<'_> {
 
     fn partner_center(&mut self, f: PartnerCenterFile) -> Option<PartnerCenterConfig> {
         let api_url = self.url("partner_center.api_url", f.api_url, d::PC_API_URL);
-        let webhooks_url = self.url("partner_center.webhooks_url", f.webhooks_url, d::PC_WEBHOOKS_URL);
+        let webhooks_url = self.url(
+            "partner_center.webhooks_url",
+            f.webhooks_url,
+            d::PC_WEBHOOKS_URL,
+        );
         let token_url = self.token_url(f.token_url);
         let client_id = self.required(
             "partner_center.client_id",
@@ -151,13 +171,22 @@ impl Builder<'_> {
             self.ok(Err(Issue::new(
                 key,
                 "is empty, so no webhook could ever be verified",
-                format!("remove it to use the default [\"{}\"]", d::PC_WEBHOOK_CERT_URL_PREFIX),
+                format!(
+                    "remove it to use the default [\"{}\"]",
+                    d::PC_WEBHOOK_CERT_URL_PREFIX
+                ),
             )))
         } else {
             let checked: Vec<_> = prefixes
                 .iter()
                 .enumerate()
-                .map(|(i, p)| self.ok(https_url(&format!("{key}.{i}"), p, d::PC_WEBHOOK_CERT_URL_PREFIX)))
+                .map(|(i, p)| {
+                    self.ok(https_url(
+                        &format!("{key}.{i}"),
+                        p,
+                        d::PC_WEBHOOK_CERT_URL_PREFIX,
+                    ))
+                })
                 .collect();
             checked.iter().all(Option::is_some).then_some(())
         };
@@ -168,7 +197,10 @@ impl Builder<'_> {
         let issuer = self.required(
             "partner_center.webhook_issuer_organization",
             Some(issuer),
-            &format!("remove it to use the default \"{}\"", d::PC_WEBHOOK_ISSUER_ORGANIZATION),
+            &format!(
+                "remove it to use the default \"{}\"",
+                d::PC_WEBHOOK_ISSUER_ORGANIZATION
+            ),
         );
         let portal_url = self.url("partner_center.portal_url", f.portal_url, d::PC_PORTAL_URL);
         prefixes_ok?;
@@ -190,19 +222,33 @@ impl Builder<'_> {
     /// tenant's v2 endpoint.
     fn token_url(&mut self, value: Option<String>) -> Option<Url> {
         const KEY: &str = "partner_center.token_url";
-        const EXAMPLE: &str = "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token";
+        const EXAMPLE: &str =
+            "https://login.microsoftonline.com/contoso.onmicrosoft.com/oauth2/v2.0/token";
         let fix = format!(
             "set it to https://login.microsoftonline.com/{{tenant}}/oauth2/v2.0/token with your tenant id or domain, e.g. \"{EXAMPLE}\""
         );
         let value = self.required(KEY, value, &fix)?;
         let url = self.ok(https_url(KEY, &value, EXAMPLE))?;
         if url.host_str() == Some(d::ENTRA_LOGIN_HOST) {
-            let segments: Vec<&str> = url.path_segments().map(Iterator::collect).unwrap_or_default();
-            let placeholder = |t: &str| t.is_empty() || t.contains('{') || t.eq_ignore_ascii_case("tenant");
+            let segments: Vec<&str> = url
+                .path_segments()
+                .map(Iterator::collect)
+                .unwrap_or_default();
+            // The URL parser percent-encodes braces: `{tenant}` arrives as `%7Btenant%7D`.
+            let placeholder = |t: &str| {
+                t.is_empty()
+                    || t.contains('{')
+                    || t.contains("%7B")
+                    || t.eq_ignore_ascii_case("tenant")
+            };
             match segments.as_slice() {
                 [tenant, "oauth2", "v2.0", "token"] if !placeholder(tenant) => {}
                 [tenant, ..] if placeholder(tenant) => {
-                    return self.ok(Err(Issue::new(KEY, "still holds the {tenant} placeholder", fix)));
+                    return self.ok(Err(Issue::new(
+                        KEY,
+                        "still holds the {tenant} placeholder",
+                        fix,
+                    )));
                 }
                 _ => {
                     return self.ok(Err(Issue::new(
@@ -229,11 +275,18 @@ impl Builder<'_> {
         let path = self.path(&value);
         let fix = "set it to a PEM file holding one or more -----BEGIN CERTIFICATE----- blocks";
         match std::fs::read_to_string(&path) {
-            Err(err) => self.ok(Err(Issue::new(KEY, format!("cannot read {}: {err}", path.display()), fix))),
+            Err(err) => self.ok(Err(Issue::new(
+                KEY,
+                format!("cannot read {}: {err}", path.display()),
+                fix,
+            ))),
             Ok(text) if pem_kind(&text) == PemKind::Certificates => Some(Some(path)),
             Ok(_) => self.ok(Err(Issue::new(
                 KEY,
-                format!("{} holds no PEM certificates (or holds something else too)", path.display()),
+                format!(
+                    "{} holds no PEM certificates (or holds something else too)",
+                    path.display()
+                ),
                 fix,
             ))),
         }
@@ -247,7 +300,9 @@ impl Builder<'_> {
             f.client_id,
             "set it to the Consumer Key of your Salesforce connected app (Setup > App Manager > View > Manage Consumer Details)",
         );
-        let api_version = f.api_version.unwrap_or_else(|| d::SF_API_VERSION.to_owned());
+        let api_version = f
+            .api_version
+            .unwrap_or_else(|| d::SF_API_VERSION.to_owned());
         let api_version = self.ok(ApiVersion::parse(api_version.trim()).map_err(|problem| {
             Issue::new(
                 "salesforce.api_version",
@@ -264,12 +319,18 @@ impl Builder<'_> {
             )
         } else {
             if f.username.is_some() {
-                self.warn("salesforce.username", format!("is not used with auth = \"{auth}\""));
+                self.warn(
+                    "salesforce.username",
+                    format!("is not used with auth = \"{auth}\""),
+                );
             }
             None
         };
         if auth != SalesforceAuth::JwtBearer && f.private_key_file.is_some() {
-            self.warn("salesforce.private_key_file", format!("is not used with auth = \"{auth}\""));
+            self.warn(
+                "salesforce.private_key_file",
+                format!("is not used with auth = \"{auth}\""),
+            );
         }
         let why = format!("salesforce.auth = \"{auth}\" needs it");
         let credentials = match auth {
@@ -326,7 +387,9 @@ impl Builder<'_> {
                 ),
             )));
         }
-        let shared_host = url.host_str().is_some_and(|h| SHARED_SF_LOGIN_HOSTS.contains(&h));
+        let shared_host = url
+            .host_str()
+            .is_some_and(|h| SHARED_SF_LOGIN_HOSTS.contains(&h));
         if auth == SalesforceAuth::ClientCredentials && shared_host && !is_loopback(&url) {
             return self.ok(Err(Issue::new(
                 KEY,
@@ -346,7 +409,13 @@ impl Builder<'_> {
         let path = self.path(&value);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
-            Err(err) => return self.ok(Err(Issue::new(KEY, format!("cannot read {}: {err}", path.display()), fix))),
+            Err(err) => {
+                return self.ok(Err(Issue::new(
+                    KEY,
+                    format!("cannot read {}: {err}", path.display()),
+                    fix,
+                )))
+            }
         };
         let problem = match pem_kind(&text) {
             PemKind::PrivateKey => None,
@@ -361,7 +430,11 @@ impl Builder<'_> {
             PemKind::Other => Some(("the file does not look like a PEM private key", fix)),
         };
         if let Some((problem, fix)) = problem {
-            return self.ok(Err(Issue::new(KEY, format!("{}: {problem}", path.display()), fix)));
+            return self.ok(Err(Issue::new(
+                KEY,
+                format!("{}: {problem}", path.display()),
+                fix,
+            )));
         }
         self.warn_if_readable_by_others(KEY, &path);
         Some((path, SecretString::from(text)))
@@ -376,7 +449,10 @@ impl Builder<'_> {
             if meta.permissions().mode() & GROUP_OTHER != 0 {
                 self.warn(
                     key,
-                    format!("{} is readable by other users; run `chmod 600` on it", path.display()),
+                    format!(
+                        "{} is readable by other users; run `chmod 600` on it",
+                        path.display()
+                    ),
                 );
             }
         }
@@ -414,8 +490,18 @@ impl Builder<'_> {
                 ));
             }
         }
-        let country = self.api_name("sync.country_code_field", f.country_code_field, d::COUNTRY_CODE_FIELD, false);
-        let deal_value = self.api_name("sync.deal_value_field", f.deal_value_field, d::DEAL_VALUE_FIELD, false);
+        let country = self.api_name(
+            "sync.country_code_field",
+            f.country_code_field,
+            d::COUNTRY_CODE_FIELD,
+            false,
+        );
+        let deal_value = self.api_name(
+            "sync.deal_value_field",
+            f.deal_value_field,
+            d::DEAL_VALUE_FIELD,
+            false,
+        );
         let currency = match f.currency_field {
             Some(value) if value.trim().is_empty() => Some(None),
             other => self
@@ -448,7 +534,13 @@ impl Builder<'_> {
     }
 
     /// A Salesforce API name with a default.
-    fn api_name(&mut self, key: &str, value: Option<String>, default: &str, custom_only: bool) -> Option<ApiName> {
+    fn api_name(
+        &mut self,
+        key: &str,
+        value: Option<String>,
+        default: &str,
+        custom_only: bool,
+    ) -> Option<ApiName> {
         let value = value.unwrap_or_else(|| default.to_owned());
         let result = ApiName::parse(value.trim(), custom_only).map_err(|problem| {
             Issue::new(
@@ -469,15 +561,27 @@ impl Builder<'_> {
         let referral_link = name("referral_link", f.referral_link, d::FIELD_REFERRAL_LINK);
         let help = name("help", f.help, d::FIELD_HELP);
         let visibility = name("visibility", f.visibility, d::FIELD_VISIBILITY);
-        let microsoft_crm_id = name("microsoft_crm_id", f.microsoft_crm_id, d::FIELD_MICROSOFT_CRM_ID);
+        let microsoft_crm_id = name(
+            "microsoft_crm_id",
+            f.microsoft_crm_id,
+            d::FIELD_MICROSOFT_CRM_ID,
+        );
         let audit = name("audit", f.audit, d::FIELD_AUDIT);
-        let solution_object = name("solution_object", f.solution_object, d::FIELD_SOLUTION_OBJECT);
+        let solution_object = name(
+            "solution_object",
+            f.solution_object,
+            d::FIELD_SOLUTION_OBJECT,
+        );
         let solution_opportunity_field = name(
             "solution_opportunity_field",
             f.solution_opportunity_field,
             d::FIELD_SOLUTION_OPPORTUNITY,
         );
-        let solution_id_field = name("solution_id_field", f.solution_id_field, d::FIELD_SOLUTION_ID);
+        let solution_id_field = name(
+            "solution_id_field",
+            f.solution_id_field,
+            d::FIELD_SOLUTION_ID,
+        );
         Some(FieldNames {
             sync_flag: sync_flag?,
             referral_id: referral_id?,
@@ -502,7 +606,11 @@ impl Builder<'_> {
         let listen = f.listen.unwrap_or_else(|| d::LISTEN.to_owned());
         let listen = self.ok(socket_addr("server.listen", &listen));
         let public_url = match f.public_url {
-            Some(value) => Some(self.ok(https_url("server.public_url", &value, "https://cosell.example.com"))?),
+            Some(value) => Some(self.ok(https_url(
+                "server.public_url",
+                &value,
+                "https://cosell.example.com",
+            ))?),
             None => {
                 self.warn(
                     "server.public_url",
@@ -513,7 +621,8 @@ impl Builder<'_> {
         };
         let limit = self.ok(in_range(
             "server.webhook_body_limit_bytes",
-            f.webhook_body_limit_bytes.unwrap_or(d::WEBHOOK_BODY_LIMIT_BYTES),
+            f.webhook_body_limit_bytes
+                .unwrap_or(d::WEBHOOK_BODY_LIMIT_BYTES),
             d::MIN_WEBHOOK_BODY_LIMIT_BYTES,
             d::MAX_WEBHOOK_BODY_LIMIT_BYTES,
             "",
@@ -526,10 +635,24 @@ impl Builder<'_> {
     }
 
     fn worker(&mut self, f: WorkerFile) -> Option<WorkerConfig> {
-        let mut int = |key: &str, value: Option<i64>, default: i64, min: i64, max: i64, why: &str| {
-            self.ok(in_range(&format!("worker.{key}"), value.unwrap_or(default), min, max, why))
-        };
-        let concurrency = int("concurrency", f.concurrency, d::CONCURRENCY, 1, d::MAX_CONCURRENCY, "");
+        let mut int =
+            |key: &str, value: Option<i64>, default: i64, min: i64, max: i64, why: &str| {
+                self.ok(in_range(
+                    &format!("worker.{key}"),
+                    value.unwrap_or(default),
+                    min,
+                    max,
+                    why,
+                ))
+            };
+        let concurrency = int(
+            "concurrency",
+            f.concurrency,
+            d::CONCURRENCY,
+            1,
+            d::MAX_CONCURRENCY,
+            "",
+        );
         let batch_size = int(
             "batch_size",
             f.batch_size,
@@ -538,8 +661,22 @@ impl Builder<'_> {
             d::MAX_BATCH_SIZE,
             " (Salesforce sObject Collections write at most 200 records per call)",
         );
-        let max_attempts = int("max_attempts", f.max_attempts, d::MAX_ATTEMPTS, 1, d::MAX_MAX_ATTEMPTS, "");
-        let lease = int("lease_seconds", f.lease_seconds, d::LEASE_SECONDS, 1, d::MAX_SECONDS, "");
+        let max_attempts = int(
+            "max_attempts",
+            f.max_attempts,
+            d::MAX_ATTEMPTS,
+            1,
+            d::MAX_MAX_ATTEMPTS,
+            "",
+        );
+        let lease = int(
+            "lease_seconds",
+            f.lease_seconds,
+            d::LEASE_SECONDS,
+            1,
+            d::MAX_SECONDS,
+            "",
+        );
         let sf_poll = int(
             "salesforce_poll_seconds",
             f.salesforce_poll_seconds,
@@ -585,10 +722,21 @@ impl Builder<'_> {
             SalesforceAuth::RefreshToken => &[secrets::SF_CLIENT_SECRET, secrets::SF_REFRESH_TOKEN],
             SalesforceAuth::Password => &[secrets::SF_CLIENT_SECRET, secrets::SF_PASSWORD],
         };
-        for var in [secrets::SF_CLIENT_SECRET, secrets::SF_PASSWORD, secrets::SF_REFRESH_TOKEN] {
-            let set = self.env.var(var).is_some() || self.env.var(&format!("{var}{}", secrets::FILE_SUFFIX)).is_some();
+        for var in [
+            secrets::SF_CLIENT_SECRET,
+            secrets::SF_PASSWORD,
+            secrets::SF_REFRESH_TOKEN,
+        ] {
+            let set = self.env.var(var).is_some()
+                || self
+                    .env
+                    .var(&format!("{var}{}", secrets::FILE_SUFFIX))
+                    .is_some();
             if set && !used.contains(&var) {
-                self.warn(var, format!("is set but not used with salesforce.auth = \"{auth}\""));
+                self.warn(
+                    var,
+                    format!("is set but not used with salesforce.auth = \"{auth}\""),
+                );
             }
         }
     }

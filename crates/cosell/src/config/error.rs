@@ -70,7 +70,11 @@ pub struct Issue {
 
 impl Issue {
     /// A problem with `key`, and its fix.
-    pub(crate) fn new(key: impl Into<String>, problem: impl Into<String>, fix: impl Into<String>) -> Self {
+    pub(crate) fn new(
+        key: impl Into<String>,
+        problem: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         Issue {
             key: key.into(),
             line: None,
@@ -127,14 +131,25 @@ impl fmt::Display for InvalidDisplay<'_> {
 const MAX_SUGGESTION_DISTANCE: usize = 3;
 
 /// The known name closest to `given`, when it is close enough to be a likely typo.
-pub(crate) fn nearest<'a>(given: &str, known: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+pub(crate) fn nearest<'a>(
+    given: &str,
+    known: impl IntoIterator<Item = &'a str>,
+) -> Option<&'a str> {
     let given_lower = given.to_ascii_lowercase();
     known
         .into_iter()
-        .map(|name| (edit_distance(&given_lower, &name.to_ascii_lowercase()), name))
+        .map(|name| {
+            (
+                edit_distance(&given_lower, &name.to_ascii_lowercase()),
+                name,
+            )
+        })
         .filter(|(distance, name)| {
             // Short names need a closer match, or every short typo suggests something.
-            *distance <= MAX_SUGGESTION_DISTANCE.min(name.len().max(given.len()) / 3).max(1)
+            *distance
+                <= MAX_SUGGESTION_DISTANCE
+                    .min(name.len().max(given.len()) / 3)
+                    .max(1)
         })
         .min_by_key(|(distance, _)| *distance)
         .map(|(_, name)| name)

@@ -60,7 +60,10 @@ mod tests {
         assert_eq!(std::fs::read_to_string(&path).unwrap(), EXAMPLE_CONFIG);
 
         std::fs::write(&path, "mine").unwrap();
-        assert!(matches!(write_example(&path, false), Err(InitError::Exists(_))));
+        assert!(matches!(
+            write_example(&path, false),
+            Err(InitError::Exists(_))
+        ));
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine");
 
         write_example(&path, true).unwrap();

@@ -81,12 +81,18 @@ pub struct PartnerCenterConfig {
 impl PartnerCenterConfig {
     /// The tenant named in `token_url` (`/{tenant}/oauth2/v2.0/token`).
     pub fn tenant(&self) -> Option<&str> {
-        self.token_url.path_segments()?.next().filter(|s| !s.is_empty())
+        self.token_url
+            .path_segments()?
+            .next()
+            .filter(|s| !s.is_empty())
     }
 
     /// The Partner Center portal link for a referral.
     pub fn referral_link(&self, referral_id: &str) -> String {
-        format!("{}/{referral_id}", self.portal_url.as_str().trim_end_matches('/'))
+        format!(
+            "{}/{referral_id}",
+            self.portal_url.as_str().trim_end_matches('/')
+        )
     }
 }
 
@@ -184,9 +190,8 @@ impl SalesforceConfig {
     /// The user cosell signs in as, for the methods that name one.
     pub fn username(&self) -> Option<&str> {
         match &self.credentials {
-            SalesforceCredentials::JwtBearer { username, .. } | SalesforceCredentials::Password { username, .. } => {
-                Some(username)
-            }
+            SalesforceCredentials::JwtBearer { username, .. }
+            | SalesforceCredentials::Password { username, .. } => Some(username),
             _ => None,
         }
     }
@@ -334,21 +339,33 @@ impl Config {
     }
 
     /// Loads `path`, reading secrets from `env`.
-    pub fn load_with_env(path: impl AsRef<Path>, env: &dyn EnvSource) -> Result<Config, ConfigError> {
+    pub fn load_with_env(
+        path: impl AsRef<Path>,
+        env: &dyn EnvSource,
+    ) -> Result<Config, ConfigError> {
         let path = path.as_ref();
         let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
             path: path.to_owned(),
             source,
         })?;
-        let parent = path.parent().unwrap_or(Path::new(""));
-        let base_dir = std::path::absolute(parent).unwrap_or_else(|_| parent.to_owned());
-        let mut config = Config::from_toml_str(&text, &base_dir, env).map_err(|e| e.in_file(path.to_owned()))?;
+        // `cosell.toml` has the empty parent, which is the current directory.
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        let base_dir = match parent {
+            Some(parent) => std::path::absolute(parent).unwrap_or_else(|_| parent.to_owned()),
+            None => std::env::current_dir().unwrap_or_default(),
+        };
+        let mut config =
+            Config::from_toml_str(&text, &base_dir, env).map_err(|e| e.in_file(path.to_owned()))?;
         config.source = Some(path.to_owned());
         Ok(config)
     }
 
     /// Parses and checks TOML text; relative paths in it are resolved against `base_dir`.
-    pub fn from_toml_str(text: &str, base_dir: &Path, env: &dyn EnvSource) -> Result<Config, ConfigError> {
+    pub fn from_toml_str(
+        text: &str,
+        base_dir: &Path,
+        env: &dyn EnvSource,
+    ) -> Result<Config, ConfigError> {
         let invalid = |issues| ConfigError::Invalid { file: None, issues };
         let file = parse::parse(text).map_err(|issue| invalid(vec![issue]))?;
         build::build(file, base_dir, env).map_err(invalid)

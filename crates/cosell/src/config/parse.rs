@@ -69,7 +69,9 @@ fn issue_for(path: &str, message: &str) -> Issue {
         return Issue::new(path, format!("\"{given}\" is not a valid value"), fix);
     }
     if let Some(rest) = message.strip_prefix("invalid type: ") {
-        let (found, expected) = rest.split_once(", expected ").unwrap_or((rest, "another type"));
+        let (found, expected) = rest
+            .split_once(", expected ")
+            .unwrap_or((rest, "another type"));
         let expected = describe_type(expected);
         return Issue::new(
             path,
@@ -96,7 +98,9 @@ fn unknown_key(path: &str, message: &str) -> Issue {
     let parent = if path == key {
         ""
     } else {
-        path.strip_suffix(key).and_then(|p| p.strip_suffix('.')).unwrap_or(path)
+        path.strip_suffix(key)
+            .and_then(|p| p.strip_suffix('.'))
+            .unwrap_or(path)
     };
     let full = join(parent, key);
     let section = parent.rsplit('.').next().unwrap_or_default();
@@ -110,7 +114,11 @@ fn unknown_key(path: &str, message: &str) -> Issue {
             }
             None => "remove it: secrets are read only from environment variables (see docs/CONFIGURATION.md)".to_owned(),
         };
-        return Issue::new(full, "secrets must not be written in the configuration file", fix);
+        return Issue::new(
+            full,
+            "secrets must not be written in the configuration file",
+            fix,
+        );
     }
     let expected = names.get(1..).unwrap_or_default();
     let fix = match nearest(key, expected.iter().copied()) {
@@ -139,12 +147,20 @@ fn describe_type(expected: &str) -> &str {
 
 /// `"a", "b"`.
 fn quoted_list(names: &[&str]) -> String {
-    names.iter().map(|n| format!("\"{n}\"")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("\"{n}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `` `a`, `b` ``.
 fn backtick_list(names: &[&str]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -163,7 +179,10 @@ mod tests {
         let issue = err("[sync]\nactive_stage = \"A\"\nshow_checkmrk = true\n");
         assert_eq!(issue.key, "sync.show_checkmrk");
         assert_eq!(issue.line, Some(3));
-        assert!(issue.fix.contains("did you mean `sync.show_checkmark`?"), "{issue}");
+        assert!(
+            issue.fix.contains("did you mean `sync.show_checkmark`?"),
+            "{issue}"
+        );
     }
 
     #[test]
@@ -206,7 +225,10 @@ mod tests {
     fn bad_enum_value_suggests_the_nearest() {
         let issue = err("[salesforce]\nauth = \"jwt_berer\"\n");
         assert_eq!(issue.key, "salesforce.auth");
-        assert!(issue.fix.contains("did you mean \"jwt_bearer\"?"), "{issue}");
+        assert!(
+            issue.fix.contains("did you mean \"jwt_bearer\"?"),
+            "{issue}"
+        );
     }
 
     #[test]

@@ -63,7 +63,9 @@ impl EnvSource for BTreeMap<String, String> {
 
 impl EnvSource for [(&str, &str)] {
     fn var(&self, name: &str) -> Option<String> {
-        self.iter().find(|(k, _)| *k == name).map(|(_, v)| (*v).to_owned())
+        self.iter()
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| (*v).to_owned())
     }
 }
 
@@ -159,9 +161,17 @@ pub(crate) fn env_var_for_key(section: &str, key: &str) -> Option<&'static str> 
 /// True for key names that would hold a secret, which the file must never contain.
 pub(crate) fn looks_secret(key: &str) -> bool {
     let key = key.to_ascii_lowercase();
-    ["secret", "password", "passwd", "token", "private_key", "api_key", "credential"]
-        .iter()
-        .any(|word| key.contains(word))
+    [
+        "secret",
+        "password",
+        "passwd",
+        "token",
+        "private_key",
+        "api_key",
+        "credential",
+    ]
+    .iter()
+    .any(|word| key.contains(word))
         && !key.ends_with("_url")
 }
 
@@ -198,7 +208,10 @@ mod tests {
 
     #[test]
     fn both_set_is_an_error() {
-        let env = [(SF_PASSWORD, "a"), ("COSELL_SF_PASSWORD_FILE", "/nonexistent")];
+        let env = [
+            (SF_PASSWORD, "a"),
+            ("COSELL_SF_PASSWORD_FILE", "/nonexistent"),
+        ];
         let issue = resolve(&env, SF_PASSWORD).err().unwrap();
         assert_eq!(issue.key, SF_PASSWORD);
     }
@@ -213,7 +226,11 @@ mod tests {
         let file = tempfile::NamedTempFile::new().unwrap();
         let path = file.path().to_str().unwrap().to_owned();
         let env = [("COSELL_SF_PASSWORD_FILE", path.as_str())];
-        assert!(resolve(&env, SF_PASSWORD).err().unwrap().problem.contains("empty"));
+        assert!(resolve(&env, SF_PASSWORD)
+            .err()
+            .unwrap()
+            .problem
+            .contains("empty"));
     }
 
     #[test]
@@ -224,7 +241,14 @@ mod tests {
 
     #[test]
     fn secret_key_names_are_recognised() {
-        for key in ["client_secret", "password", "refresh_token", "private_key", "access_token", "api_key"] {
+        for key in [
+            "client_secret",
+            "password",
+            "refresh_token",
+            "private_key",
+            "access_token",
+            "api_key",
+        ] {
             assert!(looks_secret(key), "{key}");
         }
         assert!(looks_secret("client_secret_file"));

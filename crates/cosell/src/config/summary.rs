@@ -26,12 +26,27 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
     writeln!(out, "  webhooks_url     {}", pc.webhooks_url)?;
     writeln!(out, "  token_url        {}", pc.token_url)?;
     writeln!(out, "  client_id        {}", pc.client_id)?;
-    writeln!(out, "  client_secret    {}", if pc.client_secret.is_some() { "set" } else { "not set (public client)" })?;
+    writeln!(
+        out,
+        "  client_secret    {}",
+        if pc.client_secret.is_some() {
+            "set"
+        } else {
+            "not set (public client)"
+        }
+    )?;
     writeln!(out, "  refresh_token    set")?;
-    writeln!(out, "  webhook certs    {}", pc.webhook_cert_url_prefixes.join(", "))?;
+    writeln!(
+        out,
+        "  webhook certs    {}",
+        pc.webhook_cert_url_prefixes.join(", ")
+    )?;
     match &pc.webhook_trust_anchors_file {
         Some(path) => writeln!(out, "  trust anchors    {}", path.display())?,
-        None => writeln!(out, "  trust anchors    none: webhooks are rejected (fail closed)")?,
+        None => writeln!(
+            out,
+            "  trust anchors    none: webhooks are rejected (fail closed)"
+        )?,
     }
     writeln!(out, "  issuer org       {}", pc.webhook_issuer_organization)?;
     writeln!(out, "  portal_url       {}", pc.portal_url)?;
@@ -44,8 +59,15 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
     if let Some(username) = sf.username() {
         writeln!(out, "  username         {username}")?;
     }
-    if let SalesforceCredentials::JwtBearer { private_key_file, .. } = &sf.credentials {
-        writeln!(out, "  private_key_file {} (PEM private key)", private_key_file.display())?;
+    if let SalesforceCredentials::JwtBearer {
+        private_key_file, ..
+    } = &sf.credentials
+    {
+        writeln!(
+            out,
+            "  private_key_file {} (PEM private key)",
+            private_key_file.display()
+        )?;
     }
     writeln!(out, "  api_version      {}", sf.api_version)?;
 
@@ -53,8 +75,16 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
     writeln!(out, "\n[sync]")?;
     writeln!(out, "  active_stage     {:?}", s.active_stage)?;
     writeln!(out, "  on_hold_stage    {:?}", s.on_hold_stage)?;
-    writeln!(out, "  won_stage        {}", stage_or_discovered(s.won_stage.as_deref()))?;
-    writeln!(out, "  lost_stage       {}", stage_or_discovered(s.lost_stage.as_deref()))?;
+    writeln!(
+        out,
+        "  won_stage        {}",
+        stage_or_discovered(s.won_stage.as_deref())
+    )?;
+    writeln!(
+        out,
+        "  lost_stage       {}",
+        stage_or_discovered(s.lost_stage.as_deref())
+    )?;
     writeln!(out, "  show_checkmark   {}", s.show_checkmark)?;
     writeln!(out, "  co_sell_only     {}", s.co_sell_only)?;
     writeln!(out, "  country field    Account.{}", s.country_code_field)?;
@@ -67,7 +97,13 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
     writeln!(
         out,
         "  fields           {}, {}, {}, {}, {}, {}, {}",
-        f.sync_flag, f.referral_id, f.referral_link, f.help, f.visibility, f.microsoft_crm_id, f.audit
+        f.sync_flag,
+        f.referral_id,
+        f.referral_link,
+        f.help,
+        f.visibility,
+        f.microsoft_crm_id,
+        f.audit
     )?;
     writeln!(
         out,
@@ -75,7 +111,11 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
         f.solution_object, f.solution_opportunity_field, f.solution_id_field
     )?;
 
-    writeln!(out, "\n[store]\n  url              {}", c.store.url.redacted())?;
+    writeln!(
+        out,
+        "\n[store]\n  url              {}",
+        c.store.url.redacted()
+    )?;
 
     let srv = &c.server;
     writeln!(out, "\n[server]")?;
@@ -84,7 +124,11 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
         Some(url) => writeln!(out, "  webhook URL      {url}")?,
         None => writeln!(out, "  public_url       not set")?,
     }
-    writeln!(out, "  body limit       {} bytes", srv.webhook_body_limit_bytes)?;
+    writeln!(
+        out,
+        "  body limit       {} bytes",
+        srv.webhook_body_limit_bytes
+    )?;
 
     let w = &c.worker;
     writeln!(out, "\n[worker]")?;

@@ -41,7 +41,11 @@ pub fn is_loopback(url: &Url) -> bool {
 pub(crate) fn https_url(key: &str, value: &str, example: &str) -> Result<Url, Issue> {
     let fix = || format!("set it to an https URL, e.g. \"{example}\"");
     let url = Url::parse(value.trim()).map_err(|err| {
-        Issue::new(key, format!("{} is not a valid URL ({err})", shown(value)), fix())
+        Issue::new(
+            key,
+            format!("{} is not a valid URL ({err})", shown(value)),
+            fix(),
+        )
     })?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Issue::new(
@@ -56,16 +60,27 @@ pub(crate) fn https_url(key: &str, value: &str, example: &str) -> Result<Url, Is
         "http" => {
             return Err(Issue::new(
                 key,
-                format!("{} uses plain http, which is only allowed for localhost", shown(value)),
+                format!(
+                    "{} uses plain http, which is only allowed for localhost",
+                    shown(value)
+                ),
                 fix(),
             ))
         }
         other => {
-            return Err(Issue::new(key, format!("unsupported URL scheme `{other}`"), fix()));
+            return Err(Issue::new(
+                key,
+                format!("unsupported URL scheme `{other}`"),
+                fix(),
+            ));
         }
     }
     if url.host().is_none() {
-        return Err(Issue::new(key, format!("{} has no host", shown(value)), fix()));
+        return Err(Issue::new(
+            key,
+            format!("{} has no host", shown(value)),
+            fix(),
+        ));
     }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(Issue::new(
@@ -89,7 +104,13 @@ pub(crate) fn socket_addr(key: &str, value: &str) -> Result<SocketAddr, Issue> {
 }
 
 /// Checks an integer setting lies in `min..=max`.
-pub(crate) fn in_range(key: &str, value: i64, min: i64, max: i64, why_max: &str) -> Result<i64, Issue> {
+pub(crate) fn in_range(
+    key: &str,
+    value: i64,
+    min: i64,
+    max: i64,
+    why_max: &str,
+) -> Result<i64, Issue> {
     if (min..=max).contains(&value) {
         Ok(value)
     } else {
@@ -108,7 +129,10 @@ pub struct ApiName(String);
 impl ApiName {
     /// Parses an API name; `custom_only` requires a custom (`__c`) name.
     pub fn parse(value: &str, custom_only: bool) -> Result<ApiName, String> {
-        let valid_chars = value.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+        let valid_chars = value
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic())
             && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
             && !value.ends_with('_');
         if !valid_chars {
@@ -130,7 +154,11 @@ impl ApiName {
             [namespace, _] => custom && !namespace.is_empty(),
             _ => false,
         };
-        if !valid_parts || parts.iter().any(|p| p.is_empty() || p.ends_with('_') || p.starts_with('_')) {
+        if !valid_parts
+            || parts
+                .iter()
+                .any(|p| p.is_empty() || p.ends_with('_') || p.starts_with('_'))
+        {
             return Err(format!(
                 "{value:?} is not an API name: double underscores may only separate a namespace prefix and the `__c` suffix"
             ));
@@ -166,7 +194,9 @@ pub struct ApiVersion {
 impl ApiVersion {
     /// Parses `v62.0`.
     pub fn parse(value: &str) -> Result<ApiVersion, String> {
-        let number = value.strip_prefix('v').ok_or_else(|| format!("{value:?} does not start with `v`"))?;
+        let number = value
+            .strip_prefix('v')
+            .ok_or_else(|| format!("{value:?} does not start with `v`"))?;
         let (major, minor) = number
             .split_once('.')
             .ok_or_else(|| format!("{value:?} is not of the form vNN.N"))?;
@@ -174,7 +204,9 @@ impl ApiVersion {
         if !digits(major) || !digits(minor) || major.len() > 3 || minor.len() != 1 {
             return Err(format!("{value:?} is not of the form vNN.N"));
         }
-        let major: u32 = major.parse().map_err(|_| format!("{value:?} is not of the form vNN.N"))?;
+        let major: u32 = major
+            .parse()
+            .map_err(|_| format!("{value:?} is not of the form vNN.N"))?;
         if major < MIN_API_MAJOR {
             return Err(format!(
                 "{value:?} is retired: Salesforce no longer serves API versions before v{MIN_API_MAJOR}.0"
@@ -249,16 +281,27 @@ impl StoreUrl {
                 url.push('?');
                 url.push_str(query);
             }
-            return Ok(StoreUrl::Sqlite { url, path: Some(path) });
+            return Ok(StoreUrl::Sqlite {
+                url,
+                path: Some(path),
+            });
         }
         if value.starts_with("postgres://") || value.starts_with("postgresql://") {
             // The value may hold a password: never echo it, nor the parser's
             // message, which could quote part of it.
             let url = Url::parse(value).map_err(|_| {
-                Issue::new(key, "is not a valid PostgreSQL URL (value not shown: it may contain a password)", fix)
+                Issue::new(
+                    key,
+                    "is not a valid PostgreSQL URL (value not shown: it may contain a password)",
+                    fix,
+                )
             })?;
             if url.host().is_none() {
-                return Err(Issue::new(key, "the PostgreSQL URL has no host (value not shown)", fix));
+                return Err(Issue::new(
+                    key,
+                    "the PostgreSQL URL has no host (value not shown)",
+                    fix,
+                ));
             }
             return Ok(StoreUrl::Postgres {
                 url: SecretString::from(value.to_owned()),
@@ -267,7 +310,10 @@ impl StoreUrl {
         let scheme = value
             .split_once("://")
             .map(|(scheme, _)| scheme)
-            .filter(|s| s.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c)));
+            .filter(|s| {
+                s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+            });
         let problem = match scheme {
             Some(scheme) => format!("unsupported store `{scheme}`"),
             None => "is not a sqlite: or postgres:// URL (value not shown)".to_owned(),
@@ -333,8 +379,9 @@ pub(crate) fn pem_kind(text: &str) -> PemKind {
         .filter_map(|line| line.trim().strip_prefix("-----BEGIN "))
         .filter_map(|rest| rest.strip_suffix("-----"))
         .collect();
-    if labels.iter().any(|l| *l == "ENCRYPTED PRIVATE KEY")
-        || (labels.iter().any(|l| l.ends_with("PRIVATE KEY")) && text.contains("Proc-Type: 4,ENCRYPTED"))
+    if labels.contains(&"ENCRYPTED PRIVATE KEY")
+        || (labels.iter().any(|l| l.ends_with("PRIVATE KEY"))
+            && text.contains("Proc-Type: 4,ENCRYPTED"))
     {
         PemKind::EncryptedPrivateKey
     } else if labels.iter().any(|l| l.ends_with("PRIVATE KEY")) {
@@ -352,10 +399,25 @@ mod tests {
 
     #[test]
     fn api_names() {
-        for ok in ["Amount", "BillingCountry", "Audit__c", "ns__Audit__c", "Referral_Identifier__c"] {
+        for ok in [
+            "Amount",
+            "BillingCountry",
+            "Audit__c",
+            "ns__Audit__c",
+            "Referral_Identifier__c",
+        ] {
             assert!(ApiName::parse(ok, false).is_ok(), "{ok}");
         }
-        for bad in ["", "1Field", "Sync with Partner Center", "Field_", "A___c", "a__b__c__c", "__c", "Bad-Name__c"] {
+        for bad in [
+            "",
+            "1Field",
+            "Sync with Partner Center",
+            "Field_",
+            "A___c",
+            "a__b__c__c",
+            "__c",
+            "Bad-Name__c",
+        ] {
             assert!(ApiName::parse(bad, false).is_err(), "{bad}");
         }
         assert!(ApiName::parse("Amount", true).is_err());
@@ -397,12 +459,22 @@ mod tests {
         let url = StoreUrl::parse("store.url", "sqlite::memory:", base).unwrap();
         assert_eq!(url.expose_url(), "sqlite::memory:");
 
-        let url = StoreUrl::parse("store.url", "postgres://cosell:hunter2@db:5432/cosell", base).unwrap();
+        let url = StoreUrl::parse(
+            "store.url",
+            "postgres://cosell:hunter2@db:5432/cosell",
+            base,
+        )
+        .unwrap();
         assert!(url.is_postgres());
         assert_eq!(url.redacted(), "postgres://cosell:***@db:5432/cosell");
         assert!(!format!("{url:?}").contains("hunter2"));
 
-        for bad in ["mysql://u:hunter2@h/db", "u:hunter2@h/db", "postgres://u:hunter2@[bad/db", "sqlite://"] {
+        for bad in [
+            "mysql://u:hunter2@h/db",
+            "u:hunter2@h/db",
+            "postgres://u:hunter2@[bad/db",
+            "sqlite://",
+        ] {
             let issue = StoreUrl::parse("store.url", bad, base).err().unwrap();
             assert!(!issue.to_string().contains("hunter2"), "{issue}");
             assert_eq!(issue.key, "store.url");
@@ -412,17 +484,34 @@ mod tests {
     #[test]
     fn pem_kinds() {
         let body = "MIIB\n";
-        assert_eq!(pem_kind(&format!("-----BEGIN PRIVATE KEY-----\n{body}-----END PRIVATE KEY-----\n")), PemKind::PrivateKey);
         assert_eq!(
-            pem_kind(&format!("-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\n")),
+            pem_kind(&format!(
+                "-----BEGIN PRIVATE KEY-----\n{body}-----END PRIVATE KEY-----\n"
+            )),
+            PemKind::PrivateKey
+        );
+        assert_eq!(
+            pem_kind(&format!(
+                "-----BEGIN RSA PRIVATE KEY-----\n{body}-----END RSA PRIVATE KEY-----\n"
+            )),
             PemKind::PrivateKey
         );
         assert_eq!(
             pem_kind(&format!("-----BEGIN ENCRYPTED PRIVATE KEY-----\n{body}-----END ENCRYPTED PRIVATE KEY-----\n")),
             PemKind::EncryptedPrivateKey
         );
-        assert_eq!(pem_kind(&format!("-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n")), PemKind::Certificates);
-        assert_eq!(pem_kind(&format!("-----BEGIN PUBLIC KEY-----\n{body}-----END PUBLIC KEY-----\n")), PemKind::Other);
+        assert_eq!(
+            pem_kind(&format!(
+                "-----BEGIN CERTIFICATE-----\n{body}-----END CERTIFICATE-----\n"
+            )),
+            PemKind::Certificates
+        );
+        assert_eq!(
+            pem_kind(&format!(
+                "-----BEGIN PUBLIC KEY-----\n{body}-----END PUBLIC KEY-----\n"
+            )),
+            PemKind::Other
+        );
         assert_eq!(pem_kind("hello"), PemKind::Other);
     }
 }

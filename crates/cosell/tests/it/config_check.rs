@@ -1,0 +1,123 @@
+//! `cosell config check` and `cosell init`, run as a process.
+
+use std::process::{Command, Output};
+
+use crate::config_support::*;
+
+/// Runs the binary with only the given environment.
+fn cosell(args: &[&str], vars: &[(&str, &str)]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_cosell"))
+        .args(args)
+        .env_clear()
+        .envs(vars.iter().copied())
+        .output()
+        .expect("run cosell")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn config_check_accepts_the_example() {
+    let fx = Fixture::new();
+    let path = fx.write("cosell.toml", EXAMPLE);
+    let out = cosell(
+        &["config", "check", "-c", path.to_str().unwrap()],
+        &[("COSELL_PC_REFRESH_TOKEN", "refresh-9a8b7c")],
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stdout: {stdout}\nstderr: {}",
+        text(&out.stderr)
+    );
+    assert!(stdout.contains("is valid"), "{stdout}");
+    assert!(stdout.contains("Qualification"), "{stdout}");
+    assert!(stdout.contains("COSELL_PC_REFRESH_TOKEN"), "{stdout}");
+    assert!(!stdout.contains("refresh-9a8b7c"), "{stdout}");
+}
+
+#[test]
+fn config_check_exits_2_naming_the_key() {
+    let fx = Fixture::new();
+    let path = fx.write(
+        "cosell.toml",
+        &with_str(EXAMPLE, "server.listen", "localhost"),
+    );
+    let out = cosell(
+        &["config", "check", "-c", path.to_str().unwrap()],
+        &[("COSELL_PC_REFRESH_TOKEN", "x")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("server.listen"), "{stderr}");
+    assert!(stderr.contains("Fix:"), "{stderr}");
+
+    let path = fx.write(
+        "typo.toml",
+        &with(
+            EXAMPLE,
+            "sync.show_checkmrk",
+            Some(toml::Value::Boolean(true)),
+        ),
+    );
+    let out = cosell(
+        &["config", "check", "-c", path.to_str().unwrap()],
+        &[("COSELL_PC_REFRESH_TOKEN", "x")],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("sync.show_checkmrk") && stderr.contains("show_checkmark"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn config_check_names_missing_secrets() {
+    let fx = Fixture::new();
+    let path = fx.write("cosell.toml", EXAMPLE);
+    let out = cosell(&["config", "check", "-c", path.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("COSELL_PC_REFRESH_TOKEN"));
+}
+
+#[test]
+fn config_check_reports_a_missing_file() {
+    let fx = Fixture::new();
+    let path = fx.path().join("nope.toml");
+    let out = cosell(&["config", "check", "-c", path.to_str().unwrap()], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("nope.toml"));
+}
+
+#[test]
+fn init_writes_the_example_and_will_not_overwrite() {
+    let fx = Fixture::new();
+    let path = fx.path().join("new.toml");
+    let p = path.to_str().unwrap();
+    let out = cosell(&["init", p], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), EXAMPLE);
+
+    std::fs::write(&path, "# mine\n").unwrap();
+    let out = cosell(&["init", p], &[]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("--force"));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "# mine\n");
+
+    let out = cosell(&["init", p, "--force"], &[]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), EXAMPLE);
+}
+
+#[test]
+fn json_logs_and_bad_usage() {
+    let out = cosell(&["no-such-command"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = cosell(&["--log-level", "cosell=loud", "status"], &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cosell=loud"));
+}
