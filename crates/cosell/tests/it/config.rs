@@ -326,7 +326,6 @@ fn loopback_urls_may_use_http() {
         "partner_center.token_url",
         "http://127.0.0.1:9081/tenant-1/oauth2/v2.0/token",
     );
-    text = with_str(&text, "partner_center.webhook_cert_url_prefixes", "x");
     text = with(
         &text,
         "partner_center.webhook_cert_url_prefixes",

@@ -1,4 +1,4 @@
-//! `cosell config check` and `cosell init`, run as a process.
+//! The binary run as a process: `config check`, `init`, `emulator`.
 
 use std::process::{Command, Output};
 
@@ -120,4 +120,80 @@ fn json_logs_and_bad_usage() {
     let out = cosell(&["--log-level", "cosell=loud", "status"], &[]);
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("cosell=loud"));
+}
+
+#[tokio::test]
+async fn the_partner_center_emulator_prints_working_credentials() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cosell"))
+        .args([
+            "--log-format",
+            "json",
+            "emulator",
+            "partner-center",
+            "--listen",
+            "127.0.0.1:0",
+        ])
+        .args([
+            "--client-id",
+            "it-client",
+            "--client-secret",
+            "it-secret",
+            "--refresh-token",
+            "it-refresh",
+            "--tenant",
+            "it-tenant",
+        ])
+        .env_clear()
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the emulator");
+    let stdout = child.stdout.take().expect("stdout");
+    let printed = tokio::task::spawn_blocking(move || {
+        let mut lines = Vec::new();
+        for line in BufReader::new(stdout).lines() {
+            let line = line.expect("line");
+            let done = line.starts_with("Press Ctrl-C");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        lines.join("\n")
+    })
+    .await
+    .expect("read stdout");
+    let token_url = printed
+        .lines()
+        .find_map(|l| l.strip_prefix("token_url = \""))
+        .and_then(|l| l.strip_suffix('"'))
+        .unwrap_or_else(|| panic!("no token_url in: {printed}"))
+        .to_owned();
+    assert!(
+        token_url.ends_with("/it-tenant/oauth2/v2.0/token"),
+        "{token_url}"
+    );
+    assert!(
+        printed.contains("export COSELL_PC_REFRESH_TOKEN=it-refresh"),
+        "{printed}"
+    );
+    assert!(printed.contains("client_id = \"it-client\""), "{printed}");
+
+    let response = reqwest::Client::new()
+        .post(&token_url)
+        .form(&[
+            ("grant_type", "refresh_token"),
+            ("client_id", "it-client"),
+            ("client_secret", "it-secret"),
+            ("refresh_token", "it-refresh"),
+            ("scope", "https://api.partner.microsoft.com/.default"),
+        ])
+        .send()
+        .await
+        .expect("token request");
+    let status = response.status();
+    child.kill().expect("stop the emulator");
+    let _ = child.wait();
+    assert!(status.is_success(), "token endpoint answered {status}");
 }
