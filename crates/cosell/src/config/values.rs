@@ -296,7 +296,9 @@ impl StoreUrl {
                     fix,
                 )
             })?;
-            if url.host().is_none() {
+            // A Unix-socket URL names its socket folder in `?host=` instead.
+            let socket_host = url.query_pairs().any(|(k, _)| k == "host");
+            if url.host_str().is_none_or(str::is_empty) && !socket_host {
                 return Err(Issue::new(
                     key,
                     "the PostgreSQL URL has no host (value not shown)",
@@ -468,6 +470,13 @@ mod tests {
         assert!(url.is_postgres());
         assert_eq!(url.redacted(), "postgres://cosell:***@db:5432/cosell");
         assert!(!format!("{url:?}").contains("hunter2"));
+        let url = StoreUrl::parse(
+            "store.url",
+            "postgres:///cosell?host=/var/run/postgresql",
+            base,
+        );
+        assert!(url.is_ok());
+        assert!(StoreUrl::parse("store.url", "postgres:///cosell", base).is_err());
 
         for bad in [
             "mysql://u:hunter2@h/db",
