@@ -78,7 +78,10 @@ fn referral_transition(pc: Lifecycle, sf: Lifecycle) -> Option<Lifecycle> {
     match (pc, sf) {
         (Lifecycle::Pending, Lifecycle::Active) => Some(Lifecycle::Active),
         (Lifecycle::Pending, Lifecycle::Lost) => Some(Lifecycle::Declined),
-        (Lifecycle::Pending, Lifecycle::Won) => Some(Lifecycle::Won),
+        // Partner Center closes a New referral only as Declined or Expired:
+        // a deal won straight from on-hold is accepted first, then won on the
+        // next pass.
+        (Lifecycle::Pending, Lifecycle::Won) => Some(Lifecycle::Active),
         (Lifecycle::Active, Lifecycle::Won) => Some(Lifecycle::Won),
         (Lifecycle::Active, Lifecycle::Lost) => Some(Lifecycle::Lost),
         _ => None,

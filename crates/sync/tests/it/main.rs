@@ -1,0 +1,16 @@
+//! End-to-end stories of the sync engine against both emulators: every
+//! behaviour of the original connector (connector-behaviour.md), one module
+//! per theme.
+
+mod world;
+
+mod accept_and_close;
+mod conflicts;
+mod cost;
+mod edits;
+mod faults;
+mod invalid;
+mod partner_center_to_salesforce;
+mod salesforce_to_partner_center;
+mod settings;
+mod visibility;

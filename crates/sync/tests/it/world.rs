@@ -1,0 +1,230 @@
+//! A test world: both emulators, a fresh SQLite store and an engine wired to
+//! them, with helpers that read like what sellers do.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
+use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
+use partner_center::auth::{Grant as PcGrant, TokenConfig};
+use partner_center::{EntraTokenProvider, ReferralsClient};
+use salesforce::auth::{Grant as SfGrant, OAuthConfig, OAuthTokenProvider};
+use salesforce::SalesforceClient;
+use serde_json::{json, Value};
+use store::Store;
+use sync::engine::PassReport;
+use sync::{Engine, Settings};
+use url::Url;
+
+pub struct World {
+    pub pc: PartnerCenterEmulator,
+    pub sf: SalesforceEmulator,
+    pub engine: Engine,
+    pub store: Arc<dyn Store>,
+    _dir: tempfile::TempDir,
+}
+
+impl World {
+    /// The demo org with the default settings.
+    pub async fn new() -> Self {
+        Self::with(Settings::default(), SfOptions::default()).await
+    }
+
+    pub async fn with_settings(settings: Settings) -> Self {
+        Self::with(settings, SfOptions::default()).await
+    }
+
+    pub async fn with(settings: Settings, sf_options: SfOptions) -> Self {
+        let pc = PartnerCenterEmulator::start(listener().await, PcOptions::default()).await.unwrap();
+        let sf = SalesforceEmulator::start(listener().await, sf_options).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let store = store::open(&format!("sqlite://{}/cosell.db", dir.path().display())).await.unwrap();
+        let engine = Engine::new(referrals_client(&pc), salesforce_client(&sf), store.clone(), settings);
+        Self { pc, sf, engine, store, _dir: dir }
+    }
+
+    /// An engine over the same store and emulators with other settings.
+    pub fn reconfigure(&mut self, settings: Settings) {
+        self.engine = Engine::new(referrals_client(&self.pc), salesforce_client(&self.sf), self.store.clone(), settings);
+    }
+
+    /// One full pass, like `cosell sync`.
+    pub async fn pass(&self) -> PassReport {
+        self.engine.full_pass(200, chrono::Duration::seconds(5)).await.expect("the pass runs")
+    }
+
+    /// Passes until nothing is left to retry (at most `n`).
+    pub async fn passes_until_settled(&self, n: usize) -> PassReport {
+        let mut report = self.pass().await;
+        for _ in 1..n {
+            if report.summary.retryable == 0 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            report = self.pass().await;
+        }
+        report
+    }
+
+    // ---- a Salesforce seller ----
+
+    pub fn account(&self, name: &str, country: Option<&str>) -> String {
+        self.sf.insert("Account", json!({ "Name": name, "BillingCountry": country, "BillingCity": "Redmond" })).unwrap()
+    }
+
+    /// An opportunity with Sync checked; `extra` overrides fields.
+    pub fn opportunity(&self, name: &str, account_id: &str, extra: Value) -> String {
+        let mut fields = json!({
+            "Name": name, "StageName": "Prospecting", "CloseDate": "2027-06-30", "Amount": 50000,
+            "CurrencyIsoCode": "USD", "AccountId": account_id, "Sync_with_Partner_Center__c": true,
+        });
+        merge(&mut fields, extra);
+        self.sf.insert("Opportunity", fields).unwrap()
+    }
+
+    pub fn contact_role(&self, opportunity_id: &str, account_id: &str, last: &str, email: &str) -> String {
+        let contact = self
+            .sf
+            .insert("Contact", json!({ "FirstName": "Sue", "LastName": last, "Email": email, "AccountId": account_id }))
+            .unwrap();
+        self.sf
+            .insert("OpportunityContactRole", json!({ "OpportunityId": opportunity_id, "ContactId": contact, "IsPrimary": true }))
+            .unwrap()
+    }
+
+    pub fn solution(&self, opportunity_id: &str, solution_id: &str) -> String {
+        self.sf
+            .insert(
+                "Microsoft_Solution__c",
+                json!({ "Name": solution_id, "Opportunity__c": opportunity_id, "Solution_Id__c": solution_id }),
+            )
+            .unwrap()
+    }
+
+    /// A complete co-sell opportunity: help chosen, a contact role, a solution.
+    pub fn co_sell_opportunity(&self, name: &str) -> String {
+        let account = self.account(&format!("{name} Inc"), Some("US"));
+        let opp = self.opportunity(name, &account, json!({ "How_can_Microsoft_help__c": "Proof of concept or demo" }));
+        self.contact_role(&opp, &account, "Smith", &format!("sue@{}.example", name.to_lowercase().replace(' ', "")));
+        self.solution(&opp, "SOL-15974-MQF");
+        opp
+    }
+
+    pub fn edit(&self, object: &str, id: &str, fields: Value) {
+        self.sf.update(object, id, fields).unwrap();
+    }
+
+    pub fn opp(&self, id: &str) -> Value {
+        self.sf.record("Opportunity", id).expect("the opportunity exists")
+    }
+
+    pub fn opportunities(&self) -> Vec<Value> {
+        self.sf.records("Opportunity")
+    }
+
+    pub fn count(&self, object: &str) -> usize {
+        self.sf.records(object).len()
+    }
+
+    /// The opportunity carrying a referral id.
+    pub fn opp_for_referral(&self, referral_id: &str) -> Value {
+        let matches: Vec<Value> = self
+            .opportunities()
+            .into_iter()
+            .filter(|o| o["Referral_Identifier__c"] == json!(referral_id))
+            .collect();
+        assert_eq!(matches.len(), 1, "exactly one opportunity for referral {referral_id}");
+        matches.into_iter().next().unwrap()
+    }
+
+    // ---- a Microsoft seller ----
+
+    /// Microsoft shares a co-sell referral with the partner.
+    pub fn microsoft_shares(&self, name: &str) -> String {
+        self.microsoft_shares_with(name, json!({}))
+    }
+
+    pub fn microsoft_shares_with(&self, name: &str, extra: Value) -> String {
+        let mut body = json!({
+            "name": name,
+            "type": "Shared",
+            "qualification": "SalesQualified",
+            "customerProfile": {
+                "name": format!("{name} Customer"),
+                "address": { "addressLine1": "1 Main St", "city": "Seattle", "state": "WA", "postalCode": "98101", "country": "US" },
+                "team": [{ "firstName": "Ann", "lastName": "Lee", "email": format!("ann@{}.example", name.to_lowercase().replace(' ', "")), "phoneNumber": "5550100" }]
+            },
+            "consent": { "consentToContact": true, "consentToShareReferralWithMicrosoftSellers": true },
+            "details": {
+                "notes": "Customer wants a pilot",
+                "dealValue": 120000, "currency": "USD", "closingDateTime": "2027-03-31T00:00:00Z",
+                "requirements": { "solutions": [{ "id": "SOL-15974-MQF", "name": "Contoso Cloud", "type": "Name" }] }
+            },
+            "inviteContext": { "assistanceRequestCode": "CustomerTechnicalArchitecture", "notes": "Please help" }
+        });
+        merge(&mut body, extra);
+        let referral = self.pc.share_referral(body).expect("the emulator accepts the shared referral");
+        referral["id"].as_str().unwrap().to_owned()
+    }
+
+    pub fn referral(&self, id: &str) -> Value {
+        self.pc.referral(id).expect("the referral exists")
+    }
+
+    /// The one referral whose external reference is this opportunity.
+    pub fn referral_for(&self, opportunity_id: &str) -> Value {
+        let matches: Vec<Value> = self
+            .pc
+            .referrals()
+            .into_iter()
+            .filter(|r| r["externalReferenceId"].as_str().is_some_and(|e| e[..15] == opportunity_id[..15]))
+            .collect();
+        assert_eq!(matches.len(), 1, "exactly one referral for opportunity {opportunity_id}");
+        matches.into_iter().next().unwrap()
+    }
+
+    pub async fn audit_kinds(&self) -> Vec<String> {
+        self.store.recent_audit(1000).await.unwrap().into_iter().map(|e| e.kind).collect()
+    }
+}
+
+async fn listener() -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()
+}
+
+fn referrals_client(pc: &PartnerCenterEmulator) -> ReferralsClient {
+    let tokens = EntraTokenProvider::new(TokenConfig {
+        token_url: Url::parse(&pc.token_url()).unwrap(),
+        client_id: "cosell-demo".into(),
+        client_secret: Some("cosell-demo-secret".to_owned().into()),
+        scope: partner_center::auth::REFERRALS_SCOPE.into(),
+        grant: PcGrant::RefreshToken("cosell-demo-refresh".to_owned().into()),
+    });
+    ReferralsClient::new(Url::parse(&pc.referrals_url()).unwrap(), Arc::new(tokens))
+}
+
+fn salesforce_client(sf: &SalesforceEmulator) -> SalesforceClient {
+    let grant = SfGrant::Password {
+        client_id: "cosell-demo".into(),
+        client_secret: "cosell-demo-secret".to_owned().into(),
+        username: "admin@cosell.demo".into(),
+        password: "cosell-demo".to_owned().into(),
+        security_token: None,
+    };
+    let provider = OAuthTokenProvider::new(OAuthConfig::new(Url::parse(&sf.url()).unwrap(), grant)).unwrap();
+    SalesforceClient::new(Arc::new(provider)).unwrap()
+}
+
+/// Shallow-merges `extra` into `target` (objects only).
+pub fn merge(target: &mut Value, extra: Value) {
+    if let (Some(target), Value::Object(extra)) = (target.as_object_mut(), extra) {
+        for (key, value) in extra {
+            target.insert(key, value);
+        }
+    }
+}
+
+/// The opportunity's name starts with the mark.
+pub fn marked(opp: &Value, mark: &str) -> bool {
+    opp["Name"].as_str().unwrap_or_default().starts_with(mark)
+}
