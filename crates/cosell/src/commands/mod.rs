@@ -1,6 +1,8 @@
 //! The commands that drive the sync engine. Each takes its parsed arguments
 //! and returns when the command is done.
 
+mod pass;
+
 use anyhow::bail;
 
 use crate::cli::{
@@ -18,15 +20,7 @@ pub async fn run(_args: ConfigArgs) -> anyhow::Result<()> {
     bail!("`cosell run` lands with the sync engine")
 }
 
-/// `cosell sync`.
-pub async fn sync(_args: ConfigArgs) -> anyhow::Result<()> {
-    bail!("`cosell sync` lands with the sync engine")
-}
-
-/// `cosell plan`.
-pub async fn plan(_args: ConfigArgs) -> anyhow::Result<()> {
-    bail!("`cosell plan` lands with the sync engine")
-}
+pub use pass::{plan, sync};
 
 /// `cosell backfill`.
 pub async fn backfill(_args: BackfillArgs) -> anyhow::Result<()> {

@@ -364,34 +364,10 @@ impl Engine {
         batch_size: usize,
         overlap: chrono::Duration,
     ) -> Result<PassReport, EngineError> {
-        let pc_since = self
-            .cursor(PARTNER_CENTER_CURSOR)
-            .await?
-            .map(|t| t - overlap);
-        let sf_since = self.cursor(SALESFORCE_CURSOR).await?.map(|t| t - overlap);
-        let (referrals, pc_newest) = self.changed_referrals(pc_since).await?;
-        let (opportunities, sf_newest) = self.changed_opportunities(sf_since).await?;
+        let changes = self.changes_since_cursors(overlap).await?;
         let mut report = PassReport::default();
-        let referral_targets: Vec<(Target, Option<Referral>)> = referrals
-            .into_iter()
-            .filter_map(|r| Some((Target::Referral(r.id.clone()?), Some(r))))
-            .collect();
-        let opportunity_targets = opportunities
-            .into_iter()
-            .map(|id| (Target::Opportunity(id), None));
-        let all: Vec<(Target, Option<Referral>)> = referral_targets
-            .into_iter()
-            .chain(opportunity_targets)
-            .collect();
-        for batch in all.chunks(batch_size.max(1)) {
-            let targets: Vec<Target> = batch.iter().map(|(t, _)| t.clone()).collect();
-            let prefetched = batch
-                .iter()
-                .filter_map(|(t, r)| match (t, r) {
-                    (Target::Referral(id), Some(r)) => Some((id.clone(), r.clone())),
-                    _ => None,
-                })
-                .collect();
+        for batch in changes.targets.chunks(batch_size.max(1)) {
+            let (targets, prefetched) = split(batch);
             let outcomes = match self.sync_batch(targets.clone(), prefetched).await {
                 Ok(outcomes) => outcomes,
                 Err(e) if e.is_transient() => vec![Outcome::batch_failure(targets, e.to_failure())],
@@ -401,10 +377,60 @@ impl Engine {
             report.outcomes.extend(outcomes);
         }
         if report.summary.retryable == 0 {
-            self.set_cursor(PARTNER_CENTER_CURSOR, pc_newest).await?;
-            self.set_cursor(SALESFORCE_CURSOR, sf_newest).await?;
+            self.set_cursor(PARTNER_CENTER_CURSOR, changes.partner_center_newest)
+                .await?;
+            self.set_cursor(SALESFORCE_CURSOR, changes.salesforce_newest)
+                .await?;
         }
         Ok(report)
+    }
+
+    /// What a full pass would do, per pair; nothing is written anywhere.
+    pub async fn plan_pass(
+        &self,
+        batch_size: usize,
+        overlap: chrono::Duration,
+    ) -> Result<Vec<(Candidate, Decision)>, EngineError> {
+        self.stages().await?;
+        let changes = self.changes_since_cursors(overlap).await?;
+        let mut plans = Vec::new();
+        for batch in changes.targets.chunks(batch_size.max(1)) {
+            let (targets, prefetched) = split(batch);
+            for candidate in self.gather(targets, prefetched).await? {
+                let decision = plan::decide(&candidate, &self.settings);
+                plans.push((candidate, decision));
+            }
+        }
+        Ok(plans)
+    }
+
+    /// Everything changed on either side since the stored cursors (all on
+    /// the first run), minus `overlap` so nothing at a boundary is missed.
+    pub async fn changes_since_cursors(
+        &self,
+        overlap: chrono::Duration,
+    ) -> Result<Changes, EngineError> {
+        let pc_since = self
+            .cursor(PARTNER_CENTER_CURSOR)
+            .await?
+            .map(|t| t - overlap);
+        let sf_since = self.cursor(SALESFORCE_CURSOR).await?.map(|t| t - overlap);
+        let (referrals, partner_center_newest) = self.changed_referrals(pc_since).await?;
+        let (opportunities, salesforce_newest) = self.changed_opportunities(sf_since).await?;
+        let targets = referrals
+            .into_iter()
+            .filter_map(|r| Some((Target::Referral(r.id.clone()?), Some(r))))
+            .chain(
+                opportunities
+                    .into_iter()
+                    .map(|id| (Target::Opportunity(id), None)),
+            )
+            .collect();
+        Ok(Changes {
+            targets,
+            partner_center_newest,
+            salesforce_newest,
+        })
     }
 
     /// Reads a timestamp cursor.
@@ -426,6 +452,28 @@ impl Engine {
         }
         Ok(())
     }
+}
+
+/// Changed targets (with the referrals already read) and the newest change
+/// seen on each side.
+#[derive(Debug, Default)]
+pub struct Changes {
+    pub targets: Vec<(Target, Option<Referral>)>,
+    pub partner_center_newest: Option<DateTime<Utc>>,
+    pub salesforce_newest: Option<DateTime<Utc>>,
+}
+
+/// Targets of a batch and the referrals already read for them.
+fn split(batch: &[(Target, Option<Referral>)]) -> (Vec<Target>, BTreeMap<String, Referral>) {
+    let targets = batch.iter().map(|(t, _)| t.clone()).collect();
+    let prefetched = batch
+        .iter()
+        .filter_map(|(t, r)| match (t, r) {
+            (Target::Referral(id), Some(r)) => Some((id.clone(), r.clone())),
+            _ => None,
+        })
+        .collect();
+    (targets, prefetched)
 }
 
 /// Salesforce ids compare on their first 15 characters (18-char ids add a
