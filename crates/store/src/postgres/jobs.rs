@@ -99,7 +99,10 @@ pub(super) async fn enqueue(pool: &PgPool, jobs: &[NewJob]) -> Result<u64> {
     if jobs.is_empty() {
         return Ok(0);
     }
-    let merged = merge_batch(jobs);
+    let mut merged = merge_batch(jobs);
+    // Concurrent batches touch their keys in one global order, so they wait
+    // for each other instead of deadlocking.
+    merged.sort_by(|a, b| a.dedup_key.cmp(&b.dedup_key));
     retry_races(|| async {
         let mut tx = pool.begin().await?;
         let created = enqueue_on(&mut tx, &merged).await?;

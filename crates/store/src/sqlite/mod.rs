@@ -56,7 +56,7 @@ impl SqliteStore {
             .map_err(|e| StoreError::BadUrl(format!("{} ({e})", redact_url(url))))?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
+            .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
         let in_memory = is_memory_url(url);

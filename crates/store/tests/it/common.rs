@@ -23,7 +23,7 @@ pub struct TestDb {
     pub backend: Backend,
     /// URL of the test database (what `store::open` takes).
     pub url: String,
-    store: Arc<dyn Store>,
+    store: Option<Arc<dyn Store>>,
     _dir: Option<tempfile::TempDir>,
     /// Server URL and database name to drop at the end (PostgreSQL).
     drop_on_exit: Option<(String, String)>,
@@ -38,7 +38,7 @@ impl TestDb {
         Self {
             backend: Backend::Sqlite,
             url,
-            store,
+            store: Some(store),
             _dir: Some(dir),
             drop_on_exit: None,
         }
@@ -46,6 +46,14 @@ impl TestDb {
 
     /// A new database on the test PostgreSQL server.
     pub async fn postgres() -> Self {
+        let (url, mut db) = Self::postgres_database().await;
+        db.store = Some(store::open(&url).await.expect("open postgres store"));
+        db
+    }
+
+    /// A new, empty (unmigrated) PostgreSQL database: its URL, and a guard
+    /// without a store that drops the database.
+    pub async fn postgres_database() -> (String, Self) {
         let server =
             std::env::var("COSELL_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
         let name = format!("{DB_PREFIX}{:016x}", rand::rng().random::<u64>());
@@ -60,19 +68,23 @@ impl TestDb {
         let mut url = url::Url::parse(&server).expect("server url");
         url.set_path(&name);
         let url = url.to_string();
-        let store = store::open(&url).await.expect("open postgres store");
-        Self {
+        let guard = Self {
             backend: Backend::Postgres,
-            url,
-            store,
+            url: url.clone(),
+            store: None,
             _dir: None,
             drop_on_exit: Some((server, name)),
-        }
+        };
+        (url, guard)
     }
 
     /// The store every test starts with.
     pub fn store(&self) -> Arc<dyn Store> {
-        Arc::clone(&self.store)
+        Arc::clone(
+            self.store
+                .as_ref()
+                .expect("this test database has no store"),
+        )
     }
 
     /// Another, independent store instance (own pool) on the same database,

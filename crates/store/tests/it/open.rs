@@ -2,6 +2,8 @@
 
 use store::StoreError;
 
+use crate::common::TestDb;
+
 #[tokio::test]
 async fn unknown_scheme_is_bad_url_without_secrets() {
     let err = store::open("mysql://app:hunter2@db.example/cosell")
@@ -56,4 +58,14 @@ async fn sqlite_memory_works() {
     let store = store::open("sqlite::memory:").await.unwrap();
     store.set_cursor("c", "1").await.unwrap();
     assert_eq!(store.cursor("c").await.unwrap().as_deref(), Some("1"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_instances_starting_together_migrate_once() {
+    let (url, _guard) = TestDb::postgres_database().await;
+    let (a, b, c) = tokio::join!(store::open(&url), store::open(&url), store::open(&url));
+    let (a, b, c) = (a.unwrap(), b.unwrap(), c.unwrap());
+    a.set_cursor("c", "1").await.unwrap();
+    assert_eq!(b.cursor("c").await.unwrap().as_deref(), Some("1"));
+    c.ping().await.unwrap();
 }
