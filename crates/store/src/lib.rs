@@ -36,16 +36,22 @@ pub trait Store: Send + Sync + 'static {
     /// Inserts or replaces a pair by id. A referral or opportunity id already
     /// owned by another pair is a [`StoreError::Conflict`].
     async fn save_pair(&self, pair: &Pair) -> Result<()>;
+    /// The pair with this id.
     async fn pair(&self, id: PairId) -> Result<Option<Pair>>;
+    /// The pair linked to this Partner Center referral id.
     async fn pair_by_referral(&self, referral_id: &str) -> Result<Option<Pair>>;
     /// Looks up by opportunity id, 15 or 18 characters.
     async fn pair_by_opportunity(&self, opportunity_id: &str) -> Result<Option<Pair>>;
-    /// Pairs matching the query, most recently updated first.
+    /// Pairs matching the query, most recently updated first (`limit` 0 =
+    /// no limit).
     async fn find_pairs(&self, query: &PairQuery) -> Result<Vec<Pair>>;
+    /// Number of pairs per state, every state present (0 when none).
     async fn pair_counts(&self) -> Result<BTreeMap<PairState, u64>>;
 
     // ---- cursors (also a small key-value store) ----
+    /// The stored value of a cursor.
     async fn cursor(&self, name: &str) -> Result<Option<String>>;
+    /// Stores a cursor, replacing its value.
     async fn set_cursor(&self, name: &str, value: &str) -> Result<()>;
 
     // ---- webhook inbox ----
@@ -65,7 +71,9 @@ pub trait Store: Send + Sync + 'static {
     async fn extend_leases(&self, worker: &str, ids: &[JobId], lease: Duration) -> Result<()>;
     /// Marks a job done; false if `worker` no longer holds it.
     async fn complete_job(&self, id: JobId, worker: &str) -> Result<bool>;
-    /// Records a failed attempt; false if `worker` no longer holds it.
+    /// Records a failed attempt; false if `worker` no longer holds it. A
+    /// retry that meets a newer pending job of its key merges with it (the
+    /// newer payload, the later `run_at`: the backoff is kept).
     async fn fail_job(
         &self,
         id: JobId,
@@ -73,19 +81,24 @@ pub trait Store: Send + Sync + 'static {
         error: &str,
         action: FailureAction,
     ) -> Result<bool>;
-    /// Returns every job `worker` holds to pending (graceful shutdown).
+    /// Returns every job `worker` holds to pending (graceful shutdown); the
+    /// released claim is not counted as an attempt.
     async fn release_jobs(&self, worker: &str) -> Result<u64>;
     /// Makes dead jobs pending again with attempts reset; returns how many.
     async fn retry_dead(&self, target: RetryTarget) -> Result<u64>;
+    /// The job with this id.
     async fn job(&self, id: JobId) -> Result<Option<Job>>;
+    /// Number of jobs per state.
     async fn job_counts(&self) -> Result<JobCounts>;
-    /// Dead jobs, most recent first.
+    /// Dead jobs, most recent first (`limit` 0 = no limit).
     async fn dead_jobs(&self, limit: u32) -> Result<Vec<Job>>;
     /// Waits until new work may be available or `timeout` passes
-    /// (LISTEN/NOTIFY on PostgreSQL, an in-process signal on SQLite).
+    /// (LISTEN/NOTIFY on PostgreSQL, an in-process signal on SQLite). Also
+    /// returns when a scheduled job comes due or a lease expires.
     async fn wait_for_jobs(&self, timeout: Duration) -> Result<()>;
 
     // ---- audit ----
+    /// Appends history entries; an entry whose id is already stored is skipped.
     async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()>;
     /// A pair's history, newest first.
     async fn audit_for_pair(&self, pair_id: PairId, limit: u32) -> Result<Vec<AuditEntry>>;
@@ -96,6 +109,7 @@ pub trait Store: Send + Sync + 'static {
     /// Takes or renews the named lease for `holder`; false while another
     /// holder's lease is unexpired.
     async fn try_acquire_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool>;
+    /// Gives the named lease up if `holder` has it.
     async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
 }
 
