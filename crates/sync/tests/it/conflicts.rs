@@ -13,21 +13,51 @@ async fn the_latest_change_wins_the_loser_is_audited_and_nothing_flip_flops() {
     world.pass().await;
     let id = world.referral_for(&opp)["id"].as_str().unwrap().to_owned();
 
-    world.pc.microsoft_update(&id, json!([{ "op": "replace", "path": "/details/dealValue", "value": 11111 }])).unwrap();
+    world
+        .pc
+        .microsoft_update(
+            &id,
+            json!([{ "op": "replace", "path": "/details/dealValue", "value": 11111 }]),
+        )
+        .unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     world.edit("Opportunity", &opp, json!({ "Amount": 22222 }));
     world.pass().await;
 
-    assert_eq!(world.referral(&id)["details"]["dealValue"], json!(22222.0), "Salesforce changed last and wins");
+    assert_eq!(
+        world.referral(&id)["details"]["dealValue"],
+        json!(22222.0),
+        "Salesforce changed last and wins"
+    );
     assert_eq!(world.opp(&opp)["Amount"], json!(22222.0));
     let audit = world.store.recent_audit(100).await.unwrap();
-    let conflict = audit.iter().find(|e| e.kind == "conflict").expect("a conflict entry");
-    assert!(conflict.message.contains("11111"), "the loser's value is kept: {}", conflict.message);
+    let conflict = audit
+        .iter()
+        .find(|e| e.kind == "conflict")
+        .expect("a conflict entry");
+    assert!(
+        conflict.message.contains("11111"),
+        "the loser's value is kept: {}",
+        conflict.message
+    );
 
     let again = world.pass().await;
-    assert_eq!(again.summary.partner_center.updated + again.summary.salesforce.updated, 0, "{:#?}", again.outcomes);
-    let writes = world.sf.control().calls().matching("PATCH") + world.pc.control().calls().matching("PATCH");
+    assert_eq!(
+        again.summary.partner_center.updated + again.summary.salesforce.updated,
+        0,
+        "{:#?}",
+        again.outcomes
+    );
+    let writes =
+        world.sf.control().calls().matching("PATCH") + world.pc.control().calls().matching("PATCH");
     let third = world.pass().await;
-    assert_eq!(third.summary.partner_center.updated + third.summary.salesforce.updated, 0);
-    assert_eq!(world.sf.control().calls().matching("PATCH") + world.pc.control().calls().matching("PATCH"), writes, "no echo writes");
+    assert_eq!(
+        third.summary.partner_center.updated + third.summary.salesforce.updated,
+        0
+    );
+    assert_eq!(
+        world.sf.control().calls().matching("PATCH") + world.pc.control().calls().matching("PATCH"),
+        writes,
+        "no echo writes"
+    );
 }

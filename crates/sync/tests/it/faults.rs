@@ -22,19 +22,47 @@ async fn under_thirty_percent_faults_both_sides_converge_without_duplicates() {
         errors: errors.iter().map(|e| e.to_string()).collect(),
         ..FaultConfig::default()
     };
-    world.pc.control().set_faults(faults(&["429", "500", "503"])).unwrap();
-    world.sf.control().set_faults(faults(&["503", "UNABLE_TO_LOCK_ROW"])).unwrap();
+    world
+        .pc
+        .control()
+        .set_faults(faults(&["429", "500", "503"]))
+        .unwrap();
+    world
+        .sf
+        .control()
+        .set_faults(faults(&["503", "UNABLE_TO_LOCK_ROW"]))
+        .unwrap();
 
     for _ in 0..15 {
-        let report = world.engine.full_pass(200, chrono::Duration::seconds(5)).await;
+        let report = world
+            .engine
+            .full_pass(200, chrono::Duration::seconds(5))
+            .await;
         if report.is_ok_and(|r| r.summary.failed == 0) {
             break;
         }
     }
-    world.pc.control().set_faults(FaultConfig::default()).unwrap();
-    world.sf.control().set_faults(FaultConfig::default()).unwrap();
+    world
+        .pc
+        .control()
+        .set_faults(FaultConfig::default())
+        .unwrap();
+    world
+        .sf
+        .control()
+        .set_faults(FaultConfig::default())
+        .unwrap();
     let settled = world.passes_until_settled(3).await;
-    assert_eq!(settled.summary.failed, 0, "{:#?}", settled.outcomes.iter().filter(|o| o.failure.is_some()).collect::<Vec<_>>());
+    assert_eq!(
+        settled.summary.failed,
+        0,
+        "{:#?}",
+        settled
+            .outcomes
+            .iter()
+            .filter(|o| o.failure.is_some())
+            .collect::<Vec<_>>()
+    );
 
     for id in &referrals {
         world.opp_for_referral(id);

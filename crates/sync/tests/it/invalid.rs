@@ -7,7 +7,10 @@ use crate::world::{marked, World};
 
 async fn audit_after_pass(world: &World, opp: &str) -> String {
     world.pass().await;
-    assert!(world.pc.referrals().is_empty(), "nothing reached Partner Center");
+    assert!(
+        world.pc.referrals().is_empty(),
+        "nothing reached Partner Center"
+    );
     let o = world.opp(opp);
     assert!(marked(&o, "✖"), "the name shows the cross: {}", o["Name"]);
     o["Audit__c"].as_str().unwrap_or_default().to_owned()
@@ -24,8 +27,18 @@ async fn a_missing_country_is_reported_and_fixing_it_syncs_on_the_next_pass() {
     assert!(audit.contains("Account.BillingCountry"), "{audit}");
     assert!(audit.contains("two-letter ISO 3166"), "{audit}");
     let outcome = world.pass().await;
-    assert_eq!(outcome.summary.failed, 1, "still invalid, reported again without a new audit line");
-    assert_eq!(world.opp(&opp)["Audit__c"].as_str().unwrap().lines().count(), 1);
+    assert_eq!(
+        outcome.summary.failed, 1,
+        "still invalid, reported again without a new audit line"
+    );
+    assert_eq!(
+        world.opp(&opp)["Audit__c"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .count(),
+        1
+    );
 
     world.edit("Account", &account, json!({ "BillingCountry": "US" }));
     world.pass().await;
@@ -40,24 +53,38 @@ async fn a_bad_country_code_is_reported() {
     let account = world.opp(&opp)["AccountId"].as_str().unwrap().to_owned();
     world.edit("Account", &account, json!({ "BillingCountry": "USA" }));
     let audit = audit_after_pass(&world, &opp).await;
-    assert!(audit.contains("\"USA\" is not a two-letter ISO 3166 country code"), "{audit}");
+    assert!(
+        audit.contains("\"USA\" is not a two-letter ISO 3166 country code"),
+        "{audit}"
+    );
 }
 
 #[tokio::test]
 async fn co_sell_without_a_contact_is_reported() {
     let world = World::new().await;
     let account = world.account("Lonely", Some("US"));
-    let opp = world.opportunity("Lonely deal", &account, json!({ "How_can_Microsoft_help__c": "General or other" }));
+    let opp = world.opportunity(
+        "Lonely deal",
+        &account,
+        json!({ "How_can_Microsoft_help__c": "General or other" }),
+    );
     world.solution(&opp, "SOL-1");
     let audit = audit_after_pass(&world, &opp).await;
-    assert!(audit.contains("co-sell needs a customer contact"), "{audit}");
+    assert!(
+        audit.contains("co-sell needs a customer contact"),
+        "{audit}"
+    );
 }
 
 #[tokio::test]
 async fn sharing_with_microsoft_without_a_solution_is_reported() {
     let world = World::new().await;
     let account = world.account("No Solution", Some("US"));
-    let opp = world.opportunity("No solution deal", &account, json!({ "Microsoft_Referral_Visibility__c": true }));
+    let opp = world.opportunity(
+        "No solution deal",
+        &account,
+        json!({ "Microsoft_Referral_Visibility__c": true }),
+    );
     let audit = audit_after_pass(&world, &opp).await;
     assert!(audit.contains("at least one solution"), "{audit}");
 }
@@ -77,7 +104,11 @@ async fn a_bad_currency_is_reported() {
         .await
         .unwrap();
     let account = world.account("Euro Land", Some("FR"));
-    let opp = world.opportunity("Euro deal", &account, json!({ "Deal_Currency__c": "EURO", "CurrencyIsoCode": "EUR" }));
+    let opp = world.opportunity(
+        "Euro deal",
+        &account,
+        json!({ "Deal_Currency__c": "EURO", "CurrencyIsoCode": "EUR" }),
+    );
     let audit = audit_after_pass(&world, &opp).await;
     assert!(audit.contains("Opportunity.Deal_Currency__c"), "{audit}");
     assert!(audit.contains("ISO 4217"), "{audit}");

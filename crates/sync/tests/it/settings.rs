@@ -16,14 +16,29 @@ async fn co_sell_only_skips_leads_and_off_brings_them_in() {
     world.microsoft_shares_with("Just A Lead", lead());
     world.microsoft_shares("Real Co-sell");
     world.pass().await;
-    assert_eq!(world.count("Opportunity"), 1, "only the co-sell referral is synced");
+    assert_eq!(
+        world.count("Opportunity"),
+        1,
+        "only the co-sell referral is synced"
+    );
 
     let mut world = world;
-    world.reconfigure(sync::Settings { co_sell_only: false, ..sync::Settings::default() });
+    world.reconfigure(sync::Settings {
+        co_sell_only: false,
+        ..sync::Settings::default()
+    });
     // Re-read everything, as after a settings change with `cosell backfill`.
-    world.store.set_cursor(sync::engine::PARTNER_CENTER_CURSOR, "2000-01-01T00:00:00Z").await.unwrap();
+    world
+        .store
+        .set_cursor(sync::engine::PARTNER_CENTER_CURSOR, "2000-01-01T00:00:00Z")
+        .await
+        .unwrap();
     world.pass().await;
-    assert_eq!(world.count("Opportunity"), 2, "with co_sell_only = false leads are synced too");
+    assert_eq!(
+        world.count("Opportunity"),
+        2,
+        "with co_sell_only = false leads are synced too"
+    );
 }
 
 async fn custom_field(world: &World, object: &str, name: &str, kind: &str) {
@@ -37,7 +52,10 @@ async fn custom_field(world: &World, object: &str, name: &str, kind: &str) {
     world
         .engine
         .salesforce()
-        .tooling_create("CustomField", &json!({ "FullName": format!("{object}.{name}"), "Metadata": metadata }))
+        .tooling_create(
+            "CustomField",
+            &json!({ "FullName": format!("{object}.{name}"), "Metadata": metadata }),
+        )
         .await
         .unwrap();
 }
@@ -56,10 +74,17 @@ async fn country_deal_value_and_currency_fields_are_configurable() {
     custom_field(&world, "Opportunity", "Deal_Currency__c", "Text").await;
 
     let account = world.sf.insert("Account", json!({ "Name": "Custom Fields Inc", "BillingCountry": "Germany", "Country_ISO__c": "DE" })).unwrap();
-    let opp = world.opportunity("Custom", &account, json!({ "Amount": 1, "Deal_Value__c": 4321, "Deal_Currency__c": "GBP" }));
+    let opp = world.opportunity(
+        "Custom",
+        &account,
+        json!({ "Amount": 1, "Deal_Value__c": 4321, "Deal_Currency__c": "GBP" }),
+    );
     world.pass().await;
     let referral = world.referral_for(&opp);
-    assert_eq!(referral["customerProfile"]["address"]["country"], json!("DE"));
+    assert_eq!(
+        referral["customerProfile"]["address"]["country"],
+        json!("DE")
+    );
     assert_eq!(referral["details"]["dealValue"], json!(4321.0));
     assert_eq!(referral["details"]["currency"], json!("GBP"));
 
@@ -68,13 +93,20 @@ async fn country_deal_value_and_currency_fields_are_configurable() {
     let inbound = world.opp_for_referral(&id);
     assert_eq!(inbound["Deal_Value__c"], json!(120000.0));
     assert_eq!(inbound["Deal_Currency__c"], json!("USD"));
-    let inbound_account = world.sf.record("Account", inbound["AccountId"].as_str().unwrap()).unwrap();
+    let inbound_account = world
+        .sf
+        .record("Account", inbound["AccountId"].as_str().unwrap())
+        .unwrap();
     assert_eq!(inbound_account["Country_ISO__c"], json!("US"));
 }
 
 #[tokio::test]
 async fn show_checkmark_off_leaves_names_alone() {
-    let world = World::with_settings(sync::Settings { show_checkmark: false, ..sync::Settings::default() }).await;
+    let world = World::with_settings(sync::Settings {
+        show_checkmark: false,
+        ..sync::Settings::default()
+    })
+    .await;
     let opp = world.co_sell_opportunity("Plain Name");
     let id = world.microsoft_shares("Plain Inbound");
     world.pass().await;

@@ -35,22 +35,47 @@ impl World {
     }
 
     pub async fn with(settings: Settings, sf_options: SfOptions) -> Self {
-        let pc = PartnerCenterEmulator::start(listener().await, PcOptions::default()).await.unwrap();
-        let sf = SalesforceEmulator::start(listener().await, sf_options).await.unwrap();
+        let pc = PartnerCenterEmulator::start(listener().await, PcOptions::default())
+            .await
+            .unwrap();
+        let sf = SalesforceEmulator::start(listener().await, sf_options)
+            .await
+            .unwrap();
         let dir = tempfile::tempdir().unwrap();
-        let store = store::open(&format!("sqlite://{}/cosell.db", dir.path().display())).await.unwrap();
-        let engine = Engine::new(referrals_client(&pc), salesforce_client(&sf), store.clone(), settings);
-        Self { pc, sf, engine, store, _dir: dir }
+        let store = store::open(&format!("sqlite://{}/cosell.db", dir.path().display()))
+            .await
+            .unwrap();
+        let engine = Engine::new(
+            referrals_client(&pc),
+            salesforce_client(&sf),
+            store.clone(),
+            settings,
+        );
+        Self {
+            pc,
+            sf,
+            engine,
+            store,
+            _dir: dir,
+        }
     }
 
     /// An engine over the same store and emulators with other settings.
     pub fn reconfigure(&mut self, settings: Settings) {
-        self.engine = Engine::new(referrals_client(&self.pc), salesforce_client(&self.sf), self.store.clone(), settings);
+        self.engine = Engine::new(
+            referrals_client(&self.pc),
+            salesforce_client(&self.sf),
+            self.store.clone(),
+            settings,
+        );
     }
 
     /// One full pass, like `cosell sync`.
     pub async fn pass(&self) -> PassReport {
-        self.engine.full_pass(200, chrono::Duration::seconds(5)).await.expect("the pass runs")
+        self.engine
+            .full_pass(200, chrono::Duration::seconds(5))
+            .await
+            .expect("the pass runs")
     }
 
     /// Passes until nothing is left to retry (at most `n`).
@@ -69,7 +94,12 @@ impl World {
     // ---- a Salesforce seller ----
 
     pub fn account(&self, name: &str, country: Option<&str>) -> String {
-        self.sf.insert("Account", json!({ "Name": name, "BillingCountry": country, "BillingCity": "Redmond" })).unwrap()
+        self.sf
+            .insert(
+                "Account",
+                json!({ "Name": name, "BillingCountry": country, "BillingCity": "Redmond" }),
+            )
+            .unwrap()
     }
 
     /// An opportunity with Sync checked; `extra` overrides fields.
@@ -82,13 +112,22 @@ impl World {
         self.sf.insert("Opportunity", fields).unwrap()
     }
 
-    pub fn contact_role(&self, opportunity_id: &str, account_id: &str, last: &str, email: &str) -> String {
+    pub fn contact_role(
+        &self,
+        opportunity_id: &str,
+        account_id: &str,
+        last: &str,
+        email: &str,
+    ) -> String {
         let contact = self
             .sf
             .insert("Contact", json!({ "FirstName": "Sue", "LastName": last, "Email": email, "AccountId": account_id }))
             .unwrap();
         self.sf
-            .insert("OpportunityContactRole", json!({ "OpportunityId": opportunity_id, "ContactId": contact, "IsPrimary": true }))
+            .insert(
+                "OpportunityContactRole",
+                json!({ "OpportunityId": opportunity_id, "ContactId": contact, "IsPrimary": true }),
+            )
             .unwrap()
     }
 
@@ -104,8 +143,17 @@ impl World {
     /// A complete co-sell opportunity: help chosen, a contact role, a solution.
     pub fn co_sell_opportunity(&self, name: &str) -> String {
         let account = self.account(&format!("{name} Inc"), Some("US"));
-        let opp = self.opportunity(name, &account, json!({ "How_can_Microsoft_help__c": "Proof of concept or demo" }));
-        self.contact_role(&opp, &account, "Smith", &format!("sue@{}.example", name.to_lowercase().replace(' ', "")));
+        let opp = self.opportunity(
+            name,
+            &account,
+            json!({ "How_can_Microsoft_help__c": "Proof of concept or demo" }),
+        );
+        self.contact_role(
+            &opp,
+            &account,
+            "Smith",
+            &format!("sue@{}.example", name.to_lowercase().replace(' ', "")),
+        );
         self.solution(&opp, "SOL-15974-MQF");
         opp
     }
@@ -115,7 +163,9 @@ impl World {
     }
 
     pub fn opp(&self, id: &str) -> Value {
-        self.sf.record("Opportunity", id).expect("the opportunity exists")
+        self.sf
+            .record("Opportunity", id)
+            .expect("the opportunity exists")
     }
 
     pub fn opportunities(&self) -> Vec<Value> {
@@ -133,7 +183,11 @@ impl World {
             .into_iter()
             .filter(|o| o["Referral_Identifier__c"] == json!(referral_id))
             .collect();
-        assert_eq!(matches.len(), 1, "exactly one opportunity for referral {referral_id}");
+        assert_eq!(
+            matches.len(),
+            1,
+            "exactly one opportunity for referral {referral_id}"
+        );
         matches.into_iter().next().unwrap()
     }
 
@@ -163,7 +217,10 @@ impl World {
             "inviteContext": { "assistanceRequestCode": "CustomerTechnicalArchitecture", "notes": "Please help" }
         });
         merge(&mut body, extra);
-        let referral = self.pc.share_referral(body).expect("the emulator accepts the shared referral");
+        let referral = self
+            .pc
+            .share_referral(body)
+            .expect("the emulator accepts the shared referral");
         referral["id"].as_str().unwrap().to_owned()
     }
 
@@ -177,14 +234,28 @@ impl World {
             .pc
             .referrals()
             .into_iter()
-            .filter(|r| r["externalReferenceId"].as_str().is_some_and(|e| e[..15] == opportunity_id[..15]))
+            .filter(|r| {
+                r["externalReferenceId"]
+                    .as_str()
+                    .is_some_and(|e| e[..15] == opportunity_id[..15])
+            })
             .collect();
-        assert_eq!(matches.len(), 1, "exactly one referral for opportunity {opportunity_id}");
+        assert_eq!(
+            matches.len(),
+            1,
+            "exactly one referral for opportunity {opportunity_id}"
+        );
         matches.into_iter().next().unwrap()
     }
 
     pub async fn audit_kinds(&self) -> Vec<String> {
-        self.store.recent_audit(1000).await.unwrap().into_iter().map(|e| e.kind).collect()
+        self.store
+            .recent_audit(1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
     }
 }
 
@@ -211,7 +282,8 @@ fn salesforce_client(sf: &SalesforceEmulator) -> SalesforceClient {
         password: "cosell-demo".to_owned().into(),
         security_token: None,
     };
-    let provider = OAuthTokenProvider::new(OAuthConfig::new(Url::parse(&sf.url()).unwrap(), grant)).unwrap();
+    let provider =
+        OAuthTokenProvider::new(OAuthConfig::new(Url::parse(&sf.url()).unwrap(), grant)).unwrap();
     SalesforceClient::new(Arc::new(provider)).unwrap()
 }
 
