@@ -128,6 +128,26 @@ pub(crate) fn wait_budget(
     }
 }
 
+/// Waits on `signal` for at most `timeout`, shortened by `next_due` (the next
+/// scheduled time and the clock it was read with). Looking up the schedule
+/// counts against the timeout; if it fails or is slow (database down), the
+/// wait simply runs to the timeout.
+pub(crate) async fn wait_scheduled<F>(signal: &JobSignal, timeout: Duration, next_due: F)
+where
+    F: std::future::Future<Output = crate::Result<(Option<DateTime<Utc>>, DateTime<Utc>)>>,
+{
+    let started = tokio::time::Instant::now();
+    let budget = match tokio::time::timeout(timeout, next_due).await {
+        Ok(Ok((next, now))) => wait_budget(timeout, next, now),
+        Ok(Err(err)) => {
+            tracing::warn!(error = %err, "could not read the next job time; waiting the full timeout");
+            timeout
+        }
+        Err(_) => timeout,
+    };
+    signal.wait(budget.saturating_sub(started.elapsed())).await;
+}
+
 /// Why a job goes back to `pending`.
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Return {

@@ -23,7 +23,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use tokio::task::JoinHandle;
 
 use crate::error::redact_url;
-use crate::shared::{wait_budget, JobSignal};
+use crate::shared::JobSignal;
 use crate::{
     AuditEntry, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, NewJob, Pair,
     PairId, PairQuery, PairState, Result, RetryTarget, Store, StoreError,
@@ -213,14 +213,12 @@ impl Store for PostgresStore {
     }
 
     async fn wait_for_jobs(&self, timeout: Duration) -> Result<()> {
-        let budget = match jobs::next_due(self.pool()).await {
-            Ok((next, now)) => wait_budget(timeout, next, now),
-            Err(err) => {
-                tracing::warn!(error = %err, "could not read the next job time; waiting the full timeout");
-                timeout
-            }
-        };
-        self.inner.signal.wait(budget).await;
+        crate::shared::wait_scheduled(
+            self.inner.signal.as_ref(),
+            timeout,
+            jobs::next_due(self.pool()),
+        )
+        .await;
         Ok(())
     }
 

@@ -331,16 +331,18 @@ pub(super) async fn dead(pool: &SqlitePool, limit: u32) -> Result<Vec<Job>> {
     rows.iter().map(codec::job).collect()
 }
 
-/// The next moment a scheduled job becomes due or a lease expires, if any.
-pub(super) async fn next_due(pool: &SqlitePool) -> Result<Option<DateTime<Utc>>> {
+/// The next moment a scheduled job becomes due or a lease expires, if any,
+/// and the time it was judged at.
+pub(super) async fn next_due(pool: &SqlitePool) -> Result<(Option<DateTime<Utc>>, DateTime<Utc>)> {
+    let now = Utc::now();
     let row = sqlx::query(
         "SELECT min(t) FROM ( \
              SELECT min(run_at) AS t FROM jobs WHERE state = 'pending' AND run_at > ?1 \
              UNION ALL \
              SELECT min(lease_expires_at) AS t FROM jobs WHERE state = 'running' AND lease_expires_at > ?1)",
     )
-    .bind(codec::now_micros())
+    .bind(codec::micros(now))
     .fetch_one(pool)
     .await?;
-    codec::opt_time_at(&row, 0)
+    Ok((codec::opt_time_at(&row, 0)?, now))
 }

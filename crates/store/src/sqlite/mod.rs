@@ -217,14 +217,8 @@ impl Store for SqliteStore {
     }
 
     async fn wait_for_jobs(&self, timeout: Duration) -> Result<()> {
-        let budget = match jobs::next_due(&self.pool).await {
-            Ok(next) => crate::shared::wait_budget(timeout, next, chrono::Utc::now()),
-            Err(err) => {
-                tracing::warn!(error = %err, "could not read the next job time; waiting the full timeout");
-                timeout
-            }
-        };
-        self.signal.wait(budget).await;
+        crate::shared::wait_scheduled(self.signal.as_ref(), timeout, jobs::next_due(&self.pool))
+            .await;
         Ok(())
     }
 

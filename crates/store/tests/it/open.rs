@@ -69,3 +69,27 @@ async fn postgres_instances_starting_together_migrate_once() {
     assert_eq!(b.cursor("c").await.unwrap().as_deref(), Some("1"));
     c.ping().await.unwrap();
 }
+
+#[tokio::test]
+async fn closed_sqlite_store_is_unavailable() {
+    use store::Store;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("c.db").display());
+    let store = store::sqlite::SqliteStore::open(&url).await.unwrap();
+    store.close().await;
+    let err = store.ping().await.unwrap_err();
+    assert!(err.is_unavailable(), "{err:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn closed_postgres_store_is_unavailable() {
+    use store::Store;
+    let (url, _guard) = TestDb::postgres_database().await;
+    let store = store::postgres::PostgresStore::connect(&url).await.unwrap();
+    store.close().await;
+    let err = store
+        .enqueue(&[store::NewJob::now("k", serde_json::json!(1))])
+        .await
+        .unwrap_err();
+    assert!(err.is_unavailable(), "{err:?}");
+}
