@@ -93,3 +93,15 @@ async fn closed_postgres_store_is_unavailable() {
         .unwrap_err();
     assert!(err.is_unavailable(), "{err:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_store_debug_hides_password() {
+    let (url, _guard) = TestDb::postgres_database().await;
+    let mut with_password = url::Url::parse(&url).unwrap();
+    // The test server trusts local connections, so any password is accepted.
+    with_password.set_password(Some("hunter2")).unwrap();
+    let store = store::postgres::PostgresStore::connect(with_password.as_str())
+        .await
+        .unwrap();
+    assert!(!format!("{store:?}").contains("hunter2"));
+}
