@@ -8,4 +8,5 @@ pub mod commands;
 pub mod config;
 pub mod connect;
 pub mod emulator_cmd;
+pub mod setup;
 pub mod telemetry;

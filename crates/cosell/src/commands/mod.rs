@@ -1,6 +1,7 @@
 //! The commands that drive the sync engine. Each takes its parsed arguments
 //! and returns when the command is done.
 
+pub mod backfill;
 mod pass;
 
 use anyhow::bail;
@@ -23,13 +24,13 @@ pub async fn run(_args: ConfigArgs) -> anyhow::Result<()> {
 pub use pass::{plan, sync};
 
 /// `cosell backfill`.
-pub async fn backfill(_args: BackfillArgs) -> anyhow::Result<()> {
-    bail!("`cosell backfill` lands with the sync engine")
+pub async fn backfill(args: BackfillArgs) -> anyhow::Result<()> {
+    backfill::run(args).await
 }
 
 /// `cosell setup salesforce`.
-pub async fn setup_salesforce(_args: SetupSalesforceArgs) -> anyhow::Result<()> {
-    bail!("`cosell setup salesforce` lands with the sync engine")
+pub async fn setup_salesforce(args: SetupSalesforceArgs) -> anyhow::Result<()> {
+    crate::setup::run_command(args).await
 }
 
 /// `cosell webhooks show`.
