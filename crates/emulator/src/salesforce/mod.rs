@@ -1,3 +1,371 @@
 //! Emulator of a Salesforce org: OAuth token endpoint, REST API, Tooling API.
+//!
+//! It speaks Salesforce REST closely enough for stock clients (simple-salesforce,
+//! jsforce) and refuses what a real org refuses, with the real status codes and
+//! error bodies (see `/work/shared/reference/salesforce.md` and the crate README).
+//!
+//! Control API (no auth, not counted): `GET /_emulator/calls`,
+//! `POST /_emulator/faults`, `POST /_emulator/reset`, and
+//! `GET|POST /_emulator/settings` (alias `/_emulator/limits`) taking
+//! `{"daily_api_limit":N}`, `{"token_lifetime_seconds":N}` and `{"api_used":N}`.
+#![forbid(unsafe_code)]
 
 pub mod soql;
+
+mod auth;
+mod collections;
+mod composite;
+mod connector;
+mod control_api;
+mod describe;
+mod errors;
+mod faults;
+pub mod ids;
+mod org;
+mod query;
+mod rest;
+mod schema;
+mod seed;
+mod sobjects;
+mod standard;
+mod state;
+mod tooling;
+mod values;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::routing::{any, get, post};
+use axum::Router;
+use serde_json::{Map, Value};
+
+use crate::control::{self, Control};
+use errors::ErrorItem;
+use state::Shared;
+use values::parse_record;
+
+/// Default daily API allocation (Developer Edition, reference §6).
+pub const DEFAULT_DAILY_API_LIMIT: u64 = 15_000;
+/// Default session lifetime (reference §1.6).
+pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
+/// Oldest API version served (21.0–30.0 are retired).
+pub const DEFAULT_MIN_API_VERSION: u32 = 31;
+/// Newest API version served.
+pub const DEFAULT_MAX_API_VERSION: u32 = 66;
+
+/// How the emulated org is set up.
+#[derive(Clone)]
+pub struct Options {
+    /// Consumer key of the connected app.
+    pub client_id: String,
+    /// Consumer secret.
+    pub client_secret: String,
+    /// Username of the integration user.
+    pub username: String,
+    /// Its password (security token not required).
+    pub password: String,
+    /// PEM X.509 certificate registered for the JWT bearer flow.
+    pub jwt_certificate_pem: Option<String>,
+    /// Starts without the connector's fields and object (a fresh org before setup).
+    pub bare: bool,
+    /// Multi-currency org (`CurrencyIsoCode` exists).
+    pub multi_currency: bool,
+    /// Daily API allocation.
+    pub daily_api_limit: u64,
+    /// Access token lifetime.
+    pub token_lifetime: Duration,
+    /// Oldest API version served (`v31.0`).
+    pub min_api_version: u32,
+    /// Newest API version served.
+    pub max_api_version: u32,
+    /// The host is the org's My Domain (client credentials allowed).
+    pub my_domain: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            client_id: "cosell-demo".into(),
+            client_secret: "cosell-demo-secret".into(),
+            username: "admin@cosell.demo".into(),
+            password: "cosell-demo".into(),
+            jwt_certificate_pem: None,
+            bare: false,
+            multi_currency: true,
+            daily_api_limit: DEFAULT_DAILY_API_LIMIT,
+            token_lifetime: DEFAULT_TOKEN_LIFETIME,
+            min_api_version: DEFAULT_MIN_API_VERSION,
+            max_api_version: DEFAULT_MAX_API_VERSION,
+            my_domain: true,
+        }
+    }
+}
+
+impl fmt::Debug for Options {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Options")
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("username", &self.username)
+            .field("password", &"[redacted]")
+            .field(
+                "jwt_certificate_pem",
+                &self.jwt_certificate_pem.as_ref().map(|_| "[certificate]"),
+            )
+            .field("bare", &self.bare)
+            .field("multi_currency", &self.multi_currency)
+            .field("daily_api_limit", &self.daily_api_limit)
+            .field("token_lifetime", &self.token_lifetime)
+            .field("min_api_version", &self.min_api_version)
+            .field("max_api_version", &self.max_api_version)
+            .field("my_domain", &self.my_domain)
+            .finish()
+    }
+}
+
+/// A refused in-process edit, with Salesforce's error codes.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EmulatorError {
+    /// No such object.
+    #[error("no such object: {0}")]
+    UnknownObject(String),
+    /// The ID is malformed or names no live record.
+    #[error("no such record: {0}")]
+    UnknownRecord(String),
+    /// The org refused the write.
+    #[error("{code}: {message}")]
+    Refused {
+        /// Salesforce error code.
+        code: String,
+        /// Salesforce message.
+        message: String,
+    },
+}
+
+impl From<Vec<ErrorItem>> for EmulatorError {
+    fn from(errors: Vec<ErrorItem>) -> Self {
+        let first = errors
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| ErrorItem::new("UNKNOWN_EXCEPTION", "unknown"));
+        Self::Refused {
+            code: first.code,
+            message: first.message,
+        }
+    }
+}
+
+impl From<errors::ApiError> for EmulatorError {
+    fn from(e: errors::ApiError) -> Self {
+        e.errors.into()
+    }
+}
+
+/// A running Salesforce emulator.
+pub struct SalesforceEmulator {
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl fmt::Debug for SalesforceEmulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SalesforceEmulator")
+            .field("url", &self.shared.base_url)
+            .finish()
+    }
+}
+
+impl Drop for SalesforceEmulator {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// The REST routes, listed so call counts are per resource.
+const REST_ROUTES: &[&str] = &[
+    "/services/data/{version}",
+    "/services/data/{version}/limits",
+    "/services/data/{version}/sobjects",
+    "/services/data/{version}/sobjects/{object}",
+    "/services/data/{version}/sobjects/{object}/describe",
+    "/services/data/{version}/sobjects/{object}/updated",
+    "/services/data/{version}/sobjects/{object}/deleted",
+    "/services/data/{version}/sobjects/{object}/{id}",
+    "/services/data/{version}/sobjects/{object}/{field}/{value}",
+    "/services/data/{version}/query",
+    "/services/data/{version}/query/{locator}",
+    "/services/data/{version}/queryAll",
+    "/services/data/{version}/queryAll/{locator}",
+    "/services/data/{version}/composite",
+    "/services/data/{version}/composite/sobjects",
+    "/services/data/{version}/composite/sobjects/{object}",
+    "/services/data/{version}/composite/sobjects/{object}/{field}",
+    "/services/data/{version}/tooling/query",
+    "/services/data/{version}/tooling/sobjects",
+    "/services/data/{version}/tooling/sobjects/{object}",
+    "/services/data/{version}/tooling/sobjects/{object}/{id}",
+    "/services/data/{version}/{*rest}",
+];
+
+impl SalesforceEmulator {
+    /// Serves a fresh org on `listener`.
+    pub async fn start(
+        listener: tokio::net::TcpListener,
+        options: Options,
+    ) -> std::io::Result<Self> {
+        let addr = listener.local_addr()?;
+        let base_url = format!("http://{addr}");
+        let shared = Arc::new_cyclic(|weak| {
+            let control = Control::new(faults::Renderer::new(weak.clone()));
+            Shared::new(options, base_url, control)
+        });
+        let mut api = Router::new()
+            .route("/services/oauth2/token", post(auth::token))
+            .route("/services/data", get(rest::versions))
+            .route("/services/data/", get(rest::versions));
+        for route in REST_ROUTES {
+            api = api.route(route, any(rest::handle));
+            if !route.ends_with("{*rest}") {
+                api = api.route(&format!("{route}/"), any(rest::handle));
+            }
+        }
+        let api = api
+            .route_layer(axum::middleware::from_fn_with_state(
+                shared.control.clone(),
+                control::control_layer,
+            ))
+            .with_state(shared.clone());
+        let app = api.merge(control_api::router(shared.clone()));
+        let task = tokio::spawn(async move {
+            if let Err(error) = axum::serve(listener, app).await {
+                tracing::error!(%error, "salesforce emulator stopped");
+            }
+        });
+        Ok(Self { shared, task })
+    }
+
+    /// Base URL: the instance URL and the login host.
+    pub fn url(&self) -> String {
+        self.shared.base_url.clone()
+    }
+
+    /// Call counting and fault injection.
+    pub fn control(&self) -> Arc<Control> {
+        self.shared.control.clone()
+    }
+
+    /// Sets the daily API allocation.
+    pub fn set_daily_limit(&self, n: u64) {
+        self.shared.lock().daily_limit = n;
+    }
+
+    /// Sets the access-token lifetime (applies to tokens already issued).
+    pub fn set_token_lifetime(&self, d: Duration) {
+        self.shared.lock().token_lifetime = d;
+    }
+
+    /// The organization ID (`00D…`).
+    pub fn org_id(&self) -> String {
+        self.shared.lock().org.org_id.clone()
+    }
+
+    /// The integration user's ID.
+    pub fn admin_user_id(&self) -> String {
+        self.shared.lock().org.admin_id.clone()
+    }
+
+    /// The seller users' IDs (in-process edits are made as the first).
+    pub fn seller_user_ids(&self) -> Vec<String> {
+        self.shared.lock().org.seller_ids.clone()
+    }
+
+    /// Creates a record as a seller would in the UI: every DML rule applies,
+    /// no API call is counted.
+    pub fn insert(&self, object: &str, fields: Value) -> Result<String, EmulatorError> {
+        let mut state = self.shared.lock();
+        let def = state
+            .org
+            .object(object)
+            .cloned()
+            .ok_or_else(|| EmulatorError::UnknownObject(object.to_owned()))?;
+        let body = as_object(fields)?;
+        let raw = Value::Object(body.clone()).to_string();
+        let assigns = parse_record(&def, &body, &raw)?;
+        let actor = seller(&state.org);
+        Ok(state.org.create(&def.name, &assigns, &actor)?)
+    }
+
+    /// Updates a record as a seller would; bumps SystemModstamp and LastModifiedDate.
+    pub fn update(&self, object: &str, id: &str, fields: Value) -> Result<(), EmulatorError> {
+        let mut state = self.shared.lock();
+        let def = state
+            .org
+            .object(object)
+            .cloned()
+            .ok_or_else(|| EmulatorError::UnknownObject(object.to_owned()))?;
+        let id = ids::normalize(id).ok_or_else(|| EmulatorError::UnknownRecord(id.to_owned()))?;
+        let body = as_object(fields)?;
+        let raw = Value::Object(body.clone()).to_string();
+        let assigns = parse_record(&def, &body, &raw)?;
+        let actor = seller(&state.org);
+        Ok(state.org.update(&def.name, &id, &assigns, &actor)?)
+    }
+
+    /// Deletes a record as a seller would.
+    pub fn delete(&self, id: &str) -> Result<(), EmulatorError> {
+        let id = ids::normalize(id).ok_or_else(|| EmulatorError::UnknownRecord(id.to_owned()))?;
+        self.shared
+            .lock()
+            .org
+            .delete(&id)
+            .map_err(|e| vec![e].into())
+    }
+
+    /// A record (deleted ones included) in its REST shape without `attributes`.
+    pub fn record(&self, object: &str, id: &str) -> Option<Value> {
+        let state = self.shared.lock();
+        let def = state.org.object(object)?;
+        let id = ids::normalize(id)?;
+        state
+            .org
+            .record(&def.name, &id)
+            .map(|r| Value::Object(r.clone()))
+    }
+
+    /// The live records of `object`, oldest first.
+    pub fn records(&self, object: &str) -> Vec<Value> {
+        let state = self.shared.lock();
+        let Some(def) = state.org.object(object) else {
+            return Vec::new();
+        };
+        state
+            .org
+            .rows(&def.name)
+            .filter(|r| r.get("IsDeleted") != Some(&Value::Bool(true)))
+            .map(|r| Value::Object(r.clone()))
+            .collect()
+    }
+
+    /// API calls counted against the daily allocation so far.
+    pub fn api_usage(&self) -> u64 {
+        self.shared.lock().api_used
+    }
+}
+
+fn seller(org: &org::Org) -> String {
+    org.seller_ids
+        .first()
+        .cloned()
+        .unwrap_or_else(|| org.admin_id.clone())
+}
+
+fn as_object(fields: Value) -> Result<Map<String, Value>, EmulatorError> {
+    match fields {
+        Value::Object(map) => Ok(map),
+        _ => Err(EmulatorError::Refused {
+            code: "JSON_PARSER_ERROR".into(),
+            message: "fields must be a JSON object".into(),
+        }),
+    }
+}
