@@ -47,6 +47,9 @@ pub trait Store: Send + Sync + 'static {
     async fn find_pairs(&self, query: &PairQuery) -> Result<Vec<Pair>>;
     /// Number of pairs per state, every state present (0 when none).
     async fn pair_counts(&self) -> Result<BTreeMap<PairState, u64>>;
+    /// The latest successful write in each direction across all pairs
+    /// (`cosell status`, the dashboard).
+    async fn last_sync_times(&self) -> Result<LastSyncTimes>;
 
     // ---- cursors (also a small key-value store) ----
     /// The stored value of a cursor.

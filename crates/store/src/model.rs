@@ -102,6 +102,15 @@ impl Pair {
     }
 }
 
+/// The latest successful write in each direction across all pairs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastSyncTimes {
+    /// Newest `last_pc_to_sf_at`.
+    pub pc_to_sf: Option<DateTime<Utc>>,
+    /// Newest `last_sf_to_pc_at`.
+    pub sf_to_pc: Option<DateTime<Utc>>,
+}
+
 /// Filters for listing pairs.
 #[derive(Debug, Clone, Default)]
 pub struct PairQuery {

@@ -25,8 +25,8 @@ use tokio::task::JoinHandle;
 use crate::error::redact_url;
 use crate::shared::JobSignal;
 use crate::{
-    AuditEntry, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, NewJob, Pair,
-    PairId, PairQuery, PairState, Result, RetryTarget, Store, StoreError,
+    AuditEntry, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, LastSyncTimes,
+    NewJob, Pair, PairId, PairQuery, PairState, Result, RetryTarget, Store, StoreError,
 };
 
 /// How long an operation waits for a pooled connection before the store
@@ -128,6 +128,10 @@ impl Store for PostgresStore {
 
     async fn pair_counts(&self) -> Result<BTreeMap<PairState, u64>> {
         pairs::counts(self.pool()).await
+    }
+
+    async fn last_sync_times(&self) -> Result<LastSyncTimes> {
+        pairs::last_sync_times(self.pool()).await
     }
 
     async fn cursor(&self, name: &str) -> Result<Option<String>> {

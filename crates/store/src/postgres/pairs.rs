@@ -8,7 +8,7 @@ use super::codec::{self, PAIR_COLUMNS};
 use crate::shared::{
     fold_name, opportunity_key, opportunity_key_of_text, pair_conflict, sql_limit,
 };
-use crate::{Pair, PairId, PairQuery, PairState, Result, StoreError};
+use crate::{LastSyncTimes, Pair, PairId, PairQuery, PairState, Result, StoreError};
 
 pub(super) async fn save(pool: &PgPool, pair: &Pair) -> Result<()> {
     let result = sqlx::query(
@@ -106,4 +106,15 @@ pub(super) async fn counts(pool: &PgPool) -> Result<BTreeMap<PairState, u64>> {
         counts.insert(state, codec::count(row.try_get("n")?, "n")?);
     }
     Ok(counts)
+}
+
+/// The newest write time in each direction.
+pub(super) async fn last_sync_times(pool: &PgPool) -> Result<LastSyncTimes> {
+    let row = sqlx::query("SELECT MAX(last_pc_to_sf_at), MAX(last_sf_to_pc_at) FROM pairs")
+        .fetch_one(pool)
+        .await?;
+    Ok(LastSyncTimes {
+        pc_to_sf: row.try_get(0)?,
+        sf_to_pc: row.try_get(1)?,
+    })
 }

@@ -26,8 +26,8 @@ use sqlx::sqlite::{
 use crate::error::redact_url;
 use crate::shared::JobSignal;
 use crate::{
-    AuditEntry, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, NewJob, Pair,
-    PairId, PairQuery, PairState, Result, RetryTarget, Store, StoreError,
+    AuditEntry, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, LastSyncTimes,
+    NewJob, Pair, PairId, PairQuery, PairState, Result, RetryTarget, Store, StoreError,
 };
 
 /// How long a statement waits for another connection's write lock.
@@ -131,6 +131,10 @@ impl Store for SqliteStore {
 
     async fn pair_counts(&self) -> Result<BTreeMap<PairState, u64>> {
         pairs::counts(&self.pool).await
+    }
+
+    async fn last_sync_times(&self) -> Result<LastSyncTimes> {
+        pairs::last_sync_times(&self.pool).await
     }
 
     async fn cursor(&self, name: &str) -> Result<Option<String>> {

@@ -2,7 +2,7 @@
 
 use chrono::{Duration, SubsecRound, Utc};
 use serde_json::json;
-use store::{Pair, PairQuery, PairState, StoreError};
+use store::{LastSyncTimes, Pair, PairQuery, PairState, StoreError};
 
 use crate::common::{assert_conflict, TestDb};
 
@@ -270,7 +270,34 @@ async fn pair_counts_cover_every_state(db: &TestDb) {
     assert_eq!(counts[&PairState::Closed], 0);
 }
 
+async fn last_sync_times_are_the_newest_per_direction(db: &TestDb) {
+    let store = db.store();
+    assert_eq!(
+        store.last_sync_times().await.unwrap(),
+        LastSyncTimes::default()
+    );
+    let t = |s: i64| store::utc_now() - Duration::seconds(s);
+    for (i, (pc_to_sf, sf_to_pc)) in [
+        (Some(t(30)), None),
+        (Some(t(10)), Some(t(50))),
+        (None, Some(t(20))),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let mut p = pair(&format!("s{i}"), None, None);
+        p.last_pc_to_sf_at = pc_to_sf;
+        p.last_sf_to_pc_at = sf_to_pc;
+        store.save_pair(&p).await.unwrap();
+    }
+    let last = store.last_sync_times().await.unwrap();
+    let secs = |d: Option<chrono::DateTime<Utc>>| (store::utc_now() - d.unwrap()).num_seconds();
+    assert!((10..12).contains(&secs(last.pc_to_sf)), "{last:?}");
+    assert!((20..22).contains(&secs(last.sf_to_pc)), "{last:?}");
+}
+
 both_backends!(
+    last_sync_times_are_the_newest_per_direction,
     pair_crud_round_trips,
     duplicate_ids_conflict,
     opportunity_lookup_accepts_15_and_18,
