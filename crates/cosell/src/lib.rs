@@ -7,6 +7,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod connect;
+pub mod dashboard;
 pub mod emulator_cmd;
 pub mod setup;
 pub mod telemetry;

@@ -1,0 +1,89 @@
+//! The operator's dashboard: server-rendered pages (askama, no JavaScript
+//! build) and a JSON API over the same data, read from the [`Store`].
+//!
+//! Pages: `/` overview, `/pairs` list and search, `/pairs/{id}` a pair's
+//! history, `/dead-letters` failed jobs with Retry. JSON: `/api/overview`,
+//! `/api/pairs`, `/api/pairs/{id}`, `/api/dead-letters` and the two retry
+//! endpoints. Everything shown comes from the store, which holds no secrets;
+//! templates keep askama's HTML escaping on.
+
+mod api;
+mod error;
+mod flash;
+mod format;
+mod guard;
+mod history;
+mod links;
+mod pages;
+mod view;
+
+use std::sync::Arc;
+
+use axum::routing::{any, get, post};
+use axum::Router;
+use store::Store;
+
+pub use error::DashboardError;
+pub use history::{Changes, ConflictView, HistoryItem};
+pub use links::Links;
+pub use view::{
+    ApiUsageView, DeadLetter, DeadLetters, LastSync, Overview, PairCounts, PairDetail, PairList,
+    PairRef, PairSummary, QueueView,
+};
+
+/// Cursor under which the service keeps the Salesforce API usage it last
+/// saw, as JSON `{"used": N, "max": M}` (a serialized
+/// [`salesforce::ApiUsage`]); the raw header form `api-usage=N/M` is also
+/// accepted. Absent means "unknown".
+pub const API_USAGE_CURSOR: &str = "salesforce.api_usage";
+
+/// What the dashboard reads from and how it links out to both systems.
+#[derive(Clone)]
+pub struct DashboardState {
+    store: Arc<dyn Store>,
+    links: Links,
+}
+
+impl DashboardState {
+    /// A dashboard over `store`, linking records with `links`.
+    pub fn new(store: Arc<dyn Store>, links: Links) -> Self {
+        Self { store, links }
+    }
+
+    /// The store the dashboard reads.
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// How records are linked.
+    pub fn links(&self) -> &Links {
+        &self.links
+    }
+}
+
+impl std::fmt::Debug for DashboardState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DashboardState")
+            .field("links", &self.links)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The dashboard's routes (pages and JSON API), to be mounted at `/`.
+pub fn router(state: DashboardState) -> Router {
+    Router::new()
+        .route("/", get(pages::overview))
+        .route("/pairs", get(pages::pairs))
+        .route("/pairs/{id}", get(pages::pair))
+        .route("/dead-letters", get(pages::dead_letters))
+        .route("/dead-letters/retry-all", post(pages::retry_all))
+        .route("/dead-letters/{id}/retry", post(pages::retry_one))
+        .route("/api/overview", get(api::overview))
+        .route("/api/pairs", get(api::pairs))
+        .route("/api/pairs/{id}", get(api::pair))
+        .route("/api/dead-letters", get(api::dead_letters))
+        .route("/api/dead-letters/retry-all", post(api::retry_all))
+        .route("/api/dead-letters/{id}/retry", post(api::retry_one))
+        .route("/api/{*rest}", any(api::not_found))
+        .with_state(state)
+}
