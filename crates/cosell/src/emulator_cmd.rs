@@ -9,6 +9,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
+use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
 
 use crate::cli::{PartnerCenterEmulatorArgs, SalesforceEmulatorArgs};
 use crate::config::secrets;
@@ -66,8 +67,64 @@ pub async fn partner_center(args: PartnerCenterEmulatorArgs) -> anyhow::Result<(
 
 /// Runs the Salesforce emulator until Ctrl-C.
 pub async fn salesforce(args: SalesforceEmulatorArgs) -> anyhow::Result<()> {
-    let _ = args;
-    anyhow::bail!("`cosell emulator salesforce` lands with the Salesforce emulator")
+    let defaults = SfOptions::default();
+    let options = SfOptions {
+        client_id: args.client_id.unwrap_or(defaults.client_id.clone()),
+        client_secret: args.client_secret.unwrap_or(defaults.client_secret.clone()),
+        username: args.username.unwrap_or(defaults.username.clone()),
+        password: args.password.unwrap_or(defaults.password.clone()),
+        bare: args.bare,
+        daily_api_limit: args.daily_limit.unwrap_or(defaults.daily_api_limit),
+        ..defaults
+    };
+    let listener = bind(args.listen).await?;
+    let shown = options.clone();
+    let emulator = SalesforceEmulator::start(listener, options)
+        .await
+        .context("cannot start the Salesforce emulator")?;
+    let url = emulator.url();
+    println!("Salesforce emulator on {url}");
+    println!("  login URL       {url} (My Domain: every OAuth flow is served)");
+    println!("  token endpoint  {url}/services/oauth2/token");
+    println!(
+        "  REST API        {url}/services/data/v{}.0 (v{}.0 to v{}.0)",
+        shown.max_api_version, shown.min_api_version, shown.max_api_version
+    );
+    println!(
+        "  org             {}",
+        if shown.bare {
+            "bare: run `cosell setup salesforce` to create the connector's fields"
+        } else {
+            "with the connector's fields and object"
+        }
+    );
+    println!(
+        "  API limit       {} requests per 24 hours",
+        shown.daily_api_limit
+    );
+    println!("demo credentials (valid only against this emulator):");
+    println!("  consumer key    {}", shown.client_id);
+    println!("  consumer secret {}", shown.client_secret);
+    println!("  username        {}", shown.username);
+    println!("  password        {}", shown.password);
+    println!("\n# cosell.toml");
+    println!("[salesforce]");
+    println!("login_url = \"{url}\"");
+    println!("auth = \"password\"");
+    println!("client_id = \"{}\"", shown.client_id);
+    println!("username = \"{}\"", shown.username);
+    println!("\n# environment");
+    println!(
+        "export {}={}",
+        secrets::SF_CLIENT_SECRET,
+        shown.client_secret
+    );
+    println!("export {}={}", secrets::SF_PASSWORD, shown.password);
+    println!("\nPress Ctrl-C to stop.");
+    tracing::info!(%url, "salesforce emulator started");
+    shutdown_signal().await;
+    drop(emulator);
+    Ok(())
 }
 
 /// Binds the listen address, saying which one failed.
