@@ -9,5 +9,6 @@ pub mod config;
 pub mod connect;
 pub mod dashboard;
 pub mod emulator_cmd;
+pub mod service;
 pub mod setup;
 pub mod telemetry;

@@ -3,6 +3,10 @@
 
 pub mod backfill;
 mod pass;
+pub mod retry;
+pub mod run;
+pub mod status;
+pub mod webhooks;
 
 use anyhow::bail;
 
@@ -17,8 +21,8 @@ pub async fn demo(_args: DemoArgs) -> anyhow::Result<()> {
 }
 
 /// `cosell run`.
-pub async fn run(_args: ConfigArgs) -> anyhow::Result<()> {
-    bail!("`cosell run` lands with the sync engine")
+pub async fn run(args: ConfigArgs) -> anyhow::Result<()> {
+    run::run(args).await
 }
 
 pub use pass::{plan, sync};
@@ -34,21 +38,21 @@ pub async fn setup_salesforce(args: SetupSalesforceArgs) -> anyhow::Result<()> {
 }
 
 /// `cosell webhooks show`.
-pub async fn webhooks_show(_args: ConfigArgs) -> anyhow::Result<()> {
-    bail!("`cosell webhooks show` lands with the sync engine")
+pub async fn webhooks_show(args: ConfigArgs) -> anyhow::Result<()> {
+    webhooks::show(args).await
 }
 
 /// `cosell webhooks register`.
-pub async fn webhooks_register(_args: WebhooksRegisterArgs) -> anyhow::Result<()> {
-    bail!("`cosell webhooks register` lands with the sync engine")
+pub async fn webhooks_register(args: WebhooksRegisterArgs) -> anyhow::Result<()> {
+    webhooks::run_register(args).await
 }
 
 /// `cosell status`.
-pub async fn status(_args: StatusArgs) -> anyhow::Result<()> {
-    bail!("`cosell status` lands with the sync engine")
+pub async fn status(args: StatusArgs) -> anyhow::Result<()> {
+    status::run(args).await
 }
 
 /// `cosell retry`.
-pub async fn retry(_args: RetryArgs) -> anyhow::Result<()> {
-    bail!("`cosell retry` lands with the sync engine")
+pub async fn retry(args: RetryArgs) -> anyhow::Result<()> {
+    retry::run(args).await
 }

@@ -1,0 +1,406 @@
+//! The live service of `cosell run`: one process serving webhook intake,
+//! health, metrics and the dashboard over HTTP, with job workers and the
+//! change pollers beside it.
+//!
+//! [`start`] builds everything from a [`Config`] and returns a [`Service`]
+//! handle with the bound address, so tests run the real application on an
+//! ephemeral port; [`run`] is the same until a shutdown future resolves.
+//! Shutdown stops claiming jobs, lets in-flight batches finish within a
+//! grace period (or hands their jobs back) and gives up the poller leases.
+//! Jobs are durable, so a restarted service picks up where it stopped.
+
+pub mod backoff;
+pub mod health;
+pub mod metrics;
+pub mod poller;
+pub mod server;
+pub mod settle;
+pub mod shutdown;
+pub mod usage;
+pub mod webhook;
+pub mod worker;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use partner_center::WebhookVerifier;
+use store::Store;
+use sync::Engine;
+use tokio::net::TcpListener;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::connect;
+use crate::dashboard::{self, DashboardState, Links};
+
+pub use backoff::Backoff;
+pub use metrics::Metrics;
+pub use poller::{Feed, PollClock};
+pub use usage::ApiUsageReport;
+
+/// Default time an in-flight batch may run on after shutdown began.
+pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+/// Default longest idle wait before workers look for due retries again.
+pub const DEFAULT_IDLE_WAIT: Duration = Duration::from_secs(1);
+/// Default interval of saving API usage for `cosell status`.
+pub const DEFAULT_USAGE_INTERVAL: Duration = Duration::from_secs(15);
+/// Longest wait for the Salesforce instance URL (dashboard links) at start.
+const INSTANCE_LOOKUP_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Knobs that are not configuration keys: sensible defaults, shorter in tests.
+#[derive(Debug, Clone, Copy)]
+pub struct Tuning {
+    /// Delay between attempts of a failed job.
+    pub retry: Backoff,
+    /// How long in-flight batches may run on after shutdown began.
+    pub shutdown_grace: Duration,
+    /// How long a `/readyz` result is reused.
+    pub readiness_ttl: Duration,
+    /// Longest idle wait of a worker.
+    pub idle_wait: Duration,
+    /// How often API usage is saved for `cosell status`.
+    pub usage_interval: Duration,
+}
+
+impl Default for Tuning {
+    fn default() -> Self {
+        Self {
+            retry: Backoff::default(),
+            shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
+            readiness_ttl: health::DEFAULT_READINESS_TTL,
+            idle_wait: DEFAULT_IDLE_WAIT,
+            usage_interval: DEFAULT_USAGE_INTERVAL,
+        }
+    }
+}
+
+/// What the HTTP handlers share.
+pub struct AppState {
+    /// The loaded configuration.
+    pub config: Arc<Config>,
+    /// Durable state.
+    pub store: Arc<dyn Store>,
+    /// The sync engine (and through it both API clients).
+    pub engine: Arc<Engine>,
+    /// Webhook signature checks; None when no trust anchor is configured
+    /// (every webhook is then refused: fail closed).
+    pub verifier: Option<WebhookVerifier>,
+    /// This instance's metrics.
+    pub metrics: Arc<Metrics>,
+    /// Cached `/readyz` result.
+    pub readiness: health::ReadinessCache,
+    /// Last successful polls.
+    pub poll_clock: Arc<PollClock>,
+    /// Non-configuration knobs.
+    pub tuning: Tuning,
+    /// Identifies this process as job and lease holder.
+    pub instance_id: String,
+    /// When this instance started.
+    pub started_at: DateTime<Utc>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("instance_id", &self.instance_id)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A running service.
+#[derive(Debug)]
+pub struct Service {
+    addr: SocketAddr,
+    state: Arc<AppState>,
+    shutdown: CancellationToken,
+    task: JoinHandle<Result<()>>,
+}
+
+impl Service {
+    /// The address the HTTP server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// `http://ADDR`, for tests and logs.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The shared state (store, engine, metrics).
+    pub fn state(&self) -> &Arc<AppState> {
+        &self.state
+    }
+
+    /// Begins a graceful shutdown.
+    pub fn shutdown(&self) {
+        self.shutdown.cancel();
+    }
+
+    /// Waits until the service has stopped.
+    pub async fn wait(self) -> Result<()> {
+        self.task.await.context("the service task panicked")?
+    }
+
+    /// Shuts down gracefully and waits.
+    pub async fn stop(self) -> Result<()> {
+        self.shutdown();
+        self.wait().await
+    }
+
+    /// Stops everything at once, as a killed process would: no job is
+    /// settled or released and no lease given back.
+    pub async fn kill(self) {
+        self.task.abort();
+        let _ = self.task.await;
+    }
+}
+
+/// Runs the service until `shutdown` resolves, then stops gracefully.
+pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<()> {
+    let service = start(config, Tuning::default(), None).await?;
+    tracing::info!(addr = %service.local_addr(), "cosell is serving");
+    tokio::pin!(shutdown);
+    let stop = service.shutdown.clone();
+    let mut task = service.task;
+    tokio::select! {
+        result = &mut task => return result.context("the service task panicked")?,
+        _ = &mut shutdown => {}
+    }
+    tracing::info!(
+        "shutting down: no new jobs are claimed; in-flight batches finish or are released"
+    );
+    stop.cancel();
+    task.await.context("the service task panicked")?
+}
+
+/// Builds the service and starts it on `listener` (or `server.listen`).
+pub async fn start(
+    config: Config,
+    tuning: Tuning,
+    listener: Option<TcpListener>,
+) -> Result<Service> {
+    let listener = match listener {
+        Some(listener) => listener,
+        None => TcpListener::bind(config.server.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.server.listen))?,
+    };
+    let addr = listener.local_addr()?;
+    let metrics = Arc::new(Metrics::new());
+    let observers = metrics.observers();
+    let store = connect::store(&config).await?;
+    let engine = Arc::new(Engine::new(
+        connect::referrals_client(&config, &observers),
+        connect::salesforce_client(&config, &observers)?,
+        Arc::clone(&store),
+        connect::settings(&config),
+    ));
+    let verifier = match connect::verifier(&config) {
+        Ok(verifier) => Some(verifier),
+        Err(error) if config.partner_center.webhook_trust_anchors_file.is_none() => {
+            tracing::warn!(%error, "webhooks will be refused until a trust anchor is configured; the pollers still sync");
+            None
+        }
+        Err(error) => return Err(error),
+    };
+    let instance_id = format!("cosell-{}", uuid::Uuid::now_v7());
+    let state = Arc::new(AppState {
+        config: Arc::new(config),
+        store,
+        engine,
+        verifier,
+        metrics,
+        readiness: health::ReadinessCache::default(),
+        poll_clock: Arc::new(PollClock::default()),
+        tuning,
+        instance_id,
+        started_at: Utc::now(),
+    });
+    let app = server::router(Arc::clone(&state), dashboard_router(&state).await);
+    let shutdown = CancellationToken::new();
+    let task = tokio::spawn(supervise(
+        Arc::clone(&state),
+        listener,
+        app,
+        shutdown.clone(),
+    ));
+    Ok(Service {
+        addr,
+        state,
+        shutdown,
+        task,
+    })
+}
+
+/// The dashboard and its JSON API, over the same store.
+async fn dashboard_router(state: &AppState) -> axum::Router {
+    let (portal, instance) = dashboard_links(state).await;
+    dashboard::router(DashboardState::new(
+        Arc::clone(&state.store),
+        Links::new(portal, instance),
+    ))
+}
+
+/// Record links for the dashboard: the portal from the configuration, the
+/// Salesforce instance from a token if one can be had quickly.
+async fn dashboard_links(state: &AppState) -> (Option<url::Url>, Option<url::Url>) {
+    let portal = Some(state.config.partner_center.portal_url.clone());
+    let token = tokio::time::timeout(
+        INSTANCE_LOOKUP_TIMEOUT,
+        state.engine.salesforce().access_token(),
+    )
+    .await;
+    let instance = match token {
+        Ok(Ok(token)) => Some(token.instance_url.clone()),
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "Salesforce sign-in failed at start; dashboard shows opportunity ids without links");
+            None
+        }
+        Err(_) => None,
+    };
+    (portal, instance)
+}
+
+/// Runs the server, workers, pollers and the usage saver until shutdown;
+/// dropping this future (a killed process) aborts them all.
+async fn supervise(
+    state: Arc<AppState>,
+    listener: TcpListener,
+    app: axum::Router,
+    shutdown: CancellationToken,
+) -> Result<()> {
+    let mut tasks: JoinSet<Result<()>> = JoinSet::new();
+    let server_shutdown = shutdown.clone();
+    tasks.spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async move { server_shutdown.cancelled().await })
+            .await
+            .context("the HTTP server failed")
+    });
+    spawn_workers(&state, &shutdown, &mut tasks);
+    spawn_pollers(&state, &shutdown, &mut tasks);
+    let saver_state = Arc::clone(&state);
+    let saver_shutdown = shutdown.clone();
+    tasks.spawn(async move {
+        save_usage_until(saver_state, saver_shutdown).await;
+        Ok(())
+    });
+
+    let mut first_error = None;
+    while let Some(joined) = tasks.join_next().await {
+        let result = joined
+            .map_err(anyhow::Error::from)
+            .and_then(|result| result);
+        if let Err(error) = result {
+            tracing::error!(
+                error = format!("{error:#}"),
+                "a service task failed; shutting down"
+            );
+            shutdown.cancel();
+            first_error.get_or_insert(error);
+        }
+    }
+    save_usage(&state).await;
+    tracing::info!("cosell stopped");
+    first_error.map_or(Ok(()), Err)
+}
+
+fn spawn_workers(
+    state: &Arc<AppState>,
+    shutdown: &CancellationToken,
+    tasks: &mut JoinSet<Result<()>>,
+) {
+    let w = &state.config.worker;
+    let context = Arc::new(worker::WorkerContext {
+        store: Arc::clone(&state.store),
+        engine: Arc::clone(&state.engine),
+        metrics: Arc::clone(&state.metrics),
+        batch_size: u32::try_from(w.batch_size).unwrap_or(u32::MAX),
+        lease: w.lease(),
+        policy: settle::Policy {
+            max_attempts: w.max_attempts,
+            backoff: state.tuning.retry,
+        },
+        idle_wait: state.tuning.idle_wait,
+        shutdown_grace: state.tuning.shutdown_grace,
+    });
+    for n in 0..w.concurrency {
+        let id = format!("{}-w{n}", state.instance_id);
+        tasks.spawn(worker::run(Arc::clone(&context), id, shutdown.clone()).map_ok());
+    }
+}
+
+fn spawn_pollers(
+    state: &Arc<AppState>,
+    shutdown: &CancellationToken,
+    tasks: &mut JoinSet<Result<()>>,
+) {
+    let w = &state.config.worker;
+    for (feed, interval) in [
+        (Feed::Salesforce, w.salesforce_poll_interval()),
+        (Feed::PartnerCenter, w.partner_center_reconcile_interval()),
+    ] {
+        let poller = poller::Poller {
+            feed,
+            engine: Arc::clone(&state.engine),
+            store: Arc::clone(&state.store),
+            interval,
+            overlap: w.poll_overlap(),
+            holder: state.instance_id.clone(),
+            clock: Arc::clone(&state.poll_clock),
+        };
+        tasks.spawn(poller.run(shutdown.clone()).map_ok());
+    }
+}
+
+/// Saves API usage every `usage_interval` until shutdown.
+async fn save_usage_until(state: Arc<AppState>, shutdown: CancellationToken) {
+    let mut ticks = tokio::time::interval(state.tuning.usage_interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => save_usage(&state).await,
+            _ = shutdown.cancelled() => break,
+        }
+    }
+}
+
+/// Saves the API usage report, and the org usage where the dashboard reads it.
+async fn save_usage(state: &AppState) {
+    let org = state.engine.salesforce().api_usage();
+    let report = ApiUsageReport::collect(&state.metrics, org, state.started_at);
+    if let Err(error) = report.save(state.store.as_ref()).await {
+        tracing::debug!(%error, "could not save API usage");
+    }
+    if let Some(org) = org {
+        let text = serde_json::to_string(&org).unwrap_or_default();
+        if let Err(error) = state
+            .store
+            .set_cursor(dashboard::API_USAGE_CURSOR, &text)
+            .await
+        {
+            tracing::debug!(%error, "could not save Salesforce API usage");
+        }
+    }
+}
+
+/// Turns a task that cannot fail into one of the supervisor's tasks.
+trait MapOk: Future<Output = ()> + Sized {
+    fn map_ok(self) -> impl Future<Output = Result<()>> + Send
+    where
+        Self: Send,
+    {
+        async move {
+            self.await;
+            Ok(())
+        }
+    }
+}
+
+impl<F: Future<Output = ()>> MapOk for F {}

@@ -1,0 +1,260 @@
+//! The change pollers: Salesforce opportunities by `SystemModstamp` (the
+//! only change feed Salesforce gives us) and Partner Center referrals by
+//! `updatedDateTime` (the safety net behind webhooks). Each runs under a
+//! store lease so only one instance of a shared database polls; each reaches
+//! back `poll_overlap` before its cursor so a change stamped at the cursor
+//! boundary is never missed (the extra jobs are deduplicated and the sync is
+//! idempotent).
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use store::{NewJob, Store};
+use sync::engine::{PARTNER_CENTER_CURSOR, SALESFORCE_CURSOR};
+use sync::{Engine, EngineError, Target};
+use tokio_util::sync::CancellationToken;
+
+use super::metrics::Metrics;
+
+/// Shortest lease a poller holds, so a short interval does not make leadership flap.
+const MIN_LEASE: Duration = Duration::from_secs(30);
+/// A poller's lease lasts this many intervals, so one slow poll keeps it.
+const LEASE_INTERVALS: u32 = 3;
+
+/// Which change feed a poller reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Feed {
+    /// Salesforce opportunities (and their related rows).
+    Salesforce,
+    /// Partner Center referrals.
+    PartnerCenter,
+}
+
+impl Feed {
+    /// Label in metrics and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Feed::Salesforce => "salesforce",
+            Feed::PartnerCenter => "partner_center",
+        }
+    }
+
+    /// The store lease that makes this poller a singleton.
+    pub fn lease_name(self) -> &'static str {
+        match self {
+            Feed::Salesforce => "poller.salesforce",
+            Feed::PartnerCenter => "poller.partner_center",
+        }
+    }
+
+    /// The engine cursor this poller advances.
+    pub fn cursor(self) -> &'static str {
+        match self {
+            Feed::Salesforce => SALESFORCE_CURSOR,
+            Feed::PartnerCenter => PARTNER_CENTER_CURSOR,
+        }
+    }
+}
+
+/// When each poller last succeeded, for the poll-lag gauge.
+#[derive(Debug)]
+pub struct PollClock {
+    started: Instant,
+    last: Mutex<[Option<Instant>; 2]>,
+}
+
+impl Default for PollClock {
+    fn default() -> Self {
+        Self {
+            started: Instant::now(),
+            last: Mutex::new([None, None]),
+        }
+    }
+}
+
+impl PollClock {
+    fn slot(feed: Feed) -> usize {
+        match feed {
+            Feed::Salesforce => 0,
+            Feed::PartnerCenter => 1,
+        }
+    }
+
+    /// Notes a successful poll now.
+    pub fn success(&self, feed: Feed) {
+        let mut last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        last[Self::slot(feed)] = Some(Instant::now());
+    }
+
+    /// Time since the last success (since start when there was none).
+    pub fn lag(&self, feed: Feed) -> Duration {
+        let last = self.last.lock().unwrap_or_else(|p| p.into_inner());
+        last[Self::slot(feed)].unwrap_or(self.started).elapsed()
+    }
+
+    /// Updates the poll lag gauges.
+    pub fn export(&self, metrics: &Metrics) {
+        for feed in [Feed::Salesforce, Feed::PartnerCenter] {
+            metrics.set_poll_lag(feed.name(), self.lag(feed));
+        }
+    }
+}
+
+/// What a poller needs.
+pub struct Poller {
+    /// The feed it reads.
+    pub feed: Feed,
+    /// Reads changes and cursors.
+    pub engine: Arc<Engine>,
+    /// Enqueues jobs and holds the lease.
+    pub store: Arc<dyn Store>,
+    /// Time between polls.
+    pub interval: Duration,
+    /// How far before the cursor each poll reaches.
+    pub overlap: Duration,
+    /// This instance, as lease holder.
+    pub holder: String,
+    /// Last success times.
+    pub clock: Arc<PollClock>,
+}
+
+impl Poller {
+    fn lease_ttl(&self) -> Duration {
+        (self.interval * LEASE_INTERVALS).max(MIN_LEASE)
+    }
+
+    /// Polls every interval until `shutdown`, then gives up the lease.
+    pub async fn run(self, shutdown: CancellationToken) {
+        let mut ticks = tokio::time::interval(self.interval);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticks.tick() => {}
+                _ = shutdown.cancelled() => break,
+            }
+            match self
+                .store
+                .try_acquire_lease(self.feed.lease_name(), &self.holder, self.lease_ttl())
+                .await
+            {
+                Ok(true) => {}
+                Ok(false) => {
+                    tracing::debug!(poller = self.feed.name(), "another instance polls");
+                    continue;
+                }
+                Err(error) => {
+                    tracing::warn!(poller = self.feed.name(), %error, "could not take the poller lease");
+                    continue;
+                }
+            }
+            let poll = self.poll_once();
+            let result = tokio::select! {
+                result = poll => result,
+                _ = shutdown.cancelled() => break,
+            };
+            match result {
+                Ok(enqueued) => {
+                    self.clock.success(self.feed);
+                    if enqueued > 0 {
+                        tracing::info!(poller = self.feed.name(), enqueued, "changes found");
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(poller = self.feed.name(), %error, "poll failed; the cursor stays, the next poll covers it");
+                }
+            }
+        }
+        if let Err(error) = self
+            .store
+            .release_lease(self.feed.lease_name(), &self.holder)
+            .await
+        {
+            tracing::debug!(poller = self.feed.name(), %error, "could not release the poller lease");
+        }
+    }
+
+    /// One poll: changes since the cursor (minus the overlap) become jobs,
+    /// then the cursor moves to the newest change seen. Returns the number
+    /// of targets enqueued.
+    #[tracing::instrument(skip_all, fields(poller = self.feed.name()))]
+    pub async fn poll_once(&self) -> Result<usize, EngineError> {
+        let cursor = self.engine.cursor(self.feed.cursor()).await?;
+        let since = cursor.map(|c| back_by(c, self.overlap));
+        let (targets, newest) = match self.feed {
+            Feed::Salesforce => {
+                let (ids, newest) = self.engine.changed_opportunities(since).await?;
+                (ids.into_iter().map(Target::Opportunity).collect(), newest)
+            }
+            Feed::PartnerCenter => {
+                let (referrals, newest) = self.engine.changed_referrals(since).await?;
+                let targets: Vec<Target> = referrals
+                    .into_iter()
+                    .filter_map(|r| r.id.map(Target::Referral))
+                    .collect();
+                (targets, newest)
+            }
+        };
+        let jobs: Vec<NewJob> = targets.iter().map(job_for).collect();
+        if !jobs.is_empty() {
+            self.store.enqueue(&jobs).await?;
+        }
+        // Only after the jobs are committed: a crash in between re-polls the
+        // same changes, which is harmless.
+        if newest > cursor {
+            self.engine.set_cursor(self.feed.cursor(), newest).await?;
+        }
+        Ok(jobs.len())
+    }
+}
+
+/// The durable job that syncs `target`.
+pub fn job_for(target: &Target) -> NewJob {
+    let key = target.job_key();
+    NewJob::now(key.clone(), serde_json::json!({ "target": key }))
+}
+
+/// `at` moved back by `overlap` (saturating).
+fn back_by(at: DateTime<Utc>, overlap: Duration) -> DateTime<Utc> {
+    chrono::Duration::from_std(overlap)
+        .ok()
+        .and_then(|d| at.checked_sub_signed(d))
+        .unwrap_or(at)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jobs_carry_the_target_key() {
+        let job = job_for(&Target::Opportunity("006A".into()));
+        assert_eq!(job.dedup_key, "opportunity:006A");
+        assert_eq!(
+            job.payload,
+            serde_json::json!({ "target": "opportunity:006A" })
+        );
+        assert!(job.run_at.is_none());
+    }
+
+    #[test]
+    fn the_overlap_reaches_back() {
+        let at = DateTime::parse_from_rfc3339("2025-01-01T00:00:10Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        assert_eq!(
+            back_by(at, Duration::from_secs(5)).to_rfc3339(),
+            "2025-01-01T00:00:05+00:00"
+        );
+    }
+
+    #[test]
+    fn lag_counts_from_start_then_from_the_last_success() {
+        let clock = PollClock::default();
+        std::thread::sleep(Duration::from_millis(20));
+        assert!(clock.lag(Feed::Salesforce) >= Duration::from_millis(20));
+        clock.success(Feed::Salesforce);
+        assert!(clock.lag(Feed::Salesforce) < Duration::from_millis(20));
+        assert!(clock.lag(Feed::PartnerCenter) >= Duration::from_millis(20));
+    }
+}

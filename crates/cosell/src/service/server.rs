@@ -1,0 +1,49 @@
+//! The HTTP routes of `cosell run`: webhook intake, health, metrics, and the
+//! dashboard with its JSON API mounted at `/`.
+
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::trace::TraceLayer;
+
+use super::{health, webhook, AppState};
+use crate::config::WEBHOOK_PATH;
+
+/// prometheus-client writes the OpenMetrics text format (ending in `# EOF`),
+/// which Prometheus scrapes under this content type.
+const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// Every route of the service.
+pub fn router(state: Arc<AppState>, dashboard: Router) -> Router {
+    let limit = state.config.server.webhook_body_limit_bytes;
+    let own = Router::new()
+        .route(
+            WEBHOOK_PATH,
+            post(webhook::receive).layer(DefaultBodyLimit::max(limit)),
+        )
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics))
+        .with_state(state);
+    own.merge(dashboard).layer(TraceLayer::new_for_http())
+}
+
+/// `GET /metrics`: refreshes the gauges read from the store, then encodes.
+#[tracing::instrument(skip_all)]
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    match state.store.job_counts().await {
+        Ok(counts) => state.metrics.set_job_counts(&counts),
+        Err(error) => tracing::warn!(%error, "metrics: could not count jobs"),
+    }
+    state.poll_clock.export(&state.metrics);
+    (
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, METRICS_CONTENT_TYPE)],
+        state.metrics.encode(),
+    )
+        .into_response()
+}
