@@ -15,10 +15,10 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sync::engine::outcome::SideCounts;
 use sync::engine::{
     EngineError, Outcome, Summary, Target, PARTNER_CENTER_CURSOR, SALESFORCE_CURSOR,
 };
-use sync::engine::outcome::SideCounts;
 use sync::Engine;
 use tracing::instrument::WithSubscriber;
 
@@ -327,7 +327,10 @@ mod tests {
         report.failed_opportunities = 1;
         let text = report.to_string();
         assert!(text.contains("3 referrals and 2 opportunities read (1 already synced"));
-        let pc = text.lines().find(|l| l.starts_with("Partner Center")).unwrap();
+        let pc = text
+            .lines()
+            .find(|l| l.starts_with("Partner Center"))
+            .unwrap();
         assert_eq!(
             pc.split_whitespace().collect::<Vec<_>>(),
             ["Partner", "Center", "0", "0", "3", "0"]
@@ -367,6 +370,9 @@ mod tests {
             });
         });
         let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
-        assert!(text.contains("through the bar") && text.contains("n=7"), "{text}");
+        assert!(
+            text.contains("through the bar") && text.contains("n=7"),
+            "{text}"
+        );
     }
 }

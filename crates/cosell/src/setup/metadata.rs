@@ -135,7 +135,10 @@ mod tests {
         let master = body("Opportunity__c");
         assert_eq!(master["FullName"], "Microsoft_Solution__c.Opportunity__c");
         assert_eq!(master["Metadata"]["type"], "MasterDetail");
-        assert_eq!(master["Metadata"]["relationshipName"], "Microsoft_Solutions");
+        assert_eq!(
+            master["Metadata"]["relationshipName"],
+            "Microsoft_Solutions"
+        );
     }
 
     #[test]

@@ -78,7 +78,9 @@ impl Installer<'_> {
             let present = has_field(&inventory.opportunity_fields, &field.api_name);
             self.ensure_field(field, present).await?;
         }
-        let object_exists = self.ensure_object(plan, inventory.solution_object_id.is_some()).await?;
+        let object_exists = self
+            .ensure_object(plan, inventory.solution_object_id.is_some())
+            .await?;
         for field in plan.fields_of(Parent::SolutionObject) {
             let present = object_exists && has_field(&inventory.solution_fields, &field.api_name);
             self.ensure_field(field, present).await?;
@@ -93,12 +95,16 @@ impl Installer<'_> {
         if present {
             self.report.push(Status::Present, item);
         } else if let Some(namespace) = developer_name(name).0 {
-            self.report.push_detail(Status::Missing, item, foreign(namespace));
+            self.report
+                .push_detail(Status::Missing, item, foreign(namespace));
         } else if self.dry_run {
             self.report.push(Status::WouldCreate, item);
         } else {
             self.sf
-                .tooling_create(CUSTOM_OBJECT, &metadata::custom_object(&SOLUTION_OBJECT, name))
+                .tooling_create(
+                    CUSTOM_OBJECT,
+                    &metadata::custom_object(&SOLUTION_OBJECT, name),
+                )
                 .await
                 .with_context(|| format!("could not create {item}"))?;
             self.report.push(Status::Created, item);
@@ -112,7 +118,8 @@ impl Installer<'_> {
         if present {
             self.report.push(Status::Present, item);
         } else if let Some(namespace) = developer_name(&field.api_name).0 {
-            self.report.push_detail(Status::Missing, item, foreign(namespace));
+            self.report
+                .push_detail(Status::Missing, item, foreign(namespace));
         } else if self.dry_run {
             self.report.push(Status::WouldCreate, item);
         } else {

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use anyhow::{Context, Result};
-use salesforce::{Condition, Record, Soql};
+use salesforce::{Condition, ErrorCode, Record, Soql};
 
 use super::plan::{
     Plan, PERMISSION_SET_DESCRIPTION, PERMISSION_SET_LABEL, PERMISSION_SET_NAME,
@@ -51,40 +51,7 @@ impl Installer<'_> {
     pub(super) async fn ensure_permissions(&mut self, plan: &Plan) -> Result<()> {
         let set_id = self.ensure_permission_set().await?;
         let set_id = set_id.as_deref();
-        let item = format!("object permissions {}", plan.solution_object);
-        let existing = match set_id {
-            Some(id) => self
-                .query(
-                    Soql::select([
-                        "Id",
-                        "SobjectType",
-                        "PermissionsRead",
-                        "PermissionsCreate",
-                        "PermissionsEdit",
-                        "PermissionsDelete",
-                    ])
-                    .from(OBJECT_PERMISSIONS)
-                    .where_(
-                        Condition::eq("ParentId", id)
-                            .and(Condition::eq("SobjectType", plan.solution_object.as_str())),
-                    ),
-                )
-                .await
-                .context("could not read the permission set's object permissions")?
-                .first()
-                .and_then(|r| Row::from_record(r, SOLUTION_OBJECT_PERMISSIONS)),
-            None => None,
-        };
-        self.ensure_row(
-            &item,
-            OBJECT_PERMISSIONS,
-            existing,
-            set_id,
-            &[("SobjectType", plan.solution_object.as_str())],
-            SOLUTION_OBJECT_PERMISSIONS,
-        )
-        .await?;
-
+        self.ensure_object_permissions(plan, set_id).await?;
         let mut fields: HashMap<String, Row> = match set_id {
             Some(id) => self
                 .query(
@@ -114,12 +81,68 @@ impl Installer<'_> {
                 FIELD_PERMISSIONS,
                 existing,
                 set_id,
-                &[("SobjectType", field.object.as_str()), ("Field", &full_name)],
+                &[
+                    ("SobjectType", field.object.as_str()),
+                    ("Field", &full_name),
+                ],
                 FIELD_RIGHTS,
             )
             .await?;
         }
         self.ensure_assignment(set_id).await
+    }
+
+    /// Read, create, edit and delete on the solutions object.
+    async fn ensure_object_permissions(&mut self, plan: &Plan, set_id: Option<&str>) -> Result<()> {
+        let item = format!("object permissions {}", plan.solution_object);
+        let existing = match set_id {
+            Some(id) => {
+                let soql = Soql::select([
+                    "Id",
+                    "SobjectType",
+                    "PermissionsRead",
+                    "PermissionsCreate",
+                    "PermissionsEdit",
+                    "PermissionsDelete",
+                ])
+                .from(OBJECT_PERMISSIONS)
+                .where_(
+                    Condition::eq("ParentId", id)
+                        .and(Condition::eq("SobjectType", plan.solution_object.as_str())),
+                );
+                match self.query(soql).await {
+                    Ok(rows) => rows
+                        .first()
+                        .and_then(|r| Row::from_record(r, SOLUTION_OBJECT_PERMISSIONS)),
+                    // An org whose API does not expose ObjectPermissions:
+                    // report what the admin must grant instead of stopping.
+                    Err(e) if matches!(e.code(), Some(ErrorCode::InvalidType)) => {
+                        self.report.push_detail(
+                            Status::Warning,
+                            item,
+                            format!(
+                                "this org's API does not offer ObjectPermissions; grant Read, Create, Edit and Delete on it in the {PERMISSION_SET_NAME} permission set in Setup"
+                            ),
+                        );
+                        return Ok(());
+                    }
+                    Err(e) => {
+                        return Err(e)
+                            .context("could not read the permission set's object permissions")
+                    }
+                }
+            }
+            None => None,
+        };
+        self.ensure_row(
+            &item,
+            OBJECT_PERMISSIONS,
+            existing,
+            set_id,
+            &[("SobjectType", plan.solution_object.as_str())],
+            SOLUTION_OBJECT_PERMISSIONS,
+        )
+        .await
     }
 
     /// The permission set's id; None only in a dry run that would create it.

@@ -61,7 +61,11 @@ pub async fn check(sf: &SalesforceClient, sync: &SyncConfig, report: &mut Report
             "sync.country_code_field",
             report,
         ),
-        None => report.push_detail(Status::Missing, "object Account", "the org has no Account object"),
+        None => report.push_detail(
+            Status::Missing,
+            "object Account",
+            "the org has no Account object",
+        ),
     }
 
     let notes = describe(sf, NOTE).await?;
@@ -103,8 +107,18 @@ pub fn check_stages(stages: &[OpportunityStage], sync: &SyncConfig, report: &mut
     let won = |s: &&OpportunityStage| s.is_active && s.is_won;
     let lost = |s: &&OpportunityStage| s.is_active && s.is_closed && !s.is_won;
     for (key, configured, fits, what) in [
-        ("sync.won_stage", &sync.won_stage, &won as &dyn Fn(&&OpportunityStage) -> bool, "won"),
-        ("sync.lost_stage", &sync.lost_stage, &lost, "closed and not won"),
+        (
+            "sync.won_stage",
+            &sync.won_stage,
+            &won as &dyn Fn(&&OpportunityStage) -> bool,
+            "won",
+        ),
+        (
+            "sync.lost_stage",
+            &sync.lost_stage,
+            &lost,
+            "closed and not won",
+        ),
     ] {
         match configured {
             Some(name) => {
@@ -129,7 +143,11 @@ pub fn check_stages(stages: &[OpportunityStage], sync: &SyncConfig, report: &mut
                     Some(stage) => {
                         report.push_detail(Status::Ok, item, format!("uses {:?}", stage.api_name))
                     }
-                    None => report.push_detail(Status::Missing, item, format!("the org has no active {what} stage")),
+                    None => report.push_detail(
+                        Status::Missing,
+                        item,
+                        format!("the org has no active {what} stage"),
+                    ),
                 }
             }
         }
@@ -145,7 +163,10 @@ fn check_field(object: &SObjectDescribe, field: &str, key: &str, report: &mut Re
         report.push_detail(
             Status::Missing,
             item,
-            format!("{} has no such field (or cosell cannot see it)", object.name),
+            format!(
+                "{} has no such field (or cosell cannot see it)",
+                object.name
+            ),
         );
     }
 }
@@ -206,12 +227,20 @@ mod tests {
             stage("Closed Lost", true, false),
         ];
         let mut report = Report::default();
-        check_stages(&stages, &sync("Qualification", "On Hold", None), &mut report);
+        check_stages(
+            &stages,
+            &sync("Qualification", "On Hold", None),
+            &mut report,
+        );
         assert_eq!(report.missing(), 0, "{report}");
         assert_eq!(report.lines.len(), 4);
 
         let mut report = Report::default();
-        check_stages(&stages, &sync("Closed Won", "Waiting", Some("Closed Lost")), &mut report);
+        check_stages(
+            &stages,
+            &sync("Closed Won", "Waiting", Some("Closed Lost")),
+            &mut report,
+        );
         assert_eq!(report.missing(), 3, "{report}");
         assert!(report.to_string().contains("closed stage"), "{report}");
     }

@@ -99,7 +99,12 @@ impl Report {
     }
 
     /// Adds a line with detail.
-    pub fn push_detail(&mut self, status: Status, item: impl Into<String>, detail: impl Into<String>) {
+    pub fn push_detail(
+        &mut self,
+        status: Status,
+        item: impl Into<String>,
+        detail: impl Into<String>,
+    ) {
         self.lines.push(Line {
             status,
             item: item.into(),

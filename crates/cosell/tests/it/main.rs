@@ -3,3 +3,7 @@
 mod config;
 mod config_check;
 mod config_support;
+mod backfill;
+mod setup_salesforce;
+mod setup_sfdx;
+mod setup_support;

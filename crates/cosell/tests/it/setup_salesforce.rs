@@ -1,0 +1,248 @@
+//! `cosell setup salesforce` against a bare emulated org: it installs the
+//! connector's schema and permissions, a second run changes nothing, and a
+//! sync then works with no manual step.
+
+use cosell::connect::{self, Observers};
+use cosell::setup::{self, Status};
+use emulator::salesforce::Options as SfOptions;
+
+use crate::setup_support::TestOrg;
+
+/// Salesforce API calls that write (token requests excluded).
+fn writes(org: &TestOrg) -> u64 {
+    org.sf_calls("POST /services/data") + org.sf_calls("PATCH ") + org.sf_calls("DELETE ")
+}
+
+const FIELDS: &[&str] = &[
+    "field Opportunity.Sync_with_Partner_Center__c",
+    "field Opportunity.Referral_Identifier__c",
+    "field Opportunity.Referral_Link__c",
+    "field Opportunity.How_can_Microsoft_help__c",
+    "field Opportunity.Microsoft_Referral_Visibility__c",
+    "field Opportunity.Microsoft_CRM_Identifier__c",
+    "field Opportunity.Audit__c",
+    "object Microsoft_Solution__c",
+    "field Microsoft_Solution__c.Opportunity__c",
+    "field Microsoft_Solution__c.Solution_Id__c",
+    "permission set Cosell_Connector",
+    "field permissions Opportunity.Audit__c",
+    "field permissions Microsoft_Solution__c.Solution_Id__c",
+];
+
+#[tokio::test]
+async fn setup_installs_once_then_sync_needs_no_manual_step() {
+    let org = TestOrg::bare().await;
+    let config = org.config();
+    let sf = connect::salesforce_client(&config, &Observers::default()).unwrap();
+
+    // A dry run reports the whole plan and writes nothing.
+    let plan = setup::salesforce(&sf, &config, true).await.unwrap();
+    for item in FIELDS {
+        assert_eq!(
+            plan.status_of(item),
+            Some(Status::WouldCreate),
+            "{item}\n{plan}"
+        );
+    }
+    assert_eq!(writes(&org), 0, "a dry run wrote:\n{plan}");
+    assert_eq!(plan.missing(), 0, "{plan}");
+
+    // The real run creates everything.
+    let first = setup::salesforce(&sf, &config, false).await.unwrap();
+    for item in FIELDS {
+        assert_eq!(
+            first.status_of(item),
+            Some(Status::Created),
+            "{item}\n{first}"
+        );
+    }
+    let assignment = first
+        .lines
+        .iter()
+        .find(|l| l.item.starts_with("permission set assignment to user 005"))
+        .unwrap_or_else(|| panic!("no assignment line:\n{first}"));
+    assert_eq!(assignment.status, Status::Created);
+    // Field permissions on every field but the master-detail one.
+    assert_eq!(
+        first
+            .lines
+            .iter()
+            .filter(|l| l.item.starts_with("field permissions "))
+            .count(),
+        8,
+        "{first}"
+    );
+    assert_eq!(first.missing(), 0, "{first}");
+    // Object permissions are granted where the org's API offers
+    // ObjectPermissions, and otherwise named as a manual step.
+    let object_permissions = "object permissions Microsoft_Solution__c";
+    let offers_object_permissions = sf
+        .describe_global()
+        .await
+        .unwrap()
+        .sobjects
+        .iter()
+        .any(|o| o.name == "ObjectPermissions");
+    let warnings: Vec<&str> = first
+        .with_status(Status::Warning)
+        .map(|l| l.item.as_str())
+        .collect();
+    if offers_object_permissions {
+        assert_eq!(
+            first.status_of(object_permissions),
+            Some(Status::Created),
+            "{first}"
+        );
+        assert!(warnings.is_empty(), "{first}");
+    } else {
+        assert_eq!(warnings, [object_permissions], "{first}");
+    }
+
+    let describe = sf.describe("Opportunity").await.unwrap();
+    let referral = describe
+        .field("Referral_Identifier__c")
+        .expect("the field exists");
+    assert!(referral.external_id && referral.unique, "{referral:?}");
+    assert_eq!(referral.length, Some(100));
+    let help = describe.field("How_can_Microsoft_help__c").unwrap();
+    assert_eq!(help.picklist_values.len(), 6);
+    assert!(sf.describe("Microsoft_Solution__c").await.is_ok());
+
+    // A second run finds everything and writes nothing.
+    let before = writes(&org);
+    let second = setup::salesforce(&sf, &config, false).await.unwrap();
+    assert_eq!(writes(&org), before, "the second run wrote:\n{second}");
+    assert_eq!(second.writes(), 0, "{second}");
+    for line in &second.lines {
+        if line.item == object_permissions && !offers_object_permissions {
+            assert_eq!(line.status, Status::Warning, "{second}");
+        } else {
+            assert!(
+                matches!(line.status, Status::Present | Status::Ok),
+                "second run: {line}\n{second}"
+            );
+        }
+    }
+    for created in first.with_status(Status::Created) {
+        assert_eq!(
+            second.status_of(&created.item),
+            Some(Status::Present),
+            "{second}"
+        );
+    }
+
+    // A full sync works right away, both ways.
+    let referral_id = org.share_referral(1);
+    let opportunity_id = org.co_sell_opportunity(1);
+    let engine = connect::engine(&config, &Observers::default())
+        .await
+        .unwrap();
+    let pass = engine
+        .full_pass(config.worker.batch_size, chrono::Duration::seconds(5))
+        .await
+        .expect("the sync pass runs");
+    assert_eq!(pass.summary.failed, 0, "{:#?}", pass.outcomes);
+    assert_eq!(pass.summary.salesforce.created, 1, "{}", pass.summary);
+    assert_eq!(pass.summary.partner_center.created, 1, "{}", pass.summary);
+    let paired = org.paired_opportunities();
+    assert!(
+        paired
+            .iter()
+            .any(|o| o["Referral_Identifier__c"] == referral_id.as_str()),
+        "no opportunity for {referral_id}"
+    );
+    assert!(
+        paired.iter().any(|o| o["Id"]
+            .as_str()
+            .is_some_and(|id| id[..15] == opportunity_id[..15])),
+        "{opportunity_id} got no referral id"
+    );
+}
+
+#[tokio::test]
+async fn setup_reports_missing_prerequisites_without_changing_them() {
+    let org = TestOrg::start(SfOptions {
+        bare: true,
+        multi_currency: false,
+        ..SfOptions::default()
+    })
+    .await;
+    let text = std::fs::read_to_string(&org.config_path).unwrap().replace(
+        "on_hold_stage = \"On Hold\"",
+        "on_hold_stage = \"Waiting for Microsoft\"",
+    );
+    std::fs::write(&org.config_path, text).unwrap();
+    let config = org.config();
+    let sf = connect::salesforce_client(&config, &Observers::default()).unwrap();
+
+    let report = setup::salesforce(&sf, &config, true).await.unwrap();
+    let missing: Vec<String> = report
+        .with_status(Status::Missing)
+        .map(|l| l.item.clone())
+        .collect();
+    assert_eq!(
+        missing,
+        [
+            "stage \"Waiting for Microsoft\" (sync.on_hold_stage)",
+            "multi-currency (Opportunity.CurrencyIsoCode)"
+        ],
+        "{report}"
+    );
+    assert_eq!(
+        report.status_of("stage \"Qualification\" (sync.active_stage)"),
+        Some(Status::Ok)
+    );
+    assert_eq!(writes(&org), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_command_prints_one_line_per_item() {
+    let org = TestOrg::bare().await;
+    let run = |dry_run: bool| {
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_cosell"));
+        command
+            .args(["setup", "salesforce", "-c"])
+            .arg(&org.config_path)
+            .env_clear()
+            .envs(TestOrg::env());
+        if dry_run {
+            command.arg("--dry-run");
+        }
+        command.output()
+    };
+    let out = run(true).await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("would create  field Opportunity.Referral_Identifier__c"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("dry run: nothing was changed"), "{stdout}");
+    assert_eq!(writes(&org), 0);
+
+    let out = run(false).await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("created       object Microsoft_Solution__c"),
+        "{stdout}"
+    );
+
+    let out = run(false).await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("present       field Opportunity.Audit__c"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("created"), "{stdout}");
+}

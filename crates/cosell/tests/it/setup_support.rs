@@ -1,0 +1,199 @@
+//! A test org for `setup` and `backfill`: both emulators, a config file
+//! pointing at them, and helpers that seed deals.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use cosell::config::Config;
+use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
+use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+
+/// The emulators' demo credentials (they exist only in the emulators).
+pub const PC_CLIENT_ID: &str = "cosell-demo";
+pub const PC_CLIENT_SECRET: &str = "cosell-demo-secret";
+pub const PC_REFRESH_TOKEN: &str = "cosell-demo-refresh";
+pub const SF_CLIENT_ID: &str = "cosell-demo";
+pub const SF_CLIENT_SECRET: &str = "cosell-demo-secret";
+pub const SF_USERNAME: &str = "admin@cosell.demo";
+pub const SF_PASSWORD: &str = "cosell-demo";
+
+/// Both emulators and a configuration for them.
+pub struct TestOrg {
+    pub pc: PartnerCenterEmulator,
+    pub sf: SalesforceEmulator,
+    pub dir: TempDir,
+    pub config_path: PathBuf,
+}
+
+impl TestOrg {
+    /// A Salesforce org without the connector's schema (before setup).
+    pub async fn bare() -> TestOrg {
+        Self::start(SfOptions {
+            bare: true,
+            ..SfOptions::default()
+        })
+        .await
+    }
+
+    /// The demo org, with the connector's schema installed.
+    pub async fn ready() -> TestOrg {
+        Self::start(SfOptions::default()).await
+    }
+
+    pub async fn start(sf_options: SfOptions) -> TestOrg {
+        let pc = PartnerCenterEmulator::start(listener().await, PcOptions::default())
+            .await
+            .expect("partner center emulator");
+        let sf = SalesforceEmulator::start(listener().await, sf_options)
+            .await
+            .expect("salesforce emulator");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let config_path = dir.path().join("cosell.toml");
+        let text = format!(
+            r#"
+[partner_center]
+api_url = "{api}"
+webhooks_url = "{webhooks}"
+token_url = "{token}"
+client_id = "{PC_CLIENT_ID}"
+
+[salesforce]
+login_url = "{sf}"
+auth = "password"
+client_id = "{SF_CLIENT_ID}"
+username = "{SF_USERNAME}"
+
+[sync]
+active_stage = "Qualification"
+on_hold_stage = "On Hold"
+
+[store]
+url = "sqlite://cosell.db"
+
+[worker]
+batch_size = 50
+"#,
+            api = pc.referrals_url(),
+            webhooks = pc.webhooks_url(),
+            token = pc.token_url(),
+            sf = sf.url(),
+        );
+        std::fs::write(&config_path, text).expect("write config");
+        TestOrg {
+            pc,
+            sf,
+            dir,
+            config_path,
+        }
+    }
+
+    /// The secrets the configuration needs.
+    pub fn env() -> HashMap<String, String> {
+        [
+            ("COSELL_PC_REFRESH_TOKEN", PC_REFRESH_TOKEN),
+            ("COSELL_PC_CLIENT_SECRET", PC_CLIENT_SECRET),
+            ("COSELL_SF_CLIENT_SECRET", SF_CLIENT_SECRET),
+            ("COSELL_SF_PASSWORD", SF_PASSWORD),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    /// The loaded configuration.
+    pub fn config(&self) -> Config {
+        Config::load_with_env(&self.config_path, &Self::env()).expect("the test config loads")
+    }
+
+    /// Salesforce API calls so far whose route contains `needle`.
+    pub fn sf_calls(&self, needle: &str) -> u64 {
+        self.sf.control().calls().matching(needle)
+    }
+
+    /// A Microsoft seller shares a co-sell referral.
+    pub fn share_referral(&self, n: usize) -> String {
+        let name = format!("Shared deal {n}");
+        let referral = self
+            .pc
+            .share_referral(json!({
+                "name": name,
+                "type": "Shared",
+                "qualification": "SalesQualified",
+                "customerProfile": {
+                    "name": format!("Customer {n}"),
+                    "address": { "addressLine1": "1 Main St", "city": "Seattle", "state": "WA", "postalCode": "98101", "country": "US" },
+                    "team": [{ "firstName": "Ann", "lastName": format!("Lee{n}"), "email": format!("ann{n}@customer.example"), "phoneNumber": "5550100" }]
+                },
+                "consent": { "consentToContact": true, "consentToShareReferralWithMicrosoftSellers": true },
+                "details": {
+                    "notes": "Customer wants a pilot",
+                    "dealValue": 1000 + n, "currency": "USD", "closingDateTime": "2027-03-31T00:00:00Z",
+                    "requirements": { "solutions": [{ "id": "SOL-15974-MQF", "name": "Contoso Cloud", "type": "Name" }] }
+                },
+                "inviteContext": { "assistanceRequestCode": "CustomerTechnicalArchitecture", "notes": "Please help" }
+            }))
+            .expect("the emulator accepts the shared referral");
+        referral["id"].as_str().expect("referral id").to_owned()
+    }
+
+    /// A seller's co-sell opportunity marked for sync: account with a
+    /// country, a contact role and a solution.
+    pub fn co_sell_opportunity(&self, n: usize) -> String {
+        let account = self
+            .sf
+            .insert(
+                "Account",
+                json!({ "Name": format!("Account {n}"), "BillingCountry": "US", "BillingCity": "Redmond" }),
+            )
+            .expect("account");
+        let opportunity = self
+            .sf
+            .insert(
+                "Opportunity",
+                json!({
+                    "Name": format!("Partner deal {n}"), "StageName": "Prospecting", "CloseDate": "2027-06-30",
+                    "Amount": 50000 + n, "CurrencyIsoCode": "USD", "AccountId": account,
+                    "Sync_with_Partner_Center__c": true,
+                    "How_can_Microsoft_help__c": "Proof of concept or demo",
+                }),
+            )
+            .expect("opportunity");
+        let contact = self
+            .sf
+            .insert(
+                "Contact",
+                json!({ "FirstName": "Sue", "LastName": format!("Smith{n}"), "Email": format!("sue{n}@account.example"), "AccountId": account }),
+            )
+            .expect("contact");
+        self.sf
+            .insert(
+                "OpportunityContactRole",
+                json!({ "OpportunityId": opportunity, "ContactId": contact, "IsPrimary": true }),
+            )
+            .expect("contact role");
+        self.sf
+            .insert(
+                "Microsoft_Solution__c",
+                json!({ "Name": "SOL-15974-MQF", "Opportunity__c": opportunity, "Solution_Id__c": "SOL-15974-MQF" }),
+            )
+            .expect("solution");
+        opportunity
+    }
+
+    /// Opportunities carrying a referral id.
+    pub fn paired_opportunities(&self) -> Vec<Value> {
+        self.sf
+            .records("Opportunity")
+            .into_iter()
+            .filter(|o| o["Referral_Identifier__c"].is_string())
+            .collect()
+    }
+}
+
+async fn listener() -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind")
+}
