@@ -22,10 +22,6 @@ pub const PAIRS_PER_PAGE: u32 = 50;
 pub const PAIR_HISTORY: u32 = 500;
 /// Dead letters listed.
 pub const DEAD_LETTERS_SHOWN: u32 = 200;
-/// Pairs read per step when looking for the latest sync times.
-const LAST_SYNC_PAGE: u32 = 200;
-/// Steps at most (so a huge store costs a bounded scan).
-const LAST_SYNC_MAX_PAGES: u32 = 25;
 
 type Result<T> = std::result::Result<T, DashboardError>;
 
@@ -444,40 +440,13 @@ async fn pair_names(
     Ok(names)
 }
 
-/// The latest write in each direction across all pairs. Pairs come most
-/// recently updated first, and a pair's write times never exceed its
-/// `updated_at` (the engine stamps both together), so the scan stops as
-/// soon as no later pair can beat what was found.
+/// The latest write in each direction across all pairs.
 async fn last_sync(store: &dyn Store) -> Result<LastSync> {
-    let mut best = LastSync::default();
-    for page in 0..LAST_SYNC_MAX_PAGES {
-        let pairs = store
-            .find_pairs(&PairQuery {
-                limit: LAST_SYNC_PAGE,
-                offset: page * LAST_SYNC_PAGE,
-                ..PairQuery::default()
-            })
-            .await?;
-        for p in &pairs {
-            best.partner_center_to_salesforce =
-                best.partner_center_to_salesforce.max(p.last_pc_to_sf_at);
-            best.salesforce_to_partner_center =
-                best.salesforce_to_partner_center.max(p.last_sf_to_pc_at);
-        }
-        let oldest = pairs.last().map(|p| p.updated_at);
-        let settled = match (
-            oldest,
-            best.partner_center_to_salesforce,
-            best.salesforce_to_partner_center,
-        ) {
-            (Some(oldest), Some(a), Some(b)) => oldest <= a.min(b),
-            _ => false,
-        };
-        if pairs.len() < LAST_SYNC_PAGE as usize || settled {
-            break;
-        }
-    }
-    Ok(best)
+    let times = store.last_sync_times().await?;
+    Ok(LastSync {
+        partner_center_to_salesforce: times.pc_to_sf,
+        salesforce_to_partner_center: times.sf_to_pc,
+    })
 }
 
 /// The API usage the service recorded under [`API_USAGE_CURSOR`].

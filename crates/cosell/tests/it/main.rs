@@ -7,3 +7,6 @@ mod backfill;
 mod setup_salesforce;
 mod setup_sfdx;
 mod setup_support;
+mod dashboard;
+mod dashboard_api;
+mod dashboard_support;
