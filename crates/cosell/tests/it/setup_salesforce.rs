@@ -246,3 +246,26 @@ async fn the_command_prints_one_line_per_item() {
     );
     assert!(!stdout.contains("created"), "{stdout}");
 }
+
+#[tokio::test]
+async fn setup_finds_a_schema_installed_another_way() {
+    // The demo org has the connector's fields and object (as after an SFDX
+    // deploy); setup then only adds the permission set.
+    let org = TestOrg::ready().await;
+    let config = org.config();
+    let sf = connect::salesforce_client(&config, &Observers::default()).unwrap();
+    let report = setup::salesforce(&sf, &config, true).await.unwrap();
+    for item in FIELDS.iter().filter(|i| !i.contains("permission")) {
+        assert_eq!(
+            report.status_of(item),
+            Some(Status::Present),
+            "{item}\n{report}"
+        );
+    }
+    assert_eq!(
+        report.status_of("permission set Cosell_Connector"),
+        Some(Status::WouldCreate),
+        "{report}"
+    );
+    assert_eq!(writes(&org), 0);
+}

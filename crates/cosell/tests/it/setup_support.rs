@@ -23,7 +23,8 @@ pub const SF_PASSWORD: &str = "cosell-demo";
 pub struct TestOrg {
     pub pc: PartnerCenterEmulator,
     pub sf: SalesforceEmulator,
-    pub dir: TempDir,
+    /// Holds the config file and the store; removed on drop.
+    _dir: TempDir,
     pub config_path: PathBuf,
 }
 
@@ -84,7 +85,7 @@ batch_size = 50
         TestOrg {
             pc,
             sf,
-            dir,
+            _dir: dir,
             config_path,
         }
     }
