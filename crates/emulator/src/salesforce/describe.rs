@@ -18,7 +18,7 @@ fn not_modified(request: &RestRequest, changed: DateTime<Utc>) -> Result<bool, A
     let Some(text) = request.header("if-modified-since") else {
         return Ok(false);
     };
-    let since = DateTime::parse_from_rfc2822(text).map_err(|_| {
+    let since = super::values::parse_http_date(text).ok_or_else(|| {
         ApiError::one(
             400,
             ErrorItem::new(
@@ -27,7 +27,7 @@ fn not_modified(request: &RestRequest, changed: DateTime<Utc>) -> Result<bool, A
             ),
         )
     })?;
-    Ok(changed.with_nanosecond(0).unwrap_or(changed) <= since.with_timezone(&Utc))
+    Ok(changed.with_nanosecond(0).unwrap_or(changed) <= since)
 }
 
 fn urls(object: &ObjectDef, base: &str) -> Value {

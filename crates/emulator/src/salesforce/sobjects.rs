@@ -198,9 +198,9 @@ fn header_time(request: &RestRequest, name: &str) -> Result<Option<DateTime<Utc>
     let Some(text) = request.header(name) else {
         return Ok(None);
     };
-    DateTime::parse_from_rfc2822(text)
-        .map(|t| Some(t.with_timezone(&Utc)))
-        .map_err(|_| {
+    super::values::parse_http_date(text)
+        .map(Some)
+        .ok_or_else(|| {
             ApiError::one(
                 400,
                 ErrorItem::new(

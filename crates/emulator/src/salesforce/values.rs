@@ -62,6 +62,23 @@ pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
     None
 }
 
+/// Parses an HTTP date (`EEE, dd MMM yyyy HH:mm:ss z`, reference §2.6). The
+/// weekday is not checked: the guide's own example ("Tue, 10 Aug 2015") names
+/// the wrong day.
+pub fn parse_http_date(text: &str) -> Option<DateTime<Utc>> {
+    let text = text.trim();
+    let rest = text.split_once(", ").map_or(text, |(_, rest)| rest);
+    let rest = rest.trim_end_matches(" GMT").trim_end_matches(" UTC");
+    chrono::NaiveDateTime::parse_from_str(rest, "%d %b %Y %H:%M:%S")
+        .ok()
+        .map(|t| t.and_utc())
+        .or_else(|| {
+            DateTime::parse_from_rfc2822(text)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        })
+}
+
 /// Reads every field of `body` for `object`.
 pub fn parse_record(
     object: &ObjectDef,

@@ -1,3 +1,10 @@
 //! Integration tests of the emulator crate (one binary, one module per emulator).
 
 mod partner_center;
+mod salesforce;
+mod salesforce_auth;
+mod salesforce_collections;
+mod salesforce_composite;
+mod salesforce_crud;
+mod salesforce_query;
+mod salesforce_tooling;
