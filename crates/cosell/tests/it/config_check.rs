@@ -122,28 +122,12 @@ fn json_logs_and_bad_usage() {
     assert!(text(&out.stderr).contains("cosell=loud"));
 }
 
-#[tokio::test]
-async fn the_partner_center_emulator_prints_working_credentials() {
+/// Starts `cosell emulator ...` and returns it with what it printed up to "Press Ctrl-C".
+async fn start_emulator(args: &[&str]) -> (std::process::Child, String) {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_cosell"))
-        .args([
-            "--log-format",
-            "json",
-            "emulator",
-            "partner-center",
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .args([
-            "--client-id",
-            "it-client",
-            "--client-secret",
-            "it-secret",
-            "--refresh-token",
-            "it-refresh",
-            "--tenant",
-            "it-tenant",
-        ])
+        .args(["--log-format", "json", "emulator"])
+        .args(args)
         .env_clear()
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null())
@@ -164,12 +148,36 @@ async fn the_partner_center_emulator_prints_working_credentials() {
     })
     .await
     .expect("read stdout");
-    let token_url = printed
+    (child, printed)
+}
+
+/// The string value of `key = "..."` in printed TOML.
+fn printed_value(printed: &str, key: &str) -> String {
+    printed
         .lines()
-        .find_map(|l| l.strip_prefix("token_url = \""))
+        .find_map(|l| l.strip_prefix(&format!("{key} = \"")))
         .and_then(|l| l.strip_suffix('"'))
-        .unwrap_or_else(|| panic!("no token_url in: {printed}"))
-        .to_owned();
+        .unwrap_or_else(|| panic!("no {key} in: {printed}"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn the_partner_center_emulator_prints_working_credentials() {
+    let (mut child, printed) = start_emulator(&[
+        "partner-center",
+        "--listen",
+        "127.0.0.1:0",
+        "--client-id",
+        "it-client",
+        "--client-secret",
+        "it-secret",
+        "--refresh-token",
+        "it-refresh",
+        "--tenant",
+        "it-tenant",
+    ])
+    .await;
+    let token_url = printed_value(&printed, "token_url");
     assert!(
         token_url.ends_with("/it-tenant/oauth2/v2.0/token"),
         "{token_url}"
@@ -188,6 +196,51 @@ async fn the_partner_center_emulator_prints_working_credentials() {
             ("client_secret", "it-secret"),
             ("refresh_token", "it-refresh"),
             ("scope", "https://api.partner.microsoft.com/.default"),
+        ])
+        .send()
+        .await
+        .expect("token request");
+    let status = response.status();
+    child.kill().expect("stop the emulator");
+    let _ = child.wait();
+    assert!(status.is_success(), "token endpoint answered {status}");
+}
+
+#[tokio::test]
+async fn the_salesforce_emulator_prints_working_credentials() {
+    let (mut child, printed) = start_emulator(&[
+        "salesforce",
+        "--listen",
+        "127.0.0.1:0",
+        "--client-id",
+        "it-key",
+        "--client-secret",
+        "it-secret",
+        "--username",
+        "it@example.com",
+        "--password",
+        "it-password",
+        "--daily-limit",
+        "500",
+    ])
+    .await;
+    let login_url = printed_value(&printed, "login_url");
+    assert_eq!(printed_value(&printed, "client_id"), "it-key");
+    assert_eq!(printed_value(&printed, "username"), "it@example.com");
+    assert!(
+        printed.contains("export COSELL_SF_PASSWORD=it-password"),
+        "{printed}"
+    );
+    assert!(printed.contains("500 requests"), "{printed}");
+
+    let response = reqwest::Client::new()
+        .post(format!("{login_url}/services/oauth2/token"))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", "it-key"),
+            ("client_secret", "it-secret"),
+            ("username", "it@example.com"),
+            ("password", "it-password"),
         ])
         .send()
         .await
