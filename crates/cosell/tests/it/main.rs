@@ -3,10 +3,12 @@
 mod config;
 mod config_check;
 mod config_support;
-mod backfill;
-mod setup_salesforce;
 mod setup_sfdx;
+mod setup_salesforce;
 mod setup_support;
+mod backfill;
 mod dashboard;
 mod dashboard_api;
 mod dashboard_support;
+mod service_support;
+mod service_sync;

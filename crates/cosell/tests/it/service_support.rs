@@ -1,0 +1,408 @@
+//! `spawn_app()`: both emulators, a configuration pointing at them (SQLite
+//! store in a tempdir, the emulator's CA as webhook trust anchor, secrets
+//! through the config loader's environment source), the real service on
+//! 127.0.0.1, and its webhook registered at the Partner Center emulator.
+//! Helpers read like what sellers and operators do.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use cosell::config::Config;
+use cosell::service::{self, Backoff, Service, Tuning};
+use emulator::control::FaultConfig;
+use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
+use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
+use serde_json::{json, Value};
+use store::{JobCounts, Store};
+use tempfile::TempDir;
+
+/// The emulators' demo credentials (they exist only in the emulators).
+const PC_CLIENT_ID: &str = "cosell-demo";
+const PC_CLIENT_SECRET: &str = "cosell-demo-secret";
+const PC_REFRESH_TOKEN: &str = "cosell-demo-refresh";
+const SF_CLIENT_ID: &str = "cosell-demo";
+const SF_CLIENT_SECRET: &str = "cosell-demo-secret";
+const SF_USERNAME: &str = "admin@cosell.demo";
+const SF_PASSWORD: &str = "cosell-demo";
+
+/// How long a test waits for something to happen before failing.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// Settings a test may change before the app starts.
+#[derive(Debug, Clone)]
+pub struct AppOptions {
+    pub concurrency: u32,
+    pub batch_size: u32,
+    pub max_attempts: u32,
+    pub lease_seconds: u64,
+    pub salesforce_poll_seconds: u64,
+    pub partner_center_reconcile_seconds: u64,
+    pub poll_overlap_seconds: u64,
+    pub webhook_body_limit_bytes: u64,
+    pub tuning: Tuning,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 2,
+            batch_size: 50,
+            max_attempts: 8,
+            lease_seconds: 30,
+            salesforce_poll_seconds: 1,
+            // Partner Center changes arrive by webhook in these tests; the
+            // reconcile runs once at start (nothing to find yet).
+            partner_center_reconcile_seconds: 3600,
+            poll_overlap_seconds: 2,
+            webhook_body_limit_bytes: 4096,
+            tuning: Tuning {
+                retry: Backoff {
+                    base: Duration::from_millis(100),
+                    max: Duration::from_secs(2),
+                },
+                shutdown_grace: Duration::from_secs(5),
+                readiness_ttl: Duration::from_millis(200),
+                idle_wait: Duration::from_millis(200),
+                usage_interval: Duration::from_millis(300),
+            },
+        }
+    }
+}
+
+/// Both emulators, the configuration and the running service.
+pub struct TestApp {
+    pub pc: PartnerCenterEmulator,
+    pub sf: SalesforceEmulator,
+    pub dir: TempDir,
+    pub config_path: PathBuf,
+    pub options: AppOptions,
+    pub addr: std::net::SocketAddr,
+    pub service: Option<Service>,
+    /// A second connection to the service's database, for assertions.
+    pub store: Arc<dyn Store>,
+    pub http: reqwest::Client,
+}
+
+/// Starts everything with the default options and registers the webhook.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(AppOptions::default()).await
+}
+
+/// Starts everything with `options` and registers the webhook.
+pub async fn spawn_app_with(options: AppOptions) -> TestApp {
+    let pc_options = PcOptions {
+        webhook_retry_base: Duration::from_millis(200),
+        webhook_retry_max: Duration::from_secs(2),
+        ..PcOptions::default()
+    };
+    let pc = PartnerCenterEmulator::start(listener().await, pc_options)
+        .await
+        .expect("partner center emulator");
+    let sf = SalesforceEmulator::start(listener().await, SfOptions::default())
+        .await
+        .expect("salesforce emulator");
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app_listener = listener().await;
+    let addr = app_listener.local_addr().expect("addr");
+    std::fs::write(dir.path().join("pc-ca.pem"), pc.ca_pem()).expect("write CA");
+    let o = &options;
+    let text = format!(
+        r#"
+[partner_center]
+api_url = "{api}"
+webhooks_url = "{webhooks}"
+token_url = "{token}"
+client_id = "{PC_CLIENT_ID}"
+webhook_cert_url_prefixes = ["{pc_url}/_emulator/cert/"]
+webhook_trust_anchors_file = "pc-ca.pem"
+
+[salesforce]
+login_url = "{sf}"
+auth = "password"
+client_id = "{SF_CLIENT_ID}"
+username = "{SF_USERNAME}"
+
+[sync]
+active_stage = "Qualification"
+on_hold_stage = "On Hold"
+
+[store]
+url = "sqlite://cosell.db"
+
+[server]
+listen = "{addr}"
+public_url = "http://{addr}"
+webhook_body_limit_bytes = {body_limit}
+
+[worker]
+concurrency = {concurrency}
+batch_size = {batch_size}
+max_attempts = {max_attempts}
+lease_seconds = {lease}
+salesforce_poll_seconds = {sf_poll}
+partner_center_reconcile_seconds = {pc_poll}
+poll_overlap_seconds = {overlap}
+"#,
+        api = pc.referrals_url(),
+        webhooks = pc.webhooks_url(),
+        token = pc.token_url(),
+        pc_url = pc.url(),
+        sf = sf.url(),
+        body_limit = o.webhook_body_limit_bytes,
+        concurrency = o.concurrency,
+        batch_size = o.batch_size,
+        max_attempts = o.max_attempts,
+        lease = o.lease_seconds,
+        sf_poll = o.salesforce_poll_seconds,
+        pc_poll = o.partner_center_reconcile_seconds,
+        overlap = o.poll_overlap_seconds,
+    );
+    let config_path = dir.path().join("cosell.toml");
+    std::fs::write(&config_path, text).expect("write config");
+    let store = store::open(&format!("sqlite://{}", dir.path().join("cosell.db").display()))
+        .await
+        .expect("store");
+    let mut app = TestApp {
+        pc,
+        sf,
+        dir,
+        config_path,
+        options,
+        addr,
+        service: None,
+        store,
+        http: reqwest::Client::builder().no_proxy().build().unwrap(),
+    };
+    app.start_on(app_listener).await;
+    let (_, outcome) = cosell::commands::webhooks::register(&app.config(), false)
+        .await
+        .expect("the webhook registers");
+    assert_eq!(outcome, cosell::commands::webhooks::Registered::Created);
+    app
+}
+
+async fn listener() -> tokio::net::TcpListener {
+    tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind")
+}
+
+impl TestApp {
+    /// The secrets the configuration needs.
+    pub fn env() -> HashMap<String, String> {
+        [
+            ("COSELL_PC_REFRESH_TOKEN", PC_REFRESH_TOKEN),
+            ("COSELL_PC_CLIENT_SECRET", PC_CLIENT_SECRET),
+            ("COSELL_SF_CLIENT_SECRET", SF_CLIENT_SECRET),
+            ("COSELL_SF_PASSWORD", SF_PASSWORD),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    /// The loaded configuration.
+    pub fn config(&self) -> Config {
+        Config::load_with_env(&self.config_path, &Self::env()).expect("the test config loads")
+    }
+
+    async fn start_on(&mut self, listener: tokio::net::TcpListener) {
+        let service = service::start(self.config(), self.options.tuning, Some(listener))
+            .await
+            .expect("the service starts");
+        assert_eq!(service.local_addr(), self.addr);
+        self.service = Some(service);
+    }
+
+    /// Starts the service again on the same address (after `kill` or `stop`).
+    pub async fn start(&mut self) {
+        assert!(self.service.is_none(), "the service is already running");
+        let listener = tokio::net::TcpListener::bind(self.addr)
+            .await
+            .expect("rebind the service address");
+        self.start_on(listener).await;
+    }
+
+    /// Kills the service as a crash would: nothing settled or released.
+    pub async fn kill(&mut self) {
+        if let Some(service) = self.service.take() {
+            service.kill().await;
+        }
+    }
+
+    /// Stops the service gracefully.
+    pub async fn stop(&mut self) {
+        if let Some(service) = self.service.take() {
+            service.stop().await.expect("the service stops cleanly");
+        }
+    }
+
+    /// `http://ADDR`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The webhook intake URL.
+    pub fn webhook_url(&self) -> String {
+        format!("{}/webhooks/partner-center", self.url())
+    }
+
+    /// GETs a path of the service.
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.http
+            .get(format!("{}{path}", self.url()))
+            .send()
+            .await
+            .expect("GET")
+    }
+
+    /// Job counts.
+    pub async fn jobs(&self) -> JobCounts {
+        self.store.job_counts().await.expect("job counts")
+    }
+
+    /// Fault injection on both emulators.
+    pub fn faults(&self, pc: FaultConfig, sf: FaultConfig) {
+        self.pc.control().set_faults(pc).expect("pc faults");
+        self.sf.control().set_faults(sf).expect("sf faults");
+    }
+
+    // ---- a Microsoft seller ----
+
+    /// Microsoft shares a co-sell referral; returns its id.
+    pub fn share_referral(&self, name: &str) -> String {
+        let slug = name.to_lowercase().replace(' ', "");
+        let referral = self
+            .pc
+            .share_referral(json!({
+                "name": name,
+                "type": "Shared",
+                "qualification": "SalesQualified",
+                "customerProfile": {
+                    "name": format!("{name} Customer"),
+                    "address": { "addressLine1": "1 Main St", "city": "Seattle", "state": "WA", "postalCode": "98101", "country": "US" },
+                    "team": [{ "firstName": "Ann", "lastName": "Lee", "email": format!("ann@{slug}.example"), "phoneNumber": "5550100" }]
+                },
+                "consent": { "consentToContact": true, "consentToShareReferralWithMicrosoftSellers": true },
+                "details": {
+                    "notes": "Customer wants a pilot",
+                    "dealValue": 120000, "currency": "USD", "closingDateTime": "2027-03-31T00:00:00Z",
+                    "requirements": { "solutions": [{ "id": "SOL-15974-MQF", "name": "Contoso Cloud", "type": "Name" }] }
+                },
+                "inviteContext": { "assistanceRequestCode": "CustomerTechnicalArchitecture", "notes": "Please help" }
+            }))
+            .expect("the emulator accepts the shared referral");
+        referral["id"].as_str().expect("referral id").to_owned()
+    }
+
+    /// The referral as the API returns it.
+    pub fn referral(&self, id: &str) -> Value {
+        self.pc.referral(id).expect("the referral exists")
+    }
+
+    /// Referrals whose external reference is this opportunity.
+    pub fn referrals_for(&self, opportunity_id: &str) -> Vec<Value> {
+        self.pc
+            .referrals()
+            .into_iter()
+            .filter(|r| {
+                r["externalReferenceId"]
+                    .as_str()
+                    .is_some_and(|e| e.len() >= 15 && e[..15] == opportunity_id[..15])
+            })
+            .collect()
+    }
+
+    // ---- a Salesforce seller ----
+
+    /// An account.
+    pub fn account(&self, name: &str, country: &str) -> String {
+        self.sf
+            .insert(
+                "Account",
+                json!({ "Name": name, "BillingCountry": country, "BillingCity": "Redmond" }),
+            )
+            .expect("account")
+    }
+
+    /// A complete co-sell opportunity marked for sync (account in
+    /// `country`, a contact role, a solution).
+    pub fn co_sell_opportunity(&self, name: &str, country: &str) -> String {
+        let slug = name.to_lowercase().replace(' ', "");
+        let account = self.account(&format!("{name} Inc"), country);
+        let opportunity = self
+            .sf
+            .insert(
+                "Opportunity",
+                json!({
+                    "Name": name, "StageName": "Prospecting", "CloseDate": "2027-06-30",
+                    "Amount": 50000, "CurrencyIsoCode": "USD", "AccountId": account,
+                    "Sync_with_Partner_Center__c": true,
+                    "How_can_Microsoft_help__c": "Proof of concept or demo",
+                }),
+            )
+            .expect("opportunity");
+        let contact = self
+            .sf
+            .insert(
+                "Contact",
+                json!({ "FirstName": "Sue", "LastName": "Smith", "Email": format!("sue@{slug}.example"), "AccountId": account }),
+            )
+            .expect("contact");
+        self.sf
+            .insert(
+                "OpportunityContactRole",
+                json!({ "OpportunityId": opportunity, "ContactId": contact, "IsPrimary": true }),
+            )
+            .expect("contact role");
+        self.sf
+            .insert(
+                "Microsoft_Solution__c",
+                json!({ "Name": "SOL-15974-MQF", "Opportunity__c": opportunity, "Solution_Id__c": "SOL-15974-MQF" }),
+            )
+            .expect("solution");
+        opportunity
+    }
+
+    /// The opportunity record.
+    pub fn opportunity(&self, id: &str) -> Value {
+        self.sf.record("Opportunity", id).expect("the opportunity exists")
+    }
+
+    /// Opportunities carrying this referral id.
+    pub fn opportunities_for(&self, referral_id: &str) -> Vec<Value> {
+        self.sf
+            .records("Opportunity")
+            .into_iter()
+            .filter(|o| o["Referral_Identifier__c"] == json!(referral_id))
+            .collect()
+    }
+}
+
+/// Polls `check` until it returns Some, or fails the test after `PATIENCE`.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    eventually_within(PATIENCE, what, &mut check).await
+}
+
+/// Polls `check` until it returns Some, or fails the test after `patience`.
+pub async fn eventually_within<T, F, Fut>(patience: Duration, what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(start.elapsed() < patience, "timed out after {patience:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
