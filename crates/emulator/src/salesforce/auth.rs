@@ -240,7 +240,8 @@ fn verify_assertion(
         ))
 }
 
-fn random_token(len: usize) -> String {
+/// A random token of `len` characters.
+pub fn random_token(len: usize) -> String {
     let mut rng = rand::rng();
     (0..len)
         .map(|_| TOKEN_ALPHABET[rng.random_range(0..TOKEN_ALPHABET.len())] as char)

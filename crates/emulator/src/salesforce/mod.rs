@@ -26,6 +26,7 @@ mod query;
 mod rest;
 mod schema;
 mod seed;
+mod soap;
 mod sobjects;
 mod standard;
 mod state;
@@ -222,6 +223,7 @@ impl SalesforceEmulator {
         });
         let mut api = Router::new()
             .route("/services/oauth2/token", post(auth::token))
+            .route("/services/Soap/u/{version}", post(soap::login))
             .route("/services/data", get(rest::versions))
             .route("/services/data/", get(rest::versions));
         for route in REST_ROUTES {

@@ -3,6 +3,7 @@
 mod partner_center;
 mod salesforce;
 mod salesforce_auth;
+mod salesforce_clients;
 mod salesforce_collections;
 mod salesforce_composite;
 mod salesforce_crud;

@@ -1,0 +1,81 @@
+//! Request shapes of widely used clients: simple-salesforce's trailing
+//! slashes (`sobjects/Opportunity/`, `query/?q=`, `limits/`), jsforce's SOAP
+//! `login()` and `OAuth` authorization scheme.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::salesforce::{opportunity, urlencode, TestOrg, V};
+
+#[tokio::test]
+async fn trailing_slash_paths_work_like_the_plain_ones() {
+    let org = TestOrg::start().await;
+    let created = org
+        .post("/sobjects/Opportunity/", opportunity("Slash"))
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let q = org
+        .get(&format!(
+            "/query/?q={}",
+            urlencode("SELECT Id FROM Opportunity")
+        ))
+        .await;
+    assert_eq!(q.body["totalSize"], 1);
+    assert_eq!(org.get("/limits/").await.status, StatusCode::OK);
+    assert_eq!(org.get("/sobjects/").await.status, StatusCode::OK);
+    assert_eq!(
+        org.get("/").await.body["sobjects"],
+        json!(format!("/services/data/{V}/sobjects"))
+    );
+    let upsert = org
+        .patch(
+            "/sobjects/Opportunity/Referral_Identifier__c/R-7",
+            opportunity("U"),
+        )
+        .await;
+    assert_eq!(upsert.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn soap_login_opens_a_rest_session() {
+    let org = TestOrg::start().await;
+    let envelope = |password: &str| {
+        format!(
+            r#"<?xml version="1.0" encoding="utf-8" ?><soapenv:Envelope xmlns:soapenv="http://schemas.xmlsoap.org/soap/envelope/"><soapenv:Body><n1:login xmlns:n1="urn:partner.soap.sforce.com"><n1:username>admin@cosell.demo</n1:username><n1:password>{password}</n1:password></n1:login></soapenv:Body></soapenv:Envelope>"#
+        )
+    };
+    let send = |body: String| {
+        org.http
+            .post(format!("{}/services/Soap/u/62.0", org.emu.url()))
+            .header("content-type", "text/xml")
+            .header("SOAPAction", "\"\"")
+            .body(body)
+            .send()
+    };
+    let ok = send(envelope("cosell-demo")).await.unwrap();
+    assert_eq!(ok.status(), StatusCode::OK);
+    let xml = ok.text().await.unwrap();
+    let take = |tag: &str| {
+        let start = xml.find(&format!("<{tag}>")).unwrap() + tag.len() + 2;
+        xml[start..start + xml[start..].find('<').unwrap()].to_owned()
+    };
+    assert!(take("serverUrl").starts_with(&org.emu.url()));
+    assert_eq!(take("organizationId"), org.emu.org_id());
+    let session = take("sessionId");
+    let limits = org
+        .http
+        .get(org.url("/limits"))
+        .header("Authorization", format!("OAuth {session}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limits.status(), StatusCode::OK);
+    let bad = send(envelope("wrong")).await.unwrap();
+    assert_eq!(bad.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(bad
+        .text()
+        .await
+        .unwrap()
+        .contains("<sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode>"));
+    let _: Value = Value::Null;
+}
