@@ -12,3 +12,6 @@ mod dashboard_api;
 mod dashboard_support;
 mod service_support;
 mod service_sync;
+mod dashboard_browser;
+mod dashboard_cdp;
+mod service_webhooks;
