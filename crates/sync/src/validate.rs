@@ -54,11 +54,13 @@ pub fn validate(deal: &Deal, settings: &Settings) -> Vec<Problem> {
             });
         }
     }
-    if deal.help.is_some() && deal.contacts.is_empty() {
+    // Co-sell means help from Microsoft or a deal shared with Microsoft
+    // sellers; either way Partner Center needs someone to talk to.
+    if (deal.help.is_some() || deal.visible_to_microsoft) && deal.contacts.is_empty() {
         problems.push(Problem {
             code: "co_sell_without_contact",
             field: "OpportunityContactRole".into(),
-            message: "co-sell needs a customer contact: add a contact role with the customer's contact, or clear How can Microsoft help".into(),
+            message: "co-sell needs a customer contact: add a contact role with the customer's contact, or clear How can Microsoft help and the Microsoft visibility".into(),
         });
     }
     if (deal.help.is_some() || deal.visible_to_microsoft) && deal.solutions.is_empty() {
@@ -76,7 +78,7 @@ pub fn fields_of(code: &str) -> &'static [Field] {
     match code {
         "missing_country" | "bad_country" | "missing_account" => &[Field::Customer],
         "bad_currency" => &[Field::Currency],
-        "co_sell_without_contact" => &[Field::Contacts, Field::Help],
+        "co_sell_without_contact" => &[Field::Contacts, Field::Help, Field::Visibility],
         "missing_solution" => &[Field::Solutions, Field::Help, Field::Visibility],
         _ => &[],
     }

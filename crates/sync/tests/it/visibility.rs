@@ -14,6 +14,7 @@ async fn revoking_visibility_is_refused_with_an_audit_entry_and_the_field_is_res
         json!({ "Microsoft_Referral_Visibility__c": true }),
     );
     world.solution(&opp, "SOL-9");
+    world.contact_role(&opp, &account, "Visible", "vic@visible.example");
     world.pass().await;
     let id = world.referral_for(&opp)["id"].as_str().unwrap().to_owned();
     assert_eq!(
