@@ -175,6 +175,66 @@ fn grant(shared: &Shared, params: &HashMap<String, String>) -> Result<Value, OAu
     }
 }
 
+/// `POST /services/oauth2/revoke`: ends an access or refresh token (200 either way
+/// for a token that was valid; 400 `unsupported_token_type` for an unknown one).
+pub async fn revoke(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Response {
+    let mut token = None;
+    for source in [query.unwrap_or_default().into_bytes(), body.to_vec()] {
+        for (k, v) in url::form_urlencoded::parse(&source) {
+            if k == "token" {
+                token = Some(v.into_owned());
+            }
+        }
+    }
+    let mut state = shared.lock();
+    let Some(token) = token else {
+        return OAuthError::new("invalid_request", "token parameter is required").into_response();
+    };
+    let known =
+        state.sessions.remove(&token).is_some() || state.refresh_tokens.remove(&token).is_some();
+    if known {
+        StatusCode::OK.into_response()
+    } else {
+        OAuthError::new("unsupported_token_type", "this token type is not supported")
+            .into_response()
+    }
+}
+
+/// `GET /services/oauth2/userinfo`: the OpenID Connect profile of the session's user.
+pub async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> Response {
+    let mut state = shared.lock();
+    let authorization = headers.get("authorization").and_then(|v| v.to_str().ok());
+    let Some(user) = session_user(&mut state, authorization) else {
+        return (StatusCode::FORBIDDEN, "Bad_OAuth_Token").into_response();
+    };
+    let org_id = state.org.org_id.clone();
+    let row = state.org.record("User", &user).cloned().unwrap_or_default();
+    let text = |k: &str| row.get(k).cloned().unwrap_or(Value::Null);
+    Json(json!({
+        "sub": format!("{LOGIN_HOST}/id/{org_id}/{user}"),
+        "user_id": user,
+        "organization_id": org_id,
+        "preferred_username": text("Username"),
+        "nickname": text("Alias"),
+        "name": text("Name"),
+        "email": text("Email"),
+        "email_verified": true,
+        "given_name": text("FirstName"),
+        "family_name": text("LastName"),
+        "zoneinfo": text("TimeZoneSidKey"),
+        "active": text("IsActive"),
+        "user_type": "STANDARD",
+        "language": text("LanguageLocaleKey"),
+        "locale": text("LocaleSidKey"),
+        "utcOffset": -28_800_000,
+    }))
+    .into_response()
+}
+
 /// Checks a JWT bearer assertion (reference §1.2); returns the user ID.
 fn verify_assertion(
     shared: &Shared,

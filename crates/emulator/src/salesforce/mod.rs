@@ -224,6 +224,11 @@ impl SalesforceEmulator {
         let mut api = Router::new()
             .route("/services/oauth2/token", post(auth::token))
             .route("/services/Soap/u/{version}", post(soap::login))
+            .route("/services/oauth2/revoke", post(auth::revoke))
+            .route(
+                "/services/oauth2/userinfo",
+                get(auth::userinfo).post(auth::userinfo),
+            )
             .route("/services/data", get(rest::versions))
             .route("/services/data/", get(rest::versions));
         for route in REST_ROUTES {

@@ -249,6 +249,10 @@ fn serve(
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect();
     let mut method = method.to_ascii_uppercase();
+    // HEAD is answered as GET; the server drops the body.
+    if method == "HEAD" {
+        method = "GET".into();
+    }
     if method == "POST" {
         if let Some((_, m)) = query.iter().find(|(k, _)| k == METHOD_OVERRIDE) {
             method = m.to_ascii_uppercase();

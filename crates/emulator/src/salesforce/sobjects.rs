@@ -141,9 +141,15 @@ fn record(
     let id = parse_id(object, raw_id)?;
     let row = live(&state.org, object, &id)?.clone();
     let modified = last_modified(&row);
+    let etag = (object.name == ETAG_OBJECT).then(|| etag_of(&row));
     match request.method.as_str() {
         "GET" => {
             let fields = field_list(object, request.param("fields"))?;
+            if let (Some(tag), Some(wanted)) = (&etag, request.header("if-none-match")) {
+                if etag_matches(wanted, tag) {
+                    return Ok(RestResponse::empty(304));
+                }
+            }
             if let Some(since) = header_time(request, "if-modified-since")? {
                 if modified.is_some_and(|m| m <= since) {
                     return Ok(RestResponse::empty(304));
@@ -160,10 +166,24 @@ fn record(
                     m.format("%a, %d %b %Y %H:%M:%S GMT").to_string(),
                 );
             }
+            if let Some(tag) = etag {
+                response = response.with_header("ETag", tag);
+            }
             Ok(response)
         }
         "PATCH" => {
             precondition(request, modified)?;
+            if let (Some(tag), Some(wanted)) = (&etag, request.header("if-match")) {
+                if !etag_matches(wanted, tag) {
+                    return Err(ApiError::one(
+                        412,
+                        ErrorItem::new(
+                            "PRECONDITION_FAILED",
+                            "The requested resource's ETag does not match the If-Match header",
+                        ),
+                    ));
+                }
+            }
             let (body, raw) = request.json_object(&object.name)?;
             let assigns = parse_record(object, &body, &raw)?;
             state
@@ -186,6 +206,42 @@ pub fn delete(org: &mut Org, id: &str) -> Result<(), ApiError> {
         "INVALID_CROSS_REFERENCE_KEY" => ApiError::not_found(),
         _ => ApiError::bad_request(vec![e]),
     })
+}
+
+/// The only object whose rows carry ETags (reference §2.6).
+const ETAG_OBJECT: &str = "Account";
+
+/// A strong ETag over the row's identity and last change.
+fn etag_of(row: &Record) -> String {
+    use base64::Engine;
+    let id = row.get("Id").and_then(Value::as_str).unwrap_or("");
+    let stamp = row
+        .get("SystemModstamp")
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    let digest = aws_lc_rs::digest::digest(
+        &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
+        format!("{id}{stamp}").as_bytes(),
+    );
+    format!(
+        "\"{}\"",
+        base64::engine::general_purpose::STANDARD.encode(digest.as_ref())
+    )
+}
+
+/// Compares an `If-Match`/`If-None-Match` value with a tag, ignoring the
+/// `-gzip` suffix Salesforce adds to compressed answers.
+fn etag_matches(header: &str, tag: &str) -> bool {
+    let bare = |t: &str| {
+        t.trim()
+            .trim_start_matches("W/")
+            .trim_matches('"')
+            .trim_end_matches("-gzip")
+            .to_owned()
+    };
+    header
+        .split(',')
+        .any(|candidate| candidate.trim() == "*" || bare(candidate) == bare(tag))
 }
 
 /// LastModifiedDate at second granularity, as conditional headers compare it.

@@ -79,3 +79,67 @@ async fn soap_login_opens_a_rest_session() {
         .contains("<sf:exceptionCode>INVALID_LOGIN</sf:exceptionCode>"));
     let _: Value = Value::Null;
 }
+
+#[tokio::test]
+async fn account_rows_carry_etags() {
+    use reqwest::Method;
+    let org = TestOrg::start().await;
+    let id = org
+        .post("/sobjects/Account", json!({ "Name": "Tagged" }))
+        .await
+        .body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let path = format!("/sobjects/Account/{id}");
+    let read = org.get(&path).await;
+    let tag = read.headers["etag"].to_str().unwrap().to_owned();
+    let cached = org
+        .call_with(Method::GET, &path, None, &[("If-None-Match", &tag)])
+        .await;
+    assert_eq!(cached.status, StatusCode::NOT_MODIFIED);
+    let ok = org
+        .call_with(
+            Method::PATCH,
+            &path,
+            Some(json!({ "Phone": "1" })),
+            &[("If-Match", &tag)],
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT);
+    let stale = org
+        .call_with(
+            Method::PATCH,
+            &path,
+            Some(json!({ "Phone": "2" })),
+            &[("If-Match", &tag)],
+        )
+        .await;
+    assert_eq!(stale.status, StatusCode::PRECONDITION_FAILED);
+}
+
+#[tokio::test]
+async fn revoke_ends_a_session_and_userinfo_describes_the_user() {
+    let org = TestOrg::start().await;
+    let info: Value = org
+        .http
+        .get(format!("{}/services/oauth2/userinfo", org.emu.url()))
+        .bearer_auth(&org.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(info["preferred_username"], "admin@cosell.demo");
+    assert_eq!(info["organization_id"], json!(org.emu.org_id()));
+    let revoked = org
+        .http
+        .post(format!("{}/services/oauth2/revoke", org.emu.url()))
+        .form(&[("token", org.token.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::OK);
+    assert_eq!(org.get("/limits").await.status, StatusCode::UNAUTHORIZED);
+}
