@@ -15,3 +15,4 @@ mod service_sync;
 mod dashboard_browser;
 mod dashboard_cdp;
 mod service_webhooks;
+mod service_resilience;

@@ -162,9 +162,12 @@ poll_overlap_seconds = {overlap}
     );
     let config_path = dir.path().join("cosell.toml");
     std::fs::write(&config_path, text).expect("write config");
-    let store = store::open(&format!("sqlite://{}", dir.path().join("cosell.db").display()))
-        .await
-        .expect("store");
+    let store = store::open(&format!(
+        "sqlite://{}",
+        dir.path().join("cosell.db").display()
+    ))
+    .await
+    .expect("store");
     let mut app = TestApp {
         pc,
         sf,
@@ -369,7 +372,9 @@ impl TestApp {
 
     /// The opportunity record.
     pub fn opportunity(&self, id: &str) -> Value {
-        self.sf.record("Opportunity", id).expect("the opportunity exists")
+        self.sf
+            .record("Opportunity", id)
+            .expect("the opportunity exists")
     }
 
     /// Opportunities carrying this referral id.
@@ -402,7 +407,10 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(start.elapsed() < patience, "timed out after {patience:?} waiting for {what}");
+        assert!(
+            start.elapsed() < patience,
+            "timed out after {patience:?} waiting for {what}"
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

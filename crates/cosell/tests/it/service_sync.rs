@@ -101,11 +101,23 @@ async fn status_shows_pairs_last_sync_and_api_usage_after_a_graceful_stop() {
         .await
         .unwrap();
     assert_eq!(report.pairs.on_hold + report.pairs.synced, 1, "{report:?}");
-    assert!(report.last_sync.partner_center_to_salesforce.is_some(), "{report:?}");
-    let usage = report.api_usage.clone().expect("the service saved its API usage");
-    assert!(usage.salesforce.calls > 0 && usage.partner_center.calls > 0, "{usage:?}");
+    assert!(
+        report.last_sync.partner_center_to_salesforce.is_some(),
+        "{report:?}"
+    );
+    let usage = report
+        .api_usage
+        .clone()
+        .expect("the service saved its API usage");
+    assert!(
+        usage.salesforce.calls > 0 && usage.partner_center.calls > 0,
+        "{usage:?}"
+    );
     assert!(usage.salesforce_org.is_some(), "{usage:?}");
-    assert_eq!(report.jobs.running, 0, "a graceful stop leaves nothing running");
+    assert_eq!(
+        report.jobs.running, 0,
+        "a graceful stop leaves nothing running"
+    );
     let text = cosell::commands::status::render(&report);
     assert!(text.contains("Dead letters: none"), "{text}");
 }

@@ -42,7 +42,11 @@ async fn relay(State(r): State<Recorder>, headers: HeaderMap, body: Bytes) -> St
             request = request.header(name, value);
         }
     }
-    let status = request.send().await.map(|r| r.status().as_u16()).unwrap_or(502);
+    let status = request
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(502);
     StatusCode::from_u16(status).unwrap()
 }
 
@@ -56,11 +60,16 @@ async fn record_deliveries(app: &TestApp) -> Arc<Mutex<Vec<Captured>>> {
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/relay", listener.local_addr().unwrap());
-    let router = Router::new().route("/relay", routing::post(relay)).with_state(recorder);
+    let router = Router::new()
+        .route("/relay", routing::post(relay))
+        .with_state(recorder);
     tokio::spawn(async move { axum::serve(listener, router).await });
     let client = connect::webhooks_client(&app.config(), &Observers::default()).unwrap();
     let outcome = register_with(&client, &url, true).await.unwrap();
-    assert!(matches!(outcome, Registered::Replaced { .. }), "{outcome:?}");
+    assert!(
+        matches!(outcome, Registered::Replaced { .. }),
+        "{outcome:?}"
+    );
     seen
 }
 
@@ -106,7 +115,10 @@ async fn forged_tampered_and_replayed_webhooks_change_nothing() {
     let before = footprint(&app).await;
 
     // Replayed: the exact delivery again is acknowledged as a duplicate.
-    assert_eq!(deliver(&app, &genuine.headers, genuine.body.clone()).await, 200);
+    assert_eq!(
+        deliver(&app, &genuine.headers, genuine.body.clone()).await,
+        200
+    );
 
     // Tampered: another referral id in the signed body.
     let tampered = String::from_utf8(genuine.body.to_vec())
@@ -119,7 +131,11 @@ async fn forged_tampered_and_replayed_webhooks_change_nothing() {
     let mut forged = genuine.headers.clone();
     // Valid base64 of 256 bytes (a 2048-bit RSA signature's size).
     let fake = format!("{}A==", "B".repeat(341));
-    let header = if forged.contains_key("x-ms-signature") { "x-ms-signature" } else { "authorization" };
+    let header = if forged.contains_key("x-ms-signature") {
+        "x-ms-signature"
+    } else {
+        "authorization"
+    };
     forged.insert(header, format!("Signature {fake}").parse().unwrap());
     let body = genuine.body.to_vec();
     let mut other = body.clone();
@@ -128,7 +144,10 @@ async fn forged_tampered_and_replayed_webhooks_change_nothing() {
 
     // Forged: a certificate from outside the allow-list.
     let mut foreign_cert = genuine.headers.clone();
-    foreign_cert.insert("x-ms-certificate-url", "https://evil.example/cert/x.cer".parse().unwrap());
+    foreign_cert.insert(
+        "x-ms-certificate-url",
+        "https://evil.example/cert/x.cer".parse().unwrap(),
+    );
     assert_eq!(deliver(&app, &foreign_cert, body.clone()).await, 401);
 
     // No signature at all.
@@ -143,7 +162,10 @@ async fn forged_tampered_and_replayed_webhooks_change_nothing() {
     assert_eq!(deliver(&app, &no_algorithm, body.clone()).await, 400);
 
     // Over the body limit: 413 before anything else.
-    assert_eq!(deliver(&app, &genuine.headers, vec![b' '; 10_000]).await, 413);
+    assert_eq!(
+        deliver(&app, &genuine.headers, vec![b' '; 10_000]).await,
+        413
+    );
 
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(footprint(&app).await, before, "nothing stored or synced");
@@ -178,7 +200,11 @@ async fn registration_refuses_to_take_over_a_foreign_url_without_force() {
     assert!(message.contains(foreign), "{message}");
     assert!(message.contains("--force"), "{message}");
     let current = client.registration().await.unwrap().unwrap();
-    assert_eq!(current.webhook_url.as_deref(), Some(foreign), "nothing changed");
+    assert_eq!(
+        current.webhook_url.as_deref(),
+        Some(foreign),
+        "nothing changed"
+    );
 
     let (url, outcome) = register(&config, true).await.unwrap();
     assert_eq!(
@@ -193,7 +219,12 @@ async fn registration_refuses_to_take_over_a_foreign_url_without_force() {
     events.sort();
     assert_eq!(
         events,
-        ["referral-created", "referral-updated", "related-referral-created", "related-referral-updated"]
+        [
+            "referral-created",
+            "referral-updated",
+            "related-referral-created",
+            "related-referral-updated"
+        ]
     );
 
     // The command exits non-zero with the message.
@@ -219,5 +250,8 @@ async fn registration_refuses_to_take_over_a_foreign_url_without_force() {
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{stdout}");
-    assert!(stdout.contains(foreign) && stdout.contains("another receiver"), "{stdout}");
+    assert!(
+        stdout.contains(foreign) && stdout.contains("another receiver"),
+        "{stdout}"
+    );
 }
