@@ -16,3 +16,5 @@ mod dashboard_browser;
 mod dashboard_cdp;
 mod service_webhooks;
 mod service_resilience;
+mod dashboard_browser;
+mod dashboard_cdp;
