@@ -5,7 +5,10 @@
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{CACHE_CONTROL, LOCATION, SET_COOKIE};
+use axum::http::header::{
+    CACHE_CONTROL, CONTENT_SECURITY_POLICY as CONTENT_SECURITY_POLICY_HEADER, LOCATION,
+    REFERRER_POLICY, SET_COOKIE, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS,
+};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use serde::Deserialize;
@@ -21,6 +24,21 @@ use super::{guard, DashboardState};
 const DEFAULT_RETURN: &str = "/dead-letters";
 /// Longest search text accepted (longer is cut).
 const MAX_QUERY_CHARS: usize = 200;
+/// Pages load nothing from elsewhere, run no script, post forms only here
+/// and cannot be framed (so a Retry button cannot be clickjacked).
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'; \
+     img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Security headers every page carries.
+fn harden(headers: &mut HeaderMap) {
+    headers.insert(
+        CONTENT_SECURITY_POLICY_HEADER,
+        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+    );
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+}
 
 /// What every page shows around its content.
 pub struct Chrome {
@@ -134,6 +152,7 @@ impl IntoResponse for Page {
         let headers = response.headers_mut();
         // Pages show live state; a back button must not show a stale list.
         headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        harden(headers);
         if let Some((name, value)) = self.clear_flash {
             headers.append(name, value);
         }
@@ -164,7 +183,11 @@ impl IntoResponse for PageError {
             message: self.0.public_message(),
         };
         match page.render() {
-            Ok(html) => (status, Html(html)).into_response(),
+            Ok(html) => {
+                let mut response = (status, Html(html)).into_response();
+                harden(response.headers_mut());
+                response
+            }
             Err(e) => {
                 tracing::error!(error = %e, "dashboard: error page failed to render");
                 (status, self.0.public_message()).into_response()

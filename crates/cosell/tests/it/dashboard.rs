@@ -322,3 +322,45 @@ async fn retry_posts_from_another_site_are_refused() {
 pub fn urlencode(text: &str) -> String {
     url::form_urlencoded::byte_serialize(text.as_bytes()).collect()
 }
+
+#[tokio::test]
+async fn pages_of_on_hold_and_closed_pairs_say_where_they_stand() {
+    let d = TestDashboard::start().await;
+    let text = visible_text(&d.get(&format!("/pairs/{}", d.seeded.fabrikam)).await.1);
+    assert!(text.contains("Fabrikam Dynamics rollout On hold"), "{text}");
+    assert!(
+        text.contains("Deal, as last synced Not synced yet."),
+        "{text}"
+    );
+    assert!(text.contains("Salesforce → Partner Center never"), "{text}");
+    assert!(text.contains("History Nothing has happened yet."), "{text}");
+    let text = visible_text(&d.get(&format!("/pairs/{}", d.seeded.tailspin)).await.1);
+    assert!(text.contains("Tailspin Toys renewal Closed"), "{text}");
+    assert!(
+        text.contains("Salesforce → Partner Center 3 days ago"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn pages_cannot_be_framed_or_run_scripts() {
+    let d = TestDashboard::start().await;
+    for path in ["/", "/pairs", "/dead-letters", "/pairs/not-an-id"] {
+        let res = d
+            .http
+            .get(format!("{}{path}", d.base))
+            .send()
+            .await
+            .unwrap();
+        let h = res.headers();
+        let csp = h["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+        assert_eq!(h["x-frame-options"], "DENY", "{path}");
+        assert_eq!(h["x-content-type-options"], "nosniff", "{path}");
+        assert!(
+            h["content-type"].to_str().unwrap().starts_with("text/html"),
+            "{path}"
+        );
+    }
+}

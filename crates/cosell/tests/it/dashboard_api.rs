@@ -271,3 +271,31 @@ async fn reading_endpoints_refuse_other_methods() {
         .unwrap();
     assert_eq!(res.status(), 405);
 }
+
+#[tokio::test]
+async fn the_list_pages_through_many_pairs() {
+    let d = TestDashboard::start().await;
+    const EXTRA: usize = 55;
+    for i in 0..EXTRA {
+        let mut p = store::Pair::new(format!("Bulk deal {i:02}"));
+        p.referral_id = Some(format!("bulk-ref-{i:02}"));
+        d.store.save_pair(&p).await.unwrap();
+    }
+    let (_, first) = d.get_json("/api/pairs?q=bulk").await;
+    assert_eq!(first["pairs"].as_array().unwrap().len(), 50);
+    assert_eq!(first["has_more"], true);
+    let (_, second) = d.get_json("/api/pairs?q=bulk&page=2").await;
+    assert_eq!(second["pairs"].as_array().unwrap().len(), EXTRA - 50);
+    assert_eq!(second["has_more"], false);
+    assert_eq!(second["page"], 2);
+
+    let (_, html) = d.get("/pairs?q=bulk").await;
+    assert!(
+        html.contains("href=\"/pairs?q=bulk&#38;page=2\"")
+            || html.contains("href=\"/pairs?q=bulk&amp;page=2\""),
+        "next link"
+    );
+    let (_, html) = d.get("/pairs?q=bulk&page=2").await;
+    assert!(html.contains("rel=\"prev\""));
+    assert!(!html.contains("rel=\"next\""));
+}
