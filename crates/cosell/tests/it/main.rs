@@ -16,5 +16,4 @@ mod dashboard_browser;
 mod dashboard_cdp;
 mod service_webhooks;
 mod service_resilience;
-mod dashboard_browser;
-mod dashboard_cdp;
+mod service_bench;
