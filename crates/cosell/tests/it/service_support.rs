@@ -76,7 +76,8 @@ impl Default for AppOptions {
 pub struct TestApp {
     pub pc: PartnerCenterEmulator,
     pub sf: SalesforceEmulator,
-    pub dir: TempDir,
+    /// Holds the store and config files; removed when the app is dropped.
+    _dir: TempDir,
     pub config_path: PathBuf,
     pub options: AppOptions,
     pub addr: std::net::SocketAddr,
@@ -171,7 +172,7 @@ poll_overlap_seconds = {overlap}
     let mut app = TestApp {
         pc,
         sf,
-        dir,
+        _dir: dir,
         config_path,
         options,
         addr,
