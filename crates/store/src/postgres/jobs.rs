@@ -241,6 +241,13 @@ async fn finish(
     let Some(key) = key else {
         return Ok((false, false));
     };
+    // Earlier dead letters of the key are moot once a later job finished: a
+    // success fixed them, a newer dead letter carries the current reason.
+    sqlx::query("DELETE FROM jobs WHERE dedup_key = $1 AND state = 'dead' AND id <> $2")
+        .bind(&key)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
     let waiting: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM jobs WHERE dedup_key = $1 AND state = 'pending')",
     )

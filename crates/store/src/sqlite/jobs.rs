@@ -165,6 +165,7 @@ pub(super) async fn complete(pool: &SqlitePool, id: JobId, worker: &str) -> Resu
     let Some(key) = key else {
         return Ok((false, false));
     };
+    supersede_dead(pool, &key, id).await?;
     let waiting: bool = sqlx::query_scalar(
         "SELECT EXISTS (SELECT 1 FROM jobs WHERE dedup_key = ?1 AND state = 'pending')",
     )
@@ -172,6 +173,17 @@ pub(super) async fn complete(pool: &SqlitePool, id: JobId, worker: &str) -> Resu
     .fetch_one(pool)
     .await?;
     Ok((true, waiting))
+}
+
+/// Drops earlier dead letters of a key once a later job of it finished: a
+/// success makes them moot, a newer dead letter carries the current reason.
+async fn supersede_dead(pool: &SqlitePool, key: &str, id: JobId) -> Result<()> {
+    sqlx::query("DELETE FROM jobs WHERE dedup_key = ?1 AND state = 'dead' AND id <> ?2")
+        .bind(key)
+        .bind(id.to_string())
+        .execute(pool)
+        .await?;
+    Ok(())
 }
 
 pub(super) async fn fail(
@@ -184,19 +196,24 @@ pub(super) async fn fail(
     let now = codec::now_micros();
     match action {
         FailureAction::Dead => {
-            let done = sqlx::query(
+            let key: Option<String> = sqlx::query_scalar(
                 "UPDATE jobs SET state = 'dead', last_error = ?1, lease_owner = NULL, lease_expires_at = NULL, \
                      updated_at = ?2 \
-                 WHERE id = ?3 AND state = 'running' AND lease_owner = ?4",
+                 WHERE id = ?3 AND state = 'running' AND lease_owner = ?4 RETURNING dedup_key",
             )
             .bind(error)
             .bind(now)
             .bind(id.to_string())
             .bind(worker)
-            .execute(pool)
-            .await?
-            .rows_affected();
-            Ok(done == 1)
+            .fetch_optional(pool)
+            .await?;
+            match key {
+                Some(key) => {
+                    supersede_dead(pool, &key, id).await?;
+                    Ok(true)
+                }
+                None => Ok(false),
+            }
         }
         FailureAction::RetryAt(at) => {
             let mut tx = pool.begin_with(BEGIN_WRITE).await?;
