@@ -42,6 +42,8 @@ pub struct AppOptions {
     pub partner_center_reconcile_seconds: u64,
     pub poll_overlap_seconds: u64,
     pub webhook_body_limit_bytes: u64,
+    /// Another store than the SQLite file in the tempdir (e.g. PostgreSQL).
+    pub store_url: Option<String>,
     pub tuning: Tuning,
 }
 
@@ -58,6 +60,7 @@ impl Default for AppOptions {
             partner_center_reconcile_seconds: 3600,
             poll_overlap_seconds: 2,
             webhook_body_limit_bytes: 4096,
+            store_url: None,
             tuning: Tuning {
                 retry: Backoff {
                     base: Duration::from_millis(100),
@@ -110,6 +113,8 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let addr = app_listener.local_addr().expect("addr");
     std::fs::write(dir.path().join("pc-ca.pem"), pc.ca_pem()).expect("write CA");
     let o = &options;
+    let sqlite_url = format!("sqlite://{}", dir.path().join("cosell.db").display());
+    let store_url = o.store_url.clone().unwrap_or(sqlite_url);
     let text = format!(
         r#"
 [partner_center]
@@ -131,7 +136,7 @@ active_stage = "Qualification"
 on_hold_stage = "On Hold"
 
 [store]
-url = "sqlite://cosell.db"
+url = "{store_url}"
 
 [server]
 listen = "{addr}"
@@ -163,12 +168,7 @@ poll_overlap_seconds = {overlap}
     );
     let config_path = dir.path().join("cosell.toml");
     std::fs::write(&config_path, text).expect("write config");
-    let store = store::open(&format!(
-        "sqlite://{}",
-        dir.path().join("cosell.db").display()
-    ))
-    .await
-    .expect("store");
+    let store = store::open(&store_url).await.expect("store");
     let mut app = TestApp {
         pc,
         sf,

@@ -255,3 +255,64 @@ async fn registration_refuses_to_take_over_a_foreign_url_without_force() {
         "{stdout}"
     );
 }
+
+/// The test PostgreSQL server (`COSELL_TEST_PG_URL` overrides it).
+fn pg_server() -> String {
+    std::env::var("COSELL_TEST_PG_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
+}
+
+async fn pg_admin(sql: &str) {
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(&pg_server())
+        .await
+        .expect("connect to PostgreSQL");
+    sqlx::query(sql).execute(&mut admin).await.expect(sql);
+    admin.close().await.ok();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unavailable_store_answers_503_so_partner_center_retries() {
+    let name = format!("cosell_test_svc_{}", uuid::Uuid::now_v7().simple());
+    pg_admin(&format!("CREATE DATABASE {name}")).await;
+    let mut url = url::Url::parse(&pg_server()).unwrap();
+    url.set_path(&name);
+    let mut app = crate::service_support::spawn_app_with(crate::service_support::AppOptions {
+        store_url: Some(url.to_string()),
+        ..Default::default()
+    })
+    .await;
+    let seen = record_deliveries(&app).await;
+    let referral = app.share_referral("Outage Deal");
+    eventually("the opportunity", || async {
+        (app.opportunities_for(&referral).len() == 1).then_some(())
+    })
+    .await;
+    let genuine = eventually("a recorded delivery", || async {
+        seen.lock().unwrap().first().cloned()
+    })
+    .await;
+
+    // The database goes away: a verified delivery cannot be stored.
+    pg_admin(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS false")).await;
+    pg_admin(&format!(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}'"
+    ))
+    .await;
+    assert_eq!(
+        deliver(&app, &genuine.headers, genuine.body.clone()).await,
+        503
+    );
+    let ready = app.get("/readyz").await;
+    assert_eq!(ready.status(), 503);
+
+    // It comes back: the redelivery is recognised (the first one was stored).
+    pg_admin(&format!("ALTER DATABASE {name} ALLOW_CONNECTIONS true")).await;
+    assert_eq!(
+        deliver(&app, &genuine.headers, genuine.body.clone()).await,
+        200
+    );
+    app.stop().await;
+    drop(app);
+    pg_admin(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+}
