@@ -15,7 +15,7 @@ use crate::cli::{PartnerCenterEmulatorArgs, SalesforceEmulatorArgs};
 use crate::config::secrets;
 
 /// Path under the Partner Center emulator where its signing certificate is published.
-const PC_EMULATOR_CERT_PATH: &str = "/_emulator/cert/";
+pub const PC_EMULATOR_CERT_PATH: &str = "/_emulator/cert/";
 
 /// Runs the Partner Center emulator until Ctrl-C.
 pub async fn partner_center(args: PartnerCenterEmulatorArgs) -> anyhow::Result<()> {

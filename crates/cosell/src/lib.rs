@@ -8,6 +8,7 @@ pub mod commands;
 pub mod config;
 pub mod connect;
 pub mod dashboard;
+pub mod demo;
 pub mod emulator_cmd;
 pub mod service;
 pub mod setup;

@@ -8,17 +8,11 @@ pub mod run;
 pub mod status;
 pub mod webhooks;
 
-use anyhow::bail;
-
 use crate::cli::{
-    BackfillArgs, ConfigArgs, DemoArgs, RetryArgs, SetupSalesforceArgs, StatusArgs,
-    WebhooksRegisterArgs,
+    BackfillArgs, ConfigArgs, RetryArgs, SetupSalesforceArgs, StatusArgs, WebhooksRegisterArgs,
 };
 
-/// `cosell demo`.
-pub async fn demo(_args: DemoArgs) -> anyhow::Result<()> {
-    bail!("`cosell demo` lands with the sync engine")
-}
+pub use crate::demo::run as demo;
 
 /// `cosell run`.
 pub async fn run(args: ConfigArgs) -> anyhow::Result<()> {

@@ -143,9 +143,16 @@ pub async fn walk_through(browser: &mut Browser, base: &str) -> Result<Walk> {
     Ok(walk)
 }
 
+/// Set (as CI does) to make a missing Chromium a failure instead of a skip.
+const REQUIRE_BROWSER_ENV: &str = "COSELL_REQUIRE_BROWSER";
+
 /// Launches the browser, or says clearly why the test is skipped.
-async fn browser_or_skip() -> Option<Browser> {
+pub async fn browser_or_skip() -> Option<Browser> {
     let Some(path) = chromium_path() else {
+        assert!(
+            std::env::var_os(REQUIRE_BROWSER_ENV).is_none(),
+            "{REQUIRE_BROWSER_ENV} is set but Chromium is missing at {CHROMIUM}"
+        );
         eprintln!(
             "SKIPPED: the dashboard browser test needs Chromium at {CHROMIUM} \
              (apt-get install -y chromium) or {CHROMIUM_ENV}=/path/to/chromium"

@@ -210,14 +210,15 @@ impl Browser {
         self.wait_for_new_page().await
     }
 
-    /// Clicks the first element matching `selector` (mouse down and up).
+    /// Clicks the first element matching `selector` (mouse down and up), at
+    /// the centre of its first line box so a wrapped link is hit on its text.
     pub async fn click(&mut self, selector: &str) -> Result<()> {
         let sel = serde_json::to_string(selector)?;
         let point = self
             .eval(&format!(
                 "(() => {{ const el = document.querySelector({sel}); if (!el) return null; \
                  el.scrollIntoView({{block: 'center', inline: 'center'}}); \
-                 const r = el.getBoundingClientRect(); \
+                 const r = el.getClientRects()[0] || el.getBoundingClientRect(); \
                  return {{x: r.left + r.width / 2, y: r.top + r.height / 2}}; }})()"
             ))
             .await?;

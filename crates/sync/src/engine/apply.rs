@@ -712,8 +712,8 @@ impl Engine {
         let description = w.decision.describe();
         let now = Utc::now();
         let referral_id = w.referral.as_ref().and_then(|r| r.id.clone());
-        let mut pair = match w.candidate.pair.clone() {
-            Some(pair) => pair,
+        let known = match w.candidate.pair.clone() {
+            Some(pair) => Some(pair),
             None if referral_id.is_none() && w.opportunity_id.is_none() => {
                 return Outcome::new(
                     w.candidate.targets.clone(),
@@ -724,8 +724,14 @@ impl Engine {
                     w.failure,
                 );
             }
-            None => Pair::new(""),
+            // Another worker may have recorded this deal meanwhile (its
+            // referral job and its opportunity job ran at once): join it.
+            None => {
+                self.recorded_pair(referral_id.as_deref(), w.opportunity_id.as_deref())
+                    .await
+            }
         };
+        let mut pair = known.unwrap_or_else(|| Pair::new(""));
         if matches!(w.decision, Decision::Skip(_)) && w.candidate.pair.is_none() {
             return Outcome::new(
                 w.candidate.targets.clone(),
@@ -815,6 +821,24 @@ impl Engine {
             w.salesforce,
             w.failure,
         )
+    }
+
+    /// The pair already recorded for either id, if any.
+    async fn recorded_pair(
+        &self,
+        referral_id: Option<&str>,
+        opportunity_id: Option<&str>,
+    ) -> Option<Pair> {
+        if let Some(id) = referral_id {
+            if let Ok(Some(pair)) = self.store.pair_by_referral(id).await {
+                return Some(pair);
+            }
+        }
+        self.store
+            .pair_by_opportunity(opportunity_id?)
+            .await
+            .ok()
+            .flatten()
     }
 
     /// Audit entries for a merge: what flowed where, conflicts, refusals.

@@ -1,0 +1,169 @@
+//! `cosell demo`: both remote APIs emulated in-process, a throwaway SQLite
+//! store, the real service (the same code path as `cosell run`), seeded deals
+//! and simulated sellers changing them every few seconds.
+
+mod seed;
+mod sellers;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
+use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
+use rand::rngs::StdRng;
+use rand::SeedableRng;
+
+use crate::cli::DemoArgs;
+use crate::commands::webhooks::register_with;
+use crate::config::{secrets, Config, WEBHOOK_PATH};
+use crate::connect::{self, Observers};
+use crate::emulator_cmd::{shutdown_signal, PC_EMULATOR_CERT_PATH};
+use crate::service::{self, Service, Tuning};
+
+/// The demo's default seed, so two runs show the same deals.
+const DEFAULT_SEED: u64 = 2026;
+
+/// A running demo: the emulators, the service and the simulated sellers' state.
+pub struct Demo {
+    pub pc: PartnerCenterEmulator,
+    pub sf: SalesforceEmulator,
+    pub service: Service,
+    /// The opportunity that is invalid on purpose.
+    pub invalid_opportunity: String,
+    sellers: sellers::Sellers,
+    _dir: tempfile::TempDir,
+}
+
+impl Demo {
+    /// Starts everything; the dashboard listens on `listen`.
+    pub async fn start(listen: SocketAddr, seed: u64) -> Result<Self> {
+        let pc =
+            PartnerCenterEmulator::start(bind("127.0.0.1:0").await?, PcOptions::default()).await?;
+        let sf =
+            SalesforceEmulator::start(bind("127.0.0.1:0").await?, SfOptions::default()).await?;
+        let dir = tempfile::tempdir().context("cannot create the demo's temporary folder")?;
+        let mut rng = StdRng::seed_from_u64(seed);
+        let invalid_opportunity = seed::seed(&pc, &sf, &mut rng)?;
+        let config = demo_config(&pc, &sf, dir.path(), listen)?;
+        let listener = bind(&listen.to_string()).await?;
+        let service = service::start(config, Tuning::default(), Some(listener)).await?;
+        register_webhooks(&service).await?;
+        Ok(Self {
+            pc,
+            sf,
+            service,
+            invalid_opportunity,
+            sellers: sellers::Sellers::new(rng, 12),
+            _dir: dir,
+        })
+    }
+
+    /// One simulated seller action.
+    pub fn tick(&mut self) -> Option<String> {
+        self.sellers.act(&self.pc, &self.sf)
+    }
+}
+
+/// `cosell demo`: runs until Ctrl-C.
+pub async fn run(args: DemoArgs) -> Result<()> {
+    let mut demo = Demo::start(args.listen, args.seed.unwrap_or(DEFAULT_SEED)).await?;
+    println!("cosell demo is running.");
+    println!("  dashboard            {}/", demo.service.url());
+    println!("  Partner Center (emu) {}", demo.pc.url());
+    println!("  Salesforce (emu)     {}", demo.sf.url());
+    println!("A Microsoft seller and a Salesforce seller change deals every few seconds. Press Ctrl-C to stop.");
+    let shutdown = shutdown_signal();
+    tokio::pin!(shutdown);
+    let mut ticker = tokio::time::interval(sellers::TICK);
+    ticker.tick().await;
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            _ = ticker.tick() => {
+                if let Some(action) = demo.tick() {
+                    tracing::info!(target: "cosell::demo", "{action}");
+                }
+            }
+        }
+    }
+    demo.service.stop().await
+}
+
+/// A `cosell.toml` pointing at the emulators, with a store in `dir`.
+fn demo_config(
+    pc: &PartnerCenterEmulator,
+    sf: &SalesforceEmulator,
+    dir: &Path,
+    listen: SocketAddr,
+) -> Result<Config> {
+    let ca = dir.join("partner-center-ca.pem");
+    std::fs::write(&ca, pc.ca_pem()).context("cannot write the emulator's CA certificate")?;
+    let text = format!(
+        r#"
+[partner_center]
+api_url = "{api}"
+webhooks_url = "{webhooks}"
+token_url = "{token}"
+client_id = "cosell-demo"
+webhook_cert_url_prefixes = ["{pc}{cert}"]
+webhook_trust_anchors_file = "{ca}"
+
+[salesforce]
+login_url = "{sf}"
+auth = "password"
+client_id = "cosell-demo"
+username = "admin@cosell.demo"
+
+[sync]
+active_stage = "Qualification"
+on_hold_stage = "On Hold"
+
+[store]
+url = "sqlite://{store}"
+
+[server]
+listen = "{listen}"
+public_url = "http://{listen}"
+
+[worker]
+salesforce_poll_seconds = 2
+partner_center_reconcile_seconds = 60
+"#,
+        api = pc.referrals_url(),
+        webhooks = pc.webhooks_url(),
+        token = pc.token_url(),
+        pc = pc.url(),
+        cert = PC_EMULATOR_CERT_PATH,
+        ca = ca.display(),
+        sf = sf.url(),
+        store = dir.join("demo.db").display(),
+    );
+    let env: BTreeMap<String, String> = [
+        (secrets::PC_CLIENT_SECRET, "cosell-demo-secret"),
+        (secrets::PC_REFRESH_TOKEN, "cosell-demo-refresh"),
+        (secrets::SF_CLIENT_SECRET, "cosell-demo-secret"),
+        (secrets::SF_PASSWORD, "cosell-demo"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    Config::from_toml_str(&text, dir, &env).context("the demo configuration is invalid")
+}
+
+/// Points the emulator's webhooks at the demo service, as `cosell webhooks register` does.
+async fn register_webhooks(service: &Service) -> Result<()> {
+    let client = connect::webhooks_client(&service.state().config, &Observers::default())?;
+    let url = format!("{}{WEBHOOK_PATH}", service.url());
+    register_with(&client, &url, true)
+        .await
+        .context("could not register the demo's webhook")?;
+    Ok(())
+}
+
+async fn bind(addr: &str) -> Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))
+}
