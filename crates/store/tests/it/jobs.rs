@@ -424,18 +424,30 @@ async fn retry_all_dead(db: &TestDb) {
 async fn later_outcomes_supersede_dead_letters(db: &TestDb) {
     let store = db.store();
     for reason in ["bad country", "still a bad country"] {
-        store.enqueue(&[NewJob::now("opportunity:1", json!(1))]).await.unwrap();
+        store
+            .enqueue(&[NewJob::now("opportunity:1", json!(1))])
+            .await
+            .unwrap();
         let job = store.claim_jobs("w1", 1, LEASE).await.unwrap().remove(0);
-        assert!(store.fail_job(job.id, "w1", reason, FailureAction::Dead).await.unwrap());
+        assert!(store
+            .fail_job(job.id, "w1", reason, FailureAction::Dead)
+            .await
+            .unwrap());
     }
     let dead = store.dead_jobs(10).await.unwrap();
     assert_eq!(dead.len(), 1, "one dead letter per key");
     assert_eq!(dead[0].last_error.as_deref(), Some("still a bad country"));
 
-    store.enqueue(&[NewJob::now("opportunity:1", json!(2))]).await.unwrap();
+    store
+        .enqueue(&[NewJob::now("opportunity:1", json!(2))])
+        .await
+        .unwrap();
     let job = store.claim_jobs("w1", 1, LEASE).await.unwrap().remove(0);
     assert!(store.complete_job(job.id, "w1").await.unwrap());
-    assert!(store.dead_jobs(10).await.unwrap().is_empty(), "fixed data clears the dead letter");
+    assert!(
+        store.dead_jobs(10).await.unwrap().is_empty(),
+        "fixed data clears the dead letter"
+    );
 }
 
 both_backends!(
