@@ -91,8 +91,10 @@ async fn sharing_with_microsoft_without_a_solution_is_reported() {
 
 #[tokio::test]
 async fn a_bad_currency_is_reported() {
-    let mut settings = sync::Settings::default();
-    settings.currency_field = "Deal_Currency__c".into();
+    let settings = sync::Settings {
+        currency_field: "Deal_Currency__c".into(),
+        ..sync::Settings::default()
+    };
     let world = World::with_settings(settings).await;
     world
         .engine
