@@ -175,7 +175,7 @@ pub async fn backfill(
     // written with it.
     let synced: HashSet<&str> = referral_ids.iter().map(String::as_str).collect();
     let mut remaining = Vec::new();
-    for id in opportunities {
+    for (id, _) in opportunities {
         let pair = engine.store().pair_by_opportunity(&id).await?;
         let referral = pair.as_ref().and_then(|p| p.referral_id.as_deref());
         if referral.is_some_and(|r| synced.contains(r)) {

@@ -354,6 +354,7 @@ fn spawn_pollers(
             overlap: w.poll_overlap(),
             holder: state.instance_id.clone(),
             clock: Arc::clone(&state.poll_clock),
+            seen: Default::default(),
         };
         tasks.spawn(poller.run(shutdown.clone()).map_ok());
     }

@@ -117,6 +117,8 @@ pub struct Poller {
     pub holder: String,
     /// Last success times.
     pub clock: Arc<PollClock>,
+    /// Changes already enqueued inside the overlap window.
+    pub seen: SeenChanges,
 }
 
 impl Poller {
@@ -181,30 +183,81 @@ impl Poller {
     pub async fn poll_once(&self) -> Result<usize, EngineError> {
         let cursor = self.engine.cursor(self.feed.cursor()).await?;
         let since = cursor.map(|c| back_by(c, self.overlap));
-        let (targets, newest) = match self.feed {
+        let (changes, newest): (Vec<(Target, DateTime<Utc>)>, _) = match self.feed {
             Feed::Salesforce => {
-                let (ids, newest) = self.engine.changed_opportunities(since).await?;
-                (ids.into_iter().map(Target::Opportunity).collect(), newest)
+                let (changed, newest) = self.engine.changed_opportunities(since).await?;
+                let changes = changed
+                    .into_iter()
+                    .map(|(id, stamp)| (Target::Opportunity(id), stamp))
+                    .collect();
+                (changes, newest)
             }
             Feed::PartnerCenter => {
                 let (referrals, newest) = self.engine.changed_referrals(since).await?;
-                let targets: Vec<Target> = referrals
+                let changes = referrals
                     .into_iter()
-                    .filter_map(|r| r.id.map(Target::Referral))
+                    .filter_map(|r| {
+                        let stamp = r.updated_date_time.as_ref()?.to_utc()?;
+                        Some((Target::Referral(r.id?), stamp))
+                    })
                     .collect();
-                (targets, newest)
+                (changes, newest)
             }
         };
-        let jobs: Vec<NewJob> = targets.iter().map(job_for).collect();
+        let fresh = self.seen.unseen(changes, since);
+        let jobs: Vec<NewJob> = fresh.iter().map(|(target, _)| job_for(target)).collect();
         if !jobs.is_empty() {
             self.store.enqueue(&jobs).await?;
         }
+        self.seen.remember(fresh);
         // Only after the jobs are committed: a crash in between re-polls the
         // same changes, which is harmless.
         if newest > cursor {
             self.engine.set_cursor(self.feed.cursor(), newest).await?;
         }
         Ok(jobs.len())
+    }
+}
+
+/// Changes already enqueued inside the overlap window, by job key, with
+/// their stamp: every poll re-reads the overlap, and what was enqueued with
+/// the same stamp is not enqueued again (dedupe on id and stamp).
+#[derive(Debug, Default)]
+pub struct SeenChanges(std::sync::Mutex<std::collections::HashMap<String, DateTime<Utc>>>);
+
+impl SeenChanges {
+    /// The changes not enqueued yet with this stamp; forgets what fell out of
+    /// the window that starts at `since`.
+    pub fn unseen(
+        &self,
+        changes: Vec<(Target, DateTime<Utc>)>,
+        since: Option<DateTime<Utc>>,
+    ) -> Vec<(Target, DateTime<Utc>)> {
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if let Some(since) = since {
+            seen.retain(|_, stamp| *stamp >= since);
+        }
+        changes
+            .into_iter()
+            .filter(|(target, stamp)| {
+                seen.get(&target.job_key())
+                    .is_none_or(|known| stamp > known)
+            })
+            .collect()
+    }
+
+    /// Records changes once their jobs are committed.
+    pub fn remember(&self, enqueued: Vec<(Target, DateTime<Utc>)>) {
+        let mut seen = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        for (target, stamp) in enqueued {
+            seen.insert(target.job_key(), stamp);
+        }
     }
 }
 
@@ -235,6 +288,36 @@ mod tests {
             serde_json::json!({ "target": "opportunity:006A" })
         );
         assert!(job.run_at.is_none());
+    }
+
+    #[test]
+    fn changes_in_the_overlap_are_enqueued_once_per_stamp() {
+        use chrono::TimeZone;
+        let at = |s: i64| Utc.timestamp_opt(1_800_000_000 + s, 0).unwrap();
+        let opp = |id: &str| Target::Opportunity(id.into());
+        let seen = SeenChanges::default();
+        let first = seen.unseen(
+            vec![(opp("006A"), at(10)), (opp("006B"), at(11))],
+            Some(at(0)),
+        );
+        assert_eq!(first.len(), 2);
+        seen.remember(first);
+        // The next poll re-reads the overlap: same stamps are skipped, a newer one is not.
+        let again = seen.unseen(
+            vec![(opp("006A"), at(10)), (opp("006B"), at(15))],
+            Some(at(5)),
+        );
+        assert_eq!(again, vec![(opp("006B"), at(15))]);
+        // Not remembered (enqueue failed): offered again next time.
+        assert_eq!(
+            seen.unseen(vec![(opp("006B"), at(15))], Some(at(5))).len(),
+            1
+        );
+        // Out of the window: forgotten.
+        assert_eq!(
+            seen.unseen(vec![(opp("006A"), at(10))], Some(at(12))).len(),
+            1
+        );
     }
 
     #[test]

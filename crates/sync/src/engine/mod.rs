@@ -345,14 +345,16 @@ impl Engine {
         Ok((referrals, newest))
     }
 
-    /// Opportunities (or their related rows) changed since `since`, with the
-    /// newest `SystemModstamp` seen. One API call when nothing changed.
+    /// Opportunities (or their related rows) changed since `since`, each with
+    /// its newest `SystemModstamp`, and the newest stamp overall. One API call
+    /// when nothing changed.
     pub async fn changed_opportunities(
         &self,
         since: Option<DateTime<Utc>>,
-    ) -> Result<(Vec<String>, Option<DateTime<Utc>>), EngineError> {
-        let (ids, newest) = salesforce_io::changed_since(&self.sf, &self.settings, since).await?;
-        Ok((ids.into_iter().collect(), newest))
+    ) -> Result<(Vec<(String, DateTime<Utc>)>, Option<DateTime<Utc>>), EngineError> {
+        let changed = salesforce_io::changed_since(&self.sf, &self.settings, since).await?;
+        let newest = changed.values().copied().max().max(since);
+        Ok((changed.into_iter().collect(), newest))
     }
 
     /// One full pass in both directions over everything changed since the
@@ -423,7 +425,7 @@ impl Engine {
             .chain(
                 opportunities
                     .into_iter()
-                    .map(|id| (Target::Opportunity(id), None)),
+                    .map(|(id, _)| (Target::Opportunity(id), None)),
             )
             .collect();
         Ok(Changes {

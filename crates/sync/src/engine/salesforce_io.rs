@@ -318,12 +318,12 @@ pub async fn read_directory(
 }
 
 /// Opportunities (and related rows) changed since `since`: one Composite call
-/// when nothing changed. Returns the opportunity ids and the newest stamp seen.
+/// when nothing changed. Returns each opportunity with its newest change stamp.
 pub async fn changed_since(
     sf: &SalesforceClient,
     settings: &Settings,
     since: Option<chrono::DateTime<chrono::Utc>>,
-) -> Result<(BTreeSet<String>, Option<chrono::DateTime<chrono::Utc>>), SfError> {
+) -> Result<BTreeMap<String, chrono::DateTime<chrono::Utc>>, SfError> {
     let f = &settings.fields;
     let window = |condition: Condition| match since {
         Some(since) => condition.and(Condition::ge("SystemModstamp", since)),
@@ -352,25 +352,21 @@ pub async fn changed_since(
         f.solution_opportunity_field.as_str(),
         "ParentId",
     ];
-    let mut ids = BTreeSet::new();
-    let mut newest = since;
-    for (i, records) in query_many(sf, &[opportunities, roles, solutions, notes])
-        .await?
-        .into_iter()
-        .enumerate()
-    {
+    let mut changed: BTreeMap<String, chrono::DateTime<chrono::Utc>> = BTreeMap::new();
+    let results = query_many(sf, &[opportunities, roles, solutions, notes]).await?;
+    for (owner, records) in owners.iter().zip(results) {
         for record in records {
-            if let Some(id) = record.str(owners[i]) {
-                if id.starts_with("006") {
-                    ids.insert(id.to_owned());
-                }
-            }
-            if let Some(stamp) = record.datetime("SystemModstamp") {
-                newest = newest.max(Some(stamp));
+            let (Some(id), Some(stamp)) = (record.str(owner), record.datetime("SystemModstamp"))
+            else {
+                continue;
+            };
+            if id.starts_with("006") {
+                let entry = changed.entry(id.to_owned()).or_insert(stamp);
+                *entry = (*entry).max(stamp);
             }
         }
     }
-    Ok((ids, newest))
+    Ok(changed)
 }
 
 fn chunks(ids: &BTreeSet<String>) -> Vec<Vec<String>> {
