@@ -146,6 +146,16 @@ impl Field {
     }
 }
 
+/// Field names, for audit details.
+pub fn field_names(fields: &[Field]) -> Vec<&'static str> {
+    fields.iter().map(|f| f.name()).collect()
+}
+
+/// Field names as one comma-separated phrase, for messages.
+pub fn field_list(fields: &[Field]) -> String {
+    field_names(fields).join(", ")
+}
+
 fn sorted<T: Clone + Ord>(items: &[T]) -> Vec<T> {
     let mut items = items.to_vec();
     items.sort();

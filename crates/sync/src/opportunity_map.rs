@@ -228,13 +228,7 @@ pub fn account_view(record: &Record, settings: &Settings) -> Option<AccountView>
 
 /// The customer from an Account record (or an `Account` relationship).
 pub fn customer_from(record: &Record, settings: &Settings) -> Customer {
-    let text = |field: &str| {
-        record
-            .str(field)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-    };
+    let text = |field: &str| trimmed(record, field);
     Customer {
         name: text("Name").unwrap_or_default(),
         street: text("BillingStreet"),
@@ -243,6 +237,15 @@ pub fn customer_from(record: &Record, settings: &Settings) -> Customer {
         postal_code: text("BillingPostalCode"),
         country: text(&settings.country_code_field).map(|c| c.to_uppercase()),
     }
+}
+
+/// A text field's trimmed value; empty text counts as none.
+fn trimmed(record: &Record, field: &str) -> Option<String> {
+    record
+        .str(field)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(String::from)
 }
 
 /// Account fields for a customer.
@@ -273,13 +276,7 @@ pub fn contact_body(contact: &Contact, account_id: Option<&str>) -> Map<String, 
 
 /// Reads a contact record.
 pub fn contact_from(record: &Record) -> Contact {
-    let text = |field: &str| {
-        record
-            .str(field)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(String::from)
-    };
+    let text = |field: &str| trimmed(record, field);
     Contact {
         first_name: text("FirstName"),
         last_name: text("LastName").unwrap_or_default(),

@@ -20,7 +20,7 @@ use super::plan::{Candidate, Decision};
 use super::salesforce_io::Directory;
 use super::Engine;
 use crate::deal::{Contact, Deal, Lifecycle};
-use crate::merge::Field;
+use crate::merge::{field_list, field_names, Field};
 use crate::opportunity_map::{
     account_body, append_audit, audit_message, contact_body, default_close_date, marked_name,
     stage_for, OpportunityView, NOTE_TITLE,
@@ -847,7 +847,6 @@ impl Engine {
         if o.is_noop() && o.refusals.is_empty() && update.problems.is_empty() {
             return;
         }
-        let names = |fields: &[Field]| fields.iter().map(|f| f.name()).collect::<Vec<_>>();
         if w.failure.is_none() && !o.is_noop() {
             w.audit.push(AuditEntry::new(
                 None,
@@ -855,11 +854,11 @@ impl Engine {
                 "synced",
                 update_sentence(&update),
                 json!({
-                    "to_partner_center": names(&o.to_partner_center),
-                    "to_salesforce": names(&o.to_salesforce),
+                    "to_partner_center": field_names(&o.to_partner_center),
+                    "to_salesforce": field_names(&o.to_salesforce),
                     "referral_status": o.lifecycle.to_partner_center,
                     "opportunity_stage": o.lifecycle.to_salesforce,
-                    "held": names(&o.held),
+                    "held": field_names(&o.held),
                 }),
             ));
         }
@@ -974,13 +973,6 @@ fn change_summary(update: &super::plan::Update) -> Option<(bool, String)> {
 fn update_sentence(update: &super::plan::Update) -> String {
     let o = &update.outcome;
     let mut parts = Vec::new();
-    let names = |fields: &[Field]| {
-        fields
-            .iter()
-            .map(|f| f.name())
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     if let Some(next) = o.lifecycle.to_partner_center {
         parts.push(match next {
             Lifecycle::Active => "Accepted the referral in Partner Center".to_owned(),
@@ -991,7 +983,7 @@ fn update_sentence(update: &super::plan::Update) -> String {
     if !o.to_partner_center.is_empty() {
         parts.push(format!(
             "Sent to Partner Center: {}",
-            names(&o.to_partner_center)
+            field_list(&o.to_partner_center)
         ));
     }
     if let Some(next) = o.lifecycle.to_salesforce {
@@ -1002,7 +994,7 @@ fn update_sentence(update: &super::plan::Update) -> String {
     if !o.to_salesforce.is_empty() {
         parts.push(format!(
             "Updated from Partner Center: {}",
-            names(&o.to_salesforce)
+            field_list(&o.to_salesforce)
         ));
     }
     for c in &o.conflicts {

@@ -6,7 +6,7 @@ use serde::Serialize;
 use store::Pair;
 
 use crate::deal::Deal;
-use crate::merge::{self, Field, MergeInput, MergeOutcome};
+use crate::merge::{self, field_list, MergeInput, MergeOutcome};
 use crate::opportunity_map::OpportunityView;
 use crate::referral_map;
 use crate::settings::Settings;
@@ -93,24 +93,17 @@ impl Decision {
             Self::Update(update) => {
                 let o = &update.outcome;
                 let mut parts = Vec::new();
-                let names = |fields: &[Field]| {
-                    fields
-                        .iter()
-                        .map(|f| f.name())
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                };
                 if !o.to_partner_center.is_empty() {
                     parts.push(format!(
                         "to Partner Center: {}",
-                        names(&o.to_partner_center)
+                        field_list(&o.to_partner_center)
                     ));
                 }
                 if let Some(next) = o.lifecycle.to_partner_center {
                     parts.push(format!("referral → {next:?}"));
                 }
                 if !o.to_salesforce.is_empty() {
-                    parts.push(format!("to Salesforce: {}", names(&o.to_salesforce)));
+                    parts.push(format!("to Salesforce: {}", field_list(&o.to_salesforce)));
                 }
                 if let Some(next) = o.lifecycle.to_salesforce {
                     parts.push(format!("opportunity → {next:?}"));
