@@ -131,34 +131,47 @@ impl Engine {
     /// Creates referrals for opportunities, reusing one already created for
     /// the same opportunity (found by its external reference id).
     async fn create_referrals(&self, work: &mut [Work]) {
-        let jobs: Vec<(usize, Deal, String)> = work
-            .iter()
-            .enumerate()
-            .filter_map(|(i, w)| match &w.decision {
-                Decision::CreateReferral { deal } => {
-                    Some((i, deal.clone(), w.opportunity_id.clone()?))
+        let mut jobs: Vec<(usize, Deal, String, bool)> = Vec::new();
+        for (i, w) in work.iter().enumerate() {
+            let (Decision::CreateReferral { deal }, Some(opportunity_id)) =
+                (&w.decision, &w.opportunity_id)
+            else {
+                continue;
+            };
+            // Record the intent before creating: an opportunity that already
+            // has a pair may have been created before a crash, so only then
+            // is Partner Center searched for it first (one call saved per
+            // new deal, no duplicate after a crash).
+            let lookup = match &w.candidate.pair {
+                Some(_) => true,
+                None => {
+                    let mut intent = Pair::new(deal.name.clone());
+                    intent.opportunity_id = Some(opportunity_id.clone());
+                    self.store.save_pair(&intent).await.is_err()
                 }
-                _ => None,
-            })
-            .collect();
+            };
+            jobs.push((i, deal.clone(), opportunity_id.clone(), lookup));
+        }
         let results: Vec<(usize, Result<Referral, partner_center::Error>)> = stream::iter(jobs)
-            .map(|(i, deal, opportunity_id)| async move {
-                let existing = ReferralQuery::new()
-                    .filter(Filter::eq("externalReferenceId", opportunity_id.as_str()))
-                    .top(1);
-                let found = match self.pc.list(&existing).await {
-                    Ok(page) => page.value.into_iter().next(),
-                    Err(e) => return (i, Err(e)),
-                };
-                match found {
-                    Some(referral) => (i, Ok(referral)),
-                    None => (
-                        i,
-                        self.pc
-                            .create(&referral_map::new_referral(&deal, &opportunity_id))
-                            .await,
-                    ),
+            .map(|(i, deal, opportunity_id, lookup)| async move {
+                if lookup {
+                    let existing = ReferralQuery::new()
+                        .filter(Filter::eq("externalReferenceId", opportunity_id.as_str()))
+                        .top(1);
+                    match self.pc.list(&existing).await {
+                        Ok(page) => {
+                            if let Some(referral) = page.value.into_iter().next() {
+                                return (i, Ok(referral));
+                            }
+                        }
+                        Err(e) => return (i, Err(e)),
+                    }
                 }
+                let created = self
+                    .pc
+                    .create(&referral_map::new_referral(&deal, &opportunity_id))
+                    .await;
+                (i, created)
             })
             .buffer_unordered(PC_CONCURRENCY)
             .collect()
@@ -710,6 +723,17 @@ impl Engine {
 
     async fn record_one(&self, mut w: Work) -> Outcome {
         let description = w.decision.describe();
+        if matches!(w.decision, Decision::Unchanged) {
+            let pair_id = w.candidate.pair.as_ref().map(|p| p.id);
+            return Outcome::new(
+                w.candidate.targets.clone(),
+                pair_id,
+                description,
+                Write::None,
+                Write::None,
+                None,
+            );
+        }
         let now = Utc::now();
         let referral_id = w.referral.as_ref().and_then(|r| r.id.clone());
         let known = match w.candidate.pair.clone() {

@@ -228,9 +228,10 @@ impl Engine {
             salesforce_io::read_views(&self.sf, &self.settings, &opportunity_ids, &referral_ids)
                 .await?;
         referral_ids.extend(views.iter().filter_map(|v| v.referral_id(&self.settings)));
+        let quiet = self.quiet_referrals(&targets, &pairs, &views);
         let missing: Vec<String> = referral_ids
             .iter()
-            .filter(|id| !referrals.contains_key(*id))
+            .filter(|id| !referrals.contains_key(*id) && !quiet.contains(*id))
             .cloned()
             .collect();
         let fetched: Vec<(String, Option<Referral>)> = stream::iter(missing)
@@ -259,7 +260,50 @@ impl Engine {
                     .await?,
             );
         }
-        Ok(self.assemble(targets, pairs, referrals, views))
+        let mut candidates = self.assemble(targets, pairs, referrals, views);
+        for candidate in &mut candidates {
+            candidate.quiet = candidate.referral.is_none()
+                && candidate
+                    .pair
+                    .as_ref()
+                    .and_then(|p| p.referral_id.as_ref())
+                    .is_some_and(|id| quiet.contains(id));
+        }
+        Ok(candidates)
+    }
+
+    /// Referrals not worth reading: their pair was reached only through its
+    /// opportunity (a Salesforce change or our own write coming back), the
+    /// last sync succeeded, and the opportunity still reads as the synced
+    /// snapshot. Partner Center changes reach the engine through its own feed.
+    fn quiet_referrals(
+        &self,
+        targets: &[Target],
+        pairs: &BTreeMap<Target, store::Pair>,
+        views: &[crate::opportunity_map::OpportunityView],
+    ) -> BTreeSet<String> {
+        let asked: BTreeSet<&String> = targets
+            .iter()
+            .filter_map(|t| match t {
+                Target::Referral(id) => Some(id),
+                Target::Opportunity(_) => None,
+            })
+            .collect();
+        pairs
+            .iter()
+            .filter_map(|(target, pair)| {
+                let Target::Opportunity(opportunity) = target else {
+                    return None;
+                };
+                let referral = pair.referral_id.as_ref()?;
+                if asked.contains(referral) || pair.state == store::PairState::Failed {
+                    return None;
+                }
+                let snapshot: crate::Deal = serde_json::from_value(pair.snapshot.clone()?).ok()?;
+                let view = views.iter().find(|v| same_id(&v.id, opportunity))?;
+                (view.to_deal(&self.settings) == snapshot).then(|| referral.clone())
+            })
+            .collect()
     }
 
     fn assemble(
@@ -314,6 +358,7 @@ impl Engine {
             };
             let entry = groups.entry(key).or_insert_with(|| Candidate {
                 targets: Vec::new(),
+                quiet: false,
                 pair: None,
                 referral: referral_id
                     .as_ref()

@@ -42,6 +42,9 @@ impl Target {
 #[derive(Debug, Clone)]
 pub struct Candidate {
     pub targets: Vec<Target>,
+    /// Nothing changed in Salesforce since the last successful sync, and
+    /// Partner Center was not asked about: the referral was not read.
+    pub quiet: bool,
     pub pair: Option<Pair>,
     pub referral: Option<Referral>,
     pub view: Option<OpportunityView>,
@@ -50,6 +53,8 @@ pub struct Candidate {
 /// The decision for one pair.
 #[derive(Debug, Clone, Serialize)]
 pub enum Decision {
+    /// The pair is as last synced; nothing is read or written.
+    Unchanged,
     /// Nothing to sync, and why.
     Skip(String),
     /// A record the pair depends on is gone.
@@ -78,6 +83,7 @@ impl Decision {
     /// One line for `cosell plan` and the logs.
     pub fn describe(&self) -> String {
         match self {
+            Self::Unchanged => "unchanged".into(),
             Self::Skip(reason) => format!("skip: {reason}"),
             Self::Missing(reason) => format!("error: {reason}"),
             Self::CreateReferral { deal } => {
@@ -126,6 +132,9 @@ impl Decision {
 
 /// Decides what to do for a candidate.
 pub fn decide(candidate: &Candidate, settings: &Settings) -> Decision {
+    if candidate.quiet {
+        return Decision::Unchanged;
+    }
     let pair = candidate.pair.as_ref();
     match (&candidate.referral, &candidate.view) {
         (None, None) => {

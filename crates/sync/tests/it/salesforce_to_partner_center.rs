@@ -127,3 +127,60 @@ async fn repeating_the_pass_never_creates_a_second_referral() {
     world.referral_for(&opp);
     assert_eq!(world.pc.referrals().len(), 1);
 }
+
+#[tokio::test]
+async fn a_crash_between_creating_the_referral_and_recording_it_never_duplicates() {
+    let world = World::new().await;
+    let opp = world.co_sell_opportunity("Crash Out");
+    // The first attempt recorded its intent and created the referral, then
+    // the process died before recording the referral id anywhere.
+    let mut intent = store::Pair::new("Crash Out");
+    intent.opportunity_id = Some(opp.clone());
+    world.store.save_pair(&intent).await.unwrap();
+    let deal = sync::Deal {
+        name: "Crash Out".into(),
+        customer: sync::deal::Customer {
+            name: "Crash Out Inc".into(),
+            country: Some("US".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    world
+        .engine
+        .partner_center()
+        .create(&sync::referral_map::new_referral(&deal, &opp))
+        .await
+        .unwrap();
+
+    let report = world.pass().await;
+    assert_eq!(
+        report.summary.partner_center.created, 1,
+        "the existing referral is adopted: {:#?}",
+        report.outcomes
+    );
+    let referral = world.referral_for(&opp);
+    assert_eq!(world.pc.referrals().len(), 1, "no second referral");
+    assert_eq!(world.opp(&opp)["Referral_Identifier__c"], referral["id"]);
+}
+
+#[tokio::test]
+async fn a_new_opportunity_costs_one_partner_center_call_to_share() {
+    let world = World::new().await;
+    world.co_sell_opportunity("Cheap Share");
+    world.pc.control().reset();
+    world.pass().await;
+    let calls = world.pc.control().calls();
+    assert_eq!(
+        calls.matching("POST /v1.0/engagements/referrals"),
+        1,
+        "{:?}",
+        calls.by_route
+    );
+    assert_eq!(
+        calls.matching("GET /v1.0/engagements/referrals/{id}"),
+        0,
+        "{:?}",
+        calls.by_route
+    );
+}
