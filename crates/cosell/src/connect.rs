@@ -188,7 +188,15 @@ pub fn verifier(config: &Config) -> Result<WebhookVerifier> {
 
 /// The sync engine over fresh connections.
 pub async fn engine(config: &Config, observers: &Observers) -> Result<Arc<Engine>> {
-    let store = store(config).await?;
+    engine_with_store(config, observers, store(config).await?)
+}
+
+/// The sync engine over fresh API connections and the given store.
+pub fn engine_with_store(
+    config: &Config,
+    observers: &Observers,
+    store: Arc<dyn Store>,
+) -> Result<Arc<Engine>> {
     Ok(Arc::new(Engine::new(
         referrals_client(config, observers),
         salesforce_client(config, observers)?,

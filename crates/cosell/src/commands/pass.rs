@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use sync::engine::Decision;
 
 use crate::cli::ConfigArgs;
-use crate::config::Config;
+use crate::config::{Config, StoreUrl};
 use crate::connect::{self, Observers};
 
 /// Runs one pass and prints the summary; exits non-zero only when the pass
@@ -33,7 +33,7 @@ pub async fn sync(args: ConfigArgs) -> Result<()> {
 /// Prints what a pass would do, per pair.
 pub async fn plan(args: ConfigArgs) -> Result<()> {
     let config = Config::load(&args.config)?;
-    let engine = connect::engine(&config, &Observers::default()).await?;
+    let engine = plan_engine(&config).await?;
     let plans = engine
         .plan_pass(config.worker.batch_size, overlap(&config))
         .await
@@ -63,6 +63,21 @@ pub async fn plan(args: ConfigArgs) -> Result<()> {
         plans.len()
     );
     Ok(())
+}
+
+/// The engine for `plan`: over the configured store when it exists, else
+/// over an empty in-memory one, so planning never creates a database file.
+async fn plan_engine(config: &Config) -> Result<std::sync::Arc<sync::Engine>> {
+    let observers = Observers::default();
+    let fresh =
+        matches!(&config.store.url, StoreUrl::Sqlite { path: Some(path), .. } if !path.exists());
+    if !fresh {
+        return connect::engine(config, &observers).await;
+    }
+    let store = store::open("sqlite::memory:")
+        .await
+        .context("could not open an in-memory store")?;
+    connect::engine_with_store(config, &observers, store)
 }
 
 fn overlap(config: &Config) -> chrono::Duration {

@@ -195,12 +195,7 @@ pub async fn start(
     let metrics = Arc::new(Metrics::new());
     let observers = metrics.observers();
     let store = connect::store(&config).await?;
-    let engine = Arc::new(Engine::new(
-        connect::referrals_client(&config, &observers),
-        connect::salesforce_client(&config, &observers)?,
-        Arc::clone(&store),
-        connect::settings(&config),
-    ));
+    let engine = connect::engine_with_store(&config, &observers, Arc::clone(&store))?;
     let verifier = match connect::verifier(&config) {
         Ok(verifier) => Some(verifier),
         Err(error) if config.partner_center.webhook_trust_anchors_file.is_none() => {
