@@ -10,6 +10,7 @@ mod dashboard_browser;
 mod dashboard_cdp;
 mod dashboard_support;
 mod demo;
+mod pass_commands;
 mod service_bench;
 mod service_resilience;
 mod service_support;
