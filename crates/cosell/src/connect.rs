@@ -72,6 +72,7 @@ pub fn settings(config: &Config) -> Settings {
             solution_id_field: f.solution_id_field.to_string(),
         },
         portal_url: config.partner_center.portal_url.to_string(),
+        mappings: s.mappings.clone(),
     }
 }
 

@@ -2,7 +2,7 @@
 //! one neutral shape. Mappings translate each side into a [`Deal`]; the merge
 //! compares deals field by field; the snapshot stored per pair is a `Deal`.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use chrono::NaiveDate;
@@ -32,6 +32,8 @@ pub struct Deal {
     pub microsoft_crm_id: Option<String>,
     /// Partner sellers on the deal (Salesforce opportunity team), by email.
     pub team: Vec<Contact>,
+    /// Values of the `[[mapping]]` fields, by Salesforce field name.
+    pub mapped: BTreeMap<String, serde_json::Value>,
 }
 
 /// The customer account.

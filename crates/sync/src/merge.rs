@@ -21,6 +21,7 @@ use serde_json::Value;
 
 use crate::deal::Deal;
 use crate::lifecycle::{self, LifecycleDecision};
+use crate::settings::{FieldMapping, MappingDirection};
 
 /// One of the two systems.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -151,11 +152,6 @@ pub fn field_names(fields: &[Field]) -> Vec<&'static str> {
     fields.iter().map(|f| f.name()).collect()
 }
 
-/// Field names as one comma-separated phrase, for messages.
-pub fn field_list(fields: &[Field]) -> String {
-    field_names(fields).join(", ")
-}
-
 fn sorted<T: Clone + Ord>(items: &[T]) -> Vec<T> {
     let mut items = items.to_vec();
     items.sort();
@@ -173,12 +169,15 @@ pub struct MergeInput<'a> {
     /// Hold back Salesforce-only edits (sync turned off, or the referral is
     /// closed and therefore final).
     pub hold_salesforce: bool,
+    /// The `[[mapping]]` fields to merge besides the built-in ones.
+    pub mappings: &'a [FieldMapping],
 }
 
 /// A field both sides changed differently, and how it was settled.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Conflict {
-    pub field: Field,
+    /// The field's name (a built-in field, or a mapped Salesforce field).
+    pub field: String,
     pub winner: Side,
     pub partner_center: Value,
     pub salesforce: Value,
@@ -206,13 +205,35 @@ pub struct MergeOutcome {
     /// Salesforce edits held back while the referral waits on hold.
     pub held: Vec<Field>,
     pub lifecycle: LifecycleDecision,
+    /// Mapped fields (by Salesforce field name) Partner Center must get.
+    pub mapped_to_partner_center: Vec<String>,
+    /// Mapped fields Salesforce must get.
+    pub mapped_to_salesforce: Vec<String>,
 }
 
 impl MergeOutcome {
+    /// Names of everything Partner Center gets: built-in and mapped fields.
+    pub fn partner_center_changes(&self) -> Vec<String> {
+        let built_in = self.to_partner_center.iter().map(|f| f.name().to_owned());
+        built_in
+            .chain(self.mapped_to_partner_center.iter().cloned())
+            .collect()
+    }
+
+    /// Names of everything Salesforce gets: built-in and mapped fields.
+    pub fn salesforce_changes(&self) -> Vec<String> {
+        let built_in = self.to_salesforce.iter().map(|f| f.name().to_owned());
+        built_in
+            .chain(self.mapped_to_salesforce.iter().cloned())
+            .collect()
+    }
+
     /// True when neither side needs a write.
     pub fn is_noop(&self) -> bool {
         self.to_partner_center.is_empty()
             && self.to_salesforce.is_empty()
+            && self.mapped_to_partner_center.is_empty()
+            && self.mapped_to_salesforce.is_empty()
             && self.lifecycle.to_partner_center.is_none()
             && self.lifecycle.to_salesforce.is_none()
     }
@@ -240,12 +261,65 @@ pub fn merge(input: &MergeInput<'_>) -> MergeOutcome {
         refusals: Vec::new(),
         held: Vec::new(),
         lifecycle,
+        mapped_to_partner_center: Vec::new(),
+        mapped_to_salesforce: Vec::new(),
     };
     outcome.merged.lifecycle = outcome.lifecycle.merged;
     for field in Field::ALL {
         merge_field(field, input, on_hold, &mut outcome);
     }
+    for mapping in input.mappings {
+        merge_mapped(mapping, input, on_hold, &mut outcome);
+    }
     outcome
+}
+
+/// A `[[mapping]]` field: the same rules as a built-in field, with the
+/// mapping's direction deciding which side may change it.
+fn merge_mapped(
+    mapping: &FieldMapping,
+    input: &MergeInput<'_>,
+    on_hold: bool,
+    out: &mut MergeOutcome,
+) {
+    let name = &mapping.salesforce_field;
+    let value = |deal: &Deal| deal.mapped.get(name).cloned().unwrap_or(Value::Null);
+    let (base, pc, sf) = (
+        value(input.base),
+        value(input.partner_center),
+        value(input.salesforce),
+    );
+    let winner = match (mapping.direction, pc != base, sf != base) {
+        (MappingDirection::PartnerCenterToSalesforce, _, _) => Side::PartnerCenter,
+        (MappingDirection::SalesforceToPartnerCenter, _, _) if on_hold => return,
+        (MappingDirection::SalesforceToPartnerCenter, _, _) => Side::Salesforce,
+        (MappingDirection::Both, _, _) if pc == sf => Side::PartnerCenter,
+        (MappingDirection::Both, false, true) if on_hold => return,
+        (MappingDirection::Both, false, true) => Side::Salesforce,
+        (MappingDirection::Both, true, true) => {
+            let winner = latest(input);
+            out.conflicts.push(Conflict {
+                field: name.clone(),
+                winner,
+                partner_center: pc.clone(),
+                salesforce: sf.clone(),
+            });
+            winner
+        }
+        (MappingDirection::Both, _, false) => Side::PartnerCenter,
+    };
+    let merged = if winner == Side::PartnerCenter {
+        pc.clone()
+    } else {
+        sf.clone()
+    };
+    out.merged.mapped.insert(name.clone(), merged.clone());
+    if merged != pc {
+        out.mapped_to_partner_center.push(name.clone());
+    }
+    if merged != sf {
+        out.mapped_to_salesforce.push(name.clone());
+    }
 }
 
 fn merge_field(field: Field, input: &MergeInput<'_>, on_hold: bool, out: &mut MergeOutcome) {
@@ -271,7 +345,7 @@ fn merge_field(field: Field, input: &MergeInput<'_>, on_hold: bool, out: &mut Me
         (Flow::Both, true, true) => {
             let winner = latest(input);
             out.conflicts.push(Conflict {
-                field,
+                field: field.name().to_owned(),
                 winner,
                 partner_center: pc.clone(),
                 salesforce: sf.clone(),
@@ -348,6 +422,7 @@ mod tests {
             partner_center_changed_at: Some(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()),
             salesforce_changed_at: Some(Utc.with_ymd_and_hms(2026, 1, 2, 0, 0, 0).unwrap()),
             hold_salesforce: false,
+            mappings: &[],
         })
     }
 

@@ -86,12 +86,14 @@ pub fn opportunity_fields(settings: &Settings) -> Vec<String> {
     if !settings.currency_field.is_empty() {
         fields.push(settings.currency_field.clone());
     }
+    fields.extend(settings.mappings.iter().map(|m| m.salesforce_field.clone()));
     for account_field in account_fields(settings) {
         if account_field != "Id" {
             fields.push(format!("Account.{account_field}"));
         }
     }
-    fields.dedup();
+    let mut seen = std::collections::HashSet::new();
+    fields.retain(|f| seen.insert(f.to_lowercase()));
     fields
 }
 
@@ -214,6 +216,19 @@ impl OpportunityView {
                 .filter(|s| !s.is_empty())
                 .map(String::from),
             team: self.team.clone(),
+            mapped: settings
+                .mappings
+                .iter()
+                .map(|m| {
+                    (
+                        m.salesforce_field.clone(),
+                        record
+                            .get(&m.salesforce_field)
+                            .cloned()
+                            .unwrap_or(Value::Null),
+                    )
+                })
+                .collect(),
         }
     }
 }

@@ -12,11 +12,33 @@ use serde_json::{json, Value};
 
 use crate::deal::{Contact, Customer, Deal, HelpOption, Lifecycle, Money};
 use crate::merge::Field;
+use crate::settings::{FieldMapping, MappingDirection, Settings};
 
 /// Microsoft's organisation id in `inviteContext.invitedBy`.
 const MICROSOFT_ORG: &str = "msft";
 
-/// Reads a referral as a deal.
+/// Reads a referral as a deal, `[[mapping]]` fields included.
+pub fn read(referral: &Referral, settings: &Settings) -> Deal {
+    let mut deal = to_deal(referral);
+    if !settings.mappings.is_empty() {
+        let json = to_value(referral);
+        deal.mapped = settings
+            .mappings
+            .iter()
+            .map(|m| {
+                (
+                    m.salesforce_field.clone(),
+                    json.pointer(&m.referral_path)
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                )
+            })
+            .collect();
+    }
+    deal
+}
+
+/// Reads a referral as a deal (built-in fields only).
 pub fn to_deal(referral: &Referral) -> Deal {
     let profile = referral.customer_profile.clone().unwrap_or_default();
     let address = profile.address.clone().unwrap_or_default();
@@ -76,6 +98,7 @@ pub fn to_deal(referral: &Referral) -> Deal {
             .iter()
             .map(member_to_contact)
             .collect(),
+        mapped: Default::default(),
     }
 }
 
@@ -116,9 +139,9 @@ pub fn is_lead(referral: &Referral, partner_org_id: Option<&str>) -> bool {
 
 /// A new outgoing referral for a deal; `opportunity_id` becomes its external
 /// reference, which makes creation idempotent.
-pub fn new_referral(deal: &Deal, opportunity_id: &str) -> Referral {
+pub fn new_referral(deal: &Deal, opportunity_id: &str, mappings: &[FieldMapping]) -> Referral {
     let shared = deal.visible_to_microsoft || deal.help.is_some();
-    Referral {
+    let referral = Referral {
         name: Some(deal.name.clone()),
         external_reference_id: Some(opportunity_id.to_owned()),
         referral_type: Some(ReferralType::Independent),
@@ -150,7 +173,88 @@ pub fn new_referral(deal: &Deal, opportunity_id: &str) -> Referral {
         }),
         team: Some(deal.team.iter().map(contact_to_member).collect()),
         ..Referral::default()
+    };
+    let outgoing: Vec<&FieldMapping> = mappings
+        .iter()
+        .filter(|m| m.direction != MappingDirection::PartnerCenterToSalesforce)
+        .collect();
+    if outgoing.is_empty() {
+        return referral;
     }
+    let mut json = to_value(&referral);
+    for mapping in outgoing {
+        if let Some(value) = deal
+            .mapped
+            .get(&mapping.salesforce_field)
+            .filter(|v| !v.is_null())
+        {
+            set_pointer(&mut json, &mapping.referral_path, value.clone());
+        }
+    }
+    serde_json::from_value(json).unwrap_or(referral)
+}
+
+/// JSON Patch for mapped fields: `add` at each path, creating missing parent
+/// objects in one `add` of the outermost missing one.
+pub fn mapped_patch(
+    current: &Referral,
+    merged: &Deal,
+    names: &[String],
+    mappings: &[FieldMapping],
+) -> Vec<PatchOperation> {
+    let json = to_value(current);
+    let mut ops = Vec::new();
+    for mapping in mappings
+        .iter()
+        .filter(|m| names.contains(&m.salesforce_field))
+    {
+        let value = merged
+            .mapped
+            .get(&mapping.salesforce_field)
+            .cloned()
+            .unwrap_or(Value::Null);
+        let segments: Vec<&str> = mapping.referral_path.split('/').skip(1).collect();
+        let existing = (0..segments.len())
+            .rev()
+            .find(|&n| {
+                n == 0
+                    || json
+                        .pointer(&format!("/{}", segments[..n].join("/")))
+                        .is_some_and(Value::is_object)
+            })
+            .unwrap_or(0);
+        let mut nested = value;
+        for segment in segments[existing + 1..].iter().rev() {
+            nested = json!({ unescape(segment): nested });
+        }
+        ops.push(PatchOperation::add(
+            format!("/{}", segments[..=existing].join("/")),
+            nested,
+        ));
+    }
+    ops
+}
+
+/// Sets `value` at a JSON Pointer, creating objects on the way.
+fn set_pointer(target: &mut Value, pointer: &str, value: Value) {
+    let mut node = target;
+    let segments: Vec<String> = pointer.split('/').skip(1).map(unescape).collect();
+    for (i, segment) in segments.iter().enumerate() {
+        if !node.is_object() {
+            *node = json!({});
+        }
+        let map = node.as_object_mut().expect("made an object above");
+        if i + 1 == segments.len() {
+            map.insert(segment.clone(), value);
+            return;
+        }
+        node = map.entry(segment.clone()).or_insert_with(|| json!({}));
+    }
+}
+
+/// Decodes a JSON Pointer segment (RFC 6901).
+fn unescape(segment: &str) -> String {
+    segment.replace("~1", "/").replace("~0", "~")
 }
 
 /// JSON Patch bringing `current` in line with `merged` for `fields`, plus a
@@ -362,7 +466,7 @@ mod tests {
     #[test]
     fn a_new_referral_reads_back_as_the_same_deal() {
         let deal = to_deal(&incoming());
-        let created = new_referral(&deal, "006000000000001AAA");
+        let created = new_referral(&deal, "006000000000001AAA", &[]);
         let back = to_deal(&created);
         assert_eq!(back.solutions, deal.solutions);
         assert_eq!(back.contacts, deal.contacts);
@@ -370,6 +474,51 @@ mod tests {
         assert_eq!(
             created.external_reference_id.as_deref(),
             Some("006000000000001AAA")
+        );
+    }
+
+    #[test]
+    fn mapped_fields_are_read_written_and_patched_at_their_paths() {
+        let mappings = vec![
+            FieldMapping {
+                referral_path: "/details/customerAction".into(),
+                salesforce_field: "NextStep".into(),
+                direction: MappingDirection::Both,
+            },
+            FieldMapping {
+                referral_path: "/trackingInfo/migratedPSCDealId".into(),
+                salesforce_field: "Legacy_Id__c".into(),
+                direction: MappingDirection::Both,
+            },
+        ];
+        let settings = Settings {
+            mappings: mappings.clone(),
+            ..Settings::default()
+        };
+        let mut referral = incoming();
+        referral.details.as_mut().unwrap().customer_action = Some("Call back".into());
+        let deal = read(&referral, &settings);
+        assert_eq!(deal.mapped["NextStep"], json!("Call back"));
+        assert_eq!(deal.mapped["Legacy_Id__c"], Value::Null);
+
+        let created = to_value(new_referral(&deal, "006000000000001AAA", &mappings));
+        assert_eq!(
+            created.pointer("/details/customerAction"),
+            Some(&json!("Call back"))
+        );
+
+        let mut merged = deal.clone();
+        merged.mapped.insert("Legacy_Id__c".into(), json!("PSC-9"));
+        let mut bare = referral.clone();
+        bare.tracking_info = None;
+        let names = vec!["NextStep".to_owned(), "Legacy_Id__c".to_owned()];
+        let ops = serde_json::to_value(mapped_patch(&bare, &merged, &names, &mappings)).unwrap();
+        assert_eq!(
+            ops,
+            json!([
+                { "op": "add", "path": "/details/customerAction", "value": "Call back" },
+                { "op": "add", "path": "/trackingInfo", "value": { "migratedPSCDealId": "PSC-9" } }
+            ])
         );
     }
 

@@ -27,6 +27,31 @@ pub struct Settings {
     pub fields: FieldNames,
     /// Base of the links to referrals in the Partner Center portal.
     pub portal_url: String,
+    /// Extra field mappings (`[[mapping]]`): the one place where mapping is
+    /// customised beyond the settings above.
+    pub mappings: Vec<FieldMapping>,
+}
+
+/// One extra field mapped between a referral and its opportunity.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldMapping {
+    /// JSON Pointer into the referral, e.g. `/details/customerAction`.
+    pub referral_path: String,
+    /// Opportunity field API name, e.g. `NextStep`.
+    pub salesforce_field: String,
+    pub direction: MappingDirection,
+}
+
+/// Which way a mapped field flows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MappingDirection {
+    /// Through the three-way merge, like the built-in fields.
+    Both,
+    /// Partner Center is the source; Salesforce edits are overwritten.
+    PartnerCenterToSalesforce,
+    /// Salesforce is the source; Partner Center edits are overwritten.
+    SalesforceToPartnerCenter,
 }
 
 /// API names of the connector's Salesforce fields and solutions object.
@@ -76,6 +101,7 @@ impl Default for Settings {
             co_sell_only: true,
             fields: FieldNames::default(),
             portal_url: "https://partner.microsoft.com/dashboard/v2/referrals/cosell".into(),
+            mappings: Vec::new(),
         }
     }
 }

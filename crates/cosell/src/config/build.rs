@@ -13,6 +13,7 @@ use super::file::{
     FieldsFile, FileConfig, PartnerCenterFile, SalesforceFile, ServerFile, StoreFile, SyncFile,
     WorkerFile,
 };
+use super::mapping;
 use super::secrets::{self, EnvSource, SecretOrigin};
 use super::values::{
     https_url, in_range, is_loopback, pem_kind, socket_addr, ApiName, ApiVersion, PemKind, StoreUrl,
@@ -41,7 +42,27 @@ pub(crate) fn build(
     };
     let partner_center = b.partner_center(file.partner_center);
     let salesforce = b.salesforce(file.salesforce);
-    let sync = b.sync(file.sync);
+    let mut sync = b.sync(file.sync);
+    match (&mut sync, mapping::check(file.mapping)) {
+        (Some(sync), Ok(mappings)) => {
+            let reserved = mapping::reserved_salesforce_fields(sync);
+            for (i, m) in mappings.iter().enumerate() {
+                if reserved
+                    .iter()
+                    .any(|r| r.eq_ignore_ascii_case(&m.salesforce_field))
+                {
+                    b.issues.push(Issue::new(
+                        format!("mapping[{i}].salesforce"),
+                        format!("{} is already synced by the connector", m.salesforce_field),
+                        "map another field; the connector's own fields are set in [sync] and [sync.fields]",
+                    ));
+                }
+            }
+            sync.mappings = mappings;
+        }
+        (_, Err(issues)) => b.issues.extend(issues),
+        (None, Ok(_)) => {}
+    }
     let store = b.store(file.store);
     let server = b.server(file.server);
     let worker = b.worker(file.worker);
@@ -520,6 +541,7 @@ impl Builder<'_> {
             currency_field: currency?,
             co_sell_only: f.co_sell_only.unwrap_or(d::CO_SELL_ONLY),
             fields: fields?,
+            mappings: Vec::new(),
         })
     }
 

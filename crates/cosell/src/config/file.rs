@@ -21,6 +21,18 @@ pub(crate) struct FileConfig {
     pub server: ServerFile,
     #[serde(default)]
     pub worker: WorkerFile,
+    /// `[[mapping]]` entries.
+    #[serde(default)]
+    pub mapping: Vec<MappingFile>,
+}
+
+/// One `[[mapping]]` entry.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct MappingFile {
+    pub referral: Option<String>,
+    pub salesforce: Option<String>,
+    pub direction: Option<String>,
 }
 
 /// `[partner_center]`.

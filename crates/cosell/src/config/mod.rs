@@ -9,6 +9,7 @@ pub mod defaults;
 mod error;
 mod file;
 pub mod init;
+mod mapping;
 mod parse;
 pub mod secrets;
 mod summary;
@@ -220,6 +221,8 @@ pub struct SyncConfig {
     pub co_sell_only: bool,
     /// API names of the connector's fields and object.
     pub fields: FieldNames,
+    /// `[[mapping]]`: extra fields mapped between referral and opportunity.
+    pub mappings: Vec<sync::settings::FieldMapping>,
 }
 
 /// `[sync.fields]`: API names of the connector's Salesforce fields and object.

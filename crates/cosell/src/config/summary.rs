@@ -110,6 +110,13 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
         "  solutions        {} ({} -> Opportunity, id in {})",
         f.solution_object, f.solution_opportunity_field, f.solution_id_field
     )?;
+    for m in &s.mappings {
+        writeln!(
+            out,
+            "  mapping          {} <-> Opportunity.{} ({:?})",
+            m.referral_path, m.salesforce_field, m.direction
+        )?;
+    }
 
     writeln!(
         out,

@@ -215,6 +215,7 @@ mod tests {
             currency_field: None,
             co_sell_only: true,
             fields: default_field_names(),
+            mappings: Vec::new(),
         }
     }
 

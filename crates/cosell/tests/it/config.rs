@@ -687,3 +687,23 @@ fn load_resolves_paths_against_the_file_folder() {
     assert!(err.to_string().contains("absent.toml"), "{err}");
     assert!(err.to_string().contains("cosell init"), "{err}");
 }
+
+#[test]
+fn a_mapping_to_a_field_the_connector_owns_is_refused_by_name() {
+    let text = "[partner_center]\ntoken_url = \"https://login.microsoftonline.com/t/oauth2/v2.0/token\"\nclient_id = \"c\"\n\
+        [salesforce]\nauth = \"password\"\nclient_id = \"c\"\nusername = \"u\"\n\
+        [sync]\nactive_stage = \"Qualification\"\non_hold_stage = \"On Hold\"\n\
+        [[mapping]]\nreferral = \"/details/customerAction\"\nsalesforce = \"Amount\"\n";
+    let env: std::collections::HashMap<String, String> = [
+        ("COSELL_PC_REFRESH_TOKEN", "r"),
+        ("COSELL_SF_CLIENT_SECRET", "s"),
+        ("COSELL_SF_PASSWORD", "p"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let err = cosell::config::Config::from_toml_str(text, std::path::Path::new("/tmp"), &env)
+        .unwrap_err();
+    let keys = err.keys();
+    assert!(keys.contains(&"mapping[0].salesforce"), "{keys:?}: {err}");
+}

@@ -20,12 +20,13 @@ use super::plan::{Candidate, Decision};
 use super::salesforce_io::Directory;
 use super::Engine;
 use crate::deal::{Contact, Deal, Lifecycle};
-use crate::merge::{field_list, field_names, Field};
+use crate::merge::{field_names, Field};
 use crate::opportunity_map::{
     account_body, append_audit, audit_message, contact_body, default_close_date, marked_name,
     stage_for, OpportunityView, NOTE_TITLE,
 };
 use crate::referral_map;
+use crate::settings::MappingDirection;
 use crate::stages::StageMap;
 use crate::validate;
 
@@ -169,7 +170,11 @@ impl Engine {
                 }
                 let created = self
                     .pc
-                    .create(&referral_map::new_referral(&deal, &opportunity_id))
+                    .create(&referral_map::new_referral(
+                        &deal,
+                        &opportunity_id,
+                        &self.settings.mappings,
+                    ))
                     .await;
                 (i, created)
             })
@@ -181,7 +186,7 @@ impl Engine {
             match result {
                 Ok(referral) => {
                     let id = referral.id.clone().unwrap_or_default();
-                    w.snapshot = Some(referral_map::to_deal(&referral));
+                    w.snapshot = Some(referral_map::read(&referral, &self.settings));
                     w.partner_center = Write::Created;
                     w.audit.push(AuditEntry::new(
                         None,
@@ -394,6 +399,18 @@ impl Engine {
                 "✔ Created from Partner Center referral {referral_id}"
             ))),
         );
+        for mapping in &settings.mappings {
+            let value = deal
+                .mapped
+                .get(&mapping.salesforce_field)
+                .filter(|v| !v.is_null());
+            if let (Some(value), true) = (
+                value,
+                mapping.direction != MappingDirection::SalesforceToPartnerCenter,
+            ) {
+                body.insert(mapping.salesforce_field.clone(), value.clone());
+            }
+        }
         if let Some(account_id) = &w.account_id {
             body.insert("AccountId".into(), json!(account_id));
         }
@@ -428,6 +445,12 @@ impl Engine {
                 if let Some(next) = o.lifecycle.to_salesforce {
                     let stage = stage_for(next, view.record.str("StageName"), settings, stages);
                     body.insert("StageName".into(), json!(stage));
+                }
+                for name in &o.mapped_to_salesforce {
+                    body.insert(
+                        name.clone(),
+                        o.merged.mapped.get(name).cloned().unwrap_or(Value::Null),
+                    );
                 }
                 if o.to_salesforce.contains(&Field::Customer) && view.account.is_none() {
                     if let Some(account_id) = &w.account_id {
@@ -619,12 +642,21 @@ impl Engine {
             .filter_map(|(i, w)| {
                 let referral = w.referral.as_ref()?;
                 let ops = match &w.decision {
-                    Decision::Update(u) if u.problems.is_empty() => referral_map::patch(
-                        referral,
-                        &u.outcome.merged,
-                        &u.outcome.to_partner_center,
-                        u.outcome.lifecycle.to_partner_center,
-                    ),
+                    Decision::Update(u) if u.problems.is_empty() => {
+                        let mut ops = referral_map::patch(
+                            referral,
+                            &u.outcome.merged,
+                            &u.outcome.to_partner_center,
+                            u.outcome.lifecycle.to_partner_center,
+                        );
+                        ops.extend(referral_map::mapped_patch(
+                            referral,
+                            &u.outcome.merged,
+                            &u.outcome.mapped_to_partner_center,
+                            &self.settings.mappings,
+                        ));
+                        ops
+                    }
                     Decision::CreateOpportunity { .. } => Vec::new(),
                     _ => return None,
                 };
@@ -883,6 +915,8 @@ impl Engine {
                     "referral_status": o.lifecycle.to_partner_center,
                     "opportunity_stage": o.lifecycle.to_salesforce,
                     "held": field_names(&o.held),
+                    "mapped_to_partner_center": o.mapped_to_partner_center,
+                    "mapped_to_salesforce": o.mapped_to_salesforce,
                 }),
             ));
         }
@@ -893,7 +927,7 @@ impl Engine {
                 "conflict",
                 format!(
                     "{} changed on both sides; {} won (latest change). Partner Center had {}, Salesforce had {}",
-                    conflict.field.name(),
+                    conflict.field,
                     conflict.winner.label(),
                     conflict.partner_center,
                     conflict.salesforce
@@ -1004,21 +1038,20 @@ fn update_sentence(update: &super::plan::Update) -> String {
             other => format!("Closed the referral as {other:?} in Partner Center"),
         });
     }
-    if !o.to_partner_center.is_empty() {
-        parts.push(format!(
-            "Sent to Partner Center: {}",
-            field_list(&o.to_partner_center)
-        ));
+    let sent = o.partner_center_changes();
+    if !sent.is_empty() {
+        parts.push(format!("Sent to Partner Center: {}", sent.join(", ")));
     }
     if let Some(next) = o.lifecycle.to_salesforce {
         parts.push(format!(
             "Moved the opportunity to {next:?} from Partner Center"
         ));
     }
-    if !o.to_salesforce.is_empty() {
+    let received = o.salesforce_changes();
+    if !received.is_empty() {
         parts.push(format!(
             "Updated from Partner Center: {}",
-            field_list(&o.to_salesforce)
+            received.join(", ")
         ));
     }
     for c in &o.conflicts {
@@ -1028,7 +1061,7 @@ fn update_sentence(update: &super::plan::Update) -> String {
         };
         parts.push(format!(
             "conflict on {}: kept {}'s value, discarded {loser}",
-            c.field.name(),
+            c.field,
             c.winner.label()
         ));
     }

@@ -6,7 +6,7 @@ use serde::Serialize;
 use store::Pair;
 
 use crate::deal::Deal;
-use crate::merge::{self, field_list, MergeInput, MergeOutcome};
+use crate::merge::{self, MergeInput, MergeOutcome};
 use crate::opportunity_map::OpportunityView;
 use crate::referral_map;
 use crate::settings::Settings;
@@ -99,17 +99,16 @@ impl Decision {
             Self::Update(update) => {
                 let o = &update.outcome;
                 let mut parts = Vec::new();
-                if !o.to_partner_center.is_empty() {
-                    parts.push(format!(
-                        "to Partner Center: {}",
-                        field_list(&o.to_partner_center)
-                    ));
+                let sent = o.partner_center_changes();
+                if !sent.is_empty() {
+                    parts.push(format!("to Partner Center: {}", sent.join(", ")));
                 }
                 if let Some(next) = o.lifecycle.to_partner_center {
                     parts.push(format!("referral → {next:?}"));
                 }
-                if !o.to_salesforce.is_empty() {
-                    parts.push(format!("to Salesforce: {}", field_list(&o.to_salesforce)));
+                let received = o.salesforce_changes();
+                if !received.is_empty() {
+                    parts.push(format!("to Salesforce: {}", received.join(", ")));
                 }
                 if let Some(next) = o.lifecycle.to_salesforce {
                     parts.push(format!("opportunity → {next:?}"));
@@ -117,7 +116,7 @@ impl Decision {
                 for c in &o.conflicts {
                     parts.push(format!(
                         "conflict on {} won by {}",
-                        c.field.name(),
+                        c.field,
                         c.winner.label()
                     ));
                 }
@@ -164,7 +163,7 @@ pub fn decide(candidate: &Candidate, settings: &Settings) -> Decision {
             if let Some(id) = pair.and_then(|p| p.opportunity_id.clone()) {
                 return Decision::Missing(format!("opportunity {id} was deleted in Salesforce"));
             }
-            let deal = referral_map::to_deal(referral);
+            let deal = referral_map::read(referral, settings);
             if deal.lifecycle.is_closed() {
                 return Decision::Skip("the referral is closed and has no opportunity".into());
             }
@@ -187,7 +186,7 @@ fn update(
     view: &OpportunityView,
     settings: &Settings,
 ) -> Update {
-    let pc = referral_map::to_deal(referral);
+    let pc = referral_map::read(referral, settings);
     let sf = view.to_deal(settings);
     let snapshot: Option<Deal> = candidate
         .pair
@@ -220,6 +219,7 @@ fn update(
         partner_center_changed_at: referral.updated_date_time.as_ref().and_then(|t| t.to_utc()),
         salesforce_changed_at: view.last_modified(),
         hold_salesforce: held_reason.is_some(),
+        mappings: &settings.mappings,
     });
     // Only the rules touching a pushed field can block the push: a referral
     // Microsoft shared keeps whatever Partner Center itself accepted.

@@ -149,7 +149,7 @@ async fn a_crash_between_creating_the_referral_and_recording_it_never_duplicates
     world
         .engine
         .partner_center()
-        .create(&sync::referral_map::new_referral(&deal, &opp))
+        .create(&sync::referral_map::new_referral(&deal, &opp, &[]))
         .await
         .unwrap();
 

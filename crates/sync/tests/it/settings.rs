@@ -113,3 +113,68 @@ async fn show_checkmark_off_leaves_names_alone() {
     assert_eq!(world.opp(&opp)["Name"], json!("Plain Name"));
     assert_eq!(world.opp_for_referral(&id)["Name"], json!("Plain Inbound"));
 }
+
+#[tokio::test]
+async fn extra_field_mappings_flow_as_configured() {
+    use sync::settings::{FieldMapping, MappingDirection};
+    let settings = sync::Settings {
+        mappings: vec![
+            FieldMapping {
+                referral_path: "/details/customerAction".into(),
+                salesforce_field: "NextStep".into(),
+                direction: MappingDirection::Both,
+            },
+            FieldMapping {
+                referral_path: "/trackingInfo/microsoftUSFedOpportunityId".into(),
+                salesforce_field: "Description".into(),
+                direction: MappingDirection::PartnerCenterToSalesforce,
+            },
+        ],
+        ..sync::Settings::default()
+    };
+    let world = World::with_settings(settings).await;
+    let id = world.microsoft_shares_with(
+        "Mapped Deal",
+        json!({ "trackingInfo": { "microsoftUSFedOpportunityId": "FED-7" } }),
+    );
+    world
+        .pc
+        .microsoft_update(
+            &id,
+            json!([{ "op": "add", "path": "/details/customerAction", "value": "Call the CIO" }]),
+        )
+        .unwrap();
+    world.pass().await;
+    let opp = world.opp_for_referral(&id);
+    assert_eq!(opp["NextStep"], json!("Call the CIO"));
+    assert_eq!(opp["Description"], json!("FED-7"));
+    let opp_id = opp["Id"].as_str().unwrap().to_owned();
+
+    // Accepted, then the seller edits both mapped fields: only the two-way one flows.
+    world.edit(
+        "Opportunity",
+        &opp_id,
+        json!({ "StageName": "Qualification" }),
+    );
+    world.pass().await;
+    world.edit(
+        "Opportunity",
+        &opp_id,
+        json!({ "NextStep": "Send the quote", "Description": "typed by hand" }),
+    );
+    world.pass().await;
+    let referral = world.referral(&id);
+    assert_eq!(
+        referral["details"]["customerAction"],
+        json!("Send the quote")
+    );
+    assert_eq!(
+        referral["trackingInfo"]["microsoftUSFedOpportunityId"],
+        json!("FED-7")
+    );
+    assert_eq!(
+        world.opp(&opp_id)["Description"],
+        json!("FED-7"),
+        "a Partner Center-owned field is restored"
+    );
+}
