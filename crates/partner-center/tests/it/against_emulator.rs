@@ -20,8 +20,8 @@ use emulator::partner_center::{Options, PartnerCenterEmulator};
 use partner_center::auth::{AuthError, TokenConfig};
 use partner_center::observer::CallRecord;
 use partner_center::wire::{
-    Direction, PatchOperation, Referral, ReferralStatus, ReferralSubstatus, WebhookEvent,
-    WebhookEventName, WebhookRegistration,
+    Direction, PatchOperation, Referral, ReferralStatus, ReferralSubstatus, ReferralType, Target,
+    WebhookEvent, WebhookEventName, WebhookRegistration,
 };
 use partner_center::{
     EntraTokenProvider, Error, ErrorCode, Filter, PatchOptions, ReferralQuery, ReferralsClient,
@@ -1039,4 +1039,140 @@ async fn a_400_is_not_retried() {
     expect_api_error(result, 400, ErrorCode::InvalidRequest);
     assert_eq!(pc.calls_to(LIST_KEY), 1);
     assert_eq!(calls.statuses("GET"), [Some(400)]);
+}
+
+// ------------------------------------------------- more list stories
+
+#[tokio::test]
+async fn changes_after_a_watermark_are_listed_in_update_order() {
+    let pc = start_default().await;
+    let (client, _) = pc.referrals(quick_retries(2));
+    let mut ids = Vec::new();
+    let mut newest = None;
+    for name in ["A", "B", "C"] {
+        let created = client
+            .create(&deal(name, "US", "john@partner.example"))
+            .await
+            .unwrap();
+        ids.push(id_of(&created));
+        newest = created.updated_date_time;
+    }
+    let watermark = newest.unwrap().to_utc().unwrap();
+    for (id, notes) in [(&ids[1], "b2"), (&ids[0], "a2")] {
+        client
+            .patch(
+                id,
+                &[PatchOperation::replace("/details/notes", notes)],
+                PatchOptions::default(),
+            )
+            .await
+            .unwrap();
+    }
+
+    let changed = client
+        .list_all(
+            &ReferralQuery::new()
+                .filter(Filter::gt("updatedDateTime", watermark))
+                .order_by("updatedDateTime", SortOrder::Asc),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        changed.iter().map(id_of).collect::<Vec<_>>(),
+        [ids[1].clone(), ids[0].clone()]
+    );
+}
+
+#[tokio::test]
+async fn an_engagement_lists_both_referrals_by_filter_and_by_its_link() {
+    let pc = start_default().await;
+    let (client, _) = pc.referrals(quick_retries(2));
+    // §1.7: create ours as Shared, then Microsoft's with the same engagementId.
+    let mut ours = deal("Ours", "US", "john@partner.example");
+    ours.referral_type = Some(ReferralType::Shared);
+    let ours = client.create(&ours).await.unwrap();
+    let engagement = ours.engagement_id.clone().unwrap();
+    let mut theirs = deal("For Microsoft", "US", "john@partner.example");
+    theirs.referral_type = Some(ReferralType::Shared);
+    theirs.engagement_id = Some(engagement.clone());
+    theirs.target = Some(vec![Target::microsoft()]);
+    let theirs = client.create(&theirs).await.unwrap();
+    assert_eq!(theirs.engagement_id.as_deref(), Some(engagement.as_str()));
+    client
+        .create(&deal("Unrelated", "US", "john@partner.example"))
+        .await
+        .unwrap();
+
+    let both = [id_of(&ours), id_of(&theirs)];
+    let related = client
+        .list_all(&ReferralQuery::related(&engagement))
+        .await
+        .unwrap();
+    assert_eq!(related.iter().map(id_of).collect::<Vec<_>>(), both);
+    let link = ours
+        .links
+        .and_then(|l| l.related_referrals)
+        .and_then(|l| l.uri)
+        .expect("links.relatedReferrals");
+    let page = client.next_page(&link).await.unwrap();
+    assert_eq!(page.value.iter().map(id_of).collect::<Vec<_>>(), both);
+}
+
+#[tokio::test]
+async fn select_and_skip_shape_the_listing() {
+    let pc = start(Options {
+        page_size: 2,
+        ..Options::default()
+    })
+    .await;
+    let (client, _) = pc.referrals(quick_retries(2));
+    for i in 0..5 {
+        client
+            .create(&deal(&format!("Deal {i}"), "US", "john@partner.example"))
+            .await
+            .unwrap();
+    }
+    let slim = client
+        .list_all(&ReferralQuery::new().select(["id", "status"]))
+        .await
+        .unwrap();
+    assert_eq!(slim.len(), 5, "$select survives the skiptoken");
+    assert!(slim
+        .iter()
+        .all(|r| r.id.is_some() && r.status.is_some() && r.name.is_none()));
+    let rest = client
+        .list_all(&ReferralQuery::new().skip(3))
+        .await
+        .unwrap();
+    let names: Vec<_> = rest.iter().filter_map(|r| r.name.as_deref()).collect();
+    assert_eq!(names, ["Deal 3", "Deal 4"]);
+}
+
+#[tokio::test]
+async fn a_token_endpoint_outage_is_retried_then_reported_as_transient() {
+    const ATTEMPTS: u32 = 3;
+    let pc = start_default().await;
+    let (client, _) = pc.referrals(quick_retries(ATTEMPTS));
+    pc.emu
+        .control()
+        .set_faults(FaultConfig {
+            error_rate: 1.0,
+            errors: vec!["503".into()],
+            routes: vec![TOKEN_ROUTE.into()],
+            ..FaultConfig::default()
+        })
+        .unwrap();
+
+    let err = client
+        .list(&ReferralQuery::new())
+        .await
+        .expect_err("no token can be had");
+    assert!(matches!(err, Error::Auth(_)), "{err}");
+    assert!(err.is_transient(), "an outage is worth retrying later");
+    assert_eq!(pc.token_calls(), u64::from(ATTEMPTS));
+    assert_eq!(pc.calls_to(LIST_KEY), 0, "no call goes out without a token");
+
+    pc.emu.control().set_faults(FaultConfig::default()).unwrap();
+    client.list(&ReferralQuery::new()).await.unwrap();
+    assert_eq!(pc.token_calls(), u64::from(ATTEMPTS) + 1);
 }
