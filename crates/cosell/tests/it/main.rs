@@ -11,6 +11,7 @@ mod dashboard_cdp;
 mod dashboard_support;
 mod demo;
 mod pass_commands;
+mod scale;
 mod service_bench;
 mod service_resilience;
 mod service_support;
