@@ -4,5 +4,6 @@
 #![forbid(unsafe_code)]
 
 pub mod control;
+mod listener;
 pub mod partner_center;
 pub mod salesforce;

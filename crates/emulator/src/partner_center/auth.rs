@@ -28,7 +28,7 @@ const RESOURCES: &[&str] = &[REFERRALS_AUDIENCE, PARTNER_CENTER_AUDIENCE];
 /// OpenID scopes that may accompany a resource scope in a delegated grant.
 const OIDC_SCOPES: &[&str] = &["offline_access", "openid", "profile", "email"];
 /// Tenant aliases Entra accepts for delegated (refresh token) grants.
-const MULTI_TENANT_ALIASES: &[&str] = &["common", "organizations"];
+pub(crate) const MULTI_TENANT_ALIASES: &[&str] = &["common", "organizations"];
 /// Random bytes in an issued token.
 const TOKEN_BYTES: usize = 32;
 
@@ -62,7 +62,7 @@ fn random_token() -> String {
 }
 
 /// An Entra error response.
-fn entra(status: StatusCode, error: &str, code: u32, description: &str) -> Response {
+pub(crate) fn entra(status: StatusCode, error: &str, code: u32, description: &str) -> Response {
     let trace_id = uuid::Uuid::new_v4().to_string();
     let correlation_id = uuid::Uuid::new_v4().to_string();
     let timestamp = chrono::Utc::now().format("%Y-%m-%d %H:%M:%SZ").to_string();

@@ -8,6 +8,7 @@
 mod auth;
 mod control_api;
 mod delivery;
+mod discovery;
 mod error;
 mod filter;
 mod http;
@@ -28,13 +29,14 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use axum::middleware::{from_fn, from_fn_with_state};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::Router;
 use serde_json::Value;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::control::{control_layer, Control};
+use crate::listener::{self, TlsIdentity};
 
 pub use delivery::Delivery;
 pub use error::{ApiError, ErrorCode};
@@ -254,6 +256,7 @@ impl App {
 pub struct PartnerCenterEmulator {
     app: Arc<App>,
     server: JoinHandle<()>,
+    tls_ca_pem: String,
 }
 
 impl std::fmt::Debug for PartnerCenterEmulator {
@@ -267,6 +270,11 @@ impl std::fmt::Debug for PartnerCenterEmulator {
 fn router(app: Arc<App>) -> Router {
     let api = Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(auth::token_endpoint))
+        .route(
+            discovery::OPENID_CONFIGURATION_ROUTE,
+            get(discovery::openid_configuration_endpoint),
+        )
+        .route(discovery::JWKS_ROUTE, get(discovery::jwks_endpoint))
         .merge(referrals::routes())
         .merge(webhooks::routes())
         .route_layer(from_fn_with_state(Arc::clone(&app.control), control_layer));
@@ -289,6 +297,9 @@ impl PartnerCenterEmulator {
             .await
             .map_err(std::io::Error::other)?
             .map_err(std::io::Error::other)?;
+        let tls = tokio::task::spawn_blocking(TlsIdentity::generate)
+            .await
+            .map_err(std::io::Error::other)??;
         let http = reqwest::Client::builder()
             .no_proxy()
             .redirect(reqwest::redirect::Policy::none())
@@ -308,18 +319,32 @@ impl PartnerCenterEmulator {
             runtime: tokio::runtime::Handle::current(),
             shutdown,
         });
-        let service = router(Arc::clone(&app));
-        let server = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, service).await {
-                tracing::error!(error = %e, "partner center emulator stopped");
-            }
-        });
-        Ok(Self { app, server })
+        let server = listener::serve(
+            listener,
+            &tls,
+            router(Arc::clone(&app)),
+            "partner center",
+        )?;
+        Ok(Self {
+            app,
+            server,
+            tls_ca_pem: tls.ca_pem().to_owned(),
+        })
     }
 
     /// Base URL, `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         self.app.base_url.clone()
+    }
+
+    /// The same server over TLS, `https://127.0.0.1:PORT` (one port serves both).
+    pub fn https_url(&self) -> String {
+        self.app.base_url.replacen("http://", "https://", 1)
+    }
+
+    /// PEM of the CA that issued the HTTPS certificate (trust it as a root).
+    pub fn tls_ca_pem(&self) -> String {
+        self.tls_ca_pem.clone()
     }
 
     /// The Entra v2 token endpoint of the configured tenant.

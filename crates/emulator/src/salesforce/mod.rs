@@ -42,6 +42,7 @@ use axum::Router;
 use serde_json::{Map, Value};
 
 use crate::control::{self, Control};
+use crate::listener::{self, TlsIdentity};
 use errors::ErrorItem;
 use state::Shared;
 use values::parse_record;
@@ -167,6 +168,7 @@ impl From<errors::ApiError> for EmulatorError {
 pub struct SalesforceEmulator {
     shared: Arc<Shared>,
     task: tokio::task::JoinHandle<()>,
+    tls_ca_pem: String,
 }
 
 impl fmt::Debug for SalesforceEmulator {
@@ -217,6 +219,9 @@ impl SalesforceEmulator {
     ) -> std::io::Result<Self> {
         let addr = listener.local_addr()?;
         let base_url = format!("http://{addr}");
+        let tls = tokio::task::spawn_blocking(TlsIdentity::generate)
+            .await
+            .map_err(std::io::Error::other)??;
         let shared = Arc::new_cyclic(|weak| {
             let control = Control::new(faults::Renderer::new(weak.clone()));
             Shared::new(options, base_url, control)
@@ -244,17 +249,27 @@ impl SalesforceEmulator {
             ))
             .with_state(shared.clone());
         let app = api.merge(control_api::router(shared.clone()));
-        let task = tokio::spawn(async move {
-            if let Err(error) = axum::serve(listener, app).await {
-                tracing::error!(%error, "salesforce emulator stopped");
-            }
-        });
-        Ok(Self { shared, task })
+        let task = listener::serve(listener, &tls, app, "salesforce")?;
+        Ok(Self {
+            shared,
+            task,
+            tls_ca_pem: tls.ca_pem().to_owned(),
+        })
     }
 
     /// Base URL: the instance URL and the login host.
     pub fn url(&self) -> String {
         self.shared.base_url.clone()
+    }
+
+    /// The same server over TLS, `https://127.0.0.1:PORT` (one port serves both).
+    pub fn https_url(&self) -> String {
+        self.shared.base_url.replacen("http://", "https://", 1)
+    }
+
+    /// PEM of the CA that issued the HTTPS certificate (trust it as a root).
+    pub fn tls_ca_pem(&self) -> String {
+        self.tls_ca_pem.clone()
     }
 
     /// Call counting and fault injection.
