@@ -38,7 +38,13 @@ pub async fn partner_center(args: PartnerCenterEmulatorArgs) -> anyhow::Result<(
         .context("cannot start the Partner Center emulator")?;
     let ca_file = write_ca(&emulator)?;
     let url = emulator.url();
+    let tls_ca_file = write_pem(&url, "pc", &emulator.tls_ca_pem())?;
     println!("Partner Center emulator on {url}");
+    println!(
+        "  also HTTPS      {} (CA {})",
+        emulator.https_url(),
+        tls_ca_file.display()
+    );
     println!("  token endpoint  {}", emulator.token_url());
     println!("  Referrals API   {}", emulator.referrals_url());
     println!("  Webhooks API    {}", emulator.webhooks_url());
@@ -83,7 +89,13 @@ pub async fn salesforce(args: SalesforceEmulatorArgs) -> anyhow::Result<()> {
         .await
         .context("cannot start the Salesforce emulator")?;
     let url = emulator.url();
+    let tls_ca_file = write_pem(&url, "sf", &emulator.tls_ca_pem())?;
     println!("Salesforce emulator on {url}");
+    println!(
+        "  also HTTPS      {} (CA {})",
+        emulator.https_url(),
+        tls_ca_file.display()
+    );
     println!("  login URL       {url} (My Domain: every OAuth flow is served)");
     println!("  token endpoint  {url}/services/oauth2/token");
     println!(
@@ -144,6 +156,18 @@ fn write_ca(emulator: &PartnerCenterEmulator) -> anyhow::Result<PathBuf> {
     let path = std::env::temp_dir().join(format!("cosell-pc-emulator-{port}-ca.pem"));
     std::fs::write(&path, emulator.ca_pem())
         .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(path)
+}
+
+/// Saves the CA of the emulator's HTTPS side (same port as HTTP) for
+/// clients that only speak `https://`, such as simple-salesforce and MSAL.
+fn write_pem(url: &str, emulator: &str, pem: &str) -> anyhow::Result<PathBuf> {
+    let port = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.port())
+        .unwrap_or_default();
+    let path = std::env::temp_dir().join(format!("cosell-{emulator}-emulator-{port}-tls-ca.pem"));
+    std::fs::write(&path, pem).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
 }
 
