@@ -11,7 +11,11 @@
 //! - Connect errors → retry (nothing was sent). Timeouts, other transport
 //!   errors and 504 → retry only idempotent calls (a timed-out create may
 //!   have committed).
+//! - A transient failure while minting a token (token endpoint 5xx,
+//!   `rate_limit_exceeded`, connect errors) → retry with the same backoff and
+//!   budget; no API request was sent yet.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use reqwest::header::{HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE};
@@ -110,7 +114,17 @@ impl SalesforceClient {
             if let Some(retry_after) = inner.limits.remaining_pause() {
                 return Err(Error::LimitExceeded { retry_after });
             }
-            let token = inner.tokens.get().await?;
+            let token = match inner.tokens.get().await {
+                Ok(token) => token,
+                Err(e) => {
+                    let err = Error::Auth(e);
+                    if !err.is_transient() || retries >= max_retries {
+                        return Err(err);
+                    }
+                    self.back_off(&call, &mut retries, &err).await;
+                    continue;
+                }
+            };
             let outcome = self.attempt(&call, &token, attempt).await;
             attempt += 1;
             match outcome {
@@ -121,25 +135,51 @@ impl SalesforceClient {
                     }
                     refreshed = true;
                     tracing::info!(route = call.route, "session expired; refreshing token once");
-                    inner.tokens.refresh(Some(&token)).await?;
+                    self.refresh_token(&call, &token, &mut retries).await?;
                 }
                 Outcome::Retry(err) => {
                     if retries >= max_retries {
                         return Err(err);
                     }
-                    let delay = inner.config.retry.delay(retries);
-                    retries += 1;
-                    tracing::warn!(
-                        route = call.route,
-                        retry = retries,
-                        delay_ms = delay.as_millis() as u64,
-                        error = %err,
-                        "transient Salesforce failure; retrying"
-                    );
-                    tokio::time::sleep(delay).await;
+                    self.back_off(&call, &mut retries, &err).await;
                 }
             }
         }
+    }
+
+    /// Replaces `stale`, retrying transient token-endpoint failures within the call's budget.
+    async fn refresh_token(
+        &self,
+        call: &Call,
+        stale: &Arc<AccessToken>,
+        retries: &mut u32,
+    ) -> Result<(), Error> {
+        loop {
+            match self.inner.tokens.refresh(Some(stale)).await {
+                Ok(_) => return Ok(()),
+                Err(e) => {
+                    let err = Error::Auth(e);
+                    if !err.is_transient() || *retries >= self.inner.config.retry.max_retries {
+                        return Err(err);
+                    }
+                    self.back_off(call, retries, &err).await;
+                }
+            }
+        }
+    }
+
+    /// Sleeps before retry number `retries` and counts it.
+    async fn back_off(&self, call: &Call, retries: &mut u32, err: &Error) {
+        let delay = self.inner.config.retry.delay(*retries);
+        *retries += 1;
+        tracing::warn!(
+            route = call.route,
+            retry = *retries,
+            delay_ms = delay.as_millis() as u64,
+            error = %err,
+            "transient Salesforce failure; retrying"
+        );
+        tokio::time::sleep(delay).await;
     }
 
     /// One HTTP exchange, classified.
