@@ -20,10 +20,12 @@ use serde::{Deserialize, Serialize};
 /// Turns an injected fault into the emulated service's own error response.
 pub trait FaultRenderer: Send + Sync + 'static {
     /// The response for an injected error named `kind` (one of
-    /// [`FaultConfig::errors`], e.g. `"503"` or `"UNABLE_TO_LOCK_ROW"`).
-    fn error(&self, kind: &str) -> Response;
-    /// The response when the throttle refuses a call.
-    fn throttled(&self, retry_after: Duration) -> Response;
+    /// [`FaultConfig::errors`], e.g. `"503"` or `"UNABLE_TO_LOCK_ROW"`) on
+    /// `route` (`"METHOD /path/{param}"`: a token endpoint answers in its own
+    /// error shape).
+    fn error(&self, kind: &str, route: &str) -> Response;
+    /// The response when the throttle refuses a call on `route`.
+    fn throttled(&self, retry_after: Duration, route: &str) -> Response;
 }
 
 /// Injected faults, as posted to `POST /_emulator/faults`.
@@ -220,14 +222,14 @@ pub async fn control_layer(
         .map(|p| p.as_str().to_owned())
         .unwrap_or_else(|| request.uri().path().to_owned());
     let key = format!("{} {}", request.method(), route);
-    let (decision, latency) = control.admit(key);
+    let (decision, latency) = control.admit(key.clone());
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
     match decision {
         Decision::Serve => next.run(request).await,
-        Decision::Error(kind) => control.renderer.error(&kind),
-        Decision::Throttle(retry_after) => control.renderer.throttled(retry_after),
+        Decision::Error(kind) => control.renderer.error(&kind, &key),
+        Decision::Throttle(retry_after) => control.renderer.throttled(retry_after, &key),
         Decision::Drop => dropped_connection(),
     }
 }
@@ -256,10 +258,10 @@ mod tests {
 
     struct Plain;
     impl FaultRenderer for Plain {
-        fn error(&self, kind: &str) -> Response {
+        fn error(&self, kind: &str, _route: &str) -> Response {
             (axum::http::StatusCode::SERVICE_UNAVAILABLE, kind.to_owned()).into_response()
         }
-        fn throttled(&self, _: Duration) -> Response {
+        fn throttled(&self, _: Duration, _route: &str) -> Response {
             axum::http::StatusCode::TOO_MANY_REQUESTS.into_response()
         }
     }

@@ -170,14 +170,41 @@ const INJECTED_503_RETRY_AFTER: Duration = Duration::from_secs(1);
 /// Renders injected faults as Partner Center errors.
 pub(crate) struct PcFaults;
 
+/// Entra's code for a transient failure ("AADSTS90033: A transient error has
+/// occurred. Please try again.").
+const ENTRA_TRANSIENT: u32 = 90033;
+
+/// True for the Entra token endpoint, which answers in Entra's error shape.
+fn is_token_route(route: &str) -> bool {
+    route.contains("/oauth2/")
+}
+
+/// An Entra-shaped transient failure with `Retry-After`.
+fn entra_unavailable(status: StatusCode, retry_after: Duration) -> Response {
+    let mut response = super::auth::entra(
+        status,
+        "temporarily_unavailable",
+        ENTRA_TRANSIENT,
+        "A transient error has occurred. Please try again.",
+    );
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        HeaderValue::from(retry_after.as_secs()),
+    );
+    response
+}
+
 impl FaultRenderer for PcFaults {
-    fn error(&self, kind: &str) -> Response {
+    fn error(&self, kind: &str, route: &str) -> Response {
         let status = kind
             .parse::<u16>()
             .ok()
             .and_then(|code| StatusCode::from_u16(code).ok())
             .filter(|s| s.is_client_error() || s.is_server_error())
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        if is_token_route(route) {
+            return entra_unavailable(status, INJECTED_503_RETRY_AFTER);
+        }
         let message = format!("Injected fault: {kind}");
         let err = match status.as_u16() {
             429 => ApiError::throttled(INJECTED_503_RETRY_AFTER),
@@ -198,7 +225,10 @@ impl FaultRenderer for PcFaults {
         err.into_response()
     }
 
-    fn throttled(&self, retry_after: Duration) -> Response {
+    fn throttled(&self, retry_after: Duration, route: &str) -> Response {
+        if is_token_route(route) {
+            return entra_unavailable(StatusCode::TOO_MANY_REQUESTS, retry_after);
+        }
         ApiError::throttled(retry_after).into_response()
     }
 }

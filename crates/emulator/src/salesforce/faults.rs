@@ -41,7 +41,7 @@ impl Renderer {
 }
 
 impl FaultRenderer for Renderer {
-    fn error(&self, kind: &str) -> Response {
+    fn error(&self, kind: &str, _route: &str) -> Response {
         let error = match kind {
             "UNABLE_TO_LOCK_ROW" => ApiError::one(
                 400,
@@ -79,7 +79,7 @@ impl FaultRenderer for Renderer {
         finish(error.into(), self.limit_info())
     }
 
-    fn throttled(&self, _retry_after: Duration) -> Response {
+    fn throttled(&self, _retry_after: Duration, _route: &str) -> Response {
         let body = json!([{ "message": "ConcurrentPerOrgLongTxn Limit exceeded.", "errorCode": "REQUEST_LIMIT_EXCEEDED" }]);
         finish(RestResponse::json(403, body), self.limit_info())
     }

@@ -184,3 +184,33 @@ async fn certificate_route_serves_only_the_signing_certificate() {
     let unknown_path = pc.get(&format!("{}/v1.0/nothing", pc.emu.url())).await;
     expect_error(unknown_path, 404, "itemNotFound").await;
 }
+
+#[tokio::test]
+async fn faults_on_the_token_endpoint_answer_in_entra_shape() {
+    let pc = spawn().await;
+    let faults = json!({ "error_rate": 1.0, "errors": ["503"], "routes": ["/oauth2/"] });
+    assert!(set_faults(&pc, faults).await.status().is_success());
+    let response = pc
+        .http
+        .post(pc.emu.token_url())
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", "cosell-demo"),
+            ("client_secret", "cosell-demo-secret"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"], "temporarily_unavailable");
+    assert!(
+        body["error_description"]
+            .as_str()
+            .unwrap()
+            .starts_with("AADSTS90033:"),
+        "{body}"
+    );
+    assert_eq!(body["error_codes"], json!([90033]));
+}
