@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::{RawQuery, State};
+use axum::extract::{ConnectInfo, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -20,6 +20,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::state::{Session, Shared, State as EmState};
+use crate::listener::Connection;
 
 /// The password grant.
 const GRANT_PASSWORD: &str = "password";
@@ -78,6 +79,7 @@ struct Claims {
 /// Handles `POST /services/oauth2/token`.
 pub async fn token(
     State(shared): State<Arc<Shared>>,
+    ConnectInfo(connection): ConnectInfo<Connection>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
     body: Bytes,
@@ -95,7 +97,11 @@ pub async fn token(
         params.entry("client_secret".into()).or_insert(secret);
     }
     match grant(&shared, &params) {
-        Ok(body) => (StatusCode::OK, Json(body)).into_response(),
+        Ok(mut body) => {
+            // The instance answers on the scheme the client logged in with.
+            body["instance_url"] = json!(connection.origin(&shared.base_url));
+            (StatusCode::OK, Json(body)).into_response()
+        }
         Err(e) => e.into_response(),
     }
 }

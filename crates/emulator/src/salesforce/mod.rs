@@ -20,6 +20,7 @@ mod control_api;
 mod describe;
 mod errors;
 mod faults;
+mod identity;
 pub mod ids;
 mod org;
 mod query;
@@ -234,6 +235,7 @@ impl SalesforceEmulator {
                 "/services/oauth2/userinfo",
                 get(auth::userinfo).post(auth::userinfo),
             )
+            .route("/id/{org}/{user}", get(identity::identity))
             .route("/services/data", get(rest::versions))
             .route("/services/data/", get(rest::versions));
         for route in REST_ROUTES {

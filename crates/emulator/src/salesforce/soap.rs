@@ -8,11 +8,12 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::state::{Session, Shared};
+use crate::listener::Connection;
 
 /// Content type of SOAP 1.1 answers.
 const SOAP_CONTENT_TYPE: &str = "text/xml;charset=UTF-8";
@@ -65,6 +66,7 @@ fn fault() -> Response {
 pub async fn login(
     State(shared): State<Arc<Shared>>,
     Path(version): Path<String>,
+    ConnectInfo(connection): ConnectInfo<Connection>,
     body: Bytes,
 ) -> Response {
     let xml = String::from_utf8_lossy(&body);
@@ -93,7 +95,8 @@ pub async fn login(
     );
     let seconds = state.token_lifetime.as_secs();
     drop(state);
-    let base = &shared.base_url;
+    // The server URL keeps the scheme the client logged in with.
+    let base = &connection.origin(&shared.base_url);
     let result = format!(
         "<loginResponse><result><metadataServerUrl>{base}/services/Soap/m/{version}/{org_id}</metadataServerUrl><passwordExpired>false</passwordExpired><sandbox>false</sandbox><serverUrl>{base}/services/Soap/u/{version}/{org_id}</serverUrl><sessionId>{}</sessionId><userId>{user}</userId><userInfo><organizationId>{org_id}</organizationId><organizationName>Cosell Demo</organizationName><sessionSecondsValid>{seconds}</sessionSecondsValid><userEmail>{}</userEmail><userFullName>Cosell Admin</userFullName><userId>{user}</userId><userName>{}</userName></userInfo></result></loginResponse>",
         escape(&token),
