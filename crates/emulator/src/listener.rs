@@ -335,9 +335,7 @@ async fn classify(
             }
         }
     };
-    let (stream, tls) = tokio::time::timeout(HANDSHAKE_TIMEOUT, work)
-        .await
-        .ok()??;
+    let (stream, tls) = tokio::time::timeout(HANDSHAKE_TIMEOUT, work).await.ok()??;
     Some((stream, Connection { remote, tls }))
 }
 

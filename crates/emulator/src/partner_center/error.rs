@@ -122,6 +122,10 @@ impl ApiError {
 
     /// 429 with `Retry-After`.
     pub fn throttled(retry_after: Duration) -> Self {
+        // `Retry-After` is whole seconds (RFC 9110 §10.2.3); round up so a
+        // client that waits exactly that long is not refused again.
+        let retry_after =
+            Duration::from_secs(retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0));
         let mut err = Self::new(
             StatusCode::TOO_MANY_REQUESTS,
             ErrorCode::ServiceNotAvailable,

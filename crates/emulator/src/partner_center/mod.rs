@@ -319,12 +319,7 @@ impl PartnerCenterEmulator {
             runtime: tokio::runtime::Handle::current(),
             shutdown,
         });
-        let server = listener::serve(
-            listener,
-            &tls,
-            router(Arc::clone(&app)),
-            "partner center",
-        )?;
+        let server = listener::serve(listener, &tls, router(Arc::clone(&app)), "partner center")?;
         Ok(Self {
             app,
             server,

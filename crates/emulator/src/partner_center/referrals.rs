@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{ConnectInfo, Path, RawQuery, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, MethodRouter};
@@ -16,6 +16,7 @@ use super::error::ApiError;
 use super::http::{header_text, json_body, method_not_allowed, with_etag};
 use super::listing::{self, ListQuery};
 use super::{patch, App};
+use crate::listener::Connection;
 
 /// `Prefer` value asking PATCH for the updated body (§1.7).
 const RETURN_REPRESENTATION: &str = "return=representation";
@@ -48,18 +49,21 @@ fn check(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
 
 async fn list(
     State(app): State<Arc<App>>,
+    ConnectInfo(connection): ConnectInfo<Connection>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Result<Response, ApiError> {
     check(&app, &headers)?;
     let query = ListQuery::from_query(query.as_deref())?;
-    let context = format!("{}/v1.0/$metadata#Referrals", app.base_url);
+    // Links keep the scheme the client called with (HTTP and HTTPS share the port).
+    let origin = connection.origin(&app.base_url);
+    let context = format!("{origin}/v1.0/$metadata#Referrals");
     let body = listing::list(
         &query,
         app.rendered_all(),
         app.options.page_size,
         &app.options.rules,
-        &app.referrals_url(),
+        &format!("{origin}/v1.0/engagements/referrals"),
         &context,
     )?;
     Ok(Json(body).into_response())
@@ -67,6 +71,7 @@ async fn list(
 
 async fn read(
     State(app): State<Arc<App>>,
+    ConnectInfo(connection): ConnectInfo<Connection>,
     Path(id): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -77,7 +82,10 @@ async fn read(
     let mut body = Map::new();
     body.insert(
         "@odata.context".into(),
-        json!(format!("{}/v1.0/$metadata#Referrals/$entity", app.base_url)),
+        json!(format!(
+            "{}/v1.0/$metadata#Referrals/$entity",
+            connection.origin(&app.base_url)
+        )),
     );
     if let Value::Object(fields) = &referral {
         body.extend(fields.clone());
