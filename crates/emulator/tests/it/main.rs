@@ -1,5 +1,7 @@
 //! Integration tests of the emulator crate (one binary, one module per emulator).
 
+mod client_discovery;
+mod dual_mode;
 mod partner_center;
 mod salesforce;
 mod salesforce_auth;
