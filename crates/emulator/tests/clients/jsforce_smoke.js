@@ -72,6 +72,34 @@ async function main() {
   check(user.organizationId === soapUser.organizationId, 'OAuth2 password login');
   check(conn.accessToken.startsWith('00D'), 'access token shape');
 
+  // OAuth2 refresh-token flow: a stale access token is refreshed on the first 401.
+  const tokenResponse = await (
+    await fetch(`${loginUrl}/services/oauth2/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'password',
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        username: USERNAME,
+        password: PASSWORD,
+      }),
+    })
+  ).json();
+  check(typeof tokenResponse.refresh_token === 'string', 'password grant returns a refresh_token');
+  const stale = new jsforce.Connection({
+    oauth2: { loginUrl, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
+    instanceUrl: tokenResponse.instance_url,
+    accessToken: 'stale',
+    refreshToken: tokenResponse.refresh_token,
+    version: VERSION,
+    ...silent,
+  });
+  let refreshed = false;
+  stale.on('refresh', () => {
+    refreshed = true;
+  });
+  check((await stale.query('SELECT COUNT() FROM Opportunity')).done && refreshed, 'refresh_token grant on 401');
+
   // OAuth2 client credentials (My Domain).
   const cc = new jsforce.Connection({
     oauth2: { loginUrl, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },

@@ -118,6 +118,15 @@ def main():
     check("access_token" in again, "rotated refresh token works")
     bad = app.acquire_token_by_refresh_token("not-a-refresh-token", scopes=[REFERRALS_SCOPE])
     check(bad.get("error") == "invalid_grant", "bad refresh token -> invalid_grant")
+    common = msal.ConfidentialClientApplication(
+        CLIENT_ID,
+        client_credential=CLIENT_SECRET,
+        authority=f"{https}/common",
+        validate_authority=False,
+        instance_discovery=False,
+        verify=verify,
+    ).acquire_token_by_refresh_token(REFRESH_TOKEN, scopes=[REFERRALS_SCOPE])
+    check("access_token" in common, "refresh token grant through the 'common' authority")
     app_only = app.acquire_token_for_client(scopes=[PARTNER_CENTER_SCOPE])
     check("access_token" in app_only, f"acquire_token_for_client ({app_only.get('error_description', 'ok')})")
     cached = app.acquire_token_for_client(scopes=[PARTNER_CENTER_SCOPE])
