@@ -17,10 +17,17 @@ use tokio_util::sync::CancellationToken;
 
 use super::metrics::Metrics;
 
-/// Shortest lease a poller holds, so a short interval does not make leadership flap.
-const MIN_LEASE: Duration = Duration::from_secs(30);
-/// A poller's lease lasts this many intervals, so one slow poll keeps it.
-const LEASE_INTERVALS: u32 = 3;
+/// How long a poller's lease lasts unless renewed: when its holder dies,
+/// another instance takes the poller over within about this time, whatever
+/// the poll interval (issue 7: "takes over within seconds").
+pub const POLLER_LEASE: Duration = Duration::from_secs(10);
+/// The holder renews its lease (and a standby tries to take it) this many
+/// times per lease period, also while a poll runs.
+const RENEWALS_PER_LEASE: u32 = 3;
+/// How far before its `since` a feed may answer: SOQL dateTime literals are
+/// whole seconds ("Date Formats and Date Literals in WHERE"), so a query
+/// from `since` reaches back to the start of that second.
+const WINDOW_SLACK: Duration = Duration::from_secs(1);
 
 /// Which change feed a poller reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -122,49 +129,74 @@ pub struct Poller {
 }
 
 impl Poller {
-    fn lease_ttl(&self) -> Duration {
-        (self.interval * LEASE_INTERVALS).max(MIN_LEASE)
+    /// Takes or renews this poller's lease; false when another instance
+    /// holds it or the store cannot say.
+    async fn hold_lease(&self) -> bool {
+        match self
+            .store
+            .try_acquire_lease(self.feed.lease_name(), &self.holder, POLLER_LEASE)
+            .await
+        {
+            Ok(held) => held,
+            Err(error) => {
+                tracing::warn!(poller = self.feed.name(), %error, "could not take the poller lease");
+                false
+            }
+        }
     }
 
-    /// Polls every interval until `shutdown`, then gives up the lease.
+    /// Polls every interval while it holds the lease, renewing the lease
+    /// every [`POLLER_LEASE`] / 3 (a standby tries to take it as often), until
+    /// `shutdown`; then gives the lease up.
     pub async fn run(self, shutdown: CancellationToken) {
         let mut ticks = tokio::time::interval(self.interval);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut renewals = tokio::time::interval(POLLER_LEASE / RENEWALS_PER_LEASE);
+        renewals.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = ticks.tick() => {}
+                _ = renewals.tick() => {
+                    self.hold_lease().await;
+                    continue;
+                }
                 _ = shutdown.cancelled() => break,
             }
-            match self
-                .store
-                .try_acquire_lease(self.feed.lease_name(), &self.holder, self.lease_ttl())
-                .await
-            {
-                Ok(true) => {}
-                Ok(false) => {
-                    tracing::debug!(poller = self.feed.name(), "another instance polls");
-                    continue;
-                }
-                Err(error) => {
-                    tracing::warn!(poller = self.feed.name(), %error, "could not take the poller lease");
-                    continue;
-                }
+            if !self.hold_lease().await {
+                tracing::debug!(poller = self.feed.name(), "another instance polls");
+                continue;
             }
             let poll = self.poll_once();
-            let result = tokio::select! {
-                result = poll => result,
-                _ = shutdown.cancelled() => break,
+            tokio::pin!(poll);
+            let result = loop {
+                tokio::select! {
+                    result = &mut poll => break Some(result),
+                    _ = renewals.tick() => {
+                        if !self.hold_lease().await {
+                            // Another instance may poll now: stop here. The
+                            // cursor moves only after the jobs are stored,
+                            // so the next poll covers what this one missed.
+                            tracing::warn!(poller = self.feed.name(), "lost the poller lease during a poll");
+                            break None;
+                        }
+                    }
+                    _ = shutdown.cancelled() => break None,
+                }
             };
+            if shutdown.is_cancelled() {
+                break;
+            }
             match result {
-                Ok(enqueued) => {
+                Some(Ok(enqueued)) => {
                     self.clock.success(self.feed);
                     if enqueued > 0 {
                         tracing::info!(poller = self.feed.name(), enqueued, "changes found");
                     }
                 }
-                Err(error) => {
+                Some(Err(error)) => {
                     tracing::warn!(poller = self.feed.name(), %error, "poll failed; the cursor stays, the next poll covers it");
                 }
+                None => {}
             }
         }
         if let Err(error) = self
@@ -238,7 +270,11 @@ impl SeenChanges {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(since) = since {
-            seen.retain(|_, stamp| *stamp >= since);
+            // A feed may answer from before `since` (SOQL dateTime literals
+            // carry whole seconds): forget only what it can no longer return,
+            // or that slice is enqueued again on every poll.
+            let forget_before = back_by(since, WINDOW_SLACK);
+            seen.retain(|_, stamp| *stamp >= forget_before);
         }
         changes
             .into_iter()
@@ -318,6 +354,21 @@ mod tests {
             seen.unseen(vec![(opp("006A"), at(10))], Some(at(12))).len(),
             1
         );
+    }
+
+    #[test]
+    fn a_change_the_whole_second_window_returns_again_is_not_enqueued_again() {
+        use chrono::TimeZone;
+        let since = Utc.timestamp_opt(1_800_000_010, 600_000_000).unwrap();
+        // SOQL dateTime literals carry whole seconds, so a poll from `since`
+        // also returns this change stamped 0.3 s before it, every time.
+        let early = Utc.timestamp_opt(1_800_000_010, 300_000_000).unwrap();
+        let change = vec![(Target::Opportunity("006A".into()), early)];
+        let seen = SeenChanges::default();
+        let first = seen.unseen(change.clone(), Some(since));
+        assert_eq!(first.len(), 1);
+        seen.remember(first);
+        assert!(seen.unseen(change, Some(since)).is_empty());
     }
 
     #[test]
