@@ -576,7 +576,8 @@ async fn a_killed_instance_leaves_nothing_stuck() {
         held.len()
     );
 
-    // The pollers move to B within seconds, not after a long lease.
+    // Both at once: the pollers move to B within seconds (not after a long
+    // lease), and A's jobs run again on B once their leases expire.
     let takeover = eventually_within(
         POLLER_TAKEOVER_LIMIT,
         "B taking the poller leases over",
@@ -586,16 +587,7 @@ async fn a_killed_instance_leaves_nothing_stuck() {
             (sf.as_deref() == Some(b.as_str()) && pc.as_deref() == Some(b.as_str()))
                 .then(|| killed_at.elapsed())
         },
-    )
-    .await;
-    cluster
-        .app
-        .sf
-        .control()
-        .set_faults(FaultConfig::default())
-        .unwrap();
-
-    // A's jobs run again on B once their leases expire; B finishes the work.
+    );
     let orphans_done = eventually_within(
         Duration::from_secs(60),
         "A's orphaned jobs finished by B",
@@ -607,8 +599,14 @@ async fn a_killed_instance_leaves_nothing_stuck() {
             }
             all.then(|| killed_at.elapsed())
         },
-    )
-    .await;
+    );
+    let (takeover, orphans_done) = tokio::join!(takeover, orphans_done);
+    cluster
+        .app
+        .sf
+        .control()
+        .set_faults(FaultConfig::default())
+        .unwrap();
     assert!(
         orphans_done >= Duration::from_secs(LEASE_SECONDS) - Duration::from_millis(500),
         "taken over only after the lease expired: {orphans_done:?}"
