@@ -44,6 +44,8 @@ const PARTNER_CENTER_POLLER_LEASE: &str = "poller.partner_center";
 const POLLER_TAKEOVER_LIMIT: Duration = Duration::from_secs(15);
 /// How long the scale test may take to sync everything.
 const SYNC_PATIENCE: Duration = Duration::from_secs(240);
+/// Delay on every emulated API call in the latency-bound benchmark run.
+const BENCH_LATENCY_MS: u64 = 50;
 /// How long the queue must stay empty to count as settled.
 const STAYS_IDLE: Duration = Duration::from_secs(3);
 
@@ -636,21 +638,32 @@ async fn a_killed_instance_leaves_nothing_stuck() {
 }
 
 /// Throughput of one instance and of two on one database (figures for
-/// docs/PERFORMANCE.md); ignored by default, see the module docs.
+/// docs/PERFORMANCE.md), with the emulators answering at once and with a
+/// network-like delay on every API call; ignored by default, see the module
+/// docs.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "benchmark: run explicitly, see the module docs"]
 async fn scale_bench_one_and_two_instances() {
-    const SHARED: usize = 1500;
-    const MARKED: usize = 500;
-    for instances in [1, 2] {
-        let db = PgDatabase::create().await;
-        let cluster = Cluster::start(&db, instances, scale_options()).await;
-        let (seeded, figures) = sync_all(&cluster, SHARED, MARKED).await;
-        figures.print();
-        assert_each_deal_synced_once(&cluster.app, &seeded).await;
-        let pc = cluster.app.pc.control().calls().total;
-        let sf = cluster.app.sf.control().calls().total;
-        println!("  API calls served: Partner Center {pc}, Salesforce {sf}");
-        cluster.stop().await;
+    for (latency_ms, shared, marked) in [(0, 1500, 500), (BENCH_LATENCY_MS, 600, 200)] {
+        println!("API latency {latency_ms} ms:");
+        for instances in [1, 2] {
+            let db = PgDatabase::create().await;
+            let cluster = Cluster::start(&db, instances, scale_options()).await;
+            let delay = FaultConfig {
+                latency_ms,
+                ..FaultConfig::default()
+            };
+            cluster.app.faults(delay.clone(), delay);
+            let (seeded, figures) = sync_all(&cluster, shared, marked).await;
+            figures.print();
+            cluster
+                .app
+                .faults(FaultConfig::default(), FaultConfig::default());
+            assert_each_deal_synced_once(&cluster.app, &seeded).await;
+            let pc = cluster.app.pc.control().calls().total;
+            let sf = cluster.app.sf.control().calls().total;
+            println!("  API calls served: Partner Center {pc}, Salesforce {sf}");
+            cluster.stop().await;
+        }
     }
 }
