@@ -14,9 +14,6 @@ use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
 use crate::cli::{PartnerCenterEmulatorArgs, SalesforceEmulatorArgs};
 use crate::config::secrets;
 
-/// Path under the Partner Center emulator where its signing certificate is published.
-pub const PC_EMULATOR_CERT_PATH: &str = "/_emulator/cert/";
-
 /// Runs the Partner Center emulator until Ctrl-C.
 pub async fn partner_center(args: PartnerCenterEmulatorArgs) -> anyhow::Result<()> {
     let defaults = PcOptions::default();
@@ -59,7 +56,10 @@ pub async fn partner_center(args: PartnerCenterEmulatorArgs) -> anyhow::Result<(
     println!("webhooks_url = \"{}\"", emulator.webhooks_url());
     println!("token_url = \"{}\"", emulator.token_url());
     println!("client_id = \"{client_id}\"");
-    println!("webhook_cert_url_prefixes = [\"{url}{PC_EMULATOR_CERT_PATH}\"]");
+    println!(
+        "webhook_cert_url_prefixes = [\"{url}{}\"]",
+        crate::emulated::PC_CERT_PATH
+    );
     println!("webhook_trust_anchors_file = \"{}\"", ca_file.display());
     println!("\n# environment");
     println!("export {}={client_secret}", secrets::PC_CLIENT_SECRET);

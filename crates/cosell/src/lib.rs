@@ -9,6 +9,7 @@ pub mod config;
 pub mod connect;
 pub mod dashboard;
 pub mod demo;
+pub mod emulated;
 pub mod emulator_cmd;
 pub mod service;
 pub mod setup;

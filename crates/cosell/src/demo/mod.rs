@@ -5,7 +5,6 @@
 mod seed;
 mod sellers;
 
-use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 
@@ -17,9 +16,10 @@ use rand::SeedableRng;
 
 use crate::cli::DemoArgs;
 use crate::commands::webhooks::register_with;
-use crate::config::{secrets, Config, WEBHOOK_PATH};
+use crate::config::{Config, WEBHOOK_PATH};
 use crate::connect::{self, Observers};
-use crate::emulator_cmd::{shutdown_signal, PC_EMULATOR_CERT_PATH};
+use crate::emulated;
+use crate::emulator_cmd::shutdown_signal;
 use crate::service::{self, Service, Tuning};
 
 /// The demo's default seed, so two runs show the same deals.
@@ -98,24 +98,9 @@ fn demo_config(
     dir: &Path,
     listen: SocketAddr,
 ) -> Result<Config> {
-    let ca = dir.join("partner-center-ca.pem");
-    std::fs::write(&ca, pc.ca_pem()).context("cannot write the emulator's CA certificate")?;
+    let ca = emulated::write_ca(pc, dir).context("cannot write the emulator's CA certificate")?;
     let text = format!(
-        r#"
-[partner_center]
-api_url = "{api}"
-webhooks_url = "{webhooks}"
-token_url = "{token}"
-client_id = "cosell-demo"
-webhook_cert_url_prefixes = ["{pc}{cert}"]
-webhook_trust_anchors_file = "{ca}"
-
-[salesforce]
-login_url = "{sf}"
-auth = "password"
-client_id = "cosell-demo"
-username = "admin@cosell.demo"
-
+        r#"{connections}
 [sync]
 active_stage = "Qualification"
 on_hold_stage = "On Hold"
@@ -131,25 +116,11 @@ public_url = "http://{listen}"
 salesforce_poll_seconds = 2
 partner_center_reconcile_seconds = 60
 "#,
-        api = pc.referrals_url(),
-        webhooks = pc.webhooks_url(),
-        token = pc.token_url(),
-        pc = pc.url(),
-        cert = PC_EMULATOR_CERT_PATH,
-        ca = ca.display(),
-        sf = sf.url(),
+        connections = emulated::connection_sections(pc, sf, &ca),
         store = dir.join("demo.db").display(),
     );
-    let env: BTreeMap<String, String> = [
-        (secrets::PC_CLIENT_SECRET, "cosell-demo-secret"),
-        (secrets::PC_REFRESH_TOKEN, "cosell-demo-refresh"),
-        (secrets::SF_CLIENT_SECRET, "cosell-demo-secret"),
-        (secrets::SF_PASSWORD, "cosell-demo"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
-    Config::from_toml_str(&text, dir, &env).context("the demo configuration is invalid")
+    Config::from_toml_str(&text, dir, &emulated::secrets_env())
+        .context("the demo configuration is invalid")
 }
 
 /// Points the emulator's webhooks at the demo service, as `cosell webhooks register` does.

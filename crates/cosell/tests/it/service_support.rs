@@ -4,7 +4,6 @@
 //! 127.0.0.1, and its webhook registered at the Partner Center emulator.
 //! Helpers read like what sellers and operators do.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -18,15 +17,6 @@ use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
 use serde_json::{json, Value};
 use store::{JobCounts, Store};
 use tempfile::TempDir;
-
-/// The emulators' demo credentials (they exist only in the emulators).
-const PC_CLIENT_ID: &str = "cosell-demo";
-const PC_CLIENT_SECRET: &str = "cosell-demo-secret";
-const PC_REFRESH_TOKEN: &str = "cosell-demo-refresh";
-const SF_CLIENT_ID: &str = "cosell-demo";
-const SF_CLIENT_SECRET: &str = "cosell-demo-secret";
-const SF_USERNAME: &str = "admin@cosell.demo";
-const SF_PASSWORD: &str = "cosell-demo";
 
 /// How long a test waits for something to happen before failing.
 pub const PATIENCE: Duration = Duration::from_secs(30);
@@ -111,26 +101,12 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let dir = tempfile::tempdir().expect("tempdir");
     let app_listener = listener().await;
     let addr = app_listener.local_addr().expect("addr");
-    std::fs::write(dir.path().join("pc-ca.pem"), pc.ca_pem()).expect("write CA");
+    let ca = cosell::emulated::write_ca(&pc, dir.path()).expect("write CA");
     let o = &options;
     let sqlite_url = format!("sqlite://{}", dir.path().join("cosell.db").display());
     let store_url = o.store_url.clone().unwrap_or(sqlite_url);
     let text = format!(
-        r#"
-[partner_center]
-api_url = "{api}"
-webhooks_url = "{webhooks}"
-token_url = "{token}"
-client_id = "{PC_CLIENT_ID}"
-webhook_cert_url_prefixes = ["{pc_url}/_emulator/cert/"]
-webhook_trust_anchors_file = "pc-ca.pem"
-
-[salesforce]
-login_url = "{sf}"
-auth = "password"
-client_id = "{SF_CLIENT_ID}"
-username = "{SF_USERNAME}"
-
+        r#"{connections}
 [sync]
 active_stage = "Qualification"
 on_hold_stage = "On Hold"
@@ -152,11 +128,7 @@ salesforce_poll_seconds = {sf_poll}
 partner_center_reconcile_seconds = {pc_poll}
 poll_overlap_seconds = {overlap}
 "#,
-        api = pc.referrals_url(),
-        webhooks = pc.webhooks_url(),
-        token = pc.token_url(),
-        pc_url = pc.url(),
-        sf = sf.url(),
+        connections = cosell::emulated::connection_sections(&pc, &sf, &ca),
         body_limit = o.webhook_body_limit_bytes,
         concurrency = o.concurrency,
         batch_size = o.batch_size,
@@ -196,16 +168,8 @@ async fn listener() -> tokio::net::TcpListener {
 
 impl TestApp {
     /// The secrets the configuration needs.
-    pub fn env() -> HashMap<String, String> {
-        [
-            ("COSELL_PC_REFRESH_TOKEN", PC_REFRESH_TOKEN),
-            ("COSELL_PC_CLIENT_SECRET", PC_CLIENT_SECRET),
-            ("COSELL_SF_CLIENT_SECRET", SF_CLIENT_SECRET),
-            ("COSELL_SF_PASSWORD", SF_PASSWORD),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
+    pub fn env() -> std::collections::BTreeMap<String, String> {
+        cosell::emulated::secrets_env()
     }
 
     /// The loaded configuration.

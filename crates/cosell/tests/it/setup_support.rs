@@ -1,7 +1,6 @@
 //! A test org for `setup` and `backfill`: both emulators, a config file
 //! pointing at them, and helpers that seed deals.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use cosell::config::Config;
@@ -9,15 +8,6 @@ use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
 use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
 use serde_json::{json, Value};
 use tempfile::TempDir;
-
-/// The emulators' demo credentials (they exist only in the emulators).
-pub const PC_CLIENT_ID: &str = "cosell-demo";
-pub const PC_CLIENT_SECRET: &str = "cosell-demo-secret";
-pub const PC_REFRESH_TOKEN: &str = "cosell-demo-refresh";
-pub const SF_CLIENT_ID: &str = "cosell-demo";
-pub const SF_CLIENT_SECRET: &str = "cosell-demo-secret";
-pub const SF_USERNAME: &str = "admin@cosell.demo";
-pub const SF_PASSWORD: &str = "cosell-demo";
 
 /// Both emulators and a configuration for them.
 pub struct TestOrg {
@@ -52,20 +42,9 @@ impl TestOrg {
             .expect("salesforce emulator");
         let dir = tempfile::tempdir().expect("tempdir");
         let config_path = dir.path().join("cosell.toml");
+        let ca = cosell::emulated::write_ca(&pc, dir.path()).expect("write CA");
         let text = format!(
-            r#"
-[partner_center]
-api_url = "{api}"
-webhooks_url = "{webhooks}"
-token_url = "{token}"
-client_id = "{PC_CLIENT_ID}"
-
-[salesforce]
-login_url = "{sf}"
-auth = "password"
-client_id = "{SF_CLIENT_ID}"
-username = "{SF_USERNAME}"
-
+            r#"{connections}
 [sync]
 active_stage = "Qualification"
 on_hold_stage = "On Hold"
@@ -76,10 +55,7 @@ url = "sqlite://cosell.db"
 [worker]
 batch_size = 50
 "#,
-            api = pc.referrals_url(),
-            webhooks = pc.webhooks_url(),
-            token = pc.token_url(),
-            sf = sf.url(),
+            connections = cosell::emulated::connection_sections(&pc, &sf, &ca),
         );
         std::fs::write(&config_path, text).expect("write config");
         TestOrg {
@@ -91,16 +67,8 @@ batch_size = 50
     }
 
     /// The secrets the configuration needs.
-    pub fn env() -> HashMap<String, String> {
-        [
-            ("COSELL_PC_REFRESH_TOKEN", PC_REFRESH_TOKEN),
-            ("COSELL_PC_CLIENT_SECRET", PC_CLIENT_SECRET),
-            ("COSELL_SF_CLIENT_SECRET", SF_CLIENT_SECRET),
-            ("COSELL_SF_PASSWORD", SF_PASSWORD),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
+    pub fn env() -> std::collections::BTreeMap<String, String> {
+        cosell::emulated::secrets_env()
     }
 
     /// The loaded configuration.

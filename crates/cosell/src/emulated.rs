@@ -1,0 +1,74 @@
+//! Connecting cosell to running emulators: the configuration sections and
+//! the secrets that point a `cosell.toml` at them. The demo and the test
+//! harnesses build their configurations here, so they can never disagree
+//! with the emulators' own defaults.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
+use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
+
+use crate::config::secrets;
+
+/// Where the Partner Center emulator serves its webhook signing certificate.
+pub const PC_CERT_PATH: &str = "/_emulator/cert/";
+
+/// The emulators' default credentials as the environment the configuration
+/// loader reads secrets from.
+pub fn secrets_env() -> BTreeMap<String, String> {
+    let (pc, sf) = (PcOptions::default(), SfOptions::default());
+    [
+        (secrets::PC_CLIENT_SECRET, pc.client_secret),
+        (secrets::PC_REFRESH_TOKEN, pc.refresh_token),
+        (secrets::SF_CLIENT_SECRET, sf.client_secret),
+        (secrets::SF_PASSWORD, sf.password),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+/// `[partner_center]` and `[salesforce]` sections for the running emulators
+/// (their default credentials); webhooks are verified with the Partner Center
+/// emulator's CA, written by the caller to `ca_file`.
+pub fn connection_sections(
+    pc: &PartnerCenterEmulator,
+    sf: &SalesforceEmulator,
+    ca_file: &Path,
+) -> String {
+    let (pc_options, sf_options) = (PcOptions::default(), SfOptions::default());
+    format!(
+        r#"
+[partner_center]
+api_url = "{api}"
+webhooks_url = "{webhooks}"
+token_url = "{token}"
+client_id = "{pc_client}"
+webhook_cert_url_prefixes = ["{pc}{PC_CERT_PATH}"]
+webhook_trust_anchors_file = "{ca}"
+
+[salesforce]
+login_url = "{sf}"
+auth = "password"
+client_id = "{sf_client}"
+username = "{sf_user}"
+"#,
+        api = pc.referrals_url(),
+        webhooks = pc.webhooks_url(),
+        token = pc.token_url(),
+        pc_client = pc_options.client_id,
+        pc = pc.url(),
+        ca = ca_file.display(),
+        sf = sf.url(),
+        sf_client = sf_options.client_id,
+        sf_user = sf_options.username,
+    )
+}
+
+/// Writes the Partner Center emulator's CA into `dir`; returns its path.
+pub fn write_ca(pc: &PartnerCenterEmulator, dir: &Path) -> std::io::Result<std::path::PathBuf> {
+    let path = dir.join("partner-center-ca.pem");
+    std::fs::write(&path, pc.ca_pem())?;
+    Ok(path)
+}
