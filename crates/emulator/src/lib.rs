@@ -7,3 +7,4 @@ pub mod control;
 mod listener;
 pub mod partner_center;
 pub mod salesforce;
+pub mod sellers;

@@ -242,26 +242,9 @@ impl TestApp {
 
     /// Microsoft shares a co-sell referral; returns its id.
     pub fn share_referral(&self, name: &str) -> String {
-        let slug = name.to_lowercase().replace(' ', "");
         let referral = self
             .pc
-            .share_referral(json!({
-                "name": name,
-                "type": "Shared",
-                "qualification": "SalesQualified",
-                "customerProfile": {
-                    "name": format!("{name} Customer"),
-                    "address": { "addressLine1": "1 Main St", "city": "Seattle", "state": "WA", "postalCode": "98101", "country": "US" },
-                    "team": [{ "firstName": "Ann", "lastName": "Lee", "email": format!("ann@{slug}.example"), "phoneNumber": "5550100" }]
-                },
-                "consent": { "consentToContact": true, "consentToShareReferralWithMicrosoftSellers": true },
-                "details": {
-                    "notes": "Customer wants a pilot",
-                    "dealValue": 120000, "currency": "USD", "closingDateTime": "2027-03-31T00:00:00Z",
-                    "requirements": { "solutions": [{ "id": "SOL-15974-MQF", "name": "Contoso Cloud", "type": "Name" }] }
-                },
-                "inviteContext": { "assistanceRequestCode": "CustomerTechnicalArchitecture", "notes": "Please help" }
-            }))
+            .share_referral(emulator::sellers::co_sell_referral(name))
             .expect("the emulator accepts the shared referral");
         referral["id"].as_str().expect("referral id").to_owned()
     }
@@ -286,53 +269,12 @@ impl TestApp {
 
     // ---- a Salesforce seller ----
 
-    /// An account.
-    pub fn account(&self, name: &str, country: &str) -> String {
-        self.sf
-            .insert(
-                "Account",
-                json!({ "Name": name, "BillingCountry": country, "BillingCity": "Redmond" }),
-            )
-            .expect("account")
-    }
-
     /// A complete co-sell opportunity marked for sync (account in
     /// `country`, a contact role, a solution).
     pub fn co_sell_opportunity(&self, name: &str, country: &str) -> String {
-        let slug = name.to_lowercase().replace(' ', "");
-        let account = self.account(&format!("{name} Inc"), country);
-        let opportunity = self
-            .sf
-            .insert(
-                "Opportunity",
-                json!({
-                    "Name": name, "StageName": "Prospecting", "CloseDate": "2027-06-30",
-                    "Amount": 50000, "CurrencyIsoCode": "USD", "AccountId": account,
-                    "Sync_with_Partner_Center__c": true,
-                    "How_can_Microsoft_help__c": "Proof of concept or demo",
-                }),
-            )
-            .expect("opportunity");
-        let contact = self
-            .sf
-            .insert(
-                "Contact",
-                json!({ "FirstName": "Sue", "LastName": "Smith", "Email": format!("sue@{slug}.example"), "AccountId": account }),
-            )
-            .expect("contact");
-        self.sf
-            .insert(
-                "OpportunityContactRole",
-                json!({ "OpportunityId": opportunity, "ContactId": contact, "IsPrimary": true }),
-            )
-            .expect("contact role");
-        self.sf
-            .insert(
-                "Microsoft_Solution__c",
-                json!({ "Name": "SOL-15974-MQF", "Opportunity__c": opportunity, "Solution_Id__c": "SOL-15974-MQF" }),
-            )
-            .expect("solution");
-        opportunity
+        emulator::sellers::co_sell_opportunity(&self.sf, name, country)
+            .expect("the seller's co-sell opportunity")
+            .opportunity
     }
 
     /// The opportunity record.

@@ -83,26 +83,11 @@ batch_size = 50
 
     /// A Microsoft seller shares a co-sell referral.
     pub fn share_referral(&self, n: usize) -> String {
-        let name = format!("Shared deal {n}");
+        let mut body = emulator::sellers::co_sell_referral(&format!("Shared deal {n}"));
+        body["details"]["dealValue"] = json!(1000 + n);
         let referral = self
             .pc
-            .share_referral(json!({
-                "name": name,
-                "type": "Shared",
-                "qualification": "SalesQualified",
-                "customerProfile": {
-                    "name": format!("Customer {n}"),
-                    "address": { "addressLine1": "1 Main St", "city": "Seattle", "state": "WA", "postalCode": "98101", "country": "US" },
-                    "team": [{ "firstName": "Ann", "lastName": format!("Lee{n}"), "email": format!("ann{n}@customer.example"), "phoneNumber": "5550100" }]
-                },
-                "consent": { "consentToContact": true, "consentToShareReferralWithMicrosoftSellers": true },
-                "details": {
-                    "notes": "Customer wants a pilot",
-                    "dealValue": 1000 + n, "currency": "USD", "closingDateTime": "2027-03-31T00:00:00Z",
-                    "requirements": { "solutions": [{ "id": "SOL-15974-MQF", "name": "Contoso Cloud", "type": "Name" }] }
-                },
-                "inviteContext": { "assistanceRequestCode": "CustomerTechnicalArchitecture", "notes": "Please help" }
-            }))
+            .share_referral(body)
             .expect("the emulator accepts the shared referral");
         referral["id"].as_str().expect("referral id").to_owned()
     }
@@ -110,45 +95,9 @@ batch_size = 50
     /// A seller's co-sell opportunity marked for sync: account with a
     /// country, a contact role and a solution.
     pub fn co_sell_opportunity(&self, n: usize) -> String {
-        let account = self
-            .sf
-            .insert(
-                "Account",
-                json!({ "Name": format!("Account {n}"), "BillingCountry": "US", "BillingCity": "Redmond" }),
-            )
-            .expect("account");
-        let opportunity = self
-            .sf
-            .insert(
-                "Opportunity",
-                json!({
-                    "Name": format!("Partner deal {n}"), "StageName": "Prospecting", "CloseDate": "2027-06-30",
-                    "Amount": 50000 + n, "CurrencyIsoCode": "USD", "AccountId": account,
-                    "Sync_with_Partner_Center__c": true,
-                    "How_can_Microsoft_help__c": "Proof of concept or demo",
-                }),
-            )
-            .expect("opportunity");
-        let contact = self
-            .sf
-            .insert(
-                "Contact",
-                json!({ "FirstName": "Sue", "LastName": format!("Smith{n}"), "Email": format!("sue{n}@account.example"), "AccountId": account }),
-            )
-            .expect("contact");
-        self.sf
-            .insert(
-                "OpportunityContactRole",
-                json!({ "OpportunityId": opportunity, "ContactId": contact, "IsPrimary": true }),
-            )
-            .expect("contact role");
-        self.sf
-            .insert(
-                "Microsoft_Solution__c",
-                json!({ "Name": "SOL-15974-MQF", "Opportunity__c": opportunity, "Solution_Id__c": "SOL-15974-MQF" }),
-            )
-            .expect("solution");
-        opportunity
+        emulator::sellers::co_sell_opportunity(&self.sf, &format!("Partner deal {n}"), "US")
+            .expect("the seller's co-sell opportunity")
+            .opportunity
     }
 
     /// Opportunities carrying a referral id.

@@ -142,20 +142,9 @@ impl World {
 
     /// A complete co-sell opportunity: help chosen, a contact role, a solution.
     pub fn co_sell_opportunity(&self, name: &str) -> String {
-        let account = self.account(&format!("{name} Inc"), Some("US"));
-        let opp = self.opportunity(
-            name,
-            &account,
-            json!({ "How_can_Microsoft_help__c": "Proof of concept or demo" }),
-        );
-        self.contact_role(
-            &opp,
-            &account,
-            "Smith",
-            &format!("sue@{}.example", name.to_lowercase().replace(' ', "")),
-        );
-        self.solution(&opp, "SOL-15974-MQF");
-        opp
+        emulator::sellers::co_sell_opportunity(&self.sf, name, "US")
+            .unwrap()
+            .opportunity
     }
 
     pub fn edit(&self, object: &str, id: &str, fields: Value) {
@@ -199,23 +188,7 @@ impl World {
     }
 
     pub fn microsoft_shares_with(&self, name: &str, extra: Value) -> String {
-        let mut body = json!({
-            "name": name,
-            "type": "Shared",
-            "qualification": "SalesQualified",
-            "customerProfile": {
-                "name": format!("{name} Customer"),
-                "address": { "addressLine1": "1 Main St", "city": "Seattle", "state": "WA", "postalCode": "98101", "country": "US" },
-                "team": [{ "firstName": "Ann", "lastName": "Lee", "email": format!("ann@{}.example", name.to_lowercase().replace(' ', "")), "phoneNumber": "5550100" }]
-            },
-            "consent": { "consentToContact": true, "consentToShareReferralWithMicrosoftSellers": true },
-            "details": {
-                "notes": "Customer wants a pilot",
-                "dealValue": 120000, "currency": "USD", "closingDateTime": "2027-03-31T00:00:00Z",
-                "requirements": { "solutions": [{ "id": "SOL-15974-MQF", "name": "Contoso Cloud", "type": "Name" }] }
-            },
-            "inviteContext": { "assistanceRequestCode": "CustomerTechnicalArchitecture", "notes": "Please help" }
-        });
+        let mut body = emulator::sellers::co_sell_referral(name);
         merge(&mut body, extra);
         let referral = self
             .pc

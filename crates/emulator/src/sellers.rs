@@ -1,0 +1,90 @@
+//! Ready-made seller actions for tests, the demo and benchmarks: the typical
+//! co-sell referral a Microsoft seller shares, and the complete co-sell
+//! opportunity a Salesforce seller enters. One definition, so every harness
+//! means the same deal.
+
+use serde_json::{json, Value};
+
+use crate::salesforce::{EmulatorError, SalesforceEmulator};
+
+/// The solution both sides' sample deals carry.
+pub const SAMPLE_SOLUTION: &str = "SOL-15974-MQF";
+
+/// A referral body as a Microsoft seller shares it: a US customer with one
+/// contact (`ann@<slug>.example`), 120,000 USD closing 2027-03-31, one
+/// solution, help with the customer's technical architecture.
+pub fn co_sell_referral(name: &str) -> Value {
+    json!({
+        "name": name,
+        "type": "Shared",
+        "qualification": "SalesQualified",
+        "customerProfile": {
+            "name": format!("{name} Customer"),
+            "address": { "addressLine1": "1 Main St", "city": "Seattle", "state": "WA", "postalCode": "98101", "country": "US" },
+            "team": [{ "firstName": "Ann", "lastName": "Lee", "email": format!("ann@{}.example", slug(name)), "phoneNumber": "5550100" }]
+        },
+        "consent": { "consentToContact": true, "consentToShareReferralWithMicrosoftSellers": true },
+        "details": {
+            "notes": "Customer wants a pilot",
+            "dealValue": 120000, "currency": "USD", "closingDateTime": "2027-03-31T00:00:00Z",
+            "requirements": { "solutions": [{ "id": SAMPLE_SOLUTION, "name": "Contoso Cloud", "type": "Name" }] }
+        },
+        "inviteContext": { "assistanceRequestCode": "CustomerTechnicalArchitecture", "notes": "Please help" }
+    })
+}
+
+/// The records behind a sample co-sell opportunity.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CoSellOpportunity {
+    pub opportunity: String,
+    pub account: String,
+    pub contact: String,
+}
+
+/// A Salesforce seller's complete co-sell opportunity, marked for sync:
+/// account `"<name> Inc"` in `country`, 50,000 USD closing 2027-06-30, help
+/// chosen, a customer contact role (`sue@<slug>.example`) and one solution.
+pub fn co_sell_opportunity(
+    sf: &SalesforceEmulator,
+    name: &str,
+    country: &str,
+) -> Result<CoSellOpportunity, EmulatorError> {
+    let account = sf.insert(
+        "Account",
+        json!({ "Name": format!("{name} Inc"), "BillingCountry": country, "BillingCity": "Redmond" }),
+    )?;
+    let opportunity = sf.insert(
+        "Opportunity",
+        json!({
+            "Name": name, "StageName": "Prospecting", "CloseDate": "2027-06-30",
+            "Amount": 50000, "CurrencyIsoCode": "USD", "AccountId": account,
+            "Sync_with_Partner_Center__c": true,
+            "How_can_Microsoft_help__c": "Proof of concept or demo",
+        }),
+    )?;
+    let contact = sf.insert(
+        "Contact",
+        json!({ "FirstName": "Sue", "LastName": "Smith", "Email": format!("sue@{}.example", slug(name)), "AccountId": account }),
+    )?;
+    sf.insert(
+        "OpportunityContactRole",
+        json!({ "OpportunityId": opportunity, "ContactId": contact, "IsPrimary": true }),
+    )?;
+    sf.insert(
+        "Microsoft_Solution__c",
+        json!({ "Name": SAMPLE_SOLUTION, "Opportunity__c": opportunity, "Solution_Id__c": SAMPLE_SOLUTION }),
+    )?;
+    Ok(CoSellOpportunity {
+        opportunity,
+        account,
+        contact,
+    })
+}
+
+/// A name as an email domain label.
+fn slug(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_lowercase()
+}
