@@ -11,6 +11,11 @@ use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
 
 use crate::config::secrets;
 
+/// The demo org's stage for accepted deals.
+pub const DEMO_ACTIVE_STAGE: &str = "Qualification";
+/// The demo org's stage for referrals waiting for the partner.
+pub const DEMO_ON_HOLD_STAGE: &str = "On Hold";
+
 /// Where the Partner Center emulator serves its webhook signing certificate.
 pub const PC_CERT_PATH: &str = "/_emulator/cert/";
 
@@ -29,9 +34,10 @@ pub fn secrets_env() -> BTreeMap<String, String> {
     .collect()
 }
 
-/// `[partner_center]` and `[salesforce]` sections for the running emulators
-/// (their default credentials); webhooks are verified with the Partner Center
-/// emulator's CA, written by the caller to `ca_file`.
+/// `[partner_center]`, `[salesforce]` and `[sync]` sections for the running
+/// emulators (their default credentials, the demo org's stages); webhooks are
+/// verified with the Partner Center emulator's CA, written by the caller to
+/// `ca_file`.
 pub fn connection_sections(
     pc: &PartnerCenterEmulator,
     sf: &SalesforceEmulator,
@@ -53,6 +59,10 @@ login_url = "{sf}"
 auth = "password"
 client_id = "{sf_client}"
 username = "{sf_user}"
+
+[sync]
+active_stage = "{DEMO_ACTIVE_STAGE}"
+on_hold_stage = "{DEMO_ON_HOLD_STAGE}"
 "#,
         api = pc.referrals_url(),
         webhooks = pc.webhooks_url(),

@@ -101,10 +101,6 @@ fn demo_config(
     let ca = emulated::write_ca(pc, dir).context("cannot write the emulator's CA certificate")?;
     let text = format!(
         r#"{connections}
-[sync]
-active_stage = "Qualification"
-on_hold_stage = "On Hold"
-
 [store]
 url = "sqlite://{store}"
 

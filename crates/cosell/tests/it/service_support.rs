@@ -107,10 +107,6 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let store_url = o.store_url.clone().unwrap_or(sqlite_url);
     let text = format!(
         r#"{connections}
-[sync]
-active_stage = "Qualification"
-on_hold_stage = "On Hold"
-
 [store]
 url = "{store_url}"
 

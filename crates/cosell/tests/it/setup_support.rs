@@ -45,10 +45,6 @@ impl TestOrg {
         let ca = cosell::emulated::write_ca(&pc, dir.path()).expect("write CA");
         let text = format!(
             r#"{connections}
-[sync]
-active_stage = "Qualification"
-on_hold_stage = "On Hold"
-
 [store]
 url = "sqlite://cosell.db"
 
