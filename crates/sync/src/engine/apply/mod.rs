@@ -1,0 +1,138 @@
+//! Carrying out a batch of decisions: Partner Center creates first (their ids
+//! go into Salesforce), then Salesforce writes in dependency order, each step
+//! one Collections call for the whole batch, then Partner Center patches,
+//! then the pairs and audit in the store.
+
+mod opportunities;
+mod record;
+mod referrals;
+
+use chrono::Utc;
+use partner_center::wire::Referral;
+use salesforce::Record;
+use serde_json::Value;
+use store::AuditEntry;
+
+use super::outcome::{Failure, Outcome, Write};
+use super::plan::{Candidate, Decision};
+use super::salesforce_io::Directory;
+use super::Engine;
+use crate::deal::{Contact, Deal};
+use crate::opportunity_map::OpportunityView;
+use crate::stages::StageMap;
+use crate::validate;
+
+/// Partner Center calls in flight at once.
+pub(super) const PC_CONCURRENCY: usize = 4;
+
+/// One pair's progress through the phases.
+pub(super) struct Work {
+    pub candidate: Candidate,
+    pub decision: Decision,
+    pub referral: Option<Referral>,
+    pub opportunity_id: Option<String>,
+    pub account_id: Option<String>,
+    pub failure: Option<Failure>,
+    pub partner_center: Write,
+    pub salesforce: Write,
+    /// The deal both sides hold after this pass (the new snapshot).
+    pub snapshot: Option<Deal>,
+    pub audit: Vec<AuditEntry>,
+    /// New contacts to link by contact role: identity → contact id (once known).
+    contacts: Vec<(Contact, Option<String>)>,
+    /// A line for the opportunity's Audit field.
+    audit_line: Option<(bool, String)>,
+}
+
+impl Work {
+    pub fn new(candidate: Candidate, decision: Decision) -> Self {
+        Self {
+            referral: candidate.referral.clone(),
+            opportunity_id: candidate.view.as_ref().map(|v| v.id.clone()),
+            account_id: candidate
+                .view
+                .as_ref()
+                .and_then(|v| v.account.as_ref().map(|a| a.id.clone())),
+            candidate,
+            decision,
+            failure: None,
+            partner_center: Write::None,
+            salesforce: Write::None,
+            snapshot: None,
+            audit: Vec::new(),
+            contacts: Vec::new(),
+            audit_line: None,
+        }
+    }
+
+    fn alive(&self) -> bool {
+        self.failure.is_none()
+    }
+
+    fn fail(&mut self, failure: Failure) {
+        if self.failure.is_none() {
+            self.failure = Some(failure);
+        }
+    }
+
+    fn view(&self) -> Option<&OpportunityView> {
+        self.candidate.view.as_ref()
+    }
+}
+
+impl Engine {
+    /// Applies decided work; every outcome is recorded in the store.
+    pub(super) async fn apply(
+        &self,
+        mut work: Vec<Work>,
+        stages: &StageMap,
+        directory: &Directory,
+    ) -> Vec<Outcome> {
+        for w in work.iter_mut() {
+            self.settle_without_writes(w);
+        }
+        self.create_referrals(&mut work).await;
+        self.write_salesforce(&mut work, stages, directory).await;
+        self.patch_referrals(&mut work).await;
+        self.mark_failures(&mut work).await;
+        self.record(work).await
+    }
+
+    /// Skips, missing records and invalid opportunities: decided without
+    /// calling Partner Center.
+    fn settle_without_writes(&self, w: &mut Work) {
+        match &w.decision {
+            Decision::Missing(reason) => w.fail(Failure::permanent(reason.clone())),
+            Decision::Invalid { problems, .. } => {
+                let message = validate::describe(problems);
+                w.audit_line = Some((false, format!("✖ Not sent to Partner Center: {message}")));
+                w.fail(Failure::permanent(format!(
+                    "invalid opportunity: {message}"
+                )));
+            }
+            Decision::Update(update) if !update.problems.is_empty() => {
+                let message = validate::describe(&update.problems);
+                w.audit_line = Some((
+                    false,
+                    format!("✖ Changes not sent to Partner Center: {message}"),
+                ));
+            }
+            _ => {}
+        }
+    }
+}
+
+/// An audit line with its UTC timestamp.
+pub(super) fn stamp(line: &str) -> String {
+    format!("{} | {line}", Utc::now().format("%Y-%m-%d %H:%M UTC"))
+}
+
+pub(super) fn record(object: &str, body: serde_json::Map<String, Value>) -> Record {
+    let mut record = Record::from_map(body);
+    record.set_type(object);
+    record
+}
+
+pub(super) fn truncate(text: &str, max: usize) -> String {
+    text.chars().take(max).collect()
+}

@@ -1,0 +1,169 @@
+//! Partner Center writes of a batch: creating referrals for opportunities
+//! and patching referrals with merged changes.
+
+use futures::stream::{self, StreamExt};
+use partner_center::odata::{Filter, ReferralQuery};
+use partner_center::wire::{PatchOperation, Referral};
+use partner_center::PatchOptions;
+use serde_json::json;
+use store::{AuditEntry, AuditLevel, Pair};
+
+use super::{Work, PC_CONCURRENCY};
+use crate::deal::Deal;
+use crate::engine::outcome::{Failure, Write};
+use crate::engine::plan::Decision;
+use crate::engine::Engine;
+use crate::referral_map;
+
+impl Engine {
+    /// Creates referrals for opportunities, reusing one already created for
+    /// the same opportunity (found by its external reference id).
+    pub(super) async fn create_referrals(&self, work: &mut [Work]) {
+        let mut jobs: Vec<(usize, Deal, String, bool)> = Vec::new();
+        for (i, w) in work.iter().enumerate() {
+            let (Decision::CreateReferral { deal }, Some(opportunity_id)) =
+                (&w.decision, &w.opportunity_id)
+            else {
+                continue;
+            };
+            // Record the intent before creating: an opportunity that already
+            // has a pair may have been created before a crash, so only then
+            // is Partner Center searched for it first (one call saved per
+            // new deal, no duplicate after a crash).
+            let lookup = match &w.candidate.pair {
+                Some(_) => true,
+                None => {
+                    let mut intent = Pair::new(deal.name.clone());
+                    intent.opportunity_id = Some(opportunity_id.clone());
+                    self.store.save_pair(&intent).await.is_err()
+                }
+            };
+            jobs.push((i, deal.clone(), opportunity_id.clone(), lookup));
+        }
+        let results: Vec<(usize, Result<Referral, partner_center::Error>)> = stream::iter(jobs)
+            .map(|(i, deal, opportunity_id, lookup)| async move {
+                if lookup {
+                    let existing = ReferralQuery::new()
+                        .filter(Filter::eq("externalReferenceId", opportunity_id.as_str()))
+                        .top(1);
+                    match self.pc.list(&existing).await {
+                        Ok(page) => {
+                            if let Some(referral) = page.value.into_iter().next() {
+                                return (i, Ok(referral));
+                            }
+                        }
+                        Err(e) => return (i, Err(e)),
+                    }
+                }
+                let created = self
+                    .pc
+                    .create(&referral_map::new_referral(
+                        &deal,
+                        &opportunity_id,
+                        &self.settings.mappings,
+                    ))
+                    .await;
+                (i, created)
+            })
+            .buffer_unordered(PC_CONCURRENCY)
+            .collect()
+            .await;
+        for (i, result) in results {
+            let w = &mut work[i];
+            match result {
+                Ok(referral) => {
+                    let id = referral.id.clone().unwrap_or_default();
+                    w.snapshot = Some(referral_map::read(&referral, &self.settings));
+                    w.partner_center = Write::Created;
+                    w.audit.push(AuditEntry::new(
+                        None,
+                        AuditLevel::Info,
+                        "referral_created",
+                        format!("Created referral {id} in Partner Center"),
+                        json!({ "referral_id": id }),
+                    ));
+                    w.audit_line = Some((
+                        true,
+                        format!("✔ Shared with Partner Center as referral {id}"),
+                    ));
+                    w.referral = Some(referral);
+                }
+                Err(e) => {
+                    let failure = Failure::from_partner_center(&e, "creating the referral");
+                    w.audit_line = Some((false, format!("✖ {}", failure.message)));
+                    w.fail(failure);
+                }
+            }
+        }
+    }
+
+    /// Patches referrals: merged changes and status moves, and the external
+    /// reference of referrals that just got an opportunity.
+    pub(super) async fn patch_referrals(&self, work: &mut [Work]) {
+        let jobs: Vec<(usize, String, Vec<PatchOperation>, Option<String>)> = work
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.alive())
+            .filter_map(|(i, w)| {
+                let referral = w.referral.as_ref()?;
+                let ops = match &w.decision {
+                    Decision::Update(u) if u.problems.is_empty() => {
+                        let mut ops = referral_map::patch(
+                            referral,
+                            &u.outcome.merged,
+                            &u.outcome.to_partner_center,
+                            u.outcome.lifecycle.to_partner_center,
+                        );
+                        ops.extend(referral_map::mapped_patch(
+                            referral,
+                            &u.outcome.merged,
+                            &u.outcome.mapped_to_partner_center,
+                            &self.settings.mappings,
+                        ));
+                        ops
+                    }
+                    Decision::CreateOpportunity { .. } => Vec::new(),
+                    _ => return None,
+                };
+                let mut ops = ops;
+                let opportunity_id = w.opportunity_id.clone()?;
+                if referral.external_reference_id.as_deref() != Some(opportunity_id.as_str()) {
+                    ops.push(PatchOperation::add("/externalReferenceId", opportunity_id));
+                }
+                let id = referral.id.clone()?;
+                (!ops.is_empty()).then(|| (i, id, ops, referral.e_tag.clone()))
+            })
+            .collect();
+        let results: Vec<_> = stream::iter(jobs)
+            .map(|(i, id, ops, etag)| async move {
+                let options = PatchOptions {
+                    if_match: etag,
+                    return_representation: true,
+                };
+                (i, self.pc.patch(&id, &ops, options).await)
+            })
+            .buffer_unordered(PC_CONCURRENCY)
+            .collect()
+            .await;
+        for (i, result) in results {
+            let w = &mut work[i];
+            match result {
+                Ok(updated) => {
+                    if matches!(w.decision, Decision::Update(_)) {
+                        w.partner_center = Write::Updated;
+                    }
+                    if let Some(updated) = updated {
+                        w.referral = Some(updated);
+                    }
+                }
+                Err(e) => {
+                    let failure = Failure::from_partner_center(&e, "updating the referral");
+                    if failure.permanent {
+                        w.audit_line = Some((false, format!("✖ {}", failure.message)));
+                    }
+                    w.fail(failure);
+                }
+            }
+        }
+    }
+}
