@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use futures::stream::{self, StreamExt, TryStreamExt};
+use futures::stream::{self, StreamExt};
 use partner_center::odata::{Filter, ReferralQuery, SortOrder};
 use partner_center::wire::Referral;
 use partner_center::ReferralsClient;
@@ -234,18 +234,33 @@ impl Engine {
             .filter(|id| !referrals.contains_key(*id) && !quiet.contains(*id))
             .cloned()
             .collect();
-        let fetched: Vec<(String, Option<Referral>)> = stream::iter(missing)
+        let fetched: Vec<(String, Result<Referral, partner_center::Error>)> = stream::iter(missing)
             .map(|id| async move {
-                match self.pc.get(&id).await {
-                    Ok(referral) => Ok((id, Some(referral))),
-                    Err(e) if e.status() == Some(404) => Ok((id, None)),
-                    Err(e) => Err(e),
-                }
+                let result = self.pc.get(&id).await;
+                (id, result)
             })
             .buffer_unordered(READ_CONCURRENCY)
-            .try_collect()
-            .await?;
-        referrals.extend(fetched.into_iter().filter_map(|(id, r)| Some((id, r?))));
+            .collect()
+            .await;
+        // A referral Partner Center will not give us (not found, access
+        // denied, unreadable) fails only its own pair; an outage fails the
+        // batch so every job is retried.
+        let mut unreadable = BTreeMap::new();
+        for (id, result) in fetched {
+            match result {
+                Ok(referral) => {
+                    referrals.insert(id, referral);
+                }
+                Err(e) if e.status() == Some(404) => {}
+                Err(e) if e.is_transient() => return Err(e.into()),
+                Err(e) => {
+                    unreadable.insert(
+                        id.clone(),
+                        format!("Partner Center refused to read referral {id}: {e}"),
+                    );
+                }
+            }
+        }
         // Referrals pointing at an opportunity we have not read (a crash
         // between creating the referral and recording the pair).
         let known: BTreeSet<String> = views.iter().map(|v| v.id.clone()).collect();
@@ -262,6 +277,10 @@ impl Engine {
         }
         let mut candidates = self.assemble(targets, pairs, referrals, views);
         for candidate in &mut candidates {
+            candidate.unreadable = candidate.targets.iter().find_map(|t| match t {
+                Target::Referral(id) => unreadable.get(id).cloned(),
+                Target::Opportunity(_) => None,
+            });
             candidate.quiet = candidate.referral.is_none()
                 && candidate
                     .pair
@@ -359,6 +378,7 @@ impl Engine {
             let entry = groups.entry(key).or_insert_with(|| Candidate {
                 targets: Vec::new(),
                 quiet: false,
+                unreadable: None,
                 pair: None,
                 referral: referral_id
                     .as_ref()

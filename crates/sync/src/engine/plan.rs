@@ -45,6 +45,9 @@ pub struct Candidate {
     /// Nothing changed in Salesforce since the last successful sync, and
     /// Partner Center was not asked about: the referral was not read.
     pub quiet: bool,
+    /// Why Partner Center would not give us the referral (access denied,
+    /// unreadable data): the pair fails on its own, the batch goes on.
+    pub unreadable: Option<String>,
     pub pair: Option<Pair>,
     pub referral: Option<Referral>,
     pub view: Option<OpportunityView>,
@@ -133,6 +136,9 @@ impl Decision {
 pub fn decide(candidate: &Candidate, settings: &Settings) -> Decision {
     if candidate.quiet {
         return Decision::Unchanged;
+    }
+    if let Some(reason) = &candidate.unreadable {
+        return Decision::Missing(reason.clone());
     }
     let pair = candidate.pair.as_ref();
     match (&candidate.referral, &candidate.view) {

@@ -73,3 +73,49 @@ async fn under_thirty_percent_faults_both_sides_converge_without_duplicates() {
     assert_eq!(world.count("Opportunity"), 24);
     assert_eq!(world.pc.referrals().len(), 24);
 }
+
+#[tokio::test]
+async fn a_referral_partner_center_refuses_to_give_fails_alone_and_the_batch_goes_on() {
+    use sync::Target;
+    let world = World::new().await;
+    let hidden = world.microsoft_shares("Hidden");
+    let opportunity = world.co_sell_opportunity("Visible Batchmate");
+    world
+        .pc
+        .control()
+        .set_faults(FaultConfig {
+            error_rate: 1.0,
+            errors: vec!["403".into()],
+            routes: vec!["GET /v1.0/engagements/referrals/{id}".into()],
+            ..FaultConfig::default()
+        })
+        .unwrap();
+
+    let outcomes = world
+        .engine
+        .sync_targets(vec![
+            Target::Referral(hidden.clone()),
+            Target::Opportunity(opportunity.clone()),
+        ])
+        .await
+        .expect("the batch runs");
+
+    let failed = outcomes
+        .iter()
+        .find(|o| o.targets.contains(&Target::Referral(hidden.clone())))
+        .unwrap();
+    let failure = failed.failure.as_ref().expect("the hidden referral fails");
+    assert!(
+        failure.permanent && failure.message.contains("refused to read referral"),
+        "{failure:?}"
+    );
+    let shared = outcomes
+        .iter()
+        .find(|o| {
+            o.targets
+                .contains(&Target::Opportunity(opportunity.clone()))
+        })
+        .unwrap();
+    assert!(shared.failure.is_none(), "{shared:?}");
+    world.referral_for(&opportunity);
+}
