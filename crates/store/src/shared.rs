@@ -185,6 +185,45 @@ pub(crate) fn returned_schedule(
     (run_at, attempts)
 }
 
+/// Per-state counts from `SELECT state, COUNT(*) ... GROUP BY state` rows.
+fn state_counts<S>(
+    rows: Vec<(String, i64)>,
+    parse: impl Fn(&str) -> Option<S>,
+) -> crate::Result<Vec<(S, u64)>> {
+    rows.into_iter()
+        .map(|(state, n)| {
+            let parsed = parse(&state)
+                .ok_or_else(|| crate::StoreError::corrupt("state", format!("unknown {state:?}")))?;
+            let n = u64::try_from(n).map_err(|e| crate::StoreError::corrupt("n", e))?;
+            Ok((parsed, n))
+        })
+        .collect()
+}
+
+/// Pairs per state (every state listed, 0 where there are none).
+pub(crate) fn pair_counts(
+    rows: Vec<(String, i64)>,
+) -> crate::Result<std::collections::BTreeMap<crate::PairState, u64>> {
+    let mut counts: std::collections::BTreeMap<_, _> =
+        crate::PairState::ALL.into_iter().map(|s| (s, 0)).collect();
+    counts.extend(state_counts(rows, crate::PairState::parse)?);
+    Ok(counts)
+}
+
+/// Jobs per state.
+pub(crate) fn job_counts(rows: Vec<(String, i64)>) -> crate::Result<crate::JobCounts> {
+    let mut counts = crate::JobCounts::default();
+    for (state, n) in state_counts(rows, crate::JobState::parse)? {
+        match state {
+            crate::JobState::Pending => counts.pending = n,
+            crate::JobState::Running => counts.running = n,
+            crate::JobState::Done => counts.done = n,
+            crate::JobState::Dead => counts.dead = n,
+        }
+    }
+    Ok(counts)
+}
+
 /// Explains a unique violation while saving `pair` by naming the id that is
 /// already linked to another pair; other errors pass through.
 pub(crate) fn pair_conflict(pair: &crate::Pair, err: crate::StoreError) -> crate::StoreError {

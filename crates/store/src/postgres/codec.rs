@@ -24,11 +24,6 @@ pub(super) fn json_text(value: &serde_json::Value) -> String {
     value.to_string()
 }
 
-/// A non-negative count.
-pub(super) fn count(raw: i64, column: &str) -> Result<u64> {
-    u64::try_from(raw).map_err(|e| StoreError::corrupt(column, e))
-}
-
 /// A `pairs` row.
 pub(super) fn pair(row: &PgRow) -> Result<Pair> {
     let state: String = row.try_get("state")?;

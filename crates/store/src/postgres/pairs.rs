@@ -6,9 +6,9 @@ use sqlx::{PgPool, Row};
 
 use super::codec::{self, PAIR_COLUMNS};
 use crate::shared::{
-    fold_name, opportunity_key, opportunity_key_of_text, pair_conflict, sql_limit,
+    self, fold_name, opportunity_key, opportunity_key_of_text, pair_conflict, sql_limit,
 };
-use crate::{LastSyncTimes, Pair, PairId, PairQuery, PairState, Result, StoreError};
+use crate::{LastSyncTimes, Pair, PairId, PairQuery, PairState, Result};
 
 pub(super) async fn save(pool: &PgPool, pair: &Pair) -> Result<()> {
     let result = sqlx::query(
@@ -95,17 +95,10 @@ pub(super) async fn find(pool: &PgPool, query: &PairQuery) -> Result<Vec<Pair>> 
 }
 
 pub(super) async fn counts(pool: &PgPool) -> Result<BTreeMap<PairState, u64>> {
-    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM pairs GROUP BY state")
+    let rows = sqlx::query_as("SELECT state, COUNT(*) AS n FROM pairs GROUP BY state")
         .fetch_all(pool)
         .await?;
-    let mut counts: BTreeMap<PairState, u64> = PairState::ALL.into_iter().map(|s| (s, 0)).collect();
-    for row in rows {
-        let state: String = row.try_get("state")?;
-        let state = PairState::parse(&state)
-            .ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?;
-        counts.insert(state, codec::count(row.try_get("n")?, "n")?);
-    }
-    Ok(counts)
+    shared::pair_counts(rows)
 }
 
 /// The newest write time in each direction.

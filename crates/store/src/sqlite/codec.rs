@@ -85,11 +85,6 @@ fn opt_json(row: &SqliteRow, column: &str) -> Result<Option<serde_json::Value>> 
         .transpose()
 }
 
-/// A non-negative count.
-pub(super) fn count(raw: i64, column: &str) -> Result<u64> {
-    u64::try_from(raw).map_err(|e| StoreError::corrupt(column, e))
-}
-
 /// A `pairs` row.
 pub(super) fn pair(row: &SqliteRow) -> Result<Pair> {
     let state: String = row.try_get("state")?;

@@ -12,10 +12,10 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::codec::{self, JOB_COLUMNS};
-use crate::shared::{merge_batch, micros, returned_schedule, sql_limit, Return};
+use crate::shared::{self, merge_batch, micros, returned_schedule, sql_limit, Return};
 use crate::{
-    FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, JobState, NewJob, Result,
-    RetryTarget, StoreError,
+    FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, NewJob, Result, RetryTarget,
+    StoreError,
 };
 
 /// Starts a write transaction that holds the write lock from its first
@@ -321,22 +321,10 @@ pub(super) async fn by_id(pool: &SqlitePool, id: JobId) -> Result<Option<Job>> {
 }
 
 pub(super) async fn counts(pool: &SqlitePool) -> Result<JobCounts> {
-    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
+    let rows = sqlx::query_as("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
         .fetch_all(pool)
         .await?;
-    let mut counts = JobCounts::default();
-    for row in rows {
-        let state: String = row.try_get("state")?;
-        let n = codec::count(row.try_get("n")?, "n")?;
-        match JobState::parse(&state) {
-            Some(JobState::Pending) => counts.pending = n,
-            Some(JobState::Running) => counts.running = n,
-            Some(JobState::Done) => counts.done = n,
-            Some(JobState::Dead) => counts.dead = n,
-            None => return Err(StoreError::corrupt("state", format!("unknown {state:?}"))),
-        }
-    }
-    Ok(counts)
+    shared::job_counts(rows)
 }
 
 pub(super) async fn dead(pool: &SqlitePool, limit: u32) -> Result<Vec<Job>> {

@@ -2,11 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use sqlx::{Row, SqlitePool};
+use sqlx::SqlitePool;
 
 use super::codec::{self, PAIR_COLUMNS};
-use crate::shared::{fold_name, opportunity_key, opportunity_key_of_text, sql_limit};
-use crate::{LastSyncTimes, Pair, PairId, PairQuery, PairState, Result, StoreError};
+use crate::shared::{self, fold_name, opportunity_key, opportunity_key_of_text, sql_limit};
+use crate::{LastSyncTimes, Pair, PairId, PairQuery, PairState, Result};
 
 pub(super) async fn save(pool: &SqlitePool, pair: &Pair) -> Result<()> {
     let result = sqlx::query(
@@ -99,17 +99,10 @@ pub(super) async fn find(pool: &SqlitePool, query: &PairQuery) -> Result<Vec<Pai
 }
 
 pub(super) async fn counts(pool: &SqlitePool) -> Result<BTreeMap<PairState, u64>> {
-    let rows = sqlx::query("SELECT state, COUNT(*) AS n FROM pairs GROUP BY state")
+    let rows = sqlx::query_as("SELECT state, COUNT(*) AS n FROM pairs GROUP BY state")
         .fetch_all(pool)
         .await?;
-    let mut counts: BTreeMap<PairState, u64> = PairState::ALL.into_iter().map(|s| (s, 0)).collect();
-    for row in rows {
-        let state: String = row.try_get("state")?;
-        let state = PairState::parse(&state)
-            .ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?;
-        counts.insert(state, codec::count(row.try_get("n")?, "n")?);
-    }
-    Ok(counts)
+    shared::pair_counts(rows)
 }
 
 /// The newest write time in each direction.
