@@ -75,14 +75,14 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    /// True when retrying later may succeed (transport trouble, Entra 5xx/429).
+    /// True when retrying later may succeed; see [`is_transient_token_failure`].
     pub fn is_transient(&self) -> bool {
         match self {
             AuthError::Entra { status, error, .. } => {
-                crate::retry::is_retryable_status(*status) || error == "temporarily_unavailable"
+                is_transient_token_failure(*status, Some(error))
             }
+            AuthError::Decode { status, .. } => is_transient_token_failure(*status, None),
             AuthError::Transport { kind, .. } => *kind != TransportKind::Other,
-            AuthError::Decode { status, .. } => crate::retry::is_retryable_status(*status),
             AuthError::Config(_) => false,
         }
     }
@@ -91,6 +91,31 @@ impl AuthError {
     /// and an operator must sign in again.
     pub fn is_invalid_grant(&self) -> bool {
         matches!(self, AuthError::Entra { error, .. } if error == "invalid_grant")
+    }
+}
+
+/// OAuth `error` values that mean "try again later" whatever the status: Entra
+/// answers its transient failures (AADSTS90033 and kin) as `temporarily_unavailable`
+/// (<https://learn.microsoft.com/en-us/entra/identity-platform/reference-error-codes#handling-error-codes-in-your-application>).
+const TRANSIENT_OAUTH_ERRORS: &[&str] = &["temporarily_unavailable"];
+
+/// Whether a token request that failed with `status` may succeed later.
+/// `oauth_error` is the body's `error`, or `None` when the body was not an
+/// OAuth error body.
+///
+/// Throttling (429) and server errors (5xx) are transient with or without a
+/// body. An answer without an OAuth body is transient at any status: Entra
+/// refuses a grant with the JSON body of RFC 6749 §5.2, so a bare or HTML
+/// answer came from a gateway or proxy in front of it and says nothing about
+/// the credentials. Any other OAuth error (e.g. `invalid_grant`) is a verdict
+/// on the credentials and needs an operator.
+pub fn is_transient_token_failure(status: u16, oauth_error: Option<&str>) -> bool {
+    if crate::retry::is_retryable_status(status) {
+        return true;
+    }
+    match oauth_error {
+        Some(error) => TRANSIENT_OAUTH_ERRORS.contains(&error),
+        None => true,
     }
 }
 
@@ -457,6 +482,57 @@ impl TokenSource for StaticToken {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn token_failures_are_transient_unless_entra_refused_the_grant() {
+        // (status, OAuth error in the body, transient)
+        let table: &[(u16, Option<&str>, bool)] = &[
+            (429, None, true),
+            (429, Some("temporarily_unavailable"), true),
+            (429, Some("invalid_request"), true),
+            (500, None, true),
+            (502, Some("server_error"), true),
+            (503, Some("temporarily_unavailable"), true),
+            (504, None, true),
+            (400, None, true),
+            (401, None, true),
+            (404, None, true),
+            (200, None, true),
+            (400, Some("temporarily_unavailable"), true),
+            (400, Some("invalid_grant"), false),
+            (400, Some("invalid_request"), false),
+            (400, Some("invalid_scope"), false),
+            (400, Some("interaction_required"), false),
+            (401, Some("invalid_client"), false),
+            (401, Some("unauthorized_client"), false),
+        ];
+        for &(status, error, transient) in table {
+            assert_eq!(
+                is_transient_token_failure(status, error),
+                transient,
+                "{status} {error:?}"
+            );
+            let err = match error {
+                Some(error) => AuthError::Entra {
+                    status,
+                    error: error.into(),
+                    description: String::new(),
+                    codes: Vec::new(),
+                    correlation_id: None,
+                },
+                None => AuthError::Decode {
+                    status,
+                    message: String::new(),
+                },
+            };
+            assert_eq!(err.is_transient(), transient, "{err}");
+            assert_eq!(
+                crate::Error::Auth(err).is_transient(),
+                transient,
+                "{status} {error:?}"
+            );
+        }
+    }
 
     #[test]
     fn expires_in_accepts_number_and_string() {

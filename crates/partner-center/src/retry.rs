@@ -101,14 +101,9 @@ pub fn is_retryable_status(status: u16) -> bool {
     status == 429 || (500..=599).contains(&status)
 }
 
-/// True when `err` should be retried (never for 4xx other than 429).
+/// True when `err` should be retried: exactly the transient errors ([`Error::is_transient`]).
 pub fn should_retry(err: &Error) -> bool {
-    match err {
-        Error::Api { status, .. } => is_retryable_status(*status),
-        Error::Transport { kind, .. } => *kind != TransportKind::Other,
-        Error::Auth(e) => e.is_transient(),
-        Error::Decode { .. } | Error::InvalidInput(_) => false,
-    }
+    err.is_transient()
 }
 
 /// Parses a `Retry-After` value: delta-seconds or an HTTP date (RFC 9110 §10.2.3).

@@ -72,16 +72,42 @@ pub enum AuthError {
 }
 
 impl AuthError {
-    /// Whether trying again later may succeed.
+    /// Whether trying again later may succeed; see [`is_transient_token_failure`].
     pub fn is_transient(&self) -> bool {
         match self {
             AuthError::OAuth { status, error, .. } => {
-                *status >= 500 || error == "rate_limit_exceeded"
+                is_transient_token_failure(*status, Some(error))
             }
-            AuthError::Http(e) => e.is_timeout() || e.is_connect() || e.is_request(),
-            AuthError::MalformedResponse { status, .. } => *status >= 500,
+            AuthError::MalformedResponse { status, .. } => {
+                is_transient_token_failure(*status, None)
+            }
+            AuthError::Http(e) => e.is_timeout() || e.is_connect() || e.is_request() || e.is_body(),
             AuthError::InvalidKey(_) | AuthError::InvalidConfig(_) => false,
         }
+    }
+}
+
+/// OAuth `error` values that mean "try again later" whatever the status
+/// (reference §1.7: `rate_limit_exceeded` is Salesforce's login throttle).
+const TRANSIENT_OAUTH_ERRORS: &[&str] = &["rate_limit_exceeded"];
+
+/// Whether a token request that failed with `status` may succeed later.
+/// `oauth_error` is the body's `error`, or `None` when the body was not an
+/// OAuth error body (`{"error","error_description"}`).
+///
+/// Throttling (429) and server errors (5xx) are transient with or without a
+/// body. An answer without an OAuth body is transient at any status: the
+/// token endpoint refuses a grant with the OAuth body (reference §1.7, RFC
+/// 6749 §5.2), so anything else came from a gateway or an outage page and
+/// says nothing about the credentials. Any other OAuth error (e.g.
+/// `invalid_grant`, `invalid_client_id`) needs an operator.
+pub fn is_transient_token_failure(status: u16, oauth_error: Option<&str>) -> bool {
+    if status == 429 || (500..=599).contains(&status) {
+        return true;
+    }
+    match oauth_error {
+        Some(error) => TRANSIENT_OAUTH_ERRORS.contains(&error),
+        None => true,
     }
 }
 
@@ -447,6 +473,54 @@ impl TokenProvider for OAuthTokenProvider {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn token_failures_are_transient_unless_salesforce_refused_the_grant() {
+        // (status, OAuth error in the body, transient)
+        let table: &[(u16, Option<&str>, bool)] = &[
+            (429, None, true),
+            (429, Some("invalid_grant"), true),
+            (500, None, true),
+            (502, Some("unknown_error"), true),
+            (503, None, true),
+            (400, None, true),
+            (403, None, true),
+            (404, None, true),
+            (200, None, true),
+            (400, Some("rate_limit_exceeded"), true),
+            (400, Some("invalid_grant"), false),
+            (400, Some("invalid_client_id"), false),
+            (400, Some("invalid_client"), false),
+            (400, Some("unsupported_grant_type"), false),
+            (400, Some("inactive_user"), false),
+            (400, Some("inactive_org"), false),
+            (401, Some("invalid_client"), false),
+        ];
+        for &(status, error, transient) in table {
+            assert_eq!(
+                is_transient_token_failure(status, error),
+                transient,
+                "{status} {error:?}"
+            );
+            let err = match error {
+                Some(error) => AuthError::OAuth {
+                    status,
+                    error: error.into(),
+                    description: String::new(),
+                },
+                None => AuthError::MalformedResponse {
+                    status,
+                    reason: String::new(),
+                },
+            };
+            assert_eq!(err.is_transient(), transient, "{err}");
+            assert_eq!(
+                crate::Error::Auth(err).is_transient(),
+                transient,
+                "{status} {error:?}"
+            );
+        }
+    }
 
     #[test]
     fn parses_full_token_response() {
