@@ -1,14 +1,17 @@
 //! Durable state of the connector: pairs and their synced snapshots, cursors,
-//! the webhook inbox, durable jobs, audit history and singleton leases.
+//! the webhook inbox, durable jobs, audit history, singleton leases and
+//! sealed credentials.
 //!
 //! [`Store`] is the one interface; [`sqlite::SqliteStore`] is the embedded
 //! default and [`postgres::PostgresStore`] lets several instances share one
 //! database. [`open`] picks one from a URL.
 #![forbid(unsafe_code)]
 
+mod credentials;
 mod error;
 mod model;
 pub mod postgres;
+pub mod seal;
 mod shared;
 pub mod sqlite;
 
@@ -18,6 +21,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+pub use credentials::{CredentialHold, CredentialStore, CredentialWrite, StoredCredential};
 pub use error::StoreError;
 pub use model::*;
 
@@ -28,7 +32,7 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// between several processes on the same database (PostgreSQL) or several
 /// tasks in one process (SQLite).
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: CredentialStore + Send + Sync + 'static {
     /// Checks the database answers (for `/readyz`).
     async fn ping(&self) -> Result<()>;
 

@@ -8,6 +8,7 @@
 
 mod audit;
 mod codec;
+mod credentials;
 mod jobs;
 mod leases;
 mod listener;

@@ -30,6 +30,7 @@ macro_rules! both_backends {
 
 mod audit;
 mod common;
+mod credentials;
 mod cursors;
 mod inbox;
 mod jobs;

@@ -1,0 +1,24 @@
+-- Credentials cosell keeps between runs: the Partner Center refresh token,
+-- which Entra replaces on every use, and tokens from `cosell login`. The
+-- secret is sealed (AEAD) by the application under the key from
+-- COSELL_STORE_KEY, so the database never holds it in the clear.
+-- Timestamps are INTEGER microseconds since the Unix epoch (UTC).
+CREATE TABLE credentials (
+    name            TEXT PRIMARY KEY NOT NULL,
+    -- Bumped by every write; a rotation compares and sets it.
+    version         INTEGER NOT NULL,
+    -- Format byte, nonce, ciphertext and tag (store::seal).
+    sealed          BLOB NOT NULL,
+    -- When an operator signed in: the start of this chain of tokens.
+    signed_in_at    INTEGER NOT NULL,
+    -- When the current secret was issued and when it is expected to expire.
+    obtained_at     INTEGER NOT NULL,
+    expires_at      INTEGER,
+    last_refresh_at INTEGER,
+    -- The last failed refresh (its AADSTS or Salesforce code in the text).
+    last_error      TEXT,
+    last_error_at   INTEGER,
+    -- Whether the last access token carried the MFA claim (NULL: unknown).
+    mfa             INTEGER,
+    updated_at      INTEGER NOT NULL
+) STRICT;
