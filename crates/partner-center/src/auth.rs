@@ -10,6 +10,7 @@
 //! wait for it instead of stampeding Entra). Secrets live in [`SecretString`] and
 //! never reach `Debug` output, errors or logs.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -21,6 +22,7 @@ use url::Url;
 
 use crate::error::{describe_reqwest, transport_kind, TransportKind};
 use crate::observer::{Api, CallObserver, CallRecord};
+use crate::vault::{has_mfa_claim, RefreshTokenVault, Rotation};
 
 /// Scope for the Referrals API (`offline_access` so Entra returns a refresh token).
 pub const REFERRALS_SCOPE: &str = "https://api.partner.microsoft.com/.default offline_access";
@@ -72,6 +74,10 @@ pub enum AuthError {
     /// The configuration cannot produce a token request.
     #[error("token configuration error: {0}")]
     Config(String),
+    /// The refresh token could not be read from or saved to its vault (the
+    /// store is down or a sign-in replaced it meanwhile); retried later.
+    #[error("refresh token vault: {0}")]
+    Vault(String),
 }
 
 impl AuthError {
@@ -83,6 +89,7 @@ impl AuthError {
             }
             AuthError::Decode { status, .. } => is_transient_token_failure(*status, None),
             AuthError::Transport { kind, .. } => *kind != TransportKind::Other,
+            AuthError::Vault(_) => true,
             AuthError::Config(_) => false,
         }
     }
@@ -265,6 +272,7 @@ pub struct EntraTokenProvider {
     margin: Duration,
     state: Mutex<State>,
     observer: Option<CallObserver>,
+    vault: Option<Arc<dyn RefreshTokenVault>>,
 }
 
 impl std::fmt::Debug for EntraTokenProvider {
@@ -303,7 +311,16 @@ impl EntraTokenProvider {
                 refresh_token,
             }),
             observer: None,
+            vault: None,
         }
+    }
+
+    /// Keeps the refresh token in `vault`: its stored token wins over the
+    /// configured one, each redemption runs under its hold and every rotated
+    /// token is saved there before the new access token is handed out.
+    pub fn with_vault(mut self, vault: Arc<dyn RefreshTokenVault>) -> Self {
+        self.vault = Some(vault);
+        self
     }
 
     /// Changes how long before expiry a token is refreshed (default [`EXPIRY_MARGIN`]).
@@ -323,8 +340,37 @@ impl EntraTokenProvider {
         self.state.lock().await.refresh_token.clone()
     }
 
-    #[tracing::instrument(name = "entra_token_request", skip_all, fields(client_id = %self.config.client_id))]
+    /// Redeems the grant, under the vault's hold when there is one; a
+    /// rotated refresh token is saved before the access token is returned.
     async fn fetch(&self, state: &mut State) -> Result<SecretString, AuthError> {
+        let vault = match (&self.vault, &self.config.grant) {
+            (Some(vault), Grant::RefreshToken(_)) => vault,
+            _ => return self.request(state, None).await.map(|(token, _)| token),
+        };
+        let hold = vault.hold().await?;
+        let stored = hold.refresh_token();
+        match self.request(state, stored).await {
+            Ok((token, Some(rotation))) => {
+                hold.save(rotation).await?;
+                Ok(token)
+            }
+            Ok((token, None)) => Ok(token),
+            Err(error) => {
+                drop(hold);
+                vault.failed(&error).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// One token request; `refresh_token` (the vault's) overrides the one in
+    /// memory. Returns the access token and the rotated refresh token.
+    #[tracing::instrument(name = "entra_token_request", skip_all, fields(client_id = %self.config.client_id))]
+    async fn request(
+        &self,
+        state: &mut State,
+        refresh_token: Option<SecretString>,
+    ) -> Result<(SecretString, Option<Rotation>), AuthError> {
         let mut form: Vec<(&str, &str)> = vec![
             ("client_id", &self.config.client_id),
             ("scope", &self.config.scope),
@@ -332,14 +378,18 @@ impl EntraTokenProvider {
         if let Some(secret) = &self.config.client_secret {
             form.push(("client_secret", secret.expose_secret()));
         }
-        let refresh_token = state.refresh_token.clone();
+        let refresh_token = refresh_token
+            .or_else(|| state.refresh_token.clone())
+            .filter(|t| !t.expose_secret().is_empty());
         match (&self.config.grant, &refresh_token) {
             (Grant::RefreshToken(_), Some(rt)) => {
                 form.push(("grant_type", "refresh_token"));
                 form.push(("refresh_token", rt.expose_secret()));
             }
             (Grant::RefreshToken(_), None) => {
-                return Err(AuthError::Config("no refresh token".into()));
+                return Err(AuthError::Config(
+                    "no refresh token: sign in with `cosell login partner-center`".into(),
+                ));
             }
             (Grant::ClientCredentials, _) => form.push(("grant_type", "client_credentials")),
         }
@@ -404,16 +454,23 @@ impl EntraTokenProvider {
             .unwrap_or(DEFAULT_LIFETIME);
         // A lifetime shorter than twice the margin would never be cached; use half of it.
         let margin = self.margin.min(lifetime / 2);
+        let mfa = has_mfa_claim(&parsed.access_token);
         let token = SecretString::from(parsed.access_token);
-        if let Some(rotated) = parsed.refresh_token {
-            state.refresh_token = Some(SecretString::from(rotated));
-        }
+        let rotation = parsed.refresh_token.map(|rotated| {
+            let rotated = SecretString::from(rotated);
+            state.refresh_token = Some(rotated.clone());
+            Rotation {
+                refresh_token: rotated,
+                issued_at: chrono::Utc::now(),
+                mfa,
+            }
+        });
         state.cached = Some(Cached {
             token: token.clone(),
             refresh_at: started + lifetime - margin,
         });
         tracing::debug!(lifetime_secs = lifetime.as_secs(), "access token refreshed");
-        Ok(token)
+        Ok((token, rotation))
     }
 
     fn observe(&self, status: Option<u16>, started: Instant) {

@@ -7,11 +7,13 @@
 
 pub mod auth;
 pub mod client;
+pub mod device_code;
 pub mod error;
 pub mod observer;
 pub mod odata;
 pub mod retry;
 pub mod signature;
+pub mod vault;
 pub mod wire;
 
 pub use auth::{AuthError, EntraTokenProvider, StaticToken, TokenConfig, TokenSource};

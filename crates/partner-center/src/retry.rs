@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 
 use rand::Rng;
 
-use crate::error::{Error, TransportKind};
+use crate::error::Error;
 
 /// Default number of attempts per call, the first one included.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 4;
@@ -128,7 +128,7 @@ pub(crate) fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorCode;
+    use crate::error::{ErrorCode, TransportKind};
 
     fn api(status: u16) -> Error {
         Error::Api {

@@ -4,9 +4,9 @@
 //! with an `AADSTS` code, `error_codes`, `timestamp`, `trace_id`,
 //! `correlation_id`.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -16,7 +16,8 @@ use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use serde_json::json;
 
-use super::error::ApiError;
+use super::device_code::{DeviceCodes, Poll, DEVICE_CODE_GRANT};
+use super::error::{ApiError, ErrorCode};
 use super::App;
 
 /// Audience (resource) of the Referrals API.
@@ -37,14 +38,50 @@ const TOKEN_BYTES: usize = 32;
 struct Grant {
     audience: &'static str,
     app_only: bool,
+    /// The sign-in behind a delegated token satisfied MFA (`amr` has `mfa`).
+    mfa: bool,
     expires_at: Instant,
 }
 
-/// Tokens issued by this emulator.
-#[derive(Default)]
+/// A refresh token issued by this emulator.
+#[derive(Debug, Clone)]
+struct RefreshGrant {
+    expires_at: Instant,
+    mfa: bool,
+}
+
+/// Default lifetime of a refresh token: 90 days, each token on its own;
+/// using one does not revoke it
+/// (<https://learn.microsoft.com/en-us/entra/identity-platform/refresh-tokens#token-lifetime>).
+pub(crate) const REFRESH_TOKEN_LIFETIME: Duration = Duration::from_secs(90 * 24 * 3600);
+
+/// Tokens issued by this emulator, and how new ones are issued.
 pub(crate) struct Tokens {
     access: HashMap<String, Grant>,
-    refresh: HashSet<String>,
+    refresh: HashMap<String, RefreshGrant>,
+    /// Times each refresh token was redeemed.
+    redemptions: HashMap<String, u32>,
+    /// Lifetime of refresh tokens issued from now on.
+    refresh_lifetime: Duration,
+    /// Whether sign-ins satisfy MFA.
+    pub(crate) mfa: bool,
+    pub(crate) device_codes: DeviceCodes,
+    /// When the configured refresh token (`Options::refresh_token`) was issued.
+    started: Instant,
+}
+
+impl Default for Tokens {
+    fn default() -> Self {
+        Self {
+            access: HashMap::new(),
+            refresh: HashMap::new(),
+            redemptions: HashMap::new(),
+            refresh_lifetime: REFRESH_TOKEN_LIFETIME,
+            mfa: true,
+            device_codes: DeviceCodes::default(),
+            started: Instant::now(),
+        }
+    }
 }
 
 impl std::fmt::Debug for Tokens {
@@ -52,11 +89,45 @@ impl std::fmt::Debug for Tokens {
         f.debug_struct("Tokens")
             .field("access", &self.access.len())
             .field("refresh", &self.refresh.len())
-            .finish()
+            .field("mfa", &self.mfa)
+            .finish_non_exhaustive()
     }
 }
 
-fn random_token() -> String {
+impl Tokens {
+    /// The grant of a presented refresh token, the configured one included
+    /// (issued when the emulator started, with MFA).
+    fn refresh_grant(&mut self, presented: &str, configured: &str) -> Option<RefreshGrant> {
+        if presented == configured && !self.refresh.contains_key(presented) {
+            let grant = RefreshGrant {
+                expires_at: self.started + self.refresh_lifetime,
+                mfa: true,
+            };
+            self.refresh.insert(presented.to_owned(), grant);
+        }
+        self.refresh.get(presented).cloned()
+    }
+
+    /// Issues a refresh token with the current lifetime.
+    fn issue_refresh(&mut self, mfa: bool) -> String {
+        let token = random_token();
+        let grant = RefreshGrant {
+            expires_at: Instant::now() + self.refresh_lifetime,
+            mfa,
+        };
+        self.refresh.insert(token.clone(), grant);
+        token
+    }
+}
+
+impl App {
+    /// The token state.
+    pub(crate) fn tokens(&self) -> std::sync::MutexGuard<'_, Tokens> {
+        self.tokens.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+pub(crate) fn random_token() -> String {
     let bytes: [u8; TOKEN_BYTES] = rand::random();
     URL_SAFE_NO_PAD.encode(bytes)
 }
@@ -85,7 +156,7 @@ pub(crate) fn entra(status: StatusCode, error: &str, code: u32, description: &st
         .into_response()
 }
 
-fn missing(param: &str) -> Response {
+pub(crate) fn missing(param: &str) -> Response {
     entra(
         StatusCode::BAD_REQUEST,
         "invalid_request",
@@ -125,7 +196,7 @@ fn client_credentials(
 }
 
 /// The resource a scope list asks for, or the Entra error for it.
-fn resource_of(scope: &str, app_only: bool) -> Result<&'static str, Box<Response>> {
+pub(crate) fn resource_of(scope: &str, app_only: bool) -> Result<&'static str, Box<Response>> {
     let mut resource = None;
     for item in scope.split_whitespace() {
         if OIDC_SCOPES.contains(&item) {
@@ -190,6 +261,31 @@ fn resource_of(scope: &str, app_only: bool) -> Result<&'static str, Box<Response
     })
 }
 
+/// Checks the tenant in the path: the emulator's own, or a multi-tenant
+/// alias (`Ok(true)`).
+pub(crate) fn is_known_tenant(app: &App, tenant: &str) -> Result<bool, Box<Response>> {
+    let alias = MULTI_TENANT_ALIASES
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(tenant));
+    if alias || tenant.eq_ignore_ascii_case(&app.options.tenant) {
+        return Ok(alias);
+    }
+    Err(Box::new(entra(
+        StatusCode::BAD_REQUEST,
+        "invalid_request",
+        90002,
+        &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
+    )))
+}
+
+/// The grants the token endpoint serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum GrantKind {
+    ClientCredentials,
+    RefreshToken,
+    DeviceCode,
+}
+
 /// `POST /{tenant}/oauth2/v2.0/token`.
 pub(crate) async fn token_endpoint(
     State(app): State<Arc<App>>,
@@ -198,18 +294,10 @@ pub(crate) async fn token_endpoint(
     body: Bytes,
 ) -> Response {
     let options = &app.options;
-    let known_tenant = tenant.eq_ignore_ascii_case(&options.tenant);
-    let alias = MULTI_TENANT_ALIASES
-        .iter()
-        .any(|a| a.eq_ignore_ascii_case(&tenant));
-    if !known_tenant && !alias {
-        return entra(
-            StatusCode::BAD_REQUEST,
-            "invalid_request",
-            90002,
-            &format!("Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing into the correct cloud."),
-        );
-    }
+    let alias = match is_known_tenant(&app, &tenant) {
+        Ok(alias) => alias,
+        Err(response) => return *response,
+    };
     let form_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -224,9 +312,10 @@ pub(crate) async fn token_endpoint(
     let Some(grant_type) = form.get("grant_type") else {
         return missing("grant_type");
     };
-    let app_only = match grant_type.as_str() {
-        "client_credentials" => true,
-        "refresh_token" => false,
+    let kind = match grant_type.as_str() {
+        "client_credentials" => GrantKind::ClientCredentials,
+        "refresh_token" => GrantKind::RefreshToken,
+        DEVICE_CODE_GRANT => GrantKind::DeviceCode,
         other => {
             return entra(
                 StatusCode::BAD_REQUEST,
@@ -236,6 +325,7 @@ pub(crate) async fn token_endpoint(
             )
         }
     };
+    let app_only = kind == GrantKind::ClientCredentials;
     if app_only && alias {
         return entra(
             StatusCode::BAD_REQUEST,
@@ -259,63 +349,45 @@ pub(crate) async fn token_endpoint(
             ),
         );
     }
-    let Some(secret) = client_secret else {
-        return entra(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            7000218,
-            "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
-        );
-    };
-    if secret != options.client_secret {
-        return entra(
-            StatusCode::UNAUTHORIZED,
-            "invalid_client",
-            7000215,
-            "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
-        );
+    // The device code flow is a public client flow: a secret is optional,
+    // but one that is sent must be right.
+    match (client_secret, kind) {
+        (None, GrantKind::DeviceCode) => {}
+        (None, _) => {
+            return entra(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000218,
+                "The request body must contain the following parameter: 'client_assertion' or 'client_secret'.",
+            )
+        }
+        (Some(secret), _) if secret != options.client_secret => {
+            return entra(
+                StatusCode::UNAUTHORIZED,
+                "invalid_client",
+                7000215,
+                "Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.",
+            )
+        }
+        (Some(_), _) => {}
     }
-    let scope = match (form.get("scope"), app_only) {
-        (Some(scope), _) => scope.clone(),
-        (None, true) => return missing("scope"),
-        // A refresh without scope keeps the original grant's scope; the
-        // configured refresh token was granted for the Referrals API.
-        (None, false) => format!("{REFERRALS_AUDIENCE}/user_impersonation offline_access"),
+    let issued = match kind {
+        GrantKind::ClientCredentials => client_credentials_grant(&form),
+        GrantKind::RefreshToken => refresh_token_grant(&app, &form),
+        GrantKind::DeviceCode => device_code_grant(&app, &form, &client_id),
     };
-    let audience = match resource_of(&scope, app_only) {
-        Ok(audience) => audience,
+    let (audience, mfa, new_refresh) = match issued {
+        Ok(issued) => issued,
         Err(response) => return *response,
     };
-    let new_refresh = if app_only {
-        None
-    } else {
-        let Some(presented) = form.get("refresh_token") else {
-            return missing("refresh_token");
-        };
-        let mut tokens = app.tokens.lock().unwrap_or_else(|p| p.into_inner());
-        if *presented != options.refresh_token && !tokens.refresh.contains(presented) {
-            return entra(
-                StatusCode::BAD_REQUEST,
-                "invalid_grant",
-                9002313,
-                "Invalid request. Request is malformed or invalid.",
-            );
-        }
-        let rotated = random_token();
-        tokens.refresh.insert(rotated.clone());
-        Some(rotated)
-    };
-    let access_token = random_token();
+    let access_token = access_token(&app, audience, app_only, mfa);
     let grant = Grant {
         audience,
         app_only,
+        mfa,
         expires_at: Instant::now() + options.token_lifetime,
     };
-    app.tokens
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .access
-        .insert(access_token.clone(), grant);
+    app.tokens().access.insert(access_token.clone(), grant);
     let lifetime = options.token_lifetime.as_secs();
     let granted_scope = if app_only {
         format!("{audience}/.default")
@@ -341,6 +413,142 @@ pub(crate) async fn token_endpoint(
         axum::Json(body),
     )
         .into_response()
+}
+
+/// What a grant yields: the audience, whether the sign-in had MFA, and a
+/// new refresh token for delegated grants.
+type Issued = Result<(&'static str, bool, Option<String>), Box<Response>>;
+
+fn client_credentials_grant(form: &HashMap<String, String>) -> Issued {
+    let Some(scope) = form.get("scope") else {
+        return Err(Box::new(missing("scope")));
+    };
+    Ok((resource_of(scope, true)?, false, None))
+}
+
+/// Redeems a refresh token: it must be known and unexpired; it stays valid
+/// (Entra does not revoke a used refresh token) and a new one comes back.
+fn refresh_token_grant(app: &App, form: &HashMap<String, String>) -> Issued {
+    // A refresh without scope keeps the original grant's scope; the
+    // configured refresh token was granted for the Referrals API.
+    let scope = form
+        .get("scope")
+        .cloned()
+        .unwrap_or_else(|| format!("{REFERRALS_AUDIENCE}/user_impersonation offline_access"));
+    let audience = resource_of(&scope, false)?;
+    let Some(presented) = form.get("refresh_token") else {
+        return Err(Box::new(missing("refresh_token")));
+    };
+    let mut tokens = app.tokens();
+    let Some(grant) = tokens.refresh_grant(presented, &app.options.refresh_token) else {
+        return Err(Box::new(entra(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            9002313,
+            "Invalid request. Request is malformed or invalid.",
+        )));
+    };
+    if Instant::now() >= grant.expires_at {
+        return Err(Box::new(entra(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            700082,
+            "The refresh token has expired due to inactivity. The token was issued on an earlier date and was inactive for the maximum lifetime.",
+        )));
+    }
+    *tokens.redemptions.entry(presented.clone()).or_default() += 1;
+    let rotated = tokens.issue_refresh(grant.mfa);
+    Ok((audience, grant.mfa, Some(rotated)))
+}
+
+fn device_code_grant(app: &App, form: &HashMap<String, String>, client_id: &str) -> Issued {
+    let Some(device_code) = form.get("device_code") else {
+        return Err(Box::new(missing("device_code")));
+    };
+    let mut tokens = app.tokens();
+    match tokens.device_codes.poll(device_code, client_id) {
+        Poll::Refused(response) => Err(Box::new(response)),
+        Poll::Approved { audience, mfa } => Ok((audience, mfa, Some(tokens.issue_refresh(mfa)))),
+    }
+}
+
+/// An access token shaped like Entra's (a JWT whose claims clients may
+/// read; the emulator does not sign it): delegated tokens carry `amr`,
+/// with `mfa` when the sign-in satisfied MFA.
+fn access_token(app: &App, audience: &str, app_only: bool, mfa: bool) -> String {
+    let now = chrono::Utc::now().timestamp();
+    let tenant = &app.options.tenant;
+    let mut claims = json!({
+        "aud": audience,
+        "iss": format!("https://sts.windows.net/{tenant}/"),
+        "iat": now,
+        "nbf": now,
+        "exp": now + i64::try_from(app.options.token_lifetime.as_secs()).unwrap_or(i64::MAX),
+        "appid": app.options.client_id,
+        "tid": tenant,
+        "jti": random_token(),
+    });
+    if !app_only {
+        claims["scp"] = json!("user_impersonation");
+        claims["amr"] = if mfa {
+            json!(["pwd", "mfa"])
+        } else {
+            json!(["pwd"])
+        };
+    }
+    let header = json!({"typ": "JWT", "alg": "RS256", "kid": "cosell-emulator"});
+    format!(
+        "{}.{}.{}",
+        URL_SAFE_NO_PAD.encode(header.to_string()),
+        URL_SAFE_NO_PAD.encode(claims.to_string()),
+        random_token()
+    )
+}
+
+impl super::PartnerCenterEmulator {
+    /// Ends every access token issued so far, as if each had reached its
+    /// `expires_in`: the next API call with one gets 401 and the client must
+    /// go back to the token endpoint.
+    pub fn expire_access_tokens(&self) {
+        let now = Instant::now();
+        let mut tokens = self.app.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        for grant in tokens.access.values_mut() {
+            grant.expires_at = now;
+        }
+    }
+
+    /// Whether sign-ins from now on satisfy MFA (default true); without it
+    /// delegated tokens lack the `mfa` claim and the Referrals API refuses them.
+    pub fn set_mfa(&self, mfa: bool) {
+        self.app.tokens().mfa = mfa;
+    }
+
+    /// Lifetime of refresh tokens issued from now on (default 90 days).
+    pub fn set_refresh_token_lifetime(&self, lifetime: Duration) {
+        self.app.tokens().refresh_lifetime = lifetime;
+    }
+
+    /// Ends a refresh token now, as if its lifetime had passed.
+    pub fn expire_refresh_token(&self, token: &str) {
+        let configured = self.app.options.refresh_token.clone();
+        let mut tokens = self.app.tokens();
+        if tokens.refresh_grant(token, &configured).is_some() {
+            if let Some(grant) = tokens.refresh.get_mut(token) {
+                grant.expires_at = Instant::now();
+            }
+        }
+    }
+
+    /// The most times any one refresh token was redeemed.
+    pub fn max_refresh_token_redemptions(&self) -> u32 {
+        self.app
+            .tokens()
+            .redemptions
+            .values()
+            .copied()
+            .max()
+            .unwrap_or(0)
+    }
 }
 
 /// Checks the bearer token of an API call against `audience`.
@@ -387,6 +595,16 @@ pub(crate) fn authorize(
             "The access token audience '{}' is not valid for this API; expected '{audience}'.",
             grant.audience
         )));
+    }
+    if !grant.app_only && !grant.mfa {
+        // Since 1 April 2026 every App+User call must carry the MFA claim
+        // (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-authentication>);
+        // calls without it get 401 with error code 900421.
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            ErrorCode::MfaRequired,
+            "Authentication failed. MFA required.",
+        ));
     }
     if delegated_only && grant.app_only {
         let message = "This API supports only App+User (delegated) access by a Referrals admin or Referrals user; app-only tokens are not accepted.";

@@ -28,6 +28,8 @@ pub enum ErrorCode {
     ServiceNotAvailable,
     /// 401: missing, invalid or expired bearer token.
     Unauthenticated,
+    /// 401: an App+User token without the MFA claim (error code 900421).
+    MfaRequired,
 }
 
 impl ErrorCode {
@@ -42,6 +44,7 @@ impl ErrorCode {
             Self::ResourceModified => "resourceModified",
             Self::ServiceNotAvailable => "serviceNotAvailable",
             Self::Unauthenticated => "unauthenticated",
+            Self::MfaRequired => "900421",
         }
     }
 }

@@ -8,6 +8,7 @@
 mod auth;
 mod control_api;
 mod delivery;
+mod device_code;
 mod discovery;
 mod error;
 mod filter;
@@ -271,6 +272,10 @@ fn router(app: Arc<App>) -> Router {
     let api = Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(auth::token_endpoint))
         .route(
+            "/{tenant}/oauth2/v2.0/devicecode",
+            post(device_code::device_code_endpoint),
+        )
+        .route(
             discovery::OPENID_CONFIGURATION_ROUTE,
             get(discovery::openid_configuration_endpoint),
         )
@@ -281,6 +286,7 @@ fn router(app: Arc<App>) -> Router {
     Router::new()
         .merge(api)
         .merge(control_api::routes())
+        .merge(device_code::control_routes())
         .fallback(http::not_found)
         .layer(from_fn(http::request_ids))
         .with_state(app)

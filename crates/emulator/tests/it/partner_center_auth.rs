@@ -269,3 +269,190 @@ async fn expired_tokens_are_refused() {
     tokio::time::sleep(Duration::from_millis(400)).await;
     expect_error(pc.get(&pc.referrals()).await, 401, "unauthenticated").await;
 }
+
+/// Redeems `refresh_token` for a Referrals token.
+async fn redeem(pc: &super::Pc, refresh_token: &str) -> reqwest::Response {
+    pc.token_call(&[
+        ("grant_type", "refresh_token"),
+        ("client_id", "cosell-demo"),
+        ("client_secret", "cosell-demo-secret"),
+        ("refresh_token", refresh_token),
+        ("scope", REFERRALS_SCOPE),
+    ])
+    .await
+}
+
+#[tokio::test]
+async fn a_used_refresh_token_stays_valid_until_its_own_lifetime_ends() {
+    let pc = spawn().await;
+    // Entra does not revoke a refresh token when it is used.
+    assert_eq!(
+        redeem(&pc, "cosell-demo-refresh").await.status(),
+        StatusCode::OK
+    );
+    assert_eq!(
+        redeem(&pc, "cosell-demo-refresh").await.status(),
+        StatusCode::OK
+    );
+
+    pc.emu.set_refresh_token_lifetime(Duration::ZERO);
+    let body: Value = redeem(&pc, "cosell-demo-refresh")
+        .await
+        .json()
+        .await
+        .unwrap();
+    let short_lived = body["refresh_token"].as_str().unwrap();
+    entra_error(redeem(&pc, short_lived).await, 400, "invalid_grant", 700082).await;
+
+    pc.emu.expire_refresh_token("cosell-demo-refresh");
+    entra_error(
+        redeem(&pc, "cosell-demo-refresh").await,
+        400,
+        "invalid_grant",
+        700082,
+    )
+    .await;
+    // `spawn` redeemed it once for its own token, the test three times.
+    assert_eq!(pc.emu.max_refresh_token_redemptions(), 4);
+}
+
+/// Starts a device code sign-in; returns the device code and the user code.
+async fn device_code(pc: &super::Pc) -> (String, String) {
+    let devicecode = pc.emu.token_url().replace("/token", "/devicecode");
+    let response = pc
+        .http
+        .post(devicecode)
+        .form(&[
+            ("client_id", "cosell-demo"),
+            (
+                "scope",
+                "https://api.partner.microsoft.com/.default offline_access",
+            ),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(
+        body["verification_uri"],
+        "https://microsoft.com/devicelogin"
+    );
+    assert!(
+        body["expires_in"].is_u64() && body["interval"].is_u64(),
+        "{body}"
+    );
+    let user_code = body["user_code"].as_str().unwrap().to_owned();
+    assert!(body["message"].as_str().unwrap().contains(&user_code));
+    (body["device_code"].as_str().unwrap().to_owned(), user_code)
+}
+
+async fn poll(pc: &super::Pc, device_code: &str) -> reqwest::Response {
+    pc.token_call(&[
+        ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+        ("client_id", "cosell-demo"),
+        ("device_code", device_code),
+    ])
+    .await
+}
+
+/// The claims of a JWT-shaped access token.
+fn claims(token: &str) -> Value {
+    use base64::Engine as _;
+    let payload = token.split('.').nth(1).unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+#[tokio::test]
+async fn the_device_code_flow_answers_as_entra_documents() {
+    let pc = spawn().await;
+    pc.emu
+        .set_device_code_timing(Duration::from_secs(60), Duration::from_secs(60));
+    let (slow, _) = device_code(&pc).await;
+    entra_error(poll(&pc, &slow).await, 400, "authorization_pending", 70016).await;
+    entra_error(poll(&pc, &slow).await, 400, "slow_down", 70016).await;
+    entra_error(
+        poll(&pc, "no-such-code").await,
+        400,
+        "bad_verification_code",
+        70018,
+    )
+    .await;
+
+    pc.emu
+        .set_device_code_timing(Duration::ZERO, Duration::from_secs(60));
+    let (declined, user_code) = device_code(&pc).await;
+    let control = format!("{}/_emulator/devicecode/{user_code}/decline", pc.emu.url());
+    assert_eq!(
+        pc.http.post(control).send().await.unwrap().status(),
+        StatusCode::NO_CONTENT
+    );
+    entra_error(
+        poll(&pc, &declined).await,
+        400,
+        "authorization_declined",
+        70000,
+    )
+    .await;
+
+    let (approved, user_code) = device_code(&pc).await;
+    assert!(pc.emu.pending_user_codes().contains(&user_code));
+    assert!(pc.emu.approve_device_code(&user_code.to_lowercase()));
+    let response = poll(&pc, &approved).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.unwrap();
+    assert!(body["refresh_token"].is_string());
+    let access = body["access_token"].as_str().unwrap();
+    assert_eq!(claims(access)["amr"], serde_json::json!(["pwd", "mfa"]));
+    let list = pc
+        .http
+        .get(pc.referrals())
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(list.status(), StatusCode::OK);
+
+    pc.emu
+        .set_device_code_timing(Duration::ZERO, Duration::ZERO);
+    let (expired, _) = device_code(&pc).await;
+    entra_error(poll(&pc, &expired).await, 400, "expired_token", 70019).await;
+}
+
+#[tokio::test]
+async fn a_sign_in_without_mfa_is_refused_by_the_referrals_api() {
+    let pc = spawn().await;
+    pc.emu.set_mfa(false);
+    pc.emu
+        .set_device_code_timing(Duration::ZERO, Duration::from_secs(60));
+    let (device, user_code) = device_code(&pc).await;
+    assert!(pc.emu.approve_device_code(&user_code));
+    let body: Value = poll(&pc, &device).await.json().await.unwrap();
+    let access = body["access_token"].as_str().unwrap();
+    assert_eq!(claims(access)["amr"], serde_json::json!(["pwd"]));
+    let list = pc
+        .http
+        .get(pc.referrals())
+        .bearer_auth(access)
+        .send()
+        .await
+        .unwrap();
+    let error = expect_error(list, 401, "900421").await;
+    assert!(error["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("MFA required"));
+    // Its refresh token carries the same sign-in: still no MFA.
+    let refreshed: Value = redeem(&pc, body["refresh_token"].as_str().unwrap())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        claims(refreshed["access_token"].as_str().unwrap())["amr"],
+        serde_json::json!(["pwd"])
+    );
+}
