@@ -51,6 +51,9 @@ pub enum Command {
     /// Partner Center webhook registration.
     #[command(subcommand)]
     Webhooks(WebhooksCommand),
+    /// Sign in and keep the credentials sealed in the store.
+    #[command(subcommand)]
+    Login(crate::commands::login::LoginCommand),
     /// Pairs, pending jobs, failures and last sync times.
     Status(StatusArgs),
     /// Re-run a failed job, or all dead-lettered jobs.
@@ -99,6 +102,10 @@ pub struct BackfillArgs {
 pub enum SetupCommand {
     /// Create the connector's custom fields and object in the Salesforce org.
     Salesforce(SetupSalesforceArgs),
+    /// Write the JWT bearer key pair: a private key (0600) and a certificate for the External Client App.
+    SalesforceApp(crate::commands::salesforce_app::SalesforceAppArgs),
+    /// Write a new key for the credentials sealed in the store (COSELL_STORE_KEY_FILE).
+    StoreKey(crate::commands::store_key::StoreKeyArgs),
 }
 
 /// `cosell setup salesforce`.

@@ -16,6 +16,7 @@ use store::Store;
 use sync::{Engine, Settings};
 
 use crate::config::{Config, SalesforceCredentials};
+use crate::credentials::{StoreVault, PC_REFRESH_TOKEN};
 
 /// Scope of delegated Referrals API tokens.
 const REFERRALS_SCOPE: &str = "https://api.partner.microsoft.com/.default offline_access";
@@ -76,21 +77,42 @@ pub fn settings(config: &Config) -> Settings {
     }
 }
 
-/// The Referrals API client (delegated app+user tokens from the refresh token).
-pub fn referrals_client(config: &Config, observers: &Observers) -> ReferralsClient {
+/// The Referrals API client (delegated app+user tokens from the refresh
+/// token). With a store key the token lives sealed in `store`: the stored one
+/// wins over `COSELL_PC_REFRESH_TOKEN`, which only seeds a first start.
+pub fn referrals_client(
+    config: &Config,
+    observers: &Observers,
+    store: &Arc<dyn Store>,
+) -> Result<ReferralsClient> {
     let pc = &config.partner_center;
-    let tokens = EntraTokenProvider::new(TokenConfig {
+    let seed = match (&pc.refresh_token, &config.store.key) {
+        (Some(token), _) => token.clone(),
+        // The vault supplies the token; an empty seed is never sent.
+        (None, Some(_)) => SecretString::from(String::new()),
+        (None, None) => anyhow::bail!(
+            "no Partner Center refresh token: set COSELL_PC_REFRESH_TOKEN, or set COSELL_STORE_KEY and run `cosell login partner-center`"
+        ),
+    };
+    let mut tokens = EntraTokenProvider::new(TokenConfig {
         token_url: pc.token_url.clone(),
         client_id: pc.client_id.clone(),
         client_secret: pc.client_secret.clone(),
         scope: REFERRALS_SCOPE.to_owned(),
-        grant: PcGrant::RefreshToken(pc.refresh_token.clone()),
+        grant: PcGrant::RefreshToken(seed),
     });
+    if let Some(key) = &config.store.key {
+        tokens = tokens.with_vault(Arc::new(StoreVault::new(
+            Arc::clone(store),
+            Arc::clone(key),
+            PC_REFRESH_TOKEN,
+        )));
+    }
     let client = ReferralsClient::new(pc.api_url.clone(), Arc::new(tokens));
-    match &observers.partner_center {
+    Ok(match &observers.partner_center {
         Some(observer) => client.with_observer(observer.clone()),
         None => client,
-    }
+    })
 }
 
 /// The Webhooks API client (app-only tokens).
@@ -199,7 +221,7 @@ pub fn engine_with_store(
     store: Arc<dyn Store>,
 ) -> Result<Arc<Engine>> {
     Ok(Arc::new(Engine::new(
-        referrals_client(config, observers),
+        referrals_client(config, observers, &store)?,
         salesforce_client(config, observers)?,
         store,
         settings(config),

@@ -7,6 +7,8 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod connect;
+pub mod credential_health;
+pub mod credentials;
 pub mod dashboard;
 pub mod demo;
 pub mod emulated;

@@ -43,10 +43,13 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Plan(args) => commands::plan(args).await,
         Command::Backfill(args) => commands::backfill(args).await,
         Command::Setup(SetupCommand::Salesforce(args)) => commands::setup_salesforce(args).await,
+        Command::Setup(SetupCommand::StoreKey(args)) => commands::store_key::run(args),
+        Command::Setup(SetupCommand::SalesforceApp(args)) => commands::salesforce_app::run(args),
         Command::Webhooks(WebhooksCommand::Show(args)) => commands::webhooks_show(args).await,
         Command::Webhooks(WebhooksCommand::Register(args)) => {
             commands::webhooks_register(args).await
         }
+        Command::Login(command) => commands::login::run(command).await,
         Command::Status(args) => commands::status(args).await,
         Command::Retry(args) => commands::retry(args).await,
         Command::Config(ConfigCommand::Check(args)) => {

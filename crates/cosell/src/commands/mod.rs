@@ -2,10 +2,13 @@
 //! and returns when the command is done.
 
 pub mod backfill;
+pub mod login;
 mod pass;
 pub mod retry;
 pub mod run;
+pub mod salesforce_app;
 pub mod status;
+pub mod store_key;
 pub mod webhooks;
 
 use crate::cli::{

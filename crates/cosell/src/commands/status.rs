@@ -13,6 +13,7 @@ use store::{JobCounts, PairState, Store};
 use crate::cli::StatusArgs;
 use crate::config::Config;
 use crate::connect;
+use crate::credential_health::CredentialHealth;
 use crate::service::ApiUsageReport;
 
 /// Dead letters listed (the count covers them all).
@@ -68,6 +69,8 @@ pub struct StatusReport {
     pub last_sync: LastSync,
     /// API usage as the service last saved it.
     pub api_usage: Option<ApiUsageReport>,
+    /// Health of the credentials kept in the store.
+    pub credentials: Vec<CredentialHealth>,
 }
 
 /// Reads the report from the store.
@@ -101,6 +104,12 @@ pub async fn gather(store: &dyn Store) -> Result<StatusReport> {
             salesforce_to_partner_center: last.sf_to_pc,
         },
         api_usage: ApiUsageReport::load(store).await?,
+        credentials: store
+            .credentials()
+            .await?
+            .iter()
+            .map(CredentialHealth::of)
+            .collect(),
     })
 }
 
@@ -162,6 +171,7 @@ pub fn render(report: &StatusReport) -> String {
             );
         }
     }
+    render_credentials(&mut out, &report.credentials);
     if report.dead_letters.is_empty() {
         let _ = writeln!(out, "Dead letters: none");
     } else {
@@ -183,6 +193,45 @@ pub fn render(report: &StatusReport) -> String {
         }
     }
     out
+}
+
+fn render_credentials(out: &mut String, credentials: &[CredentialHealth]) {
+    let now = Utc::now();
+    if credentials.is_empty() {
+        let _ = writeln!(
+            out,
+            "Credentials: none stored (set COSELL_STORE_KEY and run `cosell login partner-center`)"
+        );
+        return;
+    }
+    let _ = writeln!(out, "Credentials:");
+    for c in credentials {
+        let expires = c.expires_in(now).map_or_else(
+            || "expiry unknown".to_owned(),
+            |left| {
+                format!(
+                    "expires {} ({} day(s))",
+                    when(c.expires_at),
+                    left.num_days()
+                )
+            },
+        );
+        let mfa = match c.mfa {
+            Some(true) => "MFA",
+            Some(false) => "NO MFA",
+            None => "MFA unknown",
+        };
+        let _ = writeln!(
+            out,
+            "  {}  signed in {}, {expires}, last refresh {}, {mfa}",
+            c.credential,
+            when(Some(c.signed_in_at)),
+            when(c.last_refresh_at)
+        );
+        if let Some(problem) = c.problem(now) {
+            let _ = writeln!(out, "      {problem}");
+        }
+    }
 }
 
 /// `cosell status`.

@@ -3,8 +3,9 @@
 //! `cosell config check` lists them all.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
 use super::defaults as d;
@@ -22,6 +23,11 @@ use super::{
     Config, FieldNames, PartnerCenterConfig, SalesforceAuth, SalesforceConfig,
     SalesforceCredentials, ServerConfig, StoreConfig, SyncConfig, Warning, WorkerConfig,
 };
+
+/// Why `auth = "password"` is warned about: Salesforce retires the OAuth
+/// username-password flow on 2027-02-20.
+const PASSWORD_FLOW_RETIRES: &str = "\"password\" (the OAuth username-password flow) stops working on 2027-02-20; \
+     switch to \"jwt_bearer\" or \"client_credentials\" with an External Client App (docs/OPERATIONS.md)";
 
 /// Salesforce login hosts that do not serve the client credentials flow
 /// (reference/salesforce.md §1.1: it works only on the My Domain host).
@@ -160,6 +166,16 @@ impl Builder<'_> {
     }
 
     /// A secret that may be absent.
+    /// Whether `COSELL_STORE_KEY` (or its `_FILE`) is set, valid or not.
+    fn store_key_set(&self) -> bool {
+        [
+            secrets::STORE_KEY.to_owned(),
+            format!("{}{}", secrets::STORE_KEY, secrets::FILE_SUFFIX),
+        ]
+        .iter()
+        .any(|var| self.env.var(var).is_some())
+    }
+
     fn optional_secret(&mut self, var: &'static str) -> Option<SecretString> {
         let resolved = self.ok(secrets::resolve(self.env, var))??;
         self.origins.push(resolved.origin);
@@ -180,10 +196,17 @@ impl Builder<'_> {
             "set it to the Application (client) ID of your Entra app registration, e.g. \"00000000-0000-0000-0000-000000000000\"",
         );
         let client_secret = self.optional_secret(secrets::PC_CLIENT_SECRET);
-        let refresh_token = self.required_secret(
-            secrets::PC_REFRESH_TOKEN,
-            "the Referrals API accepts only delegated (app + user) tokens, minted from the Referrals admin's refresh token",
-        );
+        // With a store key the token may come from `cosell login` instead.
+        let refresh_token = if self.store_key_set() {
+            self.optional_secret(secrets::PC_REFRESH_TOKEN).map(Some)
+        } else {
+            self.required_secret(
+                secrets::PC_REFRESH_TOKEN,
+                "the Referrals API accepts only delegated (app + user) tokens, minted from the Referrals admin's refresh token \
+                 (or set COSELL_STORE_KEY and run `cosell login partner-center`)",
+            )
+            .map(Some)
+        };
         let prefixes = f
             .webhook_cert_url_prefixes
             .unwrap_or_else(|| vec![d::PC_WEBHOOK_CERT_URL_PREFIX.to_owned()]);
@@ -231,7 +254,7 @@ impl Builder<'_> {
             token_url: token_url?,
             client_id: client_id?,
             client_secret,
-            refresh_token: refresh_token?,
+            refresh_token: refresh_token.flatten(),
             webhook_cert_url_prefixes: prefixes,
             webhook_trust_anchors_file: trust_anchors?,
             webhook_issuer_organization: issuer?,
@@ -376,6 +399,7 @@ impl Builder<'_> {
                 }
             }
             SalesforceAuth::Password => {
+                self.warn("salesforce.auth", PASSWORD_FLOW_RETIRES);
                 let client_secret = self.required_secret(secrets::SF_CLIENT_SECRET, &why);
                 let password = self.required_secret(secrets::SF_PASSWORD, &why);
                 SalesforceCredentials::Password {
@@ -620,8 +644,18 @@ impl Builder<'_> {
 
     fn store(&mut self, f: StoreFile) -> Option<StoreConfig> {
         let value = f.url.unwrap_or_else(|| d::STORE_URL.to_owned());
-        let url = self.ok(StoreUrl::parse("store.url", &value, self.base_dir))?;
-        Some(StoreConfig { url })
+        let url = self.ok(StoreUrl::parse("store.url", &value, self.base_dir));
+        let key = self.optional_secret(secrets::STORE_KEY).and_then(|text| {
+            let key = store::seal::CredentialKey::from_base64(text.expose_secret()).map_err(|e| {
+                Issue::new(
+                    secrets::STORE_KEY,
+                    e.to_string(),
+                    "generate one with `cosell setup store-key`",
+                )
+            });
+            self.ok(key).map(Arc::new)
+        });
+        Some(StoreConfig { url: url?, key })
     }
 
     fn server(&mut self, f: ServerFile) -> Option<ServerConfig> {

@@ -17,6 +17,7 @@ mod values;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Duration;
 
 use secrecy::SecretString;
@@ -66,8 +67,10 @@ pub struct PartnerCenterConfig {
     pub client_id: String,
     /// The app's client secret (`COSELL_PC_CLIENT_SECRET`), for confidential clients.
     pub client_secret: Option<SecretString>,
-    /// The Referrals admin's refresh token (`COSELL_PC_REFRESH_TOKEN`).
-    pub refresh_token: SecretString,
+    /// The Referrals admin's refresh token (`COSELL_PC_REFRESH_TOKEN`): seeds
+    /// the store on a first start; optional once `cosell login partner-center`
+    /// stored one (a store key is set).
+    pub refresh_token: Option<SecretString>,
     /// A webhook's `X-MS-Certificate-Url` must start with one of these.
     pub webhook_cert_url_prefixes: Vec<String>,
     /// PEM file of the CA certificates webhook signing certificates must chain
@@ -255,6 +258,9 @@ pub struct FieldNames {
 pub struct StoreConfig {
     /// SQLite file (absolute) or PostgreSQL URL.
     pub url: StoreUrl,
+    /// Key sealing stored credentials (`COSELL_STORE_KEY` or `_FILE`); without
+    /// one, rotated refresh tokens live in memory only.
+    pub key: Option<Arc<store::seal::CredentialKey>>,
 }
 
 /// `[server]`.

@@ -21,8 +21,12 @@ pub const SF_PASSWORD: &str = "COSELL_SF_PASSWORD";
 /// Salesforce refresh token from a user-authorized web-server flow.
 pub const SF_REFRESH_TOKEN: &str = "COSELL_SF_REFRESH_TOKEN";
 
+/// Key sealing the credentials kept in the store (32 random bytes, base64).
+pub const STORE_KEY: &str = "COSELL_STORE_KEY";
+
 /// Every secret environment variable cosell reads.
-pub const ALL_SECRET_VARS: [&str; 5] = [
+pub const ALL_SECRET_VARS: [&str; 6] = [
+    STORE_KEY,
     PC_CLIENT_SECRET,
     PC_REFRESH_TOKEN,
     SF_CLIENT_SECRET,

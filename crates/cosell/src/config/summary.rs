@@ -35,7 +35,15 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
             "not set (public client)"
         }
     )?;
-    writeln!(out, "  refresh_token    set")?;
+    writeln!(
+        out,
+        "  refresh_token    {}",
+        if pc.refresh_token.is_some() {
+            "set (seeds the store on a first start)"
+        } else {
+            "from the store (`cosell login partner-center`)"
+        }
+    )?;
     writeln!(
         out,
         "  webhook certs    {}",
@@ -122,6 +130,15 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
         out,
         "\n[store]\n  url              {}",
         c.store.url.redacted()
+    )?;
+    writeln!(
+        out,
+        "  credentials      {}",
+        if c.store.key.is_some() {
+            "kept sealed in the store (COSELL_STORE_KEY)"
+        } else {
+            "in memory only: set COSELL_STORE_KEY to keep rotated tokens across restarts"
+        }
     )?;
 
     let srv = &c.server;

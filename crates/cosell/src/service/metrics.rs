@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -16,6 +17,7 @@ use prometheus_client::registry::Registry;
 use store::JobCounts;
 
 use crate::connect::Observers;
+use crate::credential_health::CredentialHealth;
 
 /// Smallest sync-latency bucket, in seconds.
 const LATENCY_BUCKET_START: f64 = 0.005;
@@ -75,6 +77,13 @@ pub struct StateLabels {
     pub state: &'static str,
 }
 
+/// Labels of the credential expiry gauge.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct CredentialLabels {
+    /// The credential's name in the store, e.g. `partner_center.refresh_token`.
+    pub credential: String,
+}
+
 /// Labels of the poll lag gauge.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct PollerLabels {
@@ -112,6 +121,7 @@ pub struct Metrics {
     api_errors: Family<ApiLabels, Counter>,
     webhook_verifications: Family<ResultLabels, Counter>,
     poll_lag: Family<PollerLabels, Gauge<f64, AtomicU64>>,
+    credential_expiry: Family<CredentialLabels, Gauge<f64, AtomicU64>>,
     /// Totals for `cosell status`.
     pub totals: CallTotals,
 }
@@ -167,6 +177,12 @@ impl Metrics {
             "Seconds since the last successful poll, per poller",
             poll_lag.clone(),
         );
+        let credential_expiry = Family::<CredentialLabels, Gauge<f64, AtomicU64>>::default();
+        registry.register(
+            "credential_expiry_seconds",
+            "Seconds until each stored credential is expected to expire (negative once past)",
+            credential_expiry.clone(),
+        );
         Self {
             registry,
             jobs,
@@ -175,6 +191,7 @@ impl Metrics {
             api_errors,
             webhook_verifications,
             poll_lag,
+            credential_expiry,
             totals: CallTotals::default(),
         }
     }
@@ -190,6 +207,19 @@ impl Metrics {
             self.jobs
                 .get_or_create(&StateLabels { state })
                 .set(i64::try_from(n).unwrap_or(i64::MAX));
+        }
+    }
+
+    /// Sets the expiry gauge of each stored credential whose expiry is known.
+    pub fn set_credential_expiry(&self, credentials: &[CredentialHealth], now: DateTime<Utc>) {
+        for c in credentials {
+            if let Some(left) = c.expires_in(now) {
+                self.credential_expiry
+                    .get_or_create(&CredentialLabels {
+                        credential: c.credential.clone(),
+                    })
+                    .set(left.num_milliseconds() as f64 / 1000.0);
+            }
         }
     }
 
@@ -306,6 +336,20 @@ mod tests {
         metrics.observe_sync(Direction::PcToSf, Duration::from_millis(40));
         metrics.webhook_verified("ok");
         metrics.set_poll_lag("salesforce", Duration::from_secs(2));
+        let now = Utc::now();
+        let credential = CredentialHealth::of(&store::StoredCredential {
+            name: "partner_center.refresh_token".into(),
+            version: 1,
+            sealed: Vec::new(),
+            signed_in_at: now,
+            obtained_at: now,
+            expires_at: Some(now + chrono::TimeDelta::seconds(90)),
+            last_refresh_at: None,
+            last_error: None,
+            last_error_at: None,
+            mfa: Some(true),
+        });
+        metrics.set_credential_expiry(&[credential], now);
         metrics.api_call(REMOTE_SALESFORCE, "GET /query".into(), Some(200));
         metrics.api_call(REMOTE_SALESFORCE, "GET /query".into(), Some(503));
         metrics.api_call(
@@ -320,6 +364,7 @@ mod tests {
             "cosell_sync_latency_seconds_count{direction=\"pc_to_sf\"} 1",
             "cosell_webhook_verifications_total{result=\"ok\"} 1",
             "cosell_poll_lag_seconds{poller=\"salesforce\"} 2",
+            "cosell_credential_expiry_seconds{credential=\"partner_center.refresh_token\"} 90",
             "cosell_api_calls_total{remote=\"salesforce\",endpoint=\"GET /query\"} 2",
             "cosell_api_errors_total{remote=\"salesforce\",endpoint=\"GET /query\"} 1",
             "cosell_api_errors_total{remote=\"partner_center\",endpoint=\"GET referrals:/referrals\"} 1",

@@ -12,6 +12,7 @@ use tower_http::trace::TraceLayer;
 
 use super::{health, webhook, AppState};
 use crate::config::WEBHOOK_PATH;
+use crate::credential_health::CredentialHealth;
 
 /// prometheus-client writes the OpenMetrics text format (ending in `# EOF`),
 /// which Prometheus scrapes under this content type.
@@ -38,6 +39,15 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     match state.store.job_counts().await {
         Ok(counts) => state.metrics.set_job_counts(&counts),
         Err(error) => tracing::warn!(%error, "metrics: could not count jobs"),
+    }
+    match state.store.credentials().await {
+        Ok(stored) => {
+            let health: Vec<_> = stored.iter().map(CredentialHealth::of).collect();
+            state
+                .metrics
+                .set_credential_expiry(&health, chrono::Utc::now());
+        }
+        Err(error) => tracing::warn!(%error, "metrics: could not read the credentials"),
     }
     state.poll_clock.export(&state.metrics);
     (

@@ -50,7 +50,10 @@ fn defaults_apply_to_a_minimal_file() {
     assert_eq!(pc.webhook_issuer_organization, "Microsoft Corporation");
     assert_eq!(pc.portal_url.as_str(), defaults::PC_PORTAL_URL);
     assert_eq!(pc.tenant(), Some("contoso.onmicrosoft.com"));
-    assert_eq!(pc.refresh_token.expose_secret(), PC_REFRESH);
+    assert_eq!(
+        pc.refresh_token.as_ref().map(|t| t.expose_secret()),
+        Some(PC_REFRESH)
+    );
     assert!(pc.client_secret.is_none());
     assert_eq!(
         pc.referral_link("abc"),
@@ -454,12 +457,29 @@ fn required_secrets_depend_on_the_salesforce_auth() {
 }
 
 #[test]
-fn the_partner_center_refresh_token_is_always_required() {
+fn the_partner_center_refresh_token_is_required_unless_the_store_keeps_it() {
     let fx = Fixture::new();
     let message = expect_issue(fx.load(MINIMAL, &env(&[])), "COSELL_PC_REFRESH_TOKEN");
     assert!(
         message.contains("COSELL_PC_REFRESH_TOKEN_FILE"),
         "{message}"
+    );
+    assert!(message.contains("cosell login partner-center"), "{message}");
+
+    let (_, key) = store::seal::CredentialKey::generate().unwrap();
+    let c = fx
+        .load(MINIMAL, &env(&[("COSELL_STORE_KEY", key.as_str())]))
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(c.partner_center.refresh_token.is_none());
+    assert!(c.store.key.is_some());
+
+    let message = expect_issue(
+        fx.load(MINIMAL, &env(&[("COSELL_STORE_KEY", "too-short")])),
+        "COSELL_STORE_KEY",
+    );
+    assert!(
+        !message.contains("too-short"),
+        "the key is never echoed: {message}"
     );
 }
 
@@ -474,8 +494,11 @@ fn secrets_come_from_file_variables() {
     ]);
     let c = fx.load(MINIMAL, &vars).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
-        c.partner_center.refresh_token.expose_secret(),
-        "from-a-file"
+        c.partner_center
+            .refresh_token
+            .as_ref()
+            .map(|t| t.expose_secret()),
+        Some("from-a-file")
     );
     assert_eq!(
         c.partner_center
@@ -706,4 +729,31 @@ fn a_mapping_to_a_field_the_connector_owns_is_refused_by_name() {
         .unwrap_err();
     let keys = err.keys();
     assert!(keys.contains(&"mapping[0].salesforce"), "{keys:?}: {err}");
+}
+
+#[test]
+fn the_password_flow_is_warned_about_before_salesforce_retires_it() {
+    let text = "[partner_center]\ntoken_url = \"https://login.microsoftonline.com/t/oauth2/v2.0/token\"\nclient_id = \"c\"\n\
+        [salesforce]\nauth = \"password\"\nclient_id = \"c\"\nusername = \"u\"\n\
+        [sync]\nactive_stage = \"Qualification\"\non_hold_stage = \"On Hold\"\n";
+    let env: std::collections::HashMap<String, String> = [
+        ("COSELL_PC_REFRESH_TOKEN", "r"),
+        ("COSELL_SF_CLIENT_SECRET", "s"),
+        ("COSELL_SF_PASSWORD", "p"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let c = cosell::config::Config::from_toml_str(text, std::path::Path::new("/tmp"), &env)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let warning = c
+        .warnings
+        .iter()
+        .find(|w| w.key == "salesforce.auth")
+        .expect("a warning on salesforce.auth");
+    assert!(
+        warning.message.contains("2027-02-20"),
+        "{}",
+        warning.message
+    );
 }

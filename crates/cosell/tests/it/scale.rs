@@ -52,14 +52,14 @@ const STAYS_IDLE: Duration = Duration::from_secs(3);
 // ---- a throwaway PostgreSQL database ----
 
 /// A fresh database on the test server, dropped with the guard.
-struct PgDatabase {
+pub(crate) struct PgDatabase {
     server: String,
     name: String,
-    url: String,
+    pub(crate) url: String,
 }
 
 impl PgDatabase {
-    async fn create() -> Self {
+    pub(crate) async fn create() -> Self {
         let server =
             std::env::var("COSELL_TEST_PG_URL").unwrap_or_else(|_| DEFAULT_PG_URL.to_owned());
         let name = format!("cosell_scale_{}", uuid::Uuid::now_v7().simple());
