@@ -36,6 +36,8 @@ pub enum AuditLine {
     },
     /// A write failed for good.
     Failed(String),
+    /// The pair is in step again after a reported problem.
+    Resolved,
 }
 
 impl AuditLine {
@@ -72,6 +74,7 @@ impl AuditLine {
                 validate::describe(problems)
             ),
             Self::Failed(message) => format!("✖ {message}"),
+            Self::Resolved => "✔ In step with Partner Center again".to_owned(),
         };
         shorten(&text, crate::opportunity_map::AUDIT_LINE_MAX)
     }

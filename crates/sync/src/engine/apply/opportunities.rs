@@ -33,8 +33,10 @@ impl Engine {
         directory: &Directory,
     ) {
         let settings = &self.settings;
-        // 1. accounts to create
+        // 1. accounts to create, one per customer however many deals of the
+        // batch name it; the others get its id.
         let mut accounts = Vec::new();
+        let mut sharing: BTreeMap<(String, Option<String>), Vec<usize>> = BTreeMap::new();
         for (i, w) in work.iter_mut().enumerate() {
             if !w.alive() {
                 continue;
@@ -53,7 +55,16 @@ impl Engine {
                 Some(id) => w.account_id = Some(id.to_owned()),
                 None if deal.customer.name.is_empty() => {}
                 None => {
-                    accounts.push((i, record("Account", account_body(&deal.customer, settings))))
+                    let customer = &deal.customer;
+                    let key = (
+                        customer.name.to_lowercase(),
+                        customer.country.as_ref().map(|c| c.to_uppercase()),
+                    );
+                    let group = sharing.entry(key).or_default();
+                    if group.is_empty() {
+                        accounts.push((i, record("Account", account_body(customer, settings))));
+                    }
+                    group.push(i);
                 }
             }
         }
@@ -61,23 +72,48 @@ impl Engine {
             w.account_id = Some(id)
         })
         .await;
+        for group in sharing.values() {
+            let (first, rest) = group.split_first().expect("groups are never empty");
+            let (id, failure) = (
+                work[*first].account_id.clone(),
+                work[*first].failure.clone(),
+            );
+            for &i in rest {
+                match (&id, &failure) {
+                    (Some(id), _) => work[i].account_id = Some(id.clone()),
+                    (None, Some(failure)) => work[i].fail(failure.clone()),
+                    (None, None) => {}
+                }
+            }
+        }
 
-        // 2. contacts to create (for new contact roles)
+        // 2. contacts to create (for new contact roles), one per email in
+        // the batch; the deals sharing an email get its id.
         let mut contacts = Vec::new();
+        let mut by_email: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
         for (i, w) in work.iter_mut().enumerate() {
             if !w.alive() {
                 continue;
             }
             let wanted = new_contacts(w);
             for contact in wanted {
-                let known = contact
-                    .email
+                let email = contact.email.as_ref().map(|e| e.to_lowercase());
+                let known = email
                     .as_ref()
-                    .and_then(|e| directory.contacts.get(&e.to_lowercase()))
+                    .and_then(|e| directory.contacts.get(e))
                     .cloned();
-                if known.is_none() {
+                let slot = w.contacts.len();
+                let shared = match (&known, &email) {
+                    (None, Some(email)) => {
+                        let group = by_email.entry(email.clone()).or_default();
+                        group.push((i, slot));
+                        group.len() > 1
+                    }
+                    _ => false,
+                };
+                if known.is_none() && !shared {
                     let body = contact_body(&contact, w.account_id.as_deref());
-                    contacts.push((i, w.contacts.len(), record("Contact", body)));
+                    contacts.push((i, slot, record("Contact", body)));
                 }
                 w.contacts.push((contact, known));
             }
@@ -91,6 +127,18 @@ impl Engine {
             match result {
                 Ok(id) => work[i].contacts[slot].1 = Some(id),
                 Err(failure) => work[i].fail(failure.context("creating a customer contact")),
+            }
+        }
+        for group in by_email.values() {
+            let ((first, first_slot), rest) = group.split_first().expect("never empty");
+            let id = work[*first].contacts[*first_slot].1.clone();
+            for &(i, slot) in rest {
+                match &id {
+                    Some(id) => work[i].contacts[slot].1 = Some(id.clone()),
+                    None => work[i].fail(Failure::permanent(
+                        "creating a customer contact: the contact shared with another deal failed",
+                    )),
+                }
             }
         }
 
