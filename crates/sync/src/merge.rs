@@ -357,6 +357,9 @@ fn merge_field(field: Field, input: &MergeInput<'_>, out: &mut MergeOutcome) {
     if field == Field::Visibility {
         return merge_visibility(input, out);
     }
+    if field == Field::Customer {
+        return merge_customer(input, out);
+    }
     let pc_changed = pc != base;
     let sf_changed = sf != base;
     let winner = match (field.flow(), pc_changed, sf_changed) {
@@ -388,6 +391,52 @@ fn merge_field(field: Field, input: &MergeInput<'_>, out: &mut MergeOutcome) {
     }
     if merged != sf && field.flow() != Flow::FromSalesforce {
         out.to_salesforce.push(field);
+    }
+}
+
+/// The customer part by part (name, each address line, country): a name
+/// changed on one side and a city on the other are both kept.
+fn merge_customer(input: &MergeInput<'_>, out: &mut MergeOutcome) {
+    let parts = |deal: &Deal| match Field::Customer.get(deal) {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    let (base, pc, sf) = (
+        parts(input.base),
+        parts(input.partner_center),
+        parts(input.salesforce),
+    );
+    let mut merged = base.clone();
+    for key in base.keys().chain(pc.keys()).chain(sf.keys()) {
+        let value =
+            |map: &serde_json::Map<String, Value>| map.get(key).cloned().unwrap_or(Value::Null);
+        let (b, p, s) = (value(&base), value(&pc), value(&sf));
+        let winner = match (p != b, s != b) {
+            (true, true) if p != s => {
+                let winner = latest(input);
+                out.conflicts.push(Conflict {
+                    field: format!("customer.{key}"),
+                    winner,
+                    partner_center: p.clone(),
+                    salesforce: s.clone(),
+                });
+                winner
+            }
+            (_, true) => Side::Salesforce,
+            _ => Side::PartnerCenter,
+        };
+        let chosen = if winner == Side::PartnerCenter { p } else { s };
+        merged.insert(key.clone(), chosen);
+    }
+    if let Ok(customer) = serde_json::from_value(Value::Object(merged)) {
+        out.merged.customer = customer;
+    }
+    let merged = Field::Customer.get(&out.merged);
+    if merged != Value::Object(pc) {
+        out.to_partner_center.push(Field::Customer);
+    }
+    if merged != Value::Object(sf) {
+        out.to_salesforce.push(Field::Customer);
     }
 }
 

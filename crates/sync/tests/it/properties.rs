@@ -350,7 +350,7 @@ async fn run(steps: Vec<Step>) {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 6,
+        cases: 16,
         max_shrink_iters: 8,
         failure_persistence: None,
         ..ProptestConfig::default()
@@ -358,7 +358,7 @@ proptest! {
 
     #[test]
     fn edits_on_both_sides_converge_without_loss_or_duplicates(
-        steps in proptest::collection::vec(step(), 1..8)
+        steps in proptest::collection::vec(step(), 1..12)
     ) {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
