@@ -58,6 +58,7 @@ impl Engine {
                     .await
             }
         };
+        let linking = known.is_none() && matches!(w.plan.decision, Decision::Update(_));
         let mut pair = known.unwrap_or_else(|| Pair::new(""));
         if matches!(w.plan.decision, Decision::Skip(_)) && w.candidate.pair.is_none() {
             return Outcome::new(
@@ -71,6 +72,25 @@ impl Engine {
         }
         pair.referral_id = pair.referral_id.or(referral_id);
         pair.opportunity_id = pair.opportunity_id.or(w.opportunity_id.clone());
+        if linking {
+            // Both records exist but no pair was recorded: an earlier sync
+            // (maybe on an instance that died) created one side and stopped
+            // before recording it. The pair's history starts here.
+            w.audit.push(AuditEntry::new(
+                None,
+                AuditLevel::Info,
+                "pair_linked",
+                format!(
+                    "Linked referral {} and opportunity {}, both already created by an interrupted sync",
+                    pair.referral_id.as_deref().unwrap_or("?"),
+                    pair.opportunity_id.as_deref().unwrap_or("?")
+                ),
+                json!({
+                    "referral_id": pair.referral_id,
+                    "opportunity_id": pair.opportunity_id,
+                }),
+            ));
+        }
         if let Decision::Update(update) = w.plan.decision.clone() {
             if w.failure.is_none() {
                 w.snapshot = w.plan.snapshot.clone();
