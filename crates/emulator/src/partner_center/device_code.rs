@@ -99,15 +99,19 @@ impl DeviceCodes {
     fn decide(&mut self, user_code: &str, decision: Decision) -> bool {
         let wanted = normalise(user_code);
         let now = Instant::now();
-        self.codes
-            .values_mut()
-            .find(|c| c.user_code == wanted && c.expires_at > now)
-            .filter(|c| c.decision == Decision::Pending)
-            .map(|c| c.decision = decision)
-            .is_some()
+        let pending = self.codes.values_mut().find(|c| {
+            c.user_code == wanted && c.expires_at > now && c.decision == Decision::Pending
+        });
+        match pending {
+            Some(code) => {
+                code.decision = decision;
+                true
+            }
+            None => false,
+        }
     }
 
-    /// User codes waiting for a person, oldest first is not guaranteed.
+    /// User codes waiting for a person, in no particular order.
     fn pending(&self) -> Vec<String> {
         let now = Instant::now();
         self.codes
