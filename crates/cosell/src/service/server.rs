@@ -1,4 +1,6 @@
-//! The HTTP routes of `cosell run`: webhook intake, health, metrics, and the
+//! The HTTP routes of `cosell run`. The public listener answers only webhook
+//! intake and `/healthz` (everything else is 404, so the internet sees
+//! nothing more); the admin listener answers `/readyz`, `/metrics` and the
 //! dashboard with its JSON API mounted at `/`.
 
 use std::sync::Arc;
@@ -17,19 +19,27 @@ use crate::config::WEBHOOK_PATH;
 /// which Prometheus scrapes under this content type.
 const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// Every route of the service.
-pub fn router(state: Arc<AppState>, dashboard: Router) -> Router {
+/// The public listener's routes: the webhook and `/healthz`.
+pub fn public_router(state: Arc<AppState>) -> Router {
     let limit = state.config.server.webhook_body_limit_bytes;
-    let own = Router::new()
+    Router::new()
         .route(
             WEBHOOK_PATH,
             post(webhook::receive).layer(DefaultBodyLimit::max(limit)),
         )
         .route("/healthz", get(health::healthz))
+        .with_state(state)
+        .layer(TraceLayer::new_for_http())
+}
+
+/// The admin listener's routes: `/readyz`, `/metrics` and the dashboard.
+pub fn admin_router(state: Arc<AppState>, dashboard: Router) -> Router {
+    Router::new()
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics))
-        .with_state(state);
-    own.merge(dashboard).layer(TraceLayer::new_for_http())
+        .with_state(state)
+        .merge(dashboard)
+        .layer(TraceLayer::new_for_http())
 }
 
 /// `GET /metrics`: refreshes the gauges read from the store, then encodes.

@@ -18,9 +18,9 @@ use crate::service_support::{eventually, spawn_app, TestApp};
 
 /// One delivery as Partner Center sent it.
 #[derive(Clone, Debug)]
-struct Captured {
-    headers: HeaderMap,
-    body: Bytes,
+pub struct Captured {
+    pub headers: HeaderMap,
+    pub body: Bytes,
 }
 
 #[derive(Clone)]
@@ -51,7 +51,7 @@ async fn relay(State(r): State<Recorder>, headers: HeaderMap, body: Bytes) -> St
 }
 
 /// Puts a recording relay between Partner Center and the service.
-async fn record_deliveries(app: &TestApp) -> Arc<Mutex<Vec<Captured>>> {
+pub async fn record_deliveries(app: &TestApp) -> Arc<Mutex<Vec<Captured>>> {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let recorder = Recorder {
         target: app.webhook_url(),
@@ -73,7 +73,7 @@ async fn record_deliveries(app: &TestApp) -> Arc<Mutex<Vec<Captured>>> {
     seen
 }
 
-async fn deliver(app: &TestApp, headers: &HeaderMap, body: impl Into<reqwest::Body>) -> u16 {
+pub async fn deliver(app: &TestApp, headers: &HeaderMap, body: impl Into<reqwest::Body>) -> u16 {
     let mut request = app.http.post(app.webhook_url()).body(body);
     for (name, value) in headers {
         if name != "host" && name != "content-length" {
@@ -257,12 +257,12 @@ async fn registration_refuses_to_take_over_a_foreign_url_without_force() {
 }
 
 /// The test PostgreSQL server (`COSELL_TEST_PG_URL` overrides it).
-fn pg_server() -> String {
+pub fn pg_server() -> String {
     std::env::var("COSELL_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
-async fn pg_admin(sql: &str) {
+pub async fn pg_admin(sql: &str) {
     use sqlx::Connection;
     let mut admin = sqlx::PgConnection::connect(&pg_server())
         .await
