@@ -703,6 +703,13 @@ impl Builder<'_> {
             d::MAX_CONNECTIONS_PER_IP,
             d::MAX_MAX_CONNECTIONS,
         );
+        let admin_token = self.optional_secret(secrets::ADMIN_TOKEN);
+        if admin_token.is_none() && admin_listen.is_some_and(|a| !a.ip().is_loopback()) {
+            self.warn(
+                "server.admin_listen",
+                format!("is reachable from other machines and {} is not set, so /api and /metrics answer anyone who reaches it", secrets::ADMIN_TOKEN),
+            );
+        }
         Some(ServerConfig {
             listen: listen?,
             admin_listen: admin_listen?,
@@ -713,6 +720,7 @@ impl Builder<'_> {
             body_read_timeout: Duration::from_secs(body_timeout?),
             max_connections: usize::try_from(max_connections?).ok()?,
             max_connections_per_ip: usize::try_from(per_ip?).ok()?,
+            admin_token,
         })
     }
 

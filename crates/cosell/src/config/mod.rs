@@ -279,6 +279,8 @@ pub struct ServerConfig {
     pub max_connections: usize,
     /// Open connections allowed from one IP address.
     pub max_connections_per_ip: usize,
+    /// Bearer token `/api` and `/metrics` ask for (`COSELL_ADMIN_TOKEN`); None: open.
+    pub admin_token: Option<SecretString>,
 }
 
 /// Path of the webhook intake endpoint on the server.

@@ -16,6 +16,7 @@ pub mod file_limit;
 pub mod health;
 pub mod metrics;
 pub mod poller;
+pub mod security;
 pub mod server;
 pub mod settle;
 pub mod shutdown;

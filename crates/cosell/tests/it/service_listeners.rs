@@ -94,6 +94,112 @@ async fn the_public_listener_serves_only_the_webhook_and_healthz() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_admin_listener_refuses_anonymous_api_calls_and_forged_hosts() {
+    const TOKEN: &str = "scraper-token-4b1d";
+    let app = spawn_app_with(AppOptions {
+        admin_token: Some(TOKEN.to_owned()),
+        ..Default::default()
+    })
+    .await;
+    let admin = |path: &str| format!("{}{path}", app.admin_url());
+    let bearer = format!("Bearer {TOKEN}");
+
+    // Anonymous, or with the wrong token: refused.
+    for path in ["/api/overview", "/api/dead-letters", "/metrics"] {
+        let anonymous = app.http.get(admin(path)).send().await.unwrap();
+        assert_eq!(anonymous.status(), 401, "anonymous {path}");
+        let wrong = app
+            .http
+            .get(admin(path))
+            .bearer_auth("guess")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), 401, "wrong token {path}");
+    }
+    let retry = app
+        .http
+        .post(admin("/api/dead-letters/retry-all"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(retry.status(), 401, "anonymous retry");
+
+    // A scraper with the token reads /metrics and the API.
+    let metrics = app
+        .http
+        .get(admin("/metrics"))
+        .header("authorization", &bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(metrics.status(), 200);
+    assert!(metrics
+        .text()
+        .await
+        .unwrap()
+        .contains("cosell_http_connections_open"));
+    let overview = app
+        .http
+        .get(admin("/api/overview"))
+        .header("authorization", &bearer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(overview.status(), 200);
+
+    // A page from a rebinding domain, even with the token: refused.
+    for path in ["/", "/api/overview", "/metrics"] {
+        let forged = app
+            .http
+            .get(admin(path))
+            .header(
+                "host",
+                format!("rebind.attacker.example:{}", app.admin_addr.port()),
+            )
+            .header("authorization", &bearer)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(forged.status(), 421, "forged Host on {path}");
+    }
+    let forged_retry = app
+        .http
+        .post(admin("/dead-letters/retry-all"))
+        .header("host", "rebind.attacker.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged_retry.status(), 421);
+
+    // Every answer carries the security headers: HTML, JSON, metrics, errors.
+    for (url, auth) in [
+        (admin("/"), false),
+        (admin("/api/overview"), true),
+        (admin("/metrics"), true),
+        (admin("/api/overview"), false),
+        (format!("{}/healthz", app.url()), false),
+        (format!("{}/nothing-here", app.url()), false),
+    ] {
+        let mut request = app.http.get(&url);
+        if auth {
+            request = request.header("authorization", &bearer);
+        }
+        let answer = request.send().await.unwrap();
+        let headers = answer.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{url}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{url}");
+        assert!(
+            headers["content-security-policy"]
+                .to_str()
+                .unwrap()
+                .contains("frame-ancestors 'none'"),
+            "{url}"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn half_sent_requests_are_cut_off_by_the_header_timeout_and_the_per_ip_limit() {
     let app = spawn_app_with(AppOptions {
         header_read_timeout_seconds: 1,

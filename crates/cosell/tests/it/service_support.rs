@@ -34,6 +34,8 @@ pub struct AppOptions {
     pub webhook_body_limit_bytes: u64,
     pub header_read_timeout_seconds: u64,
     pub max_connections_per_ip: u64,
+    /// `COSELL_ADMIN_TOKEN`, the bearer token `/api` and `/metrics` ask for.
+    pub admin_token: Option<String>,
     /// Another store than the SQLite file in the tempdir (e.g. PostgreSQL).
     pub store_url: Option<String>,
     pub tuning: Tuning,
@@ -54,6 +56,7 @@ impl Default for AppOptions {
             webhook_body_limit_bytes: 4096,
             header_read_timeout_seconds: 10,
             max_connections_per_ip: 256,
+            admin_token: None,
             store_url: None,
             tuning: Tuning {
                 retry: Backoff {
@@ -188,7 +191,11 @@ impl TestApp {
 
     /// The loaded configuration.
     pub fn config(&self) -> Config {
-        Config::load_with_env(&self.config_path, &Self::env()).expect("the test config loads")
+        let mut env = Self::env();
+        if let Some(token) = &self.options.admin_token {
+            env.insert("COSELL_ADMIN_TOKEN".to_owned(), token.clone());
+        }
+        Config::load_with_env(&self.config_path, &env).expect("the test config loads")
     }
 
     async fn start_on(&mut self, listeners: service::Listeners) {
