@@ -16,6 +16,7 @@ pub mod file_limit;
 pub mod health;
 pub mod metrics;
 pub mod poller;
+pub mod sampled;
 pub mod security;
 pub mod server;
 pub mod settle;
@@ -106,6 +107,8 @@ pub struct AppState {
     pub readiness: health::ReadinessCache,
     /// Last successful polls.
     pub poll_clock: Arc<PollClock>,
+    /// Sampling of rejected-webhook log lines.
+    pub rejection_log: sampled::LogSample,
     /// Non-configuration knobs.
     pub tuning: Tuning,
     /// Identifies this process as job and lease holder.
@@ -268,6 +271,7 @@ pub async fn start(
         metrics,
         readiness: health::ReadinessCache::default(),
         poll_clock: Arc::new(PollClock::default()),
+        rejection_log: sampled::LogSample::default(),
         tuning,
         instance_id,
         started_at: Utc::now(),

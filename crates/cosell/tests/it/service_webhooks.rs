@@ -83,6 +83,27 @@ pub async fn deliver(app: &TestApp, headers: &HeaderMap, body: impl Into<reqwest
     request.send().await.unwrap().status().as_u16()
 }
 
+/// The footprint once the sync's own echoes (the `referral-updated` webhook
+/// its write causes, the Salesforce poll that sees its update) have settled:
+/// unchanged over more than one Salesforce poll interval.
+async fn settled_footprint(app: &TestApp) -> (u64, usize, usize) {
+    let window = Duration::from_secs(app.options.salesforce_poll_seconds) * 3 / 2;
+    let started = std::time::Instant::now();
+    let mut last = footprint(app).await;
+    loop {
+        tokio::time::sleep(window).await;
+        let now = footprint(app).await;
+        if now == last {
+            return now;
+        }
+        assert!(
+            started.elapsed() < crate::service_support::PATIENCE,
+            "the footprint never settled"
+        );
+        last = now;
+    }
+}
+
 /// Everything the service has stored or synced so far.
 async fn footprint(app: &TestApp) -> (u64, usize, usize) {
     let jobs = app.jobs().await;
@@ -111,8 +132,7 @@ async fn forged_tampered_and_replayed_webhooks_change_nothing() {
         (j.pending == 0 && j.running == 0).then_some(())
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let before = footprint(&app).await;
+    let before = settled_footprint(&app).await;
 
     // Replayed: the exact delivery again is acknowledged as a duplicate.
     assert_eq!(
