@@ -14,7 +14,7 @@ use crate::cli::StatusArgs;
 use crate::config::Config;
 use crate::connect;
 use crate::credential_health::CredentialHealth;
-use crate::service::ApiUsageReport;
+use crate::service::{ApiUsageReport, FileLimit};
 
 /// Dead letters listed (the count covers them all).
 pub const DEAD_LETTERS_SHOWN: u32 = 50;
@@ -71,6 +71,8 @@ pub struct StatusReport {
     pub api_usage: Option<ApiUsageReport>,
     /// Health of the credentials kept in the store.
     pub credentials: Vec<CredentialHealth>,
+    /// The open-file limit of the service that started last.
+    pub file_limit: Option<FileLimit>,
 }
 
 /// Reads the report from the store.
@@ -110,6 +112,7 @@ pub async fn gather(store: &dyn Store) -> Result<StatusReport> {
             .iter()
             .map(CredentialHealth::of)
             .collect(),
+        file_limit: FileLimit::load(store).await?,
     })
 }
 
@@ -172,6 +175,14 @@ pub fn render(report: &StatusReport) -> String {
         }
     }
     render_credentials(&mut out, &report.credentials);
+    match &report.file_limit {
+        Some(limit) => {
+            let _ = writeln!(out, "Open files: {limit}");
+        }
+        None => {
+            let _ = writeln!(out, "Open files: unknown (saved by `cosell run` at start)");
+        }
+    }
     if report.dead_letters.is_empty() {
         let _ = writeln!(out, "Dead letters: none");
     } else {
