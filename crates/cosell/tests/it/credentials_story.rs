@@ -44,6 +44,7 @@ url = "sqlite://{store}"
 
 [server]
 listen = "127.0.0.1:0"
+admin_listen = "127.0.0.1:0"
 
 [worker]
 concurrency = {concurrency}
