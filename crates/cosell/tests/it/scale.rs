@@ -244,8 +244,12 @@ impl Cluster {
         .await;
         let mut peers = Vec::new();
         for _ in 1..instances {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let peer = service::start(app.config(), app.options.tuning, Some(listener))
+            let bind = || async { tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap() };
+            let listeners = service::Listeners {
+                public: bind().await,
+                admin: bind().await,
+            };
+            let peer = service::start(app.config(), app.options.tuning, Some(listeners))
                 .await
                 .expect("another instance starts");
             peers.push(peer);
