@@ -34,15 +34,19 @@ enum Field {
     City,
     Notes,
     Help,
+    CloseDate,
+    Solutions,
 }
 
-const FIELDS: [Field; 6] = [
+const FIELDS: [Field; 8] = [
     Field::Amount,
     Field::Name,
     Field::Customer,
     Field::City,
     Field::Notes,
     Field::Help,
+    Field::CloseDate,
+    Field::Solutions,
 ];
 
 const HELP: [(&str, &str); 3] = [
@@ -97,6 +101,18 @@ fn salesforce_value(world: &World, pair: &Pair, field: Field) -> Value {
             .as_str()
             .and_then(sync::deal::HelpOption::from_label)
             .map(sync::deal::HelpOption::code)),
+        Field::CloseDate => opp["CloseDate"].clone(),
+        Field::Solutions => {
+            let mut ids: Vec<String> = world
+                .sf
+                .records("Microsoft_Solution__c")
+                .into_iter()
+                .filter(|s| s["Opportunity__c"] == json!(pair.opportunity))
+                .filter_map(|s| s["Solution_Id__c"].as_str().map(String::from))
+                .collect();
+            ids.sort();
+            json!(ids)
+        }
     }
 }
 
@@ -109,6 +125,19 @@ fn partner_center_value(world: &World, pair: &Pair, field: Field) -> Value {
         Field::City => r["customerProfile"]["address"]["city"].clone(),
         Field::Notes => r["details"]["notes"].clone(),
         Field::Help => r["inviteContext"]["assistanceRequestCode"].clone(),
+        Field::CloseDate => json!(r["details"]["closingDateTime"]
+            .as_str()
+            .map(|d| d[..10].to_owned())),
+        Field::Solutions => {
+            let mut ids: Vec<String> = r["details"]["requirements"]["solutions"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s["id"].as_str().map(String::from))
+                .collect();
+            ids.sort();
+            json!(ids)
+        }
     }
 }
 
@@ -121,6 +150,8 @@ fn edit_value(pair: usize, field: Field, v: u8) -> Value {
         Field::City => json!(format!("City {v}")),
         Field::Notes => json!(format!("Notes {pair} v{v}")),
         Field::Help => json!(HELP[v as usize].1),
+        Field::CloseDate => json!(format!("2027-0{}-15", v + 1)),
+        Field::Solutions => json!([format!("SOL-{pair}-{v}")]),
     }
 }
 
@@ -158,10 +189,28 @@ fn edit_salesforce(world: &World, pair: &Pair, field: Field, v: u8, value: &Valu
             &pair.opportunity,
             json!({ "How_can_Microsoft_help__c": HELP[v as usize].0 }),
         ),
+        Field::CloseDate => world.edit(
+            "Opportunity",
+            &pair.opportunity,
+            json!({ "CloseDate": value }),
+        ),
+        Field::Solutions => {
+            for row in world.sf.records("Microsoft_Solution__c") {
+                if row["Opportunity__c"] == json!(pair.opportunity) {
+                    world.sf.delete(row["Id"].as_str().unwrap()).unwrap();
+                }
+            }
+            world.solution(&pair.opportunity, value[0].as_str().unwrap());
+        }
     }
 }
 
 fn edit_partner_center(world: &World, pair: &Pair, field: Field, value: &Value) {
+    let value = &match field {
+        Field::CloseDate => json!(format!("{}T00:00:00Z", value.as_str().unwrap())),
+        Field::Solutions => json!([{ "id": value[0] }]),
+        _ => value.clone(),
+    };
     let (op, path) = match field {
         Field::Amount => ("add", "/details/dealValue"),
         Field::Name => ("replace", "/name"),
@@ -169,6 +218,8 @@ fn edit_partner_center(world: &World, pair: &Pair, field: Field, value: &Value) 
         Field::City => ("add", "/customerProfile/address/city"),
         Field::Notes => ("add", "/details/notes"),
         Field::Help => ("add", "/inviteContext/assistanceRequestCode"),
+        Field::CloseDate => ("add", "/details/closingDateTime"),
+        Field::Solutions => ("add", "/details/requirements/solutions"),
     };
     world
         .pc
@@ -256,6 +307,24 @@ async fn setup(world: &World) -> Vec<Pair> {
         .collect()
 }
 
+/// Per pair and field: the value edited since the last pass, per side
+/// (Salesforce, Partner Center).
+type Window = BTreeMap<(usize, Field), (Option<Value>, Option<Value>)>;
+/// Per pair and field: the value both sides must end with (None: edited on
+/// both sides, either may win).
+type Expected = BTreeMap<(usize, Field), Option<Value>>;
+
+/// A pass boundary: the edits of the window become expectations.
+fn settle(window: &mut Window, expected: &mut Expected) {
+    for (key, (sf, pc)) in std::mem::take(window) {
+        let value = match (sf, pc) {
+            (Some(v), None) | (None, Some(v)) => Some(v),
+            _ => None,
+        };
+        expected.insert(key, value);
+    }
+}
+
 async fn run(steps: Vec<Step>) {
     let world = World::new().await;
     let pairs = setup(&world).await;
@@ -263,21 +332,8 @@ async fn run(steps: Vec<Step>) {
         .iter()
         .map(|p| world.referral(&p.referral)["inviteContext"]["notes"].clone())
         .collect();
-    // Per pair and field: the values edited since the last pass, per side.
-    let mut window: BTreeMap<(usize, Field), (Option<Value>, Option<Value>)> = BTreeMap::new();
-    let mut expected: BTreeMap<(usize, Field), Option<Value>> = BTreeMap::new();
-    let settle = |window: &mut BTreeMap<(usize, Field), (Option<Value>, Option<Value>)>,
-                  expected: &mut BTreeMap<(usize, Field), Option<Value>>| {
-        for (key, (sf, pc)) in std::mem::take(window) {
-            expected.insert(
-                key,
-                match (sf, pc) {
-                    (Some(v), None) | (None, Some(v)) => Some(v),
-                    _ => None, // both sides: either may win, they must agree
-                },
-            );
-        }
-    };
+    let mut window = Window::new();
+    let mut expected = Expected::new();
     for step in steps {
         match step {
             Step::Salesforce(p, field, v) => {
