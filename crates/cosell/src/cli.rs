@@ -264,6 +264,10 @@ pub struct SalesforceEmulatorArgs {
     /// API requests allowed per 24 hours before REQUEST_LIMIT_EXCEEDED [default: the emulator's].
     #[arg(long, value_name = "N")]
     pub daily_limit: Option<u64>,
+    /// The kind of org: demo, enterprise (duplicate and validation rules, a
+    /// required field) or single-currency (see the emulator crate's README).
+    #[arg(long, value_name = "NAME", default_value = "demo")]
+    pub profile: emulator::salesforce::Profile,
 }
 
 /// Parses `--since`: a UTC date (midnight) or an RFC 3339 instant.
@@ -395,5 +399,19 @@ mod tests {
         assert!(parse(&["demo", "--listen", "localhost"]).is_err());
         assert!(parse(&["--log-format", "xml", "status"]).is_err());
         assert!(parse(&["emulator", "salesforce", "--daily-limit", "-1"]).is_err());
+        assert!(parse(&["emulator", "salesforce", "--profile", "prod"]).is_err());
+    }
+
+    #[test]
+    fn the_salesforce_emulator_takes_an_org_profile() {
+        use emulator::salesforce::Profile;
+        let Ok(Cli {
+            command: Command::Emulator(EmulatorCommand::Salesforce(args)),
+            ..
+        }) = parse(&["emulator", "salesforce", "--profile", "enterprise"])
+        else {
+            panic!("parses");
+        };
+        assert_eq!(args.profile, Profile::Enterprise);
     }
 }

@@ -74,7 +74,7 @@ pub async fn partner_center(args: PartnerCenterEmulatorArgs) -> anyhow::Result<(
 
 /// Runs the Salesforce emulator until Ctrl-C.
 pub async fn salesforce(args: SalesforceEmulatorArgs) -> anyhow::Result<()> {
-    let defaults = SfOptions::default();
+    let defaults = SfOptions::for_profile(args.profile);
     let options = SfOptions {
         client_id: args.client_id.unwrap_or(defaults.client_id.clone()),
         client_secret: args.client_secret.unwrap_or(defaults.client_secret.clone()),
@@ -111,6 +111,7 @@ pub async fn salesforce(args: SalesforceEmulatorArgs) -> anyhow::Result<()> {
             "with the connector's fields and object"
         }
     );
+    println!("  profile         {}", shown.profile);
     println!(
         "  API limit       {} requests per 24 hours",
         shown.daily_api_limit

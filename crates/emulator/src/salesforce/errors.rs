@@ -26,6 +26,8 @@ pub struct ErrorItem {
     pub message: String,
     /// Fields concerned; `None` leaves the key out of request-level bodies.
     pub fields: Option<Vec<String>>,
+    /// For `DUPLICATES_DETECTED`: the rule and the matching records.
+    pub duplicate_result: Option<Box<Value>>,
 }
 
 impl ErrorItem {
@@ -35,6 +37,7 @@ impl ErrorItem {
             code: code.to_owned(),
             message: message.into(),
             fields: None,
+            duplicate_result: None,
         }
     }
 
@@ -44,6 +47,7 @@ impl ErrorItem {
             code: code.to_owned(),
             message: message.into(),
             fields: Some(fields),
+            duplicate_result: None,
         }
     }
 
@@ -53,16 +57,23 @@ impl ErrorItem {
         if let Some(fields) = &self.fields {
             v["fields"] = json!(fields);
         }
+        if let Some(result) = &self.duplicate_result {
+            v["duplicateResult"] = (**result).clone();
+        }
         v
     }
 
     /// Per-record JSON: `{"statusCode","message","fields"}`.
     pub fn record_json(&self) -> Value {
-        json!({
+        let mut v = json!({
             "statusCode": self.code,
             "message": self.message,
             "fields": self.fields.clone().unwrap_or_default(),
-        })
+        });
+        if let Some(result) = &self.duplicate_result {
+            v["duplicateResult"] = (**result).clone();
+        }
+        v
     }
 }
 

@@ -25,6 +25,8 @@ mod http;
 mod identity;
 pub mod ids;
 mod org;
+mod org_rules;
+pub mod profile;
 mod query;
 mod rest;
 mod schema;
@@ -48,6 +50,7 @@ use serde_json::{Map, Value};
 use crate::control::{self, Control};
 use crate::listener::{self, TlsIdentity};
 use errors::ErrorItem;
+pub use profile::Profile;
 use state::Shared;
 use values::parse_record;
 
@@ -87,6 +90,20 @@ pub struct Options {
     pub max_api_version: u32,
     /// The host is the org's My Domain (client credentials allowed).
     pub my_domain: bool,
+    /// The kind of org (see [`Profile`]); [`Options::for_profile`] keeps
+    /// `multi_currency` consistent with it.
+    pub profile: Profile,
+}
+
+impl Options {
+    /// The default options for an org of `profile`.
+    pub fn for_profile(profile: Profile) -> Self {
+        Self {
+            profile,
+            multi_currency: profile.multi_currency(),
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for Options {
@@ -104,6 +121,7 @@ impl Default for Options {
             min_api_version: DEFAULT_MIN_API_VERSION,
             max_api_version: DEFAULT_MAX_API_VERSION,
             my_domain: true,
+            profile: Profile::Demo,
         }
     }
 }
@@ -126,6 +144,7 @@ impl fmt::Debug for Options {
             .field("min_api_version", &self.min_api_version)
             .field("max_api_version", &self.max_api_version)
             .field("my_domain", &self.my_domain)
+            .field("profile", &self.profile)
             .finish()
     }
 }

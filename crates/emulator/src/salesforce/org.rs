@@ -59,6 +59,10 @@ pub struct Org {
     next_custom_prefix: u32,
     /// The record most recently written (for realistic injected lock errors).
     pub last_written: Option<String>,
+    /// Enforces the enterprise profile's validation and duplicate rules.
+    pub org_rules: bool,
+    /// What the API call being served asks of those rules.
+    pub call: super::org_rules::CallContext,
 }
 
 impl Org {
@@ -76,6 +80,8 @@ impl Org {
             seller_ids: Vec::new(),
             next_custom_prefix: 0,
             last_written: None,
+            org_rules: false,
+            call: super::org_rules::CallContext::default(),
         };
         org.org_id = org.mint(super::standard::prefix::ORGANIZATION);
         org
@@ -302,6 +308,7 @@ impl Org {
         }
         let changed: HashSet<String> = changes.keys().cloned().collect();
         self.derive(&def, &mut row, &changed, true);
+        self.enforce_org_rules(&def, None, &row)?;
         self.data
             .entry(def.name.clone())
             .or_default()
@@ -372,6 +379,7 @@ impl Org {
         row.insert("LastModifiedById".into(), json!(actor));
         let changed: HashSet<String> = changes.keys().cloned().collect();
         self.derive(&def, &mut row, &changed, false);
+        self.enforce_org_rules(&def, Some(id), &row)?;
         self.data
             .entry(def.name.clone())
             .or_default()

@@ -15,6 +15,7 @@ use super::errors::{ApiError, ErrorItem};
 use super::http::{
     check_version, finish, only, RestRequest, RestResponse, RestResult, DATA_PREFIX,
 };
+use super::org_rules::CallContext;
 use super::state::{Shared, State as EmState};
 use super::{auth, collections, composite, describe, faults, query, sobjects, tooling};
 use crate::control::DeferredFault;
@@ -23,6 +24,8 @@ use crate::control::DeferredFault;
 const MAX_BODY_BYTES: usize = 50 * 1024 * 1024;
 /// Query parameter overriding the method of a POST (case-sensitive).
 const METHOD_OVERRIDE: &str = "_HttpMethod";
+/// Lets a save through the duplicate rules (`allowSave=true`).
+const DUPLICATE_RULE_HEADER: &str = "sforce-duplicate-rule-header";
 
 /// `GET /services/data/`: the supported versions, no session needed, not counted.
 pub async fn versions(State(shared): State<Arc<Shared>>) -> Response {
@@ -134,10 +137,14 @@ fn serve(
         force_all_or_none: false,
         fault,
     };
+    // The duplicate rule header holds for this call only (Composite
+    // subrequests included).
+    state.org.call = CallContext::of_call(request.header(DUPLICATE_RULE_HEADER), request.base());
     let response = match check_content_type(&request) {
         Ok(()) => dispatch(shared, state, &request),
         Err(e) => e.into(),
     };
+    state.org.call = CallContext::default();
     (response, Some(state.limit_info()))
 }
 

@@ -7,7 +7,9 @@ use serde_json::{json, Map, Value};
 
 use super::connector;
 use super::org::Org;
+use super::schema::{FieldDef, FieldType};
 use super::standard::{self, Currency};
+use super::Options;
 
 /// The organization's name.
 const ORGANIZATION_NAME: &str = "cosell demo";
@@ -55,9 +57,10 @@ const USERS: &[(&str, &str, &str, &str)] = &[
     ),
 ];
 
-/// Builds the org: schema, stages and users, plus the connector's schema unless `bare`.
-pub fn build(admin_username: &str, multi_currency: bool, bare: bool, now: DateTime<Utc>) -> Org {
-    let currency = multi_currency.then(|| Currency {
+/// Builds the org: schema, stages and users, plus the connector's schema
+/// unless `bare`, plus the profile's own setup.
+pub fn build(options: &Options, now: DateTime<Utc>) -> Org {
+    let currency = options.multi_currency.then(|| Currency {
         codes: CURRENCIES.iter().map(|c| (*c).to_owned()).collect(),
         corporate: CORPORATE_CURRENCY.to_owned(),
     });
@@ -82,11 +85,15 @@ pub fn build(admin_username: &str, multi_currency: bool, bare: bool, now: DateTi
         }
         org.put_object(object);
     }
-    seed_users(&mut org, admin_username);
+    seed_users(&mut org, &options.username);
     seed_organization(&mut org);
     seed_stages(&mut org);
-    if !bare {
+    if !options.bare {
         install_connector(&mut org, now);
+    }
+    if options.profile.enforces_org_rules() {
+        org.org_rules = true;
+        add_required_region(&mut org, now);
     }
     org
 }
@@ -167,6 +174,24 @@ fn forecast_type(category: &str) -> &'static str {
         "Closed" => "Closed",
         _ => "Omitted",
     }
+}
+
+/// Values of the enterprise profile's required `Region__c` on Opportunity.
+pub const REGIONS: &[&str] = &["Unassigned", "AMER", "EMEA", "APAC"];
+
+/// The enterprise profile's required custom field: a restricted picklist
+/// that may not be blank, defaulted on create (a required field with a
+/// default, https://help.salesforce.com/s/articleView?id=sf.fields_defining_default_field_values.htm).
+fn add_required_region(org: &mut Org, now: DateTime<Utc>) {
+    let mut field = FieldDef::new("Region__c", "Region", FieldType::Picklist)
+        .values(REGIONS)
+        .restricted()
+        .required()
+        .defaulted(Some(json!(REGIONS[0])));
+    field.custom = true;
+    field.durable_id = Some(org.mint(standard::prefix::CUSTOM_FIELD));
+    field.created = Some(now);
+    org.add_field("Opportunity", field, now);
 }
 
 /// Installs the connector's fields on Opportunity and the solutions object.

@@ -64,12 +64,7 @@ impl State {
     /// A fresh org as `options` describe it.
     pub fn new(options: &Options) -> Self {
         Self {
-            org: seed::build(
-                &options.username,
-                options.multi_currency,
-                options.bare,
-                Utc::now(),
-            ),
+            org: seed::build(options, Utc::now()),
             sessions: HashMap::new(),
             refresh_tokens: HashMap::new(),
             api_used: 0,

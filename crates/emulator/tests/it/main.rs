@@ -10,5 +10,6 @@ mod salesforce_clients;
 mod salesforce_collections;
 mod salesforce_composite;
 mod salesforce_crud;
+mod salesforce_profiles;
 mod salesforce_query;
 mod salesforce_tooling;

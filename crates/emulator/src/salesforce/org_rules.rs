@@ -1,0 +1,196 @@
+//! What an enterprise-like org enforces on top of the field-level DML checks
+//! (see [`super::profile`]), in Salesforce's order of execution: validation
+//! rules first, then duplicate rules
+//! (https://developer.salesforce.com/docs/atlas.en-us.apexcode.meta/apexcode/apex_triggers_order_of_execution.htm).
+//!
+//! - The validation rule `Amount_Not_Negative` on Opportunity refuses a
+//!   negative `Amount` with `FIELD_CUSTOM_VALIDATION_EXCEPTION`, its error
+//!   message and the field it is shown at
+//!   (https://help.salesforce.com/s/articleView?id=sf.fields_about_field_validation.htm).
+//! - The Standard Account and Standard Contact duplicate rules, active in
+//!   every org, block a create or edit that matches an existing record with
+//!   `DUPLICATES_DETECTED` and a `duplicateResult` naming the rule and the
+//!   matching records, unless the call sends `Sforce-Duplicate-Rule-Header:
+//!   allowSave=true`
+//!   (https://help.salesforce.com/s/articleView?id=sf.duplicate_rules_standard_rules.htm,
+//!   https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_duplicaterules.htm).
+//!   Matching is a deterministic subset of the standard matching rules [I]:
+//!   Accounts whose names are equal once case, spaces and punctuation are
+//!   ignored; Contacts with the same last name and e-mail address.
+
+use serde_json::{json, Map, Value};
+
+use super::errors::ErrorItem;
+use super::org::{Org, RecordErrors};
+use super::schema::ObjectDef;
+
+/// Its error message.
+pub const VALIDATION_MESSAGE: &str = "Amount cannot be negative.";
+/// Alert text of the standard duplicate rules.
+pub const DUPLICATE_MESSAGE: &str = "Use one of these records?";
+
+/// What the current API call asks of the org's rules.
+#[derive(Debug, Clone)]
+pub struct CallContext {
+    /// `Sforce-Duplicate-Rule-Header: allowSave=true` was sent.
+    pub allow_duplicate_save: bool,
+    /// `/services/data/vXX.X` of the call, for record URLs in errors.
+    pub base: String,
+}
+
+impl Default for CallContext {
+    fn default() -> Self {
+        Self {
+            allow_duplicate_save: false,
+            base: format!("/services/data/v{}.0", super::DEFAULT_MAX_API_VERSION),
+        }
+    }
+}
+
+impl CallContext {
+    /// The context of a REST call with `headers` on API `base`.
+    pub fn of_call(duplicate_header: Option<&str>, base: String) -> Self {
+        let allow_duplicate_save = duplicate_header.is_some_and(|h| {
+            h.split([';', ','])
+                .filter_map(|p| p.split_once('='))
+                .any(|(k, v)| {
+                    k.trim().eq_ignore_ascii_case("allowSave")
+                        && v.trim().eq_ignore_ascii_case("true")
+                })
+        });
+        Self {
+            allow_duplicate_save,
+            base,
+        }
+    }
+}
+
+/// One standard duplicate rule: object, rule, matching rule.
+struct DuplicateRule {
+    object: &'static str,
+    rule: &'static str,
+    matching_rule: &'static str,
+}
+
+const DUPLICATE_RULES: &[DuplicateRule] = &[
+    DuplicateRule {
+        object: "Account",
+        rule: "Standard_Account_Duplicate_Rule",
+        matching_rule: "Standard_Account_Match_Rule_v1_0",
+    },
+    DuplicateRule {
+        object: "Contact",
+        rule: "Standard_Contact_Duplicate_Rule",
+        matching_rule: "Standard_Contact_Match_Rule_v1_1",
+    },
+];
+
+impl Org {
+    /// Runs the org's rules on the row as it would be saved (`own_id` is the
+    /// record's own ID on an edit, so it never matches itself).
+    pub(super) fn enforce_org_rules(
+        &self,
+        def: &ObjectDef,
+        own_id: Option<&str>,
+        row: &Map<String, Value>,
+    ) -> Result<(), RecordErrors> {
+        if !self.org_rules {
+            return Ok(());
+        }
+        if def.name == "Opportunity"
+            && row
+                .get("Amount")
+                .and_then(Value::as_f64)
+                .is_some_and(|a| a < 0.0)
+        {
+            return Err(vec![ErrorItem::with_fields(
+                "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                VALIDATION_MESSAGE,
+                vec!["Amount".into()],
+            )]);
+        }
+        if self.call.allow_duplicate_save {
+            return Ok(());
+        }
+        let Some(rule) = DUPLICATE_RULES.iter().find(|r| r.object == def.name) else {
+            return Ok(());
+        };
+        let matches: Vec<String> = self
+            .rows(&def.name)
+            .filter(|r| r.get("IsDeleted") != Some(&Value::Bool(true)))
+            .filter(|r| r.get("Id").and_then(Value::as_str) != own_id)
+            .filter(|r| same_entity(&def.name, r, row))
+            .filter_map(|r| r.get("Id").and_then(Value::as_str).map(str::to_owned))
+            .collect();
+        if matches.is_empty() {
+            return Ok(());
+        }
+        Err(vec![duplicates_detected(rule, &matches, &self.call.base)])
+    }
+}
+
+/// True when the standard matching rule pairs `existing` with `candidate`.
+fn same_entity(
+    object: &str,
+    existing: &Map<String, Value>,
+    candidate: &Map<String, Value>,
+) -> bool {
+    let text = |row: &Map<String, Value>, field: &str| {
+        row.get(field)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_lowercase)
+    };
+    match object {
+        "Account" => {
+            let key = |row| text(row, "Name").map(|n| company_key(&n));
+            key(existing).is_some() && key(existing) == key(candidate)
+        }
+        "Contact" => ["LastName", "Email"].iter().all(|field| {
+            let value = text(existing, field);
+            value.is_some() && value == text(candidate, field)
+        }),
+        _ => false,
+    }
+}
+
+/// A company name with case, spaces and punctuation ignored.
+fn company_key(name: &str) -> String {
+    name.chars().filter(|c| c.is_alphanumeric()).collect()
+}
+
+/// `DUPLICATES_DETECTED` with its `duplicateResult`, as a real org sends it.
+fn duplicates_detected(rule: &DuplicateRule, ids: &[String], base: &str) -> ErrorItem {
+    let records: Vec<Value> = ids
+        .iter()
+        .map(|id| {
+            json!({
+                "additionalInformation": [],
+                "fieldDiffs": [],
+                "matchConfidence": 100.0,
+                "record": {
+                    "attributes": { "type": rule.object, "url": format!("{base}/sobjects/{}/{id}", rule.object) },
+                    "Id": id,
+                },
+            })
+        })
+        .collect();
+    let mut item = ErrorItem::with_fields("DUPLICATES_DETECTED", DUPLICATE_MESSAGE, Vec::new());
+    item.duplicate_result = Some(Box::new(json!({
+        "allowSave": true,
+        "duplicateRule": rule.rule,
+        "duplicateRuleEntityType": rule.object,
+        "errorMessage": DUPLICATE_MESSAGE,
+        "matchResults": [{
+            "entityType": rule.object,
+            "errors": [],
+            "matchEngine": "FuzzyMatchEngine",
+            "matchRecords": records,
+            "rule": rule.matching_rule,
+            "size": ids.len(),
+            "success": true,
+        }],
+    })));
+    item
+}

@@ -1,0 +1,179 @@
+//! Org profiles (`emulator::salesforce::Profile`): the enterprise-like org's
+//! duplicate rules, validation rule and required field, and the
+//! single-currency org, each asserted with the exact status and body a real
+//! org answers (the documents each rule follows are cited in
+//! `src/salesforce/org_rules.rs` and `src/salesforce/seed.rs`).
+
+use emulator::salesforce::{Options, Profile};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::salesforce::{opportunity, TestOrg, V};
+
+async fn enterprise() -> TestOrg {
+    TestOrg::start_with(Options::for_profile(Profile::Enterprise)).await
+}
+
+fn duplicate_error(object: &str, rule: &str, matching_rule: &str, id: &str) -> Value {
+    json!({
+        "message": "Use one of these records?",
+        "errorCode": "DUPLICATES_DETECTED",
+        "fields": [],
+        "duplicateResult": {
+            "allowSave": true,
+            "duplicateRule": rule,
+            "duplicateRuleEntityType": object,
+            "errorMessage": "Use one of these records?",
+            "matchResults": [{
+                "entityType": object,
+                "errors": [],
+                "matchEngine": "FuzzyMatchEngine",
+                "matchRecords": [{
+                    "additionalInformation": [],
+                    "fieldDiffs": [],
+                    "matchConfidence": 100.0,
+                    "record": {
+                        "attributes": { "type": object, "url": format!("/services/data/{V}/sobjects/{object}/{id}") },
+                        "Id": id,
+                    },
+                }],
+                "rule": matching_rule,
+                "size": 1,
+                "success": true,
+            }],
+        },
+    })
+}
+
+#[tokio::test]
+async fn a_matching_account_is_refused_with_the_record_it_matches() {
+    let org = enterprise().await;
+    let first = org
+        .post("/sobjects/Account", json!({ "Name": "Contoso Ltd" }))
+        .await;
+    assert_eq!(first.status, StatusCode::CREATED);
+    let existing = first.body["id"].as_str().unwrap();
+    let again = org
+        .post("/sobjects/Account", json!({ "Name": "contoso, ltd." }))
+        .await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        again.body,
+        json!([duplicate_error(
+            "Account",
+            "Standard_Account_Duplicate_Rule",
+            "Standard_Account_Match_Rule_v1_0",
+            existing
+        )])
+    );
+    assert_eq!(org.emu.records("Account").len(), 1);
+    let allowed = org
+        .call_with(
+            Method::POST,
+            "/sobjects/Account",
+            Some(json!({ "Name": "Contoso Ltd" })),
+            &[("Sforce-Duplicate-Rule-Header", "allowSave=true")],
+        )
+        .await;
+    assert_eq!(allowed.status, StatusCode::CREATED, "{}", allowed.body);
+}
+
+#[tokio::test]
+async fn a_matching_contact_is_refused_per_record_in_a_collection() {
+    let org = enterprise().await;
+    let sue = json!({ "attributes": { "type": "Contact" }, "FirstName": "Sue", "LastName": "Smith", "Email": "sue@contoso.example" });
+    let first = org
+        .post("/composite/sobjects", json!({ "records": [sue.clone()] }))
+        .await;
+    let existing = first.body[0]["id"].as_str().unwrap().to_owned();
+    let other = json!({ "attributes": { "type": "Contact" }, "LastName": "Jones", "Email": "ann@contoso.example" });
+    let again = org
+        .post("/composite/sobjects", json!({ "records": [sue, other] }))
+        .await;
+    assert_eq!(again.status, StatusCode::OK);
+    let mut error = duplicate_error(
+        "Contact",
+        "Standard_Contact_Duplicate_Rule",
+        "Standard_Contact_Match_Rule_v1_1",
+        &existing,
+    );
+    let message = error["message"].take();
+    let code = error["errorCode"].take();
+    assert_eq!(
+        again.body[0],
+        json!({ "success": false, "errors": [{ "statusCode": code, "message": message, "fields": [], "duplicateResult": error["duplicateResult"] }] })
+    );
+    assert_eq!(again.body[1]["success"], true);
+}
+
+#[tokio::test]
+async fn the_demo_org_has_no_duplicate_rules() {
+    let org = TestOrg::start().await;
+    for _ in 0..2 {
+        let a = org
+            .post("/sobjects/Account", json!({ "Name": "Contoso Ltd" }))
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED);
+    }
+}
+
+#[tokio::test]
+async fn the_validation_rule_refuses_with_its_message() {
+    let org = enterprise().await;
+    let mut body = opportunity("Negative");
+    body["Amount"] = json!(-5);
+    let refused = org.post("/sobjects/Opportunity", body).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        refused.body,
+        json!([{ "message": "Amount cannot be negative.", "errorCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "fields": ["Amount"] }])
+    );
+    let id = org.create_opportunity("Fine").await;
+    let edit = org
+        .patch(
+            &format!("/sobjects/Opportunity/{id}"),
+            json!({ "Amount": -1 }),
+        )
+        .await;
+    assert_eq!(edit.error_code(), "FIELD_CUSTOM_VALIDATION_EXCEPTION");
+}
+
+#[tokio::test]
+async fn the_required_region_is_defaulted_and_cannot_be_blanked() {
+    let org = enterprise().await;
+    let id = org.create_opportunity("Regional").await;
+    assert_eq!(
+        org.emu.record("Opportunity", &id).unwrap()["Region__c"],
+        "Unassigned"
+    );
+    let blank = org
+        .patch(
+            &format!("/sobjects/Opportunity/{id}"),
+            json!({ "Region__c": null }),
+        )
+        .await;
+    assert_eq!(
+        blank.body,
+        json!([{ "message": "Required fields are missing: [Region__c]", "errorCode": "REQUIRED_FIELD_MISSING", "fields": ["Region__c"] }])
+    );
+}
+
+#[tokio::test]
+async fn a_single_currency_org_has_no_currency_iso_code() {
+    let org = TestOrg::start_with(Options::for_profile(Profile::SingleCurrency)).await;
+    let d = org.get("/sobjects/Opportunity/describe").await;
+    assert!(d.body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["name"] != "CurrencyIsoCode"));
+    let mut body = opportunity("In euros");
+    body["CurrencyIsoCode"] = json!("EUR");
+    let refused = org.post("/sobjects/Opportunity", body).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused.error_code(), "INVALID_FIELD");
+    let q = org
+        .query("SELECT Id, CurrencyIsoCode FROM Opportunity")
+        .await;
+    assert_eq!(q.error_code(), "INVALID_FIELD");
+}
