@@ -8,12 +8,14 @@
 mod client;
 mod error;
 mod fields;
+mod intake;
 mod pace;
 mod token;
 
 pub use client::{Catalog, Config, Created, Opportunity, PartnerCentral, REGION};
 pub use error::{Error, ErrorCode, FieldError};
 pub use fields::OpportunityFields;
+pub use intake::api_key_matches;
 pub use token::ClientToken;
 
 /// The SDK's timestamp type.
