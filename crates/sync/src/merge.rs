@@ -465,9 +465,17 @@ fn merge_visibility(input: &MergeInput<'_>, out: &mut MergeOutcome) {
 }
 
 /// The side that changed most recently; Salesforce on a tie or when unknown.
+///
+/// Salesforce keeps its stamps to the whole second (the API shows `.000`;
+/// "The system currently ignores the milliseconds",
+/// https://salesforce.stackexchange.com/questions/234824) while Partner
+/// Center's `updatedDateTime` has sub-second digits, so both are compared at
+/// the second: two edits within one second are a tie, not a win for Partner
+/// Center's finer clock.
 fn latest(input: &MergeInput<'_>) -> Side {
+    let second = |t: DateTime<Utc>| t.timestamp();
     match (input.partner_center_changed_at, input.salesforce_changed_at) {
-        (Some(pc), Some(sf)) if pc > sf => Side::PartnerCenter,
+        (Some(pc), Some(sf)) if second(pc) > second(sf) => Side::PartnerCenter,
         (Some(_), None) => Side::PartnerCenter,
         _ => Side::Salesforce,
     }
@@ -478,6 +486,28 @@ mod tests {
     use super::*;
     use crate::deal::{Lifecycle, Money};
     use chrono::TimeZone;
+
+    #[test]
+    fn changes_within_one_second_tie_and_salesforce_takes_the_tie() {
+        let deal = Deal::default();
+        let at = |ms| {
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::milliseconds(ms)
+        };
+        let input = |pc, sf| MergeInput {
+            base: &deal,
+            partner_center: &deal,
+            salesforce: &deal,
+            partner_center_changed_at: Some(at(pc)),
+            salesforce_changed_at: Some(at(sf)),
+            hold_salesforce: false,
+            mappings: &[],
+        };
+        // Salesforce shows 00:00:00.000 for an edit at .900: Partner Center's
+        // .500 is not later.
+        assert_eq!(latest(&input(500, 0)), Side::Salesforce);
+        assert_eq!(latest(&input(1_200, 900)), Side::PartnerCenter);
+        assert_eq!(latest(&input(900, 1_000)), Side::Salesforce);
+    }
 
     fn active(name: &str) -> Deal {
         Deal {
