@@ -1,13 +1,18 @@
 //! Downloading the signing certificate: no redirects, short timeout, size cap,
-//! per-URL cache with a TTL. Accepts DER, concatenated DER, or PEM.
+//! per-URL cache with a TTL. Accepts DER, concatenated DER, or PEM. Failures
+//! are remembered for a while and downloads are rate-limited, so forged
+//! deliveries cannot make cosell fetch files on their behalf.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use url::Url;
 
-use super::{SignatureError, VerifierConfig};
+use super::{
+    SignatureError, VerifierConfig, CERT_DOWNLOADS_PER_WINDOW, CERT_DOWNLOAD_WINDOW,
+    CERT_FAILURE_TTL,
+};
 use crate::error::describe_reqwest;
 
 /// Most certificates kept in the cache (only allow-listed URLs can get there).
@@ -24,6 +29,10 @@ pub(super) struct CertFetcher {
     max_bytes: usize,
     ttl: Duration,
     cache: Mutex<HashMap<String, (Instant, Chain)>>,
+    /// URL → when its download failed and why.
+    failures: Mutex<HashMap<String, (Instant, SignatureError)>>,
+    /// When the recent downloads started.
+    downloads: Mutex<VecDeque<Instant>>,
 }
 
 impl CertFetcher {
@@ -39,6 +48,8 @@ impl CertFetcher {
             max_bytes: config.max_cert_bytes,
             ttl: config.cache_ttl,
             cache: Mutex::new(HashMap::new()),
+            failures: Mutex::new(HashMap::new()),
+            downloads: Mutex::new(VecDeque::new()),
         }
     }
 
@@ -48,8 +59,25 @@ impl CertFetcher {
         if let Some(chain) = self.cached(&key) {
             return Ok(chain);
         }
-        let bytes = self.download(url).await?;
-        let chain = Arc::new(split_certificates(&bytes)?);
+        if let Some(error) = self.failed(&key) {
+            return Err(error);
+        }
+        if !self.may_download() {
+            return Err(SignatureError::CertFetch(
+                "too many certificate downloads; try again later".into(),
+            ));
+        }
+        let chain = match self
+            .download(url)
+            .await
+            .and_then(|b| split_certificates(&b))
+        {
+            Ok(certs) => Arc::new(certs),
+            Err(error) => {
+                self.remember_failure(key, &error);
+                return Err(error);
+            }
+        };
         let mut cache = self.cache.lock().unwrap_or_else(|p| p.into_inner());
         if cache.len() >= MAX_CACHE_ENTRIES {
             let now = Instant::now();
@@ -60,6 +88,37 @@ impl CertFetcher {
         }
         cache.insert(key, (Instant::now(), chain.clone()));
         Ok(chain)
+    }
+
+    /// The remembered failure of `key`, while it is recent.
+    fn failed(&self, key: &str) -> Option<SignatureError> {
+        let failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        let (at, error) = failures.get(key)?;
+        (at.elapsed() < CERT_FAILURE_TTL).then(|| error.clone())
+    }
+
+    fn remember_failure(&self, key: String, error: &SignatureError) {
+        let mut failures = self.failures.lock().unwrap_or_else(|p| p.into_inner());
+        failures.retain(|_, (at, _)| at.elapsed() < CERT_FAILURE_TTL);
+        if failures.len() < MAX_CACHE_ENTRIES {
+            failures.insert(key, (Instant::now(), error.clone()));
+        }
+    }
+
+    /// Counts a download when the window has room for it.
+    fn may_download(&self) -> bool {
+        let mut downloads = self.downloads.lock().unwrap_or_else(|p| p.into_inner());
+        while downloads
+            .front()
+            .is_some_and(|at| at.elapsed() >= CERT_DOWNLOAD_WINDOW)
+        {
+            downloads.pop_front();
+        }
+        if downloads.len() >= CERT_DOWNLOADS_PER_WINDOW {
+            return false;
+        }
+        downloads.push_back(Instant::now());
+        true
     }
 
     fn cached(&self, key: &str) -> Option<Chain> {

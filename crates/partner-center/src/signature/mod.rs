@@ -38,6 +38,15 @@ pub const CERT_FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 pub const MAX_CERT_BYTES: usize = 64 * 1024;
 /// How long a downloaded certificate is reused.
 pub const CERT_CACHE_TTL: Duration = Duration::from_secs(60 * 60);
+/// How long a failed certificate download is remembered: the same URL is not
+/// fetched again meanwhile (Partner Center redelivers, so a real outage heals).
+pub const CERT_FAILURE_TTL: Duration = Duration::from_secs(60);
+/// Certificate downloads allowed per [`CERT_DOWNLOAD_WINDOW`], over all URLs:
+/// each forged delivery naming a new file under the allowed prefix would
+/// otherwise cost one download.
+pub const CERT_DOWNLOADS_PER_WINDOW: usize = 10;
+/// The window of [`CERT_DOWNLOADS_PER_WINDOW`].
+pub const CERT_DOWNLOAD_WINDOW: Duration = Duration::from_secs(60);
 /// Largest webhook body accepted (events are a few hundred bytes).
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 

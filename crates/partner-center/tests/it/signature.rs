@@ -371,6 +371,47 @@ async fn redirects_and_oversized_files_are_not_followed() {
     assert!(matches!(err, SignatureError::CertFetch(_)), "{err:?}");
 }
 
+#[tokio::test]
+async fn failed_certificate_fetches_are_remembered_and_downloads_rate_limited() {
+    let root = ca("Microsoft Corporation", "Test Root");
+    let leaf = make_leaf(&root, false);
+    let sig = sign(&leaf.signer, BODY);
+    // Nothing is served: every download fails.
+    let mock = Mock::start().await;
+    let verifier = verifier(&mock, &[&root]);
+    for _ in 0..3 {
+        let err = verifier
+            .verify(&delivery_headers(&mock, &sig), BODY)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, SignatureError::CertFetch(_)), "{err:?}");
+    }
+    assert_eq!(
+        mock.requests_to(CERT_PATH).len(),
+        1,
+        "the failure is remembered"
+    );
+
+    // A flood of forged deliveries, each naming a new file under the prefix.
+    for n in 0..50 {
+        let h = headers(&[
+            ("authorization", format!("Signature {sig}")),
+            (
+                "x-ms-certificate-url",
+                mock.url(&format!("/cert/forged-{n}.cer")).to_string(),
+            ),
+            ("x-ms-signature-algorithm", "rsa-sha256".to_owned()),
+        ]);
+        let err = verifier.verify(&h, BODY).await.unwrap_err();
+        assert!(matches!(err, SignatureError::CertFetch(_)), "{err:?}");
+    }
+    assert_eq!(
+        mock.requests().len(),
+        partner_center::signature::CERT_DOWNLOADS_PER_WINDOW,
+        "downloads stop at the window's allowance"
+    );
+}
+
 #[test]
 fn http_prefixes_are_refused_for_non_loopback_hosts() {
     let root = ca("Microsoft Corporation", "Test Root");
