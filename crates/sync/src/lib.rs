@@ -13,6 +13,7 @@ pub mod validate;
 pub use deal::Deal;
 pub use settings::Settings;
 pub mod engine;
+pub mod feed;
 pub mod opportunity_map;
 pub mod referral_map;
 pub mod stages;

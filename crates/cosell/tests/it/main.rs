@@ -13,6 +13,7 @@ mod demo;
 mod pass_commands;
 mod scale;
 mod service_bench;
+mod service_feed;
 mod service_resilience;
 mod service_support;
 mod service_sync;

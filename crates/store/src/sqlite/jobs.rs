@@ -12,7 +12,7 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::codec::{self, JOB_COLUMNS};
-use crate::shared::{self, merge_batch, micros, returned_schedule, sql_limit, Return};
+use crate::shared::{self, merge_batch, micros, pair_of_job, returned_schedule, sql_limit, Return};
 use crate::{
     FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, NewJob, Result, RetryTarget,
     StoreError,
@@ -62,6 +62,21 @@ pub(super) async fn enqueue(pool: &SqlitePool, jobs: &[NewJob]) -> Result<u64> {
     Ok(created)
 }
 
+pub(super) async fn enqueue_and_move_cursor(
+    pool: &SqlitePool,
+    jobs: &[NewJob],
+    name: &str,
+    from: Option<&str>,
+    to: &str,
+) -> Result<bool> {
+    let merged = merge_batch(jobs);
+    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
+    enqueue_on(&mut tx, &merged).await?;
+    let moved = super::leases::move_cursor_on(&mut tx, name, from, to).await?;
+    tx.commit().await?;
+    Ok(moved)
+}
+
 pub(super) async fn record_webhook(
     pool: &SqlitePool,
     event: &InboxEvent,
@@ -99,15 +114,16 @@ pub(super) async fn claim(
         return Ok(Vec::new());
     }
     let now = codec::now_micros();
-    // A due pending job is a candidate only while no job of its key is
+    // A due pending job is a candidate only while no job of its pair is
     // running (expired or not); an expired running job is taken over.
+    let (pair_of_j, pair_of_r) = (pair_of_job("j", "p.id"), pair_of_job("r", "p.id"));
     let sql = format!(
         "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_at = ?2, \
              attempts = attempts + 1, updated_at = ?3 \
          WHERE id IN ( \
              SELECT j.id FROM jobs j \
              WHERE (j.state = 'pending' AND j.run_at <= ?3 AND NOT EXISTS ( \
-                        SELECT 1 FROM jobs r WHERE r.dedup_key = j.dedup_key AND r.state = 'running')) \
+                        SELECT 1 FROM jobs r WHERE r.state = 'running' AND {pair_of_r} = {pair_of_j})) \
                 OR (j.state = 'running' AND j.lease_expires_at <= ?3) \
              ORDER BY j.run_at, j.created_at, j.id LIMIT ?4) \
          RETURNING {JOB_COLUMNS}"

@@ -1,0 +1,183 @@
+//! `cosell run` and the change feed (issue 10): an edit made only on a
+//! record related to a synced opportunity reaches Partner Center through
+//! the poller, and an incoming deal costs Partner Center one re-read and one
+//! link-back, its echoes nothing. The cost figure is printed for
+//! docs/PERFORMANCE.md:
+//!
+//! ```text
+//! cargo nextest run -p cosell -E 'test(an_incoming_deal_costs)' --no-capture
+//! ```
+
+use serde_json::{json, Value};
+use sync::feed::Position;
+
+use crate::service_support::{eventually, spawn_app, TestApp};
+
+/// The Salesforce feed has read past every row of `object` and the queue
+/// is idle: whatever those rows triggered, echoes included, is done.
+async fn settled(app: &TestApp, objects: &[&str]) {
+    eventually("the feed past every change and an idle queue", || async {
+        let newest = objects
+            .iter()
+            .flat_map(|o| app.sf.records(o))
+            .filter_map(|r| r["SystemModstamp"].as_str().map(str::to_owned))
+            .filter_map(|s| chrono::DateTime::parse_from_rfc3339(&s.replace("+0000", "Z")).ok())
+            .max()?;
+        let cursor = app
+            .store
+            .cursor(sync::engine::SALESFORCE_CURSOR)
+            .await
+            .ok()??;
+        let read = Position::decode(&cursor)?;
+        let jobs = app.jobs().await;
+        (read.at >= newest && jobs.pending == 0 && jobs.running == 0).then_some(())
+    })
+    .await;
+}
+
+/// A co-sell deal created in Salesforce and synced by the service.
+async fn synced(app: &TestApp, name: &str) -> (emulator::sellers::CoSellOpportunity, String) {
+    let created = emulator::sellers::co_sell_opportunity(&app.sf, name, "US").unwrap();
+    let referral = eventually("the referral", || async {
+        let found = app.referrals_for(&created.opportunity);
+        found
+            .first()
+            .and_then(|r| r["id"].as_str().map(str::to_owned))
+    })
+    .await;
+    (created, referral)
+}
+
+async fn reaches(app: &TestApp, referral: &str, what: &str, check: impl Fn(&Value) -> bool) {
+    eventually(what, || async {
+        check(&app.referral(referral)).then_some(())
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn related_record_edits_alone_reach_partner_center_while_the_service_runs() {
+    let app = spawn_app().await;
+    let (deal, referral) = synced(&app, "Related Run").await;
+
+    app.sf
+        .update(
+            "Account",
+            &deal.account,
+            json!({ "Name": "Moved Holdings", "BillingCity": "Toronto", "BillingCountry": "CA" }),
+        )
+        .unwrap();
+    reaches(&app, &referral, "the account's new name and address", |r| {
+        let c = &r["customerProfile"];
+        c["name"] == "Moved Holdings"
+            && c["address"]["city"] == "Toronto"
+            && c["address"]["country"] == "CA"
+    })
+    .await;
+
+    app.sf
+        .update(
+            "Contact",
+            &deal.contact,
+            json!({ "Email": "sue.moved@example.com" }),
+        )
+        .unwrap();
+    reaches(&app, &referral, "the contact's new email", |r| {
+        r["customerProfile"]["team"][0]["email"] == "sue.moved@example.com"
+    })
+    .await;
+
+    let solution = app
+        .sf
+        .records("Microsoft_Solution__c")
+        .into_iter()
+        .find(|s| s["Opportunity__c"] == json!(deal.opportunity))
+        .unwrap()["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.sf.delete(&solution).unwrap();
+    reaches(&app, &referral, "the last solution removed", |r| {
+        r["details"]["requirements"]["solutions"]
+            .as_array()
+            .is_none_or(Vec::is_empty)
+    })
+    .await;
+
+    let note = app
+        .sf
+        .insert(
+            "Note",
+            json!({ "ParentId": deal.opportunity, "Title": sync::opportunity_map::NOTE_TITLE, "Body": "Ring Tuesday" }),
+        )
+        .unwrap();
+    reaches(&app, &referral, "the note", |r| {
+        r["details"]["notes"] == "Ring Tuesday"
+    })
+    .await;
+    app.sf.delete(&note).unwrap();
+    reaches(&app, &referral, "the note removed", |r| {
+        r["details"]["notes"].as_str().is_none_or(str::is_empty)
+    })
+    .await;
+
+    let second = app.sf.insert(
+        "Contact",
+        json!({ "FirstName": "Jo", "LastName": "Jones", "Email": "jo@example.com", "AccountId": deal.account }),
+    ).unwrap();
+    let role = app
+        .sf
+        .insert(
+            "OpportunityContactRole",
+            json!({ "OpportunityId": deal.opportunity, "ContactId": second }),
+        )
+        .unwrap();
+    reaches(&app, &referral, "a second team member", |r| {
+        r["customerProfile"]["team"]
+            .as_array()
+            .is_some_and(|t| t.len() == 2)
+    })
+    .await;
+    app.sf.delete(&role).unwrap();
+    reaches(&app, &referral, "the removed contact role", |r| {
+        r["customerProfile"]["team"]
+            .as_array()
+            .is_some_and(|t| t.len() == 1)
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_incoming_deal_costs_partner_center_a_read_and_a_link_back_and_echoes_nothing() {
+    const DEALS: usize = 10;
+    let app = spawn_app().await;
+    app.pc.control().reset();
+    let referrals: Vec<String> = (0..DEALS)
+        .map(|n| app.share_referral(&format!("Incoming {n}")))
+        .collect();
+    eventually("every deal linked back", || async {
+        referrals
+            .iter()
+            .all(|id| app.referral(id)["externalReferenceId"].is_string())
+            .then_some(())
+    })
+    .await;
+    settled(&app, &["Opportunity"]).await;
+    let calls = app.pc.control().calls();
+    let per_deal = |prefix: &str| {
+        calls
+            .by_route
+            .iter()
+            .filter(|(route, _)| route.starts_with(prefix) && route.contains("/referrals/"))
+            .map(|(_, n)| *n)
+            .sum::<u64>() as f64
+            / DEALS as f64
+    };
+    let (reads, writes) = (per_deal("GET"), per_deal("PATCH"));
+    eprintln!(
+        "Partner Center calls per incoming deal in `cosell run`: {reads:.2} reads, {writes:.2} writes ({:?})",
+        calls.by_route
+    );
+    assert_eq!(reads, 1.0, "one re-read per deal: {:?}", calls.by_route);
+    assert_eq!(writes, 1.0, "one link-back per deal: {:?}", calls.by_route);
+}
