@@ -87,20 +87,20 @@ async fn related_record_edits_alone_reach_partner_center_while_the_service_runs(
     })
     .await;
 
-    let solution = app
+    let extra = app
         .sf
-        .records("Microsoft_Solution__c")
-        .into_iter()
-        .find(|s| s["Opportunity__c"] == json!(deal.opportunity))
-        .unwrap()["Id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    app.sf.delete(&solution).unwrap();
-    reaches(&app, &referral, "the last solution removed", |r| {
-        r["details"]["requirements"]["solutions"]
-            .as_array()
-            .is_none_or(Vec::is_empty)
+        .insert(
+            "Microsoft_Solution__c",
+            json!({ "Name": "SOL-2", "Opportunity__c": deal.opportunity, "Solution_Id__c": "SOL-2" }),
+        )
+        .unwrap();
+    reaches(&app, &referral, "a second solution", |r| {
+        r["details"]["requirements"]["solutions"].as_array().is_some_and(|s| s.len() == 2)
+    })
+    .await;
+    app.sf.delete(&extra).unwrap();
+    reaches(&app, &referral, "the solution removed", |r| {
+        r["details"]["requirements"]["solutions"].as_array().is_some_and(|s| s.len() == 1)
     })
     .await;
 

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::world::World;
+use crate::world::{marked, World};
 
 /// A synced co-sell deal: its opportunity, account, contact and referral id.
 struct Deal {
@@ -108,7 +108,7 @@ async fn a_removed_contact_role_leaves_the_partner_center_team() {
 }
 
 #[tokio::test]
-async fn removed_solutions_leave_the_referral_the_last_one_too() {
+async fn removed_solutions_leave_the_referral_and_removing_the_last_one_is_refused_visibly() {
     let world = World::new().await;
     let deal = synced_deal(&world, "Solutions").await;
     let first = world
@@ -128,9 +128,19 @@ async fn removed_solutions_leave_the_referral_the_last_one_too() {
     world.pass().await;
     assert_eq!(solutions(&world, &deal).len(), 1);
 
+    // A co-sell deal needs a solution (connector-behaviour.md, "Microsoft
+    // Partner Center Solutions"): removing the last one is noticed too, and
+    // the opportunity shows why it no longer syncs.
+    assert!(!marked(&world.opp(&deal.opportunity), "✖"));
     world.sf.delete(&first).unwrap();
     world.pass().await;
-    assert_eq!(solutions(&world, &deal), Vec::<String>::new());
+    let o = world.opp(&deal.opportunity);
+    assert!(marked(&o, "✖"), "the opportunity shows the refusal: {}", o["Name"]);
+    assert!(
+        o["Audit__c"].as_str().unwrap_or_default().contains("solution"),
+        "{}",
+        o["Audit__c"]
+    );
 }
 
 #[tokio::test]
