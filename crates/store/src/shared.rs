@@ -16,19 +16,6 @@ pub(crate) const SALESFORCE_ID_SHORT_LEN: usize = 15;
 /// Length of the case-insensitive Salesforce id.
 pub(crate) const SALESFORCE_ID_LONG_LEN: usize = 18;
 
-/// SQL naming the pair a job of table alias `{j}` works on: the recorded
-/// pair its key (`referral:<id>` or `opportunity:<id>`, 15 or 18
-/// characters) belongs to, or the key itself while no pair is recorded. Two
-/// jobs with the same pair never run at once, whatever keyed them.
-pub(crate) fn pair_of_job(j: &str, id_as_text: &str) -> String {
-    format!(
-        "coalesce((SELECT {id_as_text} FROM pairs p WHERE \
-             ({j}.dedup_key LIKE 'referral:%' AND p.referral_id = substr({j}.dedup_key, 10)) \
-             OR ({j}.dedup_key LIKE 'opportunity:%' AND p.opportunity_key = substr({j}.dedup_key, 13, 15)) \
-             LIMIT 1), {j}.dedup_key)"
-    )
-}
-
 /// Channel name used for LISTEN/NOTIFY and the in-process signal's purpose.
 pub(crate) const JOBS_CHANNEL: &str = "cosell_jobs";
 

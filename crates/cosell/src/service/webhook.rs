@@ -7,8 +7,7 @@
 //! exact redelivery is recognised) and its sync job enqueued in the same
 //! transaction; only then is 200 returned. When the store is unavailable the
 //! answer is 503 so Partner Center delivers again (it tries 10 times, §2.5).
-//! The event is only a trigger: the worker re-reads the referral, unless
-//! the event is the echo of cosell's own write (nothing to re-read).
+//! The event is only a trigger: the worker re-reads the referral.
 
 use std::sync::Arc;
 
@@ -117,10 +116,6 @@ pub async fn receive(
         return reject(StatusCode::BAD_REQUEST, "event names no referral");
     };
     span.record("referral_id", referral_id.as_str());
-    if is_echo(&state, &referral_id, &event).await {
-        tracing::debug!("the echo of cosell's own write; nothing to sync");
-        return (StatusCode::OK, Json(json!({ "status": "echo" }))).into_response();
-    }
     let body_json = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
     let inbox = InboxEvent {
         dedup_key: body_digest(&body),
@@ -146,28 +141,6 @@ pub async fn receive(
                 "temporarily unable to accept events; try again",
             )
         }
-    }
-}
-
-/// The event reports cosell's own write: the referral changed no later than
-/// cosell recorded its last write to it, so the recorded state already holds
-/// the change and re-reading it would cost a call for nothing. A Microsoft
-/// change stamped in that same instant is still found by the reconcile poll,
-/// which compares the referral's eTag with the one recorded.
-async fn is_echo(state: &AppState, referral_id: &str, event: &WebhookEvent) -> bool {
-    let Some(changed) = event
-        .resource_change_utc_date
-        .as_ref()
-        .and_then(|t| t.to_utc())
-    else {
-        return false;
-    };
-    match state.store.pair_by_referral(referral_id).await {
-        Ok(Some(pair)) => {
-            pair.state != store::PairState::Failed
-                && pair.last_sf_to_pc_at.is_some_and(|wrote| changed <= wrote)
-        }
-        _ => false,
     }
 }
 

@@ -106,12 +106,7 @@ async fn forged_tampered_and_replayed_webhooks_change_nothing() {
         seen.lock().unwrap().first().cloned()
     })
     .await;
-    eventually("an idle queue", || async {
-        let j = app.jobs().await;
-        (j.pending == 0 && j.running == 0).then_some(())
-    })
-    .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.settled(&["Opportunity"]).await;
     let before = footprint(&app).await;
 
     // Replayed: the exact delivery again is acknowledged as a duplicate.

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use super::codec::{self, JOB_COLUMNS};
 use crate::shared::{
-    self, merge_batch, micros, pair_of_job, returned_schedule, sql_limit, Return, JOBS_CHANNEL,
+    self, merge_batch, micros, returned_schedule, sql_limit, Return, JOBS_CHANNEL,
 };
 use crate::{
     FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, JobState, NewJob, Result,
@@ -165,6 +165,20 @@ pub(super) async fn record_webhook(
     .await
 }
 
+/// SQL naming the pair a job of table alias `j` works on: the recorded
+/// pair its key (`referral:<id>`, or `opportunity:<id>` with a 15- or
+/// 18-character id) belongs to, or the key itself while no pair is
+/// recorded. Two jobs of one pair never run at once, whatever keyed them.
+fn pair_of(j: &str) -> String {
+    format!(
+        "coalesce((SELECT p.id::text FROM pairs p WHERE \
+             ({j}.dedup_key LIKE 'referral:%' AND p.referral_id = substr({j}.dedup_key, 10)) \
+             OR ({j}.dedup_key LIKE 'opportunity:%' \
+                 AND p.opportunity_key = substr({j}.dedup_key, 13, 15)) \
+             LIMIT 1), {j}.dedup_key)"
+    )
+}
+
 pub(super) async fn claim(
     pool: &PgPool,
     worker: &str,
@@ -180,10 +194,7 @@ pub(super) async fn claim(
     // since our snapshot is re-checked against these conditions on lock.
     // Claims take turns (a transaction-scoped advisory lock), so two
     // claimers never both see a pair idle and take one job of it each.
-    let (pair_of_j, pair_of_r) = (
-        pair_of_job("j", "p.id::text"),
-        pair_of_job("r", "p.id::text"),
-    );
+    let (pair_of_j, pair_of_r) = (pair_of("j"), pair_of("r"));
     let sql = format!(
         "WITH picked AS ( \
              SELECT j.id FROM jobs j \

@@ -12,7 +12,7 @@ use sqlx::{Row, SqliteConnection, SqlitePool};
 use uuid::Uuid;
 
 use super::codec::{self, JOB_COLUMNS};
-use crate::shared::{self, merge_batch, micros, pair_of_job, returned_schedule, sql_limit, Return};
+use crate::shared::{self, merge_batch, micros, returned_schedule, sql_limit, Return};
 use crate::{
     FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, NewJob, Result, RetryTarget,
     StoreError,
@@ -104,6 +104,20 @@ pub(super) async fn record_webhook(
     Ok(InboxOutcome::Stored)
 }
 
+/// SQL naming the pair a job of table alias `j` works on: the recorded
+/// pair its key (`referral:<id>`, or `opportunity:<id>` with a 15- or
+/// 18-character id) belongs to, or the key itself while no pair is
+/// recorded. Two jobs of one pair never run at once, whatever keyed them.
+fn pair_of(j: &str) -> String {
+    format!(
+        "coalesce((SELECT p.id FROM pairs p WHERE \
+             ({j}.dedup_key LIKE 'referral:%' AND p.referral_id = substr({j}.dedup_key, 10)) \
+             OR ({j}.dedup_key LIKE 'opportunity:%' \
+                 AND p.opportunity_key = substr({j}.dedup_key, 13, 15)) \
+             LIMIT 1), {j}.dedup_key)"
+    )
+}
+
 pub(super) async fn claim(
     pool: &SqlitePool,
     worker: &str,
@@ -116,7 +130,7 @@ pub(super) async fn claim(
     let now = codec::now_micros();
     // A due pending job is a candidate only while no job of its pair is
     // running (expired or not); an expired running job is taken over.
-    let (pair_of_j, pair_of_r) = (pair_of_job("j", "p.id"), pair_of_job("r", "p.id"));
+    let (pair_of_j, pair_of_r) = (pair_of("j"), pair_of("r"));
     let sql = format!(
         "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_at = ?2, \
              attempts = attempts + 1, updated_at = ?3 \

@@ -126,7 +126,10 @@ impl Engine {
                 BTreeMap::new(),
             ),
             Side::PartnerCenter => {
-                let found = self.partner_center_changes(since).await?;
+                // A load from a given date (backfill) looks at every
+                // referral; following the cursor skips cosell's own echoes.
+                let skip_echoes = matches!(window, Window::SinceCursor { .. });
+                let found = self.partner_center_changes(since, skip_echoes).await?;
                 (found.changes, found.echoes, found.referrals)
             }
         };

@@ -14,11 +14,12 @@ pub struct Position {
 }
 
 impl Position {
-    /// The stored form: the RFC 3339 stamp, a space, the id.
+    /// The stored form: the RFC 3339 stamp (every digit the feed gave), a
+    /// space, the id.
     pub fn encode(&self) -> String {
         format!(
             "{} {}",
-            self.at.to_rfc3339_opts(SecondsFormat::Micros, true),
+            self.at.to_rfc3339_opts(SecondsFormat::AutoSi, true),
             self.id
         )
     }

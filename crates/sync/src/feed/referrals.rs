@@ -24,10 +24,12 @@ pub(super) struct Found {
 }
 
 impl Engine {
-    /// Referrals updated since `since` (all when None).
+    /// Referrals updated since `since` (all when None); echoes are set
+    /// apart when `skip_echoes`.
     pub(super) async fn partner_center_changes(
         &self,
         since: Option<DateTime<Utc>>,
+        skip_echoes: bool,
     ) -> Result<Found, EngineError> {
         let mut query = ReferralQuery::new().order_by("updatedDateTime", SortOrder::Asc);
         if let Some(since) = since {
@@ -66,7 +68,7 @@ impl Engine {
                 continue;
             };
             let at = Position { at, id: id.clone() };
-            if self.is_echo(&referral).await? {
+            if skip_echoes && self.is_echo(&referral).await? {
                 found.echoes.push(at);
                 continue;
             }

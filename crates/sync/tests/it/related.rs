@@ -135,9 +135,16 @@ async fn removed_solutions_leave_the_referral_and_removing_the_last_one_is_refus
     world.sf.delete(&first).unwrap();
     world.pass().await;
     let o = world.opp(&deal.opportunity);
-    assert!(marked(&o, "✖"), "the opportunity shows the refusal: {}", o["Name"]);
     assert!(
-        o["Audit__c"].as_str().unwrap_or_default().contains("solution"),
+        marked(&o, "✖"),
+        "the opportunity shows the refusal: {}",
+        o["Name"]
+    );
+    assert!(
+        o["Audit__c"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("solution"),
         "{}",
         o["Audit__c"]
     );
