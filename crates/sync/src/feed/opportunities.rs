@@ -85,10 +85,7 @@ impl Engine {
     fn feed_queries(&self, since: Option<DateTime<Utc>>) -> Vec<Query> {
         let f = &self.settings().fields;
         let changed = |stamp: &str| since.map(|s| Condition::ge(stamp, s));
-        let either = |a: &str, b: &str| match since {
-            Some(s) => Some(Condition::ge(a, s).or(Condition::ge(b, s))),
-            None => None,
-        };
+        let either = |a: &str, b: &str| since.map(|s| Condition::ge(a, s).or(Condition::ge(b, s)));
         let filter = |base: Condition, window: Option<Condition>| match window {
             Some(window) => base.and(window),
             None => base,
@@ -114,10 +111,10 @@ impl Engine {
                 ("AccountId", "Account.SystemModstamp"),
             ],
         };
-        let Some(_) = since else {
+        if since.is_none() {
             // First read: every synced opportunity, related rows included.
             return vec![opportunities];
-        };
+        }
         let roles = Query {
             soql: Soql::select([
                 "Id",
