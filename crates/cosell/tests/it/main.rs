@@ -14,6 +14,8 @@ mod pass_commands;
 mod scale;
 mod service_bench;
 mod service_feed;
+mod service_health;
+mod service_listeners;
 mod service_resilience;
 mod service_support;
 mod service_sync;
