@@ -47,6 +47,14 @@ pub trait Store: CredentialStore + Send + Sync + 'static {
     /// Inserts or replaces a pair by id. A referral or opportunity id already
     /// owned by another pair is a [`StoreError::Conflict`].
     async fn save_pair(&self, pair: &Pair) -> Result<()>;
+    /// Saves a pair only over the version it was read at: the stored row's
+    /// `updated_at` must still be `read_at` (None: no row with its id yet).
+    /// False when another writer saved the pair since; nothing is written.
+    async fn save_pair_over(
+        &self,
+        pair: &Pair,
+        read_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<bool>;
     /// The pair with this id.
     async fn pair(&self, id: PairId) -> Result<Option<Pair>>;
     /// The pair linked to this Partner Center referral id.
@@ -67,6 +75,17 @@ pub trait Store: CredentialStore + Send + Sync + 'static {
     async fn cursor(&self, name: &str) -> Result<Option<String>>;
     /// Stores a cursor, replacing its value.
     async fn set_cursor(&self, name: &str, value: &str) -> Result<()>;
+    /// Enqueues `jobs` and moves cursor `name` from `from` (None: never set)
+    /// to `to`, in one transaction. The jobs are always enqueued; the cursor
+    /// moves only if it still holds `from`, so a reader that raced another
+    /// never moves it backwards. Returns whether the cursor moved.
+    async fn enqueue_and_move_cursor(
+        &self,
+        jobs: &[NewJob],
+        name: &str,
+        from: Option<&str>,
+        to: &str,
+    ) -> Result<bool>;
 
     // ---- webhook inbox ----
     /// Stores the event and enqueues its job in one transaction; an event

@@ -16,6 +16,7 @@ pub use deal::Deal;
 pub use decide::{decide, Plan};
 pub use settings::Settings;
 pub mod engine;
+pub mod feed;
 pub mod opportunity_map;
 pub mod referral_map;
 pub mod salesforce_fit;

@@ -16,9 +16,8 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sync::engine::outcome::SideCounts;
-use sync::engine::{
-    EngineError, Outcome, Summary, Target, PARTNER_CENTER_CURSOR, SALESFORCE_CURSOR,
-};
+use sync::engine::{EngineError, Outcome, Summary, Target};
+use sync::feed::{Side, Window};
 use sync::Engine;
 use tracing::instrument::WithSubscriber;
 
@@ -147,16 +146,20 @@ pub async fn backfill(
     // A configuration that does not match the org stops here, before any write.
     engine.stages().await?;
     bar.set_message("reading referrals");
-    let (referrals, pc_newest) = engine.changed_referrals(since).await?;
+    let referrals = engine
+        .read_feed(Side::PartnerCenter, Window::Since(since))
+        .await?;
     bar.set_message("reading opportunities");
-    let (opportunities, sf_newest) = engine.changed_opportunities(since).await?;
-    let referral_ids: Vec<String> = referrals.into_iter().filter_map(|r| r.id).collect();
+    let opportunities = engine
+        .read_feed(Side::Salesforce, Window::Since(since))
+        .await?;
+    let referral_ids = referrals.ids();
     let mut report = BackfillReport {
         referrals: referral_ids.len(),
-        opportunities: opportunities.len(),
+        opportunities: opportunities.changes.len(),
         ..BackfillReport::default()
     };
-    bar.set_length((referral_ids.len() + opportunities.len()) as u64);
+    bar.set_length((referral_ids.len() + opportunities.changes.len()) as u64);
     bar.set_message("");
     tracing::info!(
         referrals = report.referrals,
@@ -175,7 +178,7 @@ pub async fn backfill(
     // written with it.
     let synced: HashSet<&str> = referral_ids.iter().map(String::as_str).collect();
     let mut remaining = Vec::new();
-    for (id, _) in opportunities {
+    for id in opportunities.ids() {
         let pair = engine.store().pair_by_opportunity(&id).await?;
         let referral = pair.as_ref().and_then(|p| p.referral_id.as_deref());
         if referral.is_some_and(|r| synced.contains(r)) {
@@ -194,8 +197,8 @@ pub async fn backfill(
     // Like a full pass: the change cursors move on only when nothing is
     // left that a retry could fix, and never backwards.
     if report.summary.retryable == 0 {
-        advance_cursor(engine, PARTNER_CENTER_CURSOR, pc_newest).await?;
-        advance_cursor(engine, SALESFORCE_CURSOR, sf_newest).await?;
+        engine.commit_feed(&referrals, &[]).await?;
+        engine.commit_feed(&opportunities, &[]).await?;
     }
     tracing::info!(
         failed = report.summary.failed,
@@ -215,19 +218,6 @@ async fn sync_batch(engine: &Engine, targets: Vec<Target>) -> Result<Vec<Outcome
             Ok(vec![Outcome::batch_failure(targets, e.to_failure())])
         }
         Err(e) => Err(e),
-    }
-}
-
-/// Moves a cursor forward to `value`.
-async fn advance_cursor(
-    engine: &Engine,
-    name: &str,
-    value: Option<DateTime<Utc>>,
-) -> Result<(), EngineError> {
-    let current = engine.cursor(name).await?;
-    match (value, current) {
-        (Some(value), Some(current)) if value <= current => Ok(()),
-        (value, _) => engine.set_cursor(name, value).await,
     }
 }
 

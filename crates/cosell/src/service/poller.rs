@@ -1,6 +1,7 @@
-//! The change pollers: Salesforce opportunities by `SystemModstamp` (the
-//! only change feed Salesforce gives us) and Partner Center referrals by
-//! `updatedDateTime` (the safety net behind webhooks). Each runs under a
+//! The change pollers over the engine's change feed ([`sync::feed`]):
+//! Salesforce opportunities and their related records by `SystemModstamp`,
+//! and Partner Center referrals by `updatedDateTime` (the safety net behind
+//! webhooks). Each runs under a
 //! store lease so only one instance of a shared database polls; each reaches
 //! back `poll_overlap` before its cursor so a change stamped at the cursor
 //! boundary is never missed (the extra jobs are deduplicated and the sync is
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use store::{NewJob, Store};
-use sync::engine::{PARTNER_CENTER_CURSOR, SALESFORCE_CURSOR};
+use sync::feed::{Position, Side, Window};
 use sync::{Engine, EngineError, Target};
 use tokio_util::sync::CancellationToken;
 
@@ -55,11 +56,11 @@ impl Feed {
         }
     }
 
-    /// The engine cursor this poller advances.
-    pub fn cursor(self) -> &'static str {
+    /// The side of the engine's change feed this poller reads.
+    pub fn side(self) -> Side {
         match self {
-            Feed::Salesforce => SALESFORCE_CURSOR,
-            Feed::PartnerCenter => PARTNER_CENTER_CURSOR,
+            Feed::Salesforce => Side::Salesforce,
+            Feed::PartnerCenter => Side::PartnerCenter,
         }
     }
 }
@@ -209,44 +210,29 @@ impl Poller {
     }
 
     /// One poll: changes since the cursor (minus the overlap) become jobs,
-    /// then the cursor moves to the newest change seen. Returns the number
-    /// of targets enqueued.
+    /// and the cursor moves to the newest change seen, in one store
+    /// transaction. Returns the number of targets enqueued.
     #[tracing::instrument(skip_all, fields(poller = self.feed.name()))]
     pub async fn poll_once(&self) -> Result<usize, EngineError> {
-        let cursor = self.engine.cursor(self.feed.cursor()).await?;
-        let since = cursor.map(|c| back_by(c, self.overlap));
-        let (changes, newest): (Vec<(Target, DateTime<Utc>)>, _) = match self.feed {
-            Feed::Salesforce => {
-                let (changed, newest) = self.engine.changed_opportunities(since).await?;
-                let changes = changed
-                    .into_iter()
-                    .map(|(id, stamp)| (Target::Opportunity(id), stamp))
-                    .collect();
-                (changes, newest)
-            }
-            Feed::PartnerCenter => {
-                let (referrals, newest) = self.engine.changed_referrals(since).await?;
-                let changes = referrals
-                    .into_iter()
-                    .filter_map(|r| {
-                        let stamp = r.updated_date_time.as_ref()?.to_utc()?;
-                        Some((Target::Referral(r.id?), stamp))
-                    })
-                    .collect();
-                (changes, newest)
-            }
-        };
+        let overlap = chrono::Duration::from_std(self.overlap).unwrap_or_default();
+        let read = self
+            .engine
+            .read_feed(self.feed.side(), Window::SinceCursor { overlap })
+            .await?;
+        let since = read
+            .from
+            .as_deref()
+            .and_then(Position::decode)
+            .map(|c| back_by(c.at, self.overlap));
+        let changes = read
+            .changes
+            .iter()
+            .map(|c| (c.target.clone(), c.at.at))
+            .collect();
         let fresh = self.seen.unseen(changes, since);
         let jobs: Vec<NewJob> = fresh.iter().map(|(target, _)| job_for(target)).collect();
-        if !jobs.is_empty() {
-            self.store.enqueue(&jobs).await?;
-        }
+        self.engine.commit_feed(&read, &jobs).await?;
         self.seen.remember(fresh);
-        // Only after the jobs are committed: a crash in between re-polls the
-        // same changes, which is harmless.
-        if newest > cursor {
-            self.engine.set_cursor(self.feed.cursor(), newest).await?;
-        }
         Ok(jobs.len())
     }
 }

@@ -14,6 +14,7 @@ mod demo;
 mod pass_commands;
 mod scale;
 mod service_bench;
+mod service_feed;
 mod service_health;
 mod service_listeners;
 mod service_resilience;

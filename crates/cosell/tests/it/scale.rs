@@ -525,6 +525,66 @@ async fn two_instances_share_the_work_and_each_deal_syncs_exactly_once() {
     cluster.stop().await;
 }
 
+/// Issue 10, symptom 15: with Partner Center slow to answer PATCHes, the
+/// echo of cosell's own write (a webhook, keyed by the referral) used to run
+/// on one instance while the seller's quick second edit (keyed by the
+/// opportunity) ran on the other, against a stale snapshot, and "latest
+/// change wins" credited Partner Center with cosell's write. Two jobs of one
+/// pair now never run at once: no edit is lost.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_sellers_quick_second_edit_survives_two_instances_and_slow_patches() {
+    const DEALS: usize = 12;
+    let db = PgDatabase::create().await;
+    let cluster = Cluster::start(&db, 2, scale_options()).await;
+    let app = &cluster.app;
+    let seeded = seed(app, "Quick", 0, DEALS);
+    converged(app, DEALS, SYNC_PATIENCE).await;
+    let slow_patches = FaultConfig {
+        latency_ms: 300,
+        routes: vec!["PATCH".into()],
+        ..FaultConfig::default()
+    };
+    app.faults(slow_patches, FaultConfig::default());
+    let patches = || {
+        app.pc
+            .control()
+            .calls()
+            .by_route
+            .iter()
+            .filter(|(route, _)| route.starts_with("PATCH"))
+            .map(|(_, n)| *n)
+            .sum::<u64>()
+    };
+    let before = patches();
+    for (n, id) in seeded.opportunities.iter().enumerate() {
+        app.sf
+            .update("Opportunity", id, serde_json::json!({ "Amount": 1000 + n }))
+            .unwrap();
+    }
+    // The second edit lands while the first is being written to Partner Center.
+    eventually_within(SYNC_PATIENCE, "the first edits being written", || async {
+        (patches() > before).then_some(())
+    })
+    .await;
+    for (n, id) in seeded.opportunities.iter().enumerate() {
+        app.sf
+            .update("Opportunity", id, serde_json::json!({ "Amount": 2000 + n }))
+            .unwrap();
+    }
+    converged(app, DEALS, SYNC_PATIENCE).await;
+    let mut lost = Vec::new();
+    for (n, id) in seeded.opportunities.iter().enumerate() {
+        let want = serde_json::json!((2000 + n) as f64);
+        let referral = &app.referrals_for(id)[0];
+        let amount = app.opportunity(id)["Amount"].clone();
+        if amount != want || referral["details"]["dealValue"] != want {
+            lost.push((id.clone(), amount, referral["details"]["dealValue"].clone()));
+        }
+    }
+    assert!(lost.is_empty(), "second edits lost: {lost:?}");
+    cluster.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_killed_instance_leaves_nothing_stuck() {
     const SHARED: usize = 300;

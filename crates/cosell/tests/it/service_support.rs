@@ -265,6 +265,29 @@ impl TestApp {
         self.store.job_counts().await.expect("job counts")
     }
 
+    /// Waits until the Salesforce feed has read past every row of `objects`
+    /// and the queue is idle: whatever those rows triggered, echoes of the
+    /// service's own writes included, is done.
+    pub async fn settled(&self, objects: &[&str]) {
+        eventually("the feed past every change and an idle queue", || async {
+            let newest = objects
+                .iter()
+                .flat_map(|o| self.sf.records(o))
+                .filter_map(|r| r["SystemModstamp"].as_str().map(str::to_owned))
+                .filter_map(|s| chrono::DateTime::parse_from_rfc3339(&s.replace("+0000", "Z")).ok())
+                .max()?;
+            let cursor = self
+                .store
+                .cursor(sync::engine::SALESFORCE_CURSOR)
+                .await
+                .ok()??;
+            let read = sync::feed::Position::decode(&cursor)?;
+            let jobs = self.jobs().await;
+            (read.at >= newest && jobs.pending == 0 && jobs.running == 0).then_some(())
+        })
+        .await;
+    }
+
     /// Fault injection on both emulators.
     pub fn faults(&self, pc: FaultConfig, sf: FaultConfig) {
         self.pc.control().set_faults(pc).expect("pc faults");

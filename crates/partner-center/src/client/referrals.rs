@@ -13,7 +13,7 @@ use crate::error::Error;
 use crate::observer::{Api, CallObserver};
 use crate::odata::ReferralQuery;
 use crate::retry::RetryPolicy;
-use crate::wire::{PatchOperation, Referral, ReferralPage};
+use crate::wire::{Listing, PatchOperation, RawReferralPage, Referral, ReferralPage};
 
 /// The production Referrals API base URL (§1.1).
 pub const DEFAULT_REFERRALS_BASE_URL: &str = "https://api.partner.microsoft.com/v1.0/engagements";
@@ -107,10 +107,29 @@ impl ReferralsClient {
     }
 
     /// Every referral matching `query`, following `@odata.nextLink` until absent.
+    /// A referral that does not decode fails the whole listing; see
+    /// [`Self::list_all_lenient`] to set it aside instead.
     #[tracing::instrument(skip_all, fields(query = %query.to_query_string()))]
     pub async fn list_all(&self, query: &ReferralQuery) -> Result<Vec<Referral>, Error> {
-        let mut page = self.list(query).await?;
-        let mut all = std::mem::take(&mut page.value);
+        let listing = self.list_all_lenient(query).await?;
+        match listing.undecodable.into_iter().next() {
+            Some(bad) => Err(Error::Decode {
+                message: bad.reason,
+                request_id: None,
+            }),
+            None => Ok(listing.referrals),
+        }
+    }
+
+    /// Every referral matching `query`, following `@odata.nextLink` until
+    /// absent; a referral that does not decode is set aside with its reason
+    /// and the rest of its page still comes back.
+    #[tracing::instrument(skip_all, fields(query = %query.to_query_string()))]
+    pub async fn list_all_lenient(&self, query: &ReferralQuery) -> Result<Listing, Error> {
+        let url = self.core.url(ROUTE_COLLECTION, &query.to_query_string())?;
+        let mut page: RawReferralPage = self.get_page(url).await?;
+        let mut listing = Listing::default();
+        listing.add_page(std::mem::take(&mut page.value));
         let mut seen = HashSet::new();
         while let Some(link) = page.next_link.take() {
             if !seen.insert(link.clone()) {
@@ -119,10 +138,10 @@ impl ReferralsClient {
                     request_id: None,
                 });
             }
-            page = self.next_page(&link).await?;
-            all.append(&mut page.value);
+            page = self.get_page(self.resolve_link(&link)?).await?;
+            listing.add_page(std::mem::take(&mut page.value));
         }
-        Ok(all)
+        Ok(listing)
     }
 
     /// `GET /referrals/{id}`.
@@ -236,7 +255,7 @@ impl ReferralsClient {
         success.json().map(Some)
     }
 
-    async fn get_page(&self, url: Url) -> Result<ReferralPage, Error> {
+    async fn get_page<T: serde::de::DeserializeOwned>(&self, url: Url) -> Result<T, Error> {
         let call = Call {
             method: Method::GET,
             url,

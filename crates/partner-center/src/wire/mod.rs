@@ -17,7 +17,7 @@ pub use enums::{
     ReferralQualification, ReferralStatus, ReferralSubstatus, ReferralType, SolutionTagType,
     TargetType, WebhookEventName,
 };
-pub use page::ReferralPage;
+pub use page::{Listing, RawReferralPage, ReferralPage, Undecodable};
 pub use patch::{json_pointer, PatchOperation};
 pub use referral::{
     AdditionalRequirements, Address, Attribute, Consent, ContactPreference, CustomerProfile,
@@ -195,6 +195,27 @@ mod tests {
             page.next_link.as_deref(),
             Some("http://api.partner.microsoft.com/v1.0/referrals?$skiptoken=k181")
         );
+    }
+
+    #[test]
+    fn a_referral_that_does_not_decode_is_set_aside_and_its_page_still_reads() {
+        let mut listing = Listing::default();
+        listing.add_page(vec![
+            json!({"id": "good-1", "updatedDateTime": "2025-05-01T00:00:00Z"}),
+            json!({"id": "bad", "updatedDateTime": "2025-05-02T00:00:00Z",
+                   "customerProfile": {"team": [null]}}),
+            json!({"id": "good-2"}),
+        ]);
+        let ids: Vec<_> = listing.referrals.iter().map(|r| r.id.as_deref()).collect();
+        assert_eq!(ids, [Some("good-1"), Some("good-2")]);
+        assert_eq!(listing.undecodable.len(), 1);
+        let bad = &listing.undecodable[0];
+        assert_eq!(bad.id.as_deref(), Some("bad"));
+        assert_eq!(
+            bad.updated_date_time.as_deref(),
+            Some("2025-05-02T00:00:00Z")
+        );
+        assert!(!bad.reason.is_empty());
     }
 
     fn strip_nulls(v: &mut Value) {

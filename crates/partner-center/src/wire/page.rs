@@ -24,3 +24,53 @@ pub struct ReferralPage {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+/// A page whose referrals are kept as raw JSON, so one that does not decode
+/// fails alone instead of failing its page.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawReferralPage {
+    /// The referrals of this page, undecoded.
+    pub value: Vec<Value>,
+    /// `@odata.nextLink`: the next page, to be followed verbatim.
+    #[serde(rename = "@odata.nextLink")]
+    pub next_link: Option<String>,
+}
+
+/// A listed referral that did not decode, with what could be read of it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Undecodable {
+    /// Its `id`, when the raw JSON has one.
+    pub id: Option<String>,
+    /// Its `updatedDateTime` as sent, when present.
+    pub updated_date_time: Option<String>,
+    /// Why it did not decode.
+    pub reason: String,
+}
+
+/// Every referral of a listing: the ones that decoded and the ones that did not.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Listing {
+    /// Decoded referrals, in listing order.
+    pub referrals: Vec<Referral>,
+    /// Referrals that did not decode.
+    pub undecodable: Vec<Undecodable>,
+}
+
+impl Listing {
+    /// Decodes a raw page's referrals into this listing, one by one.
+    pub fn add_page(&mut self, page: Vec<Value>) {
+        for raw in page {
+            let text = |name: &str| raw.get(name).and_then(Value::as_str).map(str::to_owned);
+            let (id, updated_date_time) = (text("id"), text("updatedDateTime"));
+            match serde_json::from_value::<Referral>(raw) {
+                Ok(referral) => self.referrals.push(referral),
+                Err(e) => self.undecodable.push(Undecodable {
+                    id,
+                    updated_date_time,
+                    reason: e.to_string(),
+                }),
+            }
+        }
+    }
+}

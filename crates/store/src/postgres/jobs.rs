@@ -24,6 +24,8 @@ use crate::{
     RetryTarget, StoreError,
 };
 
+/// Advisory lock key that serialises claims ("cosell" in ASCII).
+const CLAIM_LOCK: i64 = 0x636f_7365_6c6c;
 /// How many times an operation that lost a race is re-run.
 const RACE_RETRIES: u32 = 5;
 /// SQLSTATE class "transaction rollback": serialization failure, deadlock.
@@ -114,6 +116,25 @@ pub(super) async fn enqueue(pool: &PgPool, jobs: &[NewJob]) -> Result<u64> {
     .await
 }
 
+pub(super) async fn enqueue_and_move_cursor(
+    pool: &PgPool,
+    jobs: &[NewJob],
+    name: &str,
+    from: Option<&str>,
+    to: &str,
+) -> Result<bool> {
+    let mut merged = merge_batch(jobs);
+    merged.sort_by(|a, b| a.dedup_key.cmp(&b.dedup_key));
+    retry_races(|| async {
+        let mut tx = pool.begin().await?;
+        enqueue_on(&mut tx, &merged).await?;
+        let moved = super::leases::move_cursor_on(&mut tx, name, from, to).await?;
+        tx.commit().await?;
+        Ok(moved)
+    })
+    .await
+}
+
 pub(super) async fn record_webhook(
     pool: &PgPool,
     event: &InboxEvent,
@@ -144,6 +165,20 @@ pub(super) async fn record_webhook(
     .await
 }
 
+/// SQL naming the pair a job of table alias `j` works on: the recorded
+/// pair its key (`referral:<id>`, or `opportunity:<id>` with a 15- or
+/// 18-character id) belongs to, or the key itself while no pair is
+/// recorded. Two jobs of one pair never run at once, whatever keyed them.
+fn pair_of(j: &str) -> String {
+    format!(
+        "coalesce((SELECT p.id::text FROM pairs p WHERE \
+             ({j}.dedup_key LIKE 'referral:%' AND p.referral_id = substr({j}.dedup_key, 10)) \
+             OR ({j}.dedup_key LIKE 'opportunity:%' \
+                 AND p.opportunity_key = substr({j}.dedup_key, 13, 15)) \
+             LIMIT 1), {j}.dedup_key)"
+    )
+}
+
 pub(super) async fn claim(
     pool: &PgPool,
     worker: &str,
@@ -157,11 +192,14 @@ pub(super) async fn claim(
     // running (expired or not); an expired running job is taken over.
     // Locked rows belong to another claimer and are skipped; a row changed
     // since our snapshot is re-checked against these conditions on lock.
+    // Claims take turns (a transaction-scoped advisory lock), so two
+    // claimers never both see a pair idle and take one job of it each.
+    let (pair_of_j, pair_of_r) = (pair_of("j"), pair_of("r"));
     let sql = format!(
         "WITH picked AS ( \
              SELECT j.id FROM jobs j \
              WHERE (j.state = 'pending' AND j.run_at <= now() AND NOT EXISTS ( \
-                        SELECT 1 FROM jobs r WHERE r.dedup_key = j.dedup_key AND r.state = 'running')) \
+                        SELECT 1 FROM jobs r WHERE r.state = 'running' AND {pair_of_r} = {pair_of_j})) \
                 OR (j.state = 'running' AND j.lease_expires_at <= now()) \
              ORDER BY j.run_at, j.created_at, j.id \
              LIMIT $2 \
@@ -174,12 +212,18 @@ pub(super) async fn claim(
         qualified(JOB_COLUMNS, "jobs")
     );
     let rows = retry_races(|| async {
+        let mut tx = pool.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock($1)")
+            .bind(CLAIM_LOCK)
+            .execute(&mut *tx)
+            .await?;
         let rows = sqlx::query(&sql)
             .bind(worker)
             .bind(i64::from(limit))
             .bind(micros(lease))
-            .fetch_all(pool)
+            .fetch_all(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(rows)
     })
     .await?;

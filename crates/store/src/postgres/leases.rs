@@ -31,6 +31,31 @@ pub(super) async fn set_cursor(pool: &PgPool, name: &str, value: &str) -> Result
     Ok(())
 }
 
+/// Moves a cursor from `from` (None: never set) to `to` on `conn`; false
+/// when it no longer holds `from`.
+pub(super) async fn move_cursor_on(
+    conn: &mut sqlx::PgConnection,
+    name: &str,
+    from: Option<&str>,
+    to: &str,
+) -> Result<bool> {
+    let query = match from {
+        Some(from) => sqlx::query(
+            "UPDATE cursors SET value = $2, updated_at = now() WHERE name = $1 AND value = $3",
+        )
+        .bind(name)
+        .bind(to)
+        .bind(from),
+        None => sqlx::query(
+            "INSERT INTO cursors (name, value, updated_at) VALUES ($1, $2, now()) \
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(name)
+        .bind(to),
+    };
+    Ok(query.execute(conn).await?.rows_affected() == 1)
+}
+
 /// Takes the lease if it is free, expired or already ours. Concurrent
 /// callers serialise on the row, and the loser re-checks the condition
 /// against the winner's row, so only one can win.

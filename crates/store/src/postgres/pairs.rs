@@ -2,6 +2,8 @@
 
 use std::collections::BTreeMap;
 
+use chrono::{DateTime, Utc};
+
 use sqlx::{PgPool, Row};
 
 use super::codec::{self, PAIR_COLUMNS};
@@ -11,37 +13,67 @@ use crate::shared::{
 use crate::{LastSyncTimes, Pair, PairId, PairQuery, PairState, Result};
 
 pub(super) async fn save(pool: &PgPool, pair: &Pair) -> Result<()> {
-    let result = sqlx::query(
-        "INSERT INTO pairs (id, referral_id, opportunity_id, name, name_folded, state, snapshot, \
+    write(pool, pair, Guard::None).await.map(|_| ())
+}
+
+/// Saves `pair` only over the row as it was at `read_at` (None: only if it
+/// is new); false when another writer saved it since.
+pub(super) async fn save_over(
+    pool: &PgPool,
+    pair: &Pair,
+    read_at: Option<DateTime<Utc>>,
+) -> Result<bool> {
+    write(pool, pair, Guard::ReadAt(read_at)).await
+}
+
+/// Which stored row a write may replace.
+enum Guard {
+    /// Any.
+    None,
+    /// Only the one last updated at this time (None: no row yet).
+    ReadAt(Option<DateTime<Utc>>),
+}
+
+async fn write(pool: &PgPool, pair: &Pair, guard: Guard) -> Result<bool> {
+    const INSERT: &str = "INSERT INTO pairs (id, referral_id, opportunity_id, name, name_folded, state, snapshot, \
              referral_version, opportunity_version, last_error, last_pc_to_sf_at, last_sf_to_pc_at, \
              created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8, $9, $10, $11, $12, $13, $14) \
-         ON CONFLICT (id) DO UPDATE SET referral_id = EXCLUDED.referral_id, \
+         VALUES ($1, $2, $3, $4, $5, $6, $7::json, $8, $9, $10, $11, $12, $13, $14)";
+    const UPDATE: &str = "ON CONFLICT (id) DO UPDATE SET referral_id = EXCLUDED.referral_id, \
              opportunity_id = EXCLUDED.opportunity_id, name = EXCLUDED.name, \
              name_folded = EXCLUDED.name_folded, state = EXCLUDED.state, snapshot = EXCLUDED.snapshot, \
              referral_version = EXCLUDED.referral_version, \
              opportunity_version = EXCLUDED.opportunity_version, last_error = EXCLUDED.last_error, \
              last_pc_to_sf_at = EXCLUDED.last_pc_to_sf_at, last_sf_to_pc_at = EXCLUDED.last_sf_to_pc_at, \
-             created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at",
-    )
-    .bind(pair.id)
-    .bind(&pair.referral_id)
-    .bind(&pair.opportunity_id)
-    .bind(&pair.name)
-    .bind(fold_name(&pair.name))
-    .bind(pair.state.as_str())
-    .bind(pair.snapshot.as_ref().map(codec::json_text))
-    .bind(&pair.referral_version)
-    .bind(&pair.opportunity_version)
-    .bind(&pair.last_error)
-    .bind(pair.last_pc_to_sf_at)
-    .bind(pair.last_sf_to_pc_at)
-    .bind(pair.created_at)
-    .bind(pair.updated_at)
-    .execute(pool)
-    .await;
-    match result {
-        Ok(_) => Ok(()),
+             created_at = EXCLUDED.created_at, updated_at = EXCLUDED.updated_at";
+    let (sql, read_at) = match guard {
+        Guard::None => (format!("{INSERT} {UPDATE}"), None),
+        Guard::ReadAt(None) => (format!("{INSERT} ON CONFLICT (id) DO NOTHING"), None),
+        Guard::ReadAt(Some(at)) => (
+            format!("{INSERT} {UPDATE} WHERE pairs.updated_at = $15"),
+            Some(at),
+        ),
+    };
+    let mut query = sqlx::query(&sql)
+        .bind(pair.id)
+        .bind(&pair.referral_id)
+        .bind(&pair.opportunity_id)
+        .bind(&pair.name)
+        .bind(fold_name(&pair.name))
+        .bind(pair.state.as_str())
+        .bind(pair.snapshot.as_ref().map(codec::json_text))
+        .bind(&pair.referral_version)
+        .bind(&pair.opportunity_version)
+        .bind(&pair.last_error)
+        .bind(pair.last_pc_to_sf_at)
+        .bind(pair.last_sf_to_pc_at)
+        .bind(pair.created_at)
+        .bind(pair.updated_at);
+    if read_at.is_some() {
+        query = query.bind(read_at);
+    }
+    match query.execute(pool).await {
+        Ok(done) => Ok(done.rows_affected() == 1),
         Err(err) => Err(pair_conflict(pair, err.into())),
     }
 }

@@ -30,6 +30,34 @@ pub(super) async fn set_cursor(pool: &SqlitePool, name: &str, value: &str) -> Re
     Ok(())
 }
 
+/// Moves a cursor from `from` (None: never set) to `to` on `conn`; false
+/// when it no longer holds `from`.
+pub(super) async fn move_cursor_on(
+    conn: &mut sqlx::SqliteConnection,
+    name: &str,
+    from: Option<&str>,
+    to: &str,
+) -> Result<bool> {
+    let query = match from {
+        Some(_) => sqlx::query(
+            "UPDATE cursors SET value = ?2, updated_at = ?4 WHERE name = ?1 AND value = ?3",
+        ),
+        None => sqlx::query(
+            "INSERT INTO cursors (name, value, updated_at) VALUES (?1, ?2, ?4) \
+             ON CONFLICT (name) DO NOTHING",
+        ),
+    };
+    let moved = query
+        .bind(name)
+        .bind(to)
+        .bind(from.unwrap_or_default())
+        .bind(codec::now_micros())
+        .execute(conn)
+        .await?
+        .rows_affected();
+    Ok(moved == 1)
+}
+
 /// Compare-and-set: takes the lease if it is free, expired or already ours.
 pub(super) async fn try_acquire(
     pool: &SqlitePool,

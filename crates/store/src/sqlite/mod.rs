@@ -141,6 +141,14 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn save_pair_over(
+        &self,
+        pair: &Pair,
+        read_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<bool> {
+        pairs::save_over(&self.pool, pair, read_at).await
+    }
+
     async fn save_pair(&self, pair: &Pair) -> Result<()> {
         pairs::save(&self.pool, pair).await
     }
@@ -175,6 +183,20 @@ impl Store for SqliteStore {
 
     async fn set_cursor(&self, name: &str, value: &str) -> Result<()> {
         leases::set_cursor(&self.pool, name, value).await
+    }
+
+    async fn enqueue_and_move_cursor(
+        &self,
+        new_jobs: &[NewJob],
+        name: &str,
+        from: Option<&str>,
+        to: &str,
+    ) -> Result<bool> {
+        let moved = jobs::enqueue_and_move_cursor(&self.pool, new_jobs, name, from, to).await?;
+        if !new_jobs.is_empty() {
+            self.signal.signal();
+        }
+        Ok(moved)
     }
 
     async fn probe_write(&self) -> Result<()> {

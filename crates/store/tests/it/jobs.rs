@@ -121,6 +121,36 @@ async fn running_key_holds_back_its_pending_job(db: &TestDb) {
     );
 }
 
+async fn jobs_of_one_pair_never_run_at_once_whatever_keyed_them(db: &TestDb) {
+    let store = db.store();
+    let mut pair = store::Pair::new("Contoso");
+    pair.referral_id = Some("ref-1".into());
+    pair.opportunity_id = Some("0065g00000AbCdEAAA".into());
+    store.save_pair(&pair).await.unwrap();
+    store
+        .enqueue(&[NewJob::now("referral:ref-1", json!(1))])
+        .await
+        .unwrap();
+    let first = store.claim_jobs("w1", 10, LEASE).await.unwrap();
+    assert_eq!(first.len(), 1);
+    // The same pair reached through its opportunity (15-character id) and
+    // an unrelated key: only the unrelated one runs meanwhile.
+    store
+        .enqueue(&[
+            NewJob::now("opportunity:0065g00000AbCdE", json!(2)),
+            NewJob::now("opportunity:0065g00000ZzZzZ", json!(3)),
+        ])
+        .await
+        .unwrap();
+    let meanwhile = store.claim_jobs("w2", 10, LEASE).await.unwrap();
+    assert_eq!(meanwhile.len(), 1);
+    assert_eq!(meanwhile[0].payload, json!(3));
+    assert!(store.complete_job(first[0].id, "w1").await.unwrap());
+    let after = store.claim_jobs("w2", 10, LEASE).await.unwrap();
+    assert_eq!(after.len(), 1);
+    assert_eq!(after[0].payload, json!(2));
+}
+
 async fn concurrent_claimers_never_share_a_job(db: &TestDb) {
     const JOBS: usize = 200;
     const CLAIMERS: usize = 4;
@@ -455,6 +485,7 @@ both_backends!(
     enqueue_merges_pending_jobs,
     future_jobs_wait_for_run_at,
     running_key_holds_back_its_pending_job,
+    jobs_of_one_pair_never_run_at_once_whatever_keyed_them,
     concurrent_claimers_never_share_a_job,
     expired_lease_moves_job_to_another_worker,
     extended_lease_is_not_taken_over,

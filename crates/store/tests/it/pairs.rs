@@ -296,7 +296,37 @@ async fn last_sync_times_are_the_newest_per_direction(db: &TestDb) {
     assert!((20..22).contains(&secs(last.sf_to_pc)), "{last:?}");
 }
 
+async fn a_pair_is_saved_only_over_the_version_it_was_read_at(db: &TestDb) {
+    let store = db.store();
+    let mut first = pair("Contoso", Some("ref-1"), Some(OPP_15));
+    assert!(store.save_pair_over(&first, None).await.unwrap());
+    assert!(
+        !store.save_pair_over(&first, None).await.unwrap(),
+        "a new pair is saved once"
+    );
+    let read = store.pair(first.id).await.unwrap().unwrap();
+    // Two writers read the same version; the first to save wins.
+    first.name = "Contoso A".into();
+    first.updated_at = read.updated_at + Duration::seconds(1);
+    assert!(store
+        .save_pair_over(&first, Some(read.updated_at))
+        .await
+        .unwrap());
+    let mut stale = read.clone();
+    stale.name = "Contoso B".into();
+    stale.updated_at = read.updated_at + Duration::seconds(2);
+    assert!(!store
+        .save_pair_over(&stale, Some(read.updated_at))
+        .await
+        .unwrap());
+    assert_eq!(
+        store.pair(first.id).await.unwrap().unwrap().name,
+        "Contoso A"
+    );
+}
+
 both_backends!(
+    a_pair_is_saved_only_over_the_version_it_was_read_at,
     last_sync_times_are_the_newest_per_direction,
     pair_crud_round_trips,
     duplicate_ids_conflict,

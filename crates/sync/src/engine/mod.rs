@@ -5,14 +5,12 @@
 mod apply;
 pub mod outcome;
 pub mod plan;
-mod salesforce_io;
+pub(crate) mod salesforce_io;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt};
-use partner_center::odata::{Filter, ReferralQuery, SortOrder};
 use partner_center::wire::Referral;
 use partner_center::ReferralsClient;
 use salesforce::SalesforceClient;
@@ -23,6 +21,7 @@ pub use outcome::{Failure, Outcome, Summary, Write};
 pub use plan::{Candidate, Decision, Target};
 
 use crate::decide::{decide, Plan};
+use crate::feed::{FeedRead, Side, Window};
 use crate::settings::Settings;
 use crate::stages::StageMap;
 
@@ -395,37 +394,6 @@ impl Engine {
         groups.into_values().collect()
     }
 
-    /// Referrals changed since `since` (all when None), with the newest
-    /// `updatedDateTime` seen.
-    pub async fn changed_referrals(
-        &self,
-        since: Option<DateTime<Utc>>,
-    ) -> Result<(Vec<Referral>, Option<DateTime<Utc>>), EngineError> {
-        let mut query = ReferralQuery::new().order_by("updatedDateTime", SortOrder::Asc);
-        if let Some(since) = since {
-            query = query.filter(Filter::ge("updatedDateTime", since));
-        }
-        let referrals = self.pc.list_all(&query).await?;
-        let newest = referrals
-            .iter()
-            .filter_map(|r| r.updated_date_time.as_ref()?.to_utc())
-            .max()
-            .or(since);
-        Ok((referrals, newest))
-    }
-
-    /// Opportunities (or their related rows) changed since `since`, each with
-    /// its newest `SystemModstamp`, and the newest stamp overall. One API call
-    /// when nothing changed.
-    pub async fn changed_opportunities(
-        &self,
-        since: Option<DateTime<Utc>>,
-    ) -> Result<(Vec<(String, DateTime<Utc>)>, Option<DateTime<Utc>>), EngineError> {
-        let changed = salesforce_io::changed_since(&self.sf, &self.settings, since).await?;
-        let newest = changed.values().copied().max().max(since);
-        Ok((changed.into_iter().collect(), newest))
-    }
-
     /// One full pass in both directions over everything changed since the
     /// stored cursors (everything on the first run), in batches. Cursors
     /// move only when every pair synced or failed for good, so nothing that
@@ -435,9 +403,10 @@ impl Engine {
         batch_size: usize,
         overlap: chrono::Duration,
     ) -> Result<PassReport, EngineError> {
-        let changes = self.changes_since_cursors(overlap).await?;
+        let reads = self.read_feeds(overlap).await?;
+        let targets: Vec<_> = reads.iter().flat_map(FeedRead::targets).collect();
         let mut report = PassReport::default();
-        for batch in changes.targets.chunks(batch_size.max(1)) {
+        for batch in targets.chunks(batch_size.max(1)) {
             let (targets, prefetched) = split(batch);
             let outcomes = match self.sync_batch(targets.clone(), prefetched).await {
                 Ok(outcomes) => outcomes,
@@ -448,10 +417,9 @@ impl Engine {
             report.outcomes.extend(outcomes);
         }
         if report.summary.retryable == 0 {
-            self.set_cursor(PARTNER_CENTER_CURSOR, changes.partner_center_newest)
-                .await?;
-            self.set_cursor(SALESFORCE_CURSOR, changes.salesforce_newest)
-                .await?;
+            for read in &reads {
+                self.commit_feed(read, &[]).await?;
+            }
         }
         Ok(report)
     }
@@ -463,9 +431,10 @@ impl Engine {
         overlap: chrono::Duration,
     ) -> Result<Vec<(Candidate, Plan)>, EngineError> {
         self.stages().await?;
-        let changes = self.changes_since_cursors(overlap).await?;
+        let reads = self.read_feeds(overlap).await?;
+        let targets: Vec<_> = reads.iter().flat_map(FeedRead::targets).collect();
         let mut plans = Vec::new();
-        for batch in changes.targets.chunks(batch_size.max(1)) {
+        for batch in targets.chunks(batch_size.max(1)) {
             let (targets, prefetched) = split(batch);
             for candidate in self.gather(targets, prefetched).await? {
                 let plan = decide(&candidate, &self.settings);
@@ -475,63 +444,14 @@ impl Engine {
         Ok(plans)
     }
 
-    /// Everything changed on either side since the stored cursors (all on
-    /// the first run), minus `overlap` so nothing at a boundary is missed.
-    pub async fn changes_since_cursors(
-        &self,
-        overlap: chrono::Duration,
-    ) -> Result<Changes, EngineError> {
-        let pc_since = self
-            .cursor(PARTNER_CENTER_CURSOR)
-            .await?
-            .map(|t| t - overlap);
-        let sf_since = self.cursor(SALESFORCE_CURSOR).await?.map(|t| t - overlap);
-        let (referrals, partner_center_newest) = self.changed_referrals(pc_since).await?;
-        let (opportunities, salesforce_newest) = self.changed_opportunities(sf_since).await?;
-        let targets = referrals
-            .into_iter()
-            .filter_map(|r| Some((Target::Referral(r.id.clone()?), Some(r))))
-            .chain(
-                opportunities
-                    .into_iter()
-                    .map(|(id, _)| (Target::Opportunity(id), None)),
-            )
-            .collect();
-        Ok(Changes {
-            targets,
-            partner_center_newest,
-            salesforce_newest,
-        })
+    /// Both sides' changes since their cursors, reaching back `overlap`.
+    async fn read_feeds(&self, overlap: chrono::Duration) -> Result<[FeedRead; 2], EngineError> {
+        let window = Window::SinceCursor { overlap };
+        Ok([
+            self.read_feed(Side::PartnerCenter, window).await?,
+            self.read_feed(Side::Salesforce, window).await?,
+        ])
     }
-
-    /// Reads a timestamp cursor.
-    pub async fn cursor(&self, name: &str) -> Result<Option<DateTime<Utc>>, EngineError> {
-        let value = self.store.cursor(name).await?;
-        Ok(value
-            .and_then(|v| DateTime::parse_from_rfc3339(&v).ok())
-            .map(|t| t.with_timezone(&Utc)))
-    }
-
-    /// Stores a timestamp cursor (ignores None).
-    pub async fn set_cursor(
-        &self,
-        name: &str,
-        value: Option<DateTime<Utc>>,
-    ) -> Result<(), EngineError> {
-        if let Some(value) = value {
-            self.store.set_cursor(name, &value.to_rfc3339()).await?;
-        }
-        Ok(())
-    }
-}
-
-/// Changed targets (with the referrals already read) and the newest change
-/// seen on each side.
-#[derive(Debug, Default)]
-pub struct Changes {
-    pub targets: Vec<(Target, Option<Referral>)>,
-    pub partner_center_newest: Option<DateTime<Utc>>,
-    pub salesforce_newest: Option<DateTime<Utc>>,
 }
 
 /// Targets of a batch and the referrals already read for them.

@@ -25,18 +25,33 @@ pub async fn query_many(
     sf: &SalesforceClient,
     queries: &[Soql],
 ) -> Result<Vec<Vec<Record>>, SfError> {
+    let live: Vec<(Soql, bool)> = queries.iter().map(|q| (q.clone(), false)).collect();
+    query_many_with_deleted(sf, &live).await
+}
+
+/// Like [`query_many`], each query paired with whether it also returns
+/// deleted rows (`queryAll`, reference §2.10).
+pub async fn query_many_with_deleted(
+    sf: &SalesforceClient,
+    queries: &[(Soql, bool)],
+) -> Result<Vec<Vec<Record>>, SfError> {
     let mut results = Vec::with_capacity(queries.len());
     for group in queries.chunks(QUERIES_PER_COMPOSITE) {
-        if group.len() == 1 {
-            results.push(sf.query_all_records(&group[0]).await?);
+        if let [(soql, deleted)] = group {
+            results.push(if *deleted {
+                sf.query_all_records_including_deleted(soql).await?
+            } else {
+                sf.query_all_records(soql).await?
+            });
             continue;
         }
         let mut request = CompositeRequest::new(false);
-        for (i, soql) in group.iter().enumerate() {
+        for (i, (soql, deleted)) in group.iter().enumerate() {
             let text = soql
                 .render()
                 .map_err(|e| SfError::InvalidInput(e.to_string()))?;
-            let url = format!("{}?q={}", sf.api_path("query"), urlencoding::encode(&text));
+            let resource = if *deleted { "queryAll" } else { "query" };
+            let url = format!("{}?q={}", sf.api_path(resource), urlencoding::encode(&text));
             request = request.push(Subrequest::new(SubrequestMethod::Get, url, format!("q{i}")));
         }
         for response in sf.composite(&request).await? {
@@ -338,58 +353,6 @@ pub async fn read_directory(
         }
     }
     Ok(directory)
-}
-
-/// Opportunities (and related rows) changed since `since`: one Composite call
-/// when nothing changed. Returns each opportunity with its newest change stamp.
-pub async fn changed_since(
-    sf: &SalesforceClient,
-    settings: &Settings,
-    since: Option<chrono::DateTime<chrono::Utc>>,
-) -> Result<BTreeMap<String, chrono::DateTime<chrono::Utc>>, SfError> {
-    let f = &settings.fields;
-    let window = |condition: Condition| match since {
-        Some(since) => condition.and(Condition::ge("SystemModstamp", since)),
-        None => condition,
-    };
-    let sync_flag = Condition::eq(f.sync_flag.as_str(), true);
-    let linked = Condition::not_null(f.referral_id.as_str());
-    let opportunities = Soql::select(["Id", "SystemModstamp"])
-        .from("Opportunity")
-        .where_(window(sync_flag.or(linked)))
-        .order_by("SystemModstamp", Direction::Asc);
-    let roles = Soql::select(["OpportunityId", "SystemModstamp"])
-        .from("OpportunityContactRole")
-        .where_(window(Condition::not_null("OpportunityId")));
-    let solutions = Soql::select([f.solution_opportunity_field.as_str(), "SystemModstamp"])
-        .from(f.solution_object.as_str())
-        .where_(window(Condition::not_null(
-            f.solution_opportunity_field.as_str(),
-        )));
-    let notes = Soql::select(["ParentId", "SystemModstamp"])
-        .from("Note")
-        .where_(window(Condition::eq("Title", NOTE_TITLE)));
-    let owners = [
-        "Id",
-        "OpportunityId",
-        f.solution_opportunity_field.as_str(),
-        "ParentId",
-    ];
-    let mut changed: BTreeMap<String, chrono::DateTime<chrono::Utc>> = BTreeMap::new();
-    let results = query_many(sf, &[opportunities, roles, solutions, notes]).await?;
-    for (owner, records) in owners.iter().zip(results) {
-        for record in records {
-            let (Some(id), Some(stamp)) = (record.str(owner), record.datetime("SystemModstamp"))
-            else {
-                continue;
-            };
-            if id.starts_with("006") {
-                let entry = changed.entry(id.to_owned()).or_insert(stamp);
-                *entry = (*entry).max(stamp);
-            }
-        }
-    }
-    Ok(changed)
 }
 
 fn chunks(ids: &BTreeSet<String>) -> Vec<Vec<String>> {

@@ -58,6 +58,9 @@ impl Engine {
                     .await
             }
         };
+        // The pair is saved only over the version read here: a worker that
+        // synced it meanwhile wins, and this job runs again on fresh reads.
+        let read_at = known.as_ref().map(|p| p.updated_at);
         let linking = known.is_none() && matches!(w.plan.decision, Decision::Update(_));
         let mut pair = known.unwrap_or_else(|| Pair::new(""));
         if matches!(w.plan.decision, Decision::Skip(_)) && w.candidate.pair.is_none() {
@@ -163,7 +166,12 @@ impl Engine {
         for entry in w.audit.iter_mut() {
             entry.pair_id = Some(pair.id);
         }
-        if let Err(e) = self.store.save_pair(&pair).await {
+        let saved = match self.store.save_pair_over(&pair, read_at).await {
+            Ok(true) => Ok(()),
+            Ok(false) => Err("another worker synced it meanwhile".to_owned()),
+            Err(e) => Err(e.to_string()),
+        };
+        if let Err(e) = saved {
             let failure = Failure::transient(format!("could not record the pair: {e}"));
             return Outcome::new(
                 w.candidate.targets.clone(),
