@@ -160,6 +160,13 @@ pub fn render(report: &StatusReport) -> String {
                 u.partner_center.errors,
                 when(Some(u.updated_at))
             );
+            for f in &u.partner_center_filters {
+                let _ = writeln!(
+                    out,
+                    "            Partner Center {}: {}",
+                    f.property, f.meaning
+                );
+            }
         }
     }
     if report.dead_letters.is_empty() {

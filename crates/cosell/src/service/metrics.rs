@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use partner_center::UndocumentedFilter;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -82,6 +83,15 @@ pub struct PollerLabels {
     pub poller: &'static str,
 }
 
+/// Labels of the Partner Center filter-mode gauge.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FilterLabels {
+    /// The filtered property, e.g. `updatedDateTime`.
+    pub property: &'static str,
+    /// `unknown`, `server`, `client-refused` or `client-ignored`.
+    pub mode: &'static str,
+}
+
 /// Raw API call totals, kept beside the counters so `cosell status` can show them.
 #[derive(Debug, Default)]
 pub struct CallTotals {
@@ -112,6 +122,7 @@ pub struct Metrics {
     api_errors: Family<ApiLabels, Counter>,
     webhook_verifications: Family<ResultLabels, Counter>,
     poll_lag: Family<PollerLabels, Gauge<f64, AtomicU64>>,
+    partner_center_filters: Family<FilterLabels, Gauge>,
     /// Totals for `cosell status`.
     pub totals: CallTotals,
 }
@@ -167,6 +178,12 @@ impl Metrics {
             "Seconds since the last successful poll, per poller",
             poll_lag.clone(),
         );
+        let partner_center_filters = Family::<FilterLabels, Gauge>::default();
+        registry.register(
+            "partner_center_filter_mode",
+            "1 for the way each undocumented Partner Center $filter is applied (server, or client after the service refused or ignored it)",
+            partner_center_filters.clone(),
+        );
         Self {
             registry,
             jobs,
@@ -175,6 +192,7 @@ impl Metrics {
             api_errors,
             webhook_verifications,
             poll_lag,
+            partner_center_filters,
             totals: CallTotals::default(),
         }
     }
@@ -214,6 +232,19 @@ impl Metrics {
         self.poll_lag
             .get_or_create(&PollerLabels { poller })
             .set(lag.as_secs_f64());
+    }
+
+    /// Shows how each undocumented Partner Center filter is applied now.
+    pub fn set_filter_modes(&self, client: &partner_center::ReferralsClient) {
+        self.partner_center_filters.clear();
+        for filter in UndocumentedFilter::ALL {
+            self.partner_center_filters
+                .get_or_create(&FilterLabels {
+                    property: filter.property(),
+                    mode: client.filter_support(filter).as_str(),
+                })
+                .set(1);
+        }
     }
 
     /// Counts one remote API attempt.

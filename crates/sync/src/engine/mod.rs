@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use futures::stream::{self, StreamExt};
-use partner_center::odata::{Filter, ReferralQuery, SortOrder};
 use partner_center::wire::Referral;
 use partner_center::ReferralsClient;
 use salesforce::SalesforceClient;
@@ -397,11 +396,8 @@ impl Engine {
         &self,
         since: Option<DateTime<Utc>>,
     ) -> Result<(Vec<Referral>, Option<DateTime<Utc>>), EngineError> {
-        let mut query = ReferralQuery::new().order_by("updatedDateTime", SortOrder::Asc);
-        if let Some(since) = since {
-            query = query.filter(Filter::ge("updatedDateTime", since));
-        }
-        let referrals = self.pc.list_all(&query).await?;
+        // Filters on updatedDateTime when the service does, on the client when not.
+        let referrals = self.pc.changed_since(since).await?;
         let newest = referrals
             .iter()
             .filter_map(|r| r.updated_date_time.as_ref()?.to_utc())

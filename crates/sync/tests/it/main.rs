@@ -10,6 +10,7 @@ mod cost;
 mod edits;
 mod faults;
 mod invalid;
+mod odata_modes;
 mod partner_center_to_salesforce;
 mod salesforce_to_partner_center;
 mod settings;
