@@ -16,6 +16,8 @@ pub const DEFAULT_DEMO_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_PC_EMULATOR_LISTEN: &str = "127.0.0.1:9081";
 /// Default address of `cosell emulator salesforce`.
 pub const DEFAULT_SF_EMULATOR_LISTEN: &str = "127.0.0.1:9082";
+/// Default address of `cosell emulator aws`.
+pub const DEFAULT_AWS_EMULATOR_LISTEN: &str = "127.0.0.1:9083";
 
 /// Keeps Microsoft Partner Center referrals and Salesforce opportunities in sync.
 #[derive(Debug, Parser)]
@@ -179,6 +181,36 @@ pub enum EmulatorCommand {
     PartnerCenter(PartnerCenterEmulatorArgs),
     /// Emulate a Salesforce org: OAuth token endpoint, REST API, Tooling API.
     Salesforce(SalesforceEmulatorArgs),
+    /// Emulate AWS Partner Central: the Selling API (SigV4) and EventBridge-shaped events.
+    Aws(AwsEmulatorArgs),
+}
+
+/// `cosell emulator aws`.
+#[derive(Debug, Clone, Args)]
+pub struct AwsEmulatorArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = DEFAULT_AWS_EMULATOR_LISTEN)]
+    pub listen: SocketAddr,
+    /// Where to deliver events (an API destination's endpoint), e.g. cosell's `/webhooks/aws`.
+    #[arg(long, value_name = "URL")]
+    pub events_url: Option<String>,
+    /// The API-key header sent with each event.
+    #[arg(
+        long,
+        value_name = "NAME",
+        default_value = "x-api-key",
+        requires = "events_url"
+    )]
+    pub events_header: String,
+    /// Its value [env: COSELL_AWS_EVENTS_API_KEY].
+    #[arg(
+        long,
+        value_name = "KEY",
+        env = "COSELL_AWS_EVENTS_API_KEY",
+        hide_env_values = true,
+        requires = "events_url"
+    )]
+    pub events_api_key: Option<String>,
 }
 
 /// `cosell emulator partner-center`.

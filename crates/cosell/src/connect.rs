@@ -184,6 +184,8 @@ pub fn verifier(config: &Config) -> Result<WebhookVerifier> {
         .with_allowed_cert_url_prefixes(&pc.webhook_cert_url_prefixes)
         .context("partner_center.webhook_cert_url_prefixes")?;
     verifier_config.issuer_organization = pc.webhook_issuer_organization.clone();
+    // One limit for the whole intake path: the route's and the verifier's.
+    verifier_config.max_body_bytes = config.server.webhook_body_limit_bytes;
     Ok(WebhookVerifier::new(verifier_config))
 }
 

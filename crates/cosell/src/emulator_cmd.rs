@@ -1,4 +1,4 @@
-//! `cosell emulator partner-center|salesforce`: runs one strict emulator on
+//! `cosell emulator partner-center|salesforce|aws`: runs one strict emulator on
 //! its own until Ctrl-C, printing its URLs, its demo credentials (they exist
 //! only in the emulator, so showing them is the point) and the configuration
 //! that points cosell at it.
@@ -8,10 +8,11 @@ use std::path::PathBuf;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
+use emulator::aws::{AwsEmulator, EventTarget, Options as AwsOptions};
 use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator, Rules as PcRules};
 use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
 
-use crate::cli::{PartnerCenterEmulatorArgs, SalesforceEmulatorArgs};
+use crate::cli::{AwsEmulatorArgs, PartnerCenterEmulatorArgs, SalesforceEmulatorArgs};
 use crate::config::secrets;
 
 /// Runs the Partner Center emulator until Ctrl-C.
@@ -142,6 +143,59 @@ pub async fn salesforce(args: SalesforceEmulatorArgs) -> anyhow::Result<()> {
     println!("export {}={}", secrets::SF_PASSWORD, shown.password);
     println!("\nPress Ctrl-C to stop.");
     tracing::info!(%url, "salesforce emulator started");
+    shutdown_signal().await;
+    drop(emulator);
+    Ok(())
+}
+
+/// Runs the AWS Partner Central emulator until Ctrl-C.
+pub async fn aws(args: AwsEmulatorArgs) -> anyhow::Result<()> {
+    let event_target = args.events_url.map(|url| EventTarget {
+        url,
+        header_name: args.events_header,
+        header_value: args.events_api_key.unwrap_or_default(),
+    });
+    let options = AwsOptions {
+        event_target,
+        ..AwsOptions::default()
+    };
+    let listener = bind(args.listen).await?;
+    let emulator = AwsEmulator::start(listener, options)
+        .await
+        .context("cannot start the AWS Partner Central emulator")?;
+    let url = emulator.url();
+    let tls_ca_file = write_pem(&url, "aws", &emulator.tls_ca_pem())?;
+    let shown = emulator.options();
+    println!("AWS Partner Central emulator on {url}");
+    println!(
+        "  also HTTPS      {} (CA {})",
+        emulator.https_url(),
+        tls_ca_file.display()
+    );
+    println!(
+        "  Selling API     POST {url}/ (AWS JSON 1.0, SigV4 service {}, region {})",
+        emulator::aws::SIGNING_NAME,
+        shown.region
+    );
+    println!("  catalogs        AWS, Sandbox");
+    println!("  AWS side        {url}/_emulator/aws/... (review, aws-update, invitations)");
+    match &shown.event_target {
+        Some(t) => println!(
+            "  events          POST {} (header {})",
+            t.url, t.header_name
+        ),
+        None => println!("  events          not delivered (use --events-url)"),
+    }
+    println!("demo credentials (valid only against this emulator):");
+    for c in &shown.credentials {
+        println!("  account {}", c.account_id);
+        println!("  export AWS_ACCESS_KEY_ID={}", c.access_key_id);
+        println!("  export AWS_SECRET_ACCESS_KEY={}", c.secret_access_key);
+    }
+    println!("  export AWS_REGION={}", shown.region);
+    println!("  export AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING={url}");
+    println!("\nPress Ctrl-C to stop.");
+    tracing::info!(%url, "aws partner central emulator started");
     shutdown_signal().await;
     drop(emulator);
     Ok(())

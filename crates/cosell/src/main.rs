@@ -68,5 +68,6 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Emulator(EmulatorCommand::Salesforce(args)) => {
             emulator_cmd::salesforce(args).await
         }
+        Command::Emulator(EmulatorCommand::Aws(args)) => emulator_cmd::aws(args).await,
     }
 }

@@ -24,9 +24,21 @@ pub trait FaultRenderer: Send + Sync + 'static {
     /// `route` (`"METHOD /path/{param}"`: a token endpoint answers in its own
     /// error shape).
     fn error(&self, kind: &str, route: &str) -> Response;
+    /// True when the injected error `kind` on `route` belongs to one record
+    /// rather than to the call: the call is then served with a
+    /// [`DeferredFault`] extension, and the handler fails that record the way
+    /// the service reports it (inside a 200 batch answer, for instance).
+    fn defers(&self, _kind: &str, _route: &str) -> bool {
+        false
+    }
     /// The response when the throttle refuses a call on `route`.
     fn throttled(&self, retry_after: Duration, route: &str) -> Response;
 }
+
+/// An injected error left for the handler to apply to one record (see
+/// [`FaultRenderer::defers`]); carried as a request extension.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeferredFault(pub String);
 
 /// Injected faults, as posted to `POST /_emulator/faults`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -228,6 +240,11 @@ pub async fn control_layer(
     }
     match decision {
         Decision::Serve => next.run(request).await,
+        Decision::Error(kind) if control.renderer.defers(&kind, &key) => {
+            let mut request = request;
+            request.extensions_mut().insert(DeferredFault(kind));
+            next.run(request).await
+        }
         Decision::Error(kind) => control.renderer.error(&kind, &key),
         Decision::Throttle(retry_after) => control.renderer.throttled(retry_after, &key),
         Decision::Drop => dropped_connection(),

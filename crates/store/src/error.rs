@@ -52,6 +52,39 @@ const PG_UNAVAILABLE_PREFIXES: [&str; 3] = ["08", "53", "57P"];
 const SQLITE_BUSY: i64 = 5;
 const SQLITE_LOCKED: i64 = 6;
 const SQLITE_PRIMARY_CODE_MASK: i64 = 0xff;
+/// SQLITE_READONLY (8): a write on a connection that opened the file read-only.
+const SQLITE_READONLY: i64 = 8;
+/// SQLSTATE undefined_table: the schema is gone (database re-created empty).
+const PG_UNDEFINED_TABLE: &str = "42P01";
+
+impl StoreError {
+    /// True when SQLite refused a write because its connection is read-only.
+    pub(crate) fn is_sqlite_readonly(&self) -> bool {
+        self.database_error().is_some_and(|db| {
+            db.try_downcast_ref::<sqlx::sqlite::SqliteError>().is_some()
+                && db
+                    .code()
+                    .and_then(|c| c.parse::<i64>().ok())
+                    .is_some_and(|c| c & SQLITE_PRIMARY_CODE_MASK == SQLITE_READONLY)
+        })
+    }
+
+    /// True when PostgreSQL says a table does not exist.
+    pub(crate) fn is_undefined_table(&self) -> bool {
+        self.database_error().is_some_and(|db| {
+            db.try_downcast_ref::<sqlx::postgres::PgDatabaseError>()
+                .is_some_and(|pg| pg.code() == PG_UNDEFINED_TABLE)
+        })
+    }
+
+    fn database_error(&self) -> Option<&dyn sqlx::error::DatabaseError> {
+        match self {
+            Self::Unavailable(sqlx::Error::Database(db))
+            | Self::Database(sqlx::Error::Database(db)) => Some(db.as_ref()),
+            _ => None,
+        }
+    }
+}
 
 /// True for database errors that mean "try again later".
 fn is_transient(db: &dyn sqlx::error::DatabaseError) -> bool {

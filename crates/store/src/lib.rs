@@ -29,8 +29,15 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 /// tasks in one process (SQLite).
 #[async_trait]
 pub trait Store: Send + Sync + 'static {
-    /// Checks the database answers (for `/readyz`).
+    /// Checks the database answers.
     async fn ping(&self) -> Result<()>;
+
+    /// Proves the store accepts a write (one small upsert of the
+    /// [`PROBE_CURSOR`] row) and, when it does not, prepares what a restart
+    /// would: SQLite drops connections opened while the file was read-only,
+    /// PostgreSQL migrates a database that lost its tables. Cheap enough for
+    /// every readiness check.
+    async fn probe_write(&self) -> Result<()>;
 
     // ---- pairs ----
     /// Inserts or replaces a pair by id. A referral or opportunity id already
@@ -115,6 +122,9 @@ pub trait Store: Send + Sync + 'static {
     /// Gives the named lease up if `holder` has it.
     async fn release_lease(&self, name: &str, holder: &str) -> Result<()>;
 }
+
+/// Cursor row [`Store::probe_write`] writes (the time of the probe).
+pub const PROBE_CURSOR: &str = "store.write_probe";
 
 /// Opens (creating and migrating as needed) the store a URL names:
 /// `sqlite://path/to/file.db` (`sqlite::memory:` for tests) or

@@ -4,13 +4,16 @@
 #![forbid(unsafe_code)]
 
 pub mod deal;
+pub mod decide;
 pub mod iso;
 pub mod lifecycle;
 pub mod merge;
 pub mod settings;
+pub mod snapshot;
 pub mod validate;
 
 pub use deal::Deal;
+pub use decide::{decide, Plan};
 pub use settings::Settings;
 pub mod engine;
 pub mod opportunity_map;

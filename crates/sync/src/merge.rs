@@ -10,9 +10,10 @@
 //!   Center, the partner team from Salesforce;
 //! - visibility to Microsoft sellers only goes from false to true; a side
 //!   that turns it off is refused and restored;
-//! - while a referral waits on hold, Salesforce-only edits are held back
-//!   (neither pushed nor absorbed into the snapshot), so they flow once the
-//!   referral is accepted;
+//! - while a referral waits on hold, nothing is pushed to Partner Center:
+//!   Salesforce edits (the partner team included) are held back, neither
+//!   pushed nor absorbed into the snapshot, so they flow once the referral
+//!   is accepted ([`MergeOutcome::hold`]);
 //! - the lifecycle follows its own rules ([`crate::lifecycle`]).
 
 use chrono::{DateTime, Utc};
@@ -266,22 +267,51 @@ pub fn merge(input: &MergeInput<'_>) -> MergeOutcome {
     };
     outcome.merged.lifecycle = outcome.lifecycle.merged;
     for field in Field::ALL {
-        merge_field(field, input, on_hold, &mut outcome);
+        merge_field(field, input, &mut outcome);
     }
     for mapping in input.mappings {
-        merge_mapped(mapping, input, on_hold, &mut outcome);
+        merge_mapped(mapping, input, &mut outcome);
+    }
+    if on_hold {
+        let fields = outcome.to_partner_center.clone();
+        outcome.hold(input.base, &fields);
+        let names = outcome.mapped_to_partner_center.clone();
+        outcome.hold_mapped(input.base, &names);
     }
     outcome
 }
 
+impl MergeOutcome {
+    /// Keeps `fields` from reaching Partner Center this pass: they are not
+    /// pushed and the snapshot keeps its old value, so the edit still shows
+    /// as a change next pass and flows once nothing holds it.
+    pub fn hold(&mut self, base: &Deal, fields: &[Field]) {
+        for field in fields {
+            if let Some(at) = self.to_partner_center.iter().position(|f| f == field) {
+                self.to_partner_center.remove(at);
+                field.copy(base, &mut self.merged);
+                if !self.held.contains(field) {
+                    self.held.push(*field);
+                }
+            }
+        }
+    }
+
+    /// [`Self::hold`] for `[[mapping]]` fields, by Salesforce field name.
+    pub fn hold_mapped(&mut self, base: &Deal, names: &[String]) {
+        for name in names {
+            if let Some(at) = self.mapped_to_partner_center.iter().position(|n| n == name) {
+                self.mapped_to_partner_center.remove(at);
+                let old = base.mapped.get(name).cloned().unwrap_or(Value::Null);
+                self.merged.mapped.insert(name.clone(), old);
+            }
+        }
+    }
+}
+
 /// A `[[mapping]]` field: the same rules as a built-in field, with the
 /// mapping's direction deciding which side may change it.
-fn merge_mapped(
-    mapping: &FieldMapping,
-    input: &MergeInput<'_>,
-    on_hold: bool,
-    out: &mut MergeOutcome,
-) {
+fn merge_mapped(mapping: &FieldMapping, input: &MergeInput<'_>, out: &mut MergeOutcome) {
     let name = &mapping.salesforce_field;
     let value = |deal: &Deal| deal.mapped.get(name).cloned().unwrap_or(Value::Null);
     let (base, pc, sf) = (
@@ -291,10 +321,8 @@ fn merge_mapped(
     );
     let winner = match (mapping.direction, pc != base, sf != base) {
         (MappingDirection::PartnerCenterToSalesforce, _, _) => Side::PartnerCenter,
-        (MappingDirection::SalesforceToPartnerCenter, _, _) if on_hold => return,
         (MappingDirection::SalesforceToPartnerCenter, _, _) => Side::Salesforce,
         (MappingDirection::Both, _, _) if pc == sf => Side::PartnerCenter,
-        (MappingDirection::Both, false, true) if on_hold => return,
         (MappingDirection::Both, false, true) => Side::Salesforce,
         (MappingDirection::Both, true, true) => {
             let winner = latest(input);
@@ -322,12 +350,15 @@ fn merge_mapped(
     }
 }
 
-fn merge_field(field: Field, input: &MergeInput<'_>, on_hold: bool, out: &mut MergeOutcome) {
+fn merge_field(field: Field, input: &MergeInput<'_>, out: &mut MergeOutcome) {
     let base = field.get(input.base);
     let pc = field.get(input.partner_center);
     let sf = field.get(input.salesforce);
     if field == Field::Visibility {
         return merge_visibility(input, out);
+    }
+    if field == Field::Customer {
+        return merge_customer(input, out);
     }
     let pc_changed = pc != base;
     let sf_changed = sf != base;
@@ -336,10 +367,6 @@ fn merge_field(field: Field, input: &MergeInput<'_>, on_hold: bool, out: &mut Me
         (Flow::FromSalesforce, _, _) => Side::Salesforce,
         (Flow::Both, _, _) if pc == sf => Side::PartnerCenter,
         (Flow::Both, true, false) => Side::PartnerCenter,
-        (Flow::Both, false, true) if on_hold => {
-            out.held.push(field);
-            return;
-        }
         (Flow::Both, false, true) => Side::Salesforce,
         (Flow::Both, false, false) => Side::PartnerCenter,
         (Flow::Both, true, true) => {
@@ -364,6 +391,52 @@ fn merge_field(field: Field, input: &MergeInput<'_>, on_hold: bool, out: &mut Me
     }
     if merged != sf && field.flow() != Flow::FromSalesforce {
         out.to_salesforce.push(field);
+    }
+}
+
+/// The customer part by part (name, each address line, country): a name
+/// changed on one side and a city on the other are both kept.
+fn merge_customer(input: &MergeInput<'_>, out: &mut MergeOutcome) {
+    let parts = |deal: &Deal| match Field::Customer.get(deal) {
+        Value::Object(map) => map,
+        _ => serde_json::Map::new(),
+    };
+    let (base, pc, sf) = (
+        parts(input.base),
+        parts(input.partner_center),
+        parts(input.salesforce),
+    );
+    let mut merged = base.clone();
+    for key in base.keys().chain(pc.keys()).chain(sf.keys()) {
+        let value =
+            |map: &serde_json::Map<String, Value>| map.get(key).cloned().unwrap_or(Value::Null);
+        let (b, p, s) = (value(&base), value(&pc), value(&sf));
+        let winner = match (p != b, s != b) {
+            (true, true) if p != s => {
+                let winner = latest(input);
+                out.conflicts.push(Conflict {
+                    field: format!("customer.{key}"),
+                    winner,
+                    partner_center: p.clone(),
+                    salesforce: s.clone(),
+                });
+                winner
+            }
+            (_, true) => Side::Salesforce,
+            _ => Side::PartnerCenter,
+        };
+        let chosen = if winner == Side::PartnerCenter { p } else { s };
+        merged.insert(key.clone(), chosen);
+    }
+    if let Ok(customer) = serde_json::from_value(Value::Object(merged)) {
+        out.merged.customer = customer;
+    }
+    let merged = Field::Customer.get(&out.merged);
+    if merged != Value::Object(pc) {
+        out.to_partner_center.push(Field::Customer);
+    }
+    if merged != Value::Object(sf) {
+        out.to_salesforce.push(Field::Customer);
     }
 }
 
@@ -392,9 +465,17 @@ fn merge_visibility(input: &MergeInput<'_>, out: &mut MergeOutcome) {
 }
 
 /// The side that changed most recently; Salesforce on a tie or when unknown.
+///
+/// Salesforce keeps its stamps to the whole second (the API shows `.000`;
+/// "The system currently ignores the milliseconds",
+/// https://salesforce.stackexchange.com/questions/234824) while Partner
+/// Center's `updatedDateTime` has sub-second digits, so both are compared at
+/// the second: two edits within one second are a tie, not a win for Partner
+/// Center's finer clock.
 fn latest(input: &MergeInput<'_>) -> Side {
+    let second = |t: DateTime<Utc>| t.timestamp();
     match (input.partner_center_changed_at, input.salesforce_changed_at) {
-        (Some(pc), Some(sf)) if pc > sf => Side::PartnerCenter,
+        (Some(pc), Some(sf)) if second(pc) > second(sf) => Side::PartnerCenter,
         (Some(_), None) => Side::PartnerCenter,
         _ => Side::Salesforce,
     }
@@ -405,6 +486,28 @@ mod tests {
     use super::*;
     use crate::deal::{Lifecycle, Money};
     use chrono::TimeZone;
+
+    #[test]
+    fn changes_within_one_second_tie_and_salesforce_takes_the_tie() {
+        let deal = Deal::default();
+        let at = |ms| {
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap() + chrono::Duration::milliseconds(ms)
+        };
+        let input = |pc, sf| MergeInput {
+            base: &deal,
+            partner_center: &deal,
+            salesforce: &deal,
+            partner_center_changed_at: Some(at(pc)),
+            salesforce_changed_at: Some(at(sf)),
+            hold_salesforce: false,
+            mappings: &[],
+        };
+        // Salesforce shows 00:00:00.000 for an edit at .900: Partner Center's
+        // .500 is not later.
+        assert_eq!(latest(&input(500, 0)), Side::Salesforce);
+        assert_eq!(latest(&input(1_200, 900)), Side::PartnerCenter);
+        assert_eq!(latest(&input(900, 1_000)), Side::Salesforce);
+    }
 
     fn active(name: &str) -> Deal {
         Deal {

@@ -26,6 +26,9 @@ pub struct OpportunityView {
     pub solutions: Vec<SolutionRow>,
     pub note: Option<NoteRow>,
     pub team: Vec<Contact>,
+    /// When the newest of the related records (Account, contacts, contact
+    /// roles, solutions, note) last changed.
+    pub related_changed_at: Option<DateTime<Utc>>,
 }
 
 /// The customer account.
@@ -92,6 +95,7 @@ pub fn opportunity_fields(settings: &Settings) -> Vec<String> {
             fields.push(format!("Account.{account_field}"));
         }
     }
+    fields.push("Account.LastModifiedDate".into());
     let mut seen = std::collections::HashSet::new();
     fields.retain(|f| seen.insert(f.to_lowercase()));
     fields
@@ -116,9 +120,35 @@ pub fn account_fields(settings: &Settings) -> Vec<String> {
 }
 
 impl OpportunityView {
-    /// The opportunity's name without the sync mark.
-    pub fn name(&self) -> &str {
-        strip_mark(self.record.str("Name").unwrap_or_default())
+    /// The opportunity's name without the sync mark. With marks turned off
+    /// a leading ✔ is the seller's own and stays.
+    pub fn name(&self, settings: &Settings) -> &str {
+        let raw = self.raw_name();
+        if settings.show_checkmark {
+            strip_mark(raw)
+        } else {
+            raw.trim()
+        }
+    }
+
+    /// The opportunity's mark, if its name carries one.
+    pub fn mark(&self) -> Option<bool> {
+        let raw = self.raw_name().trim_start();
+        if raw.starts_with(MARK_OK) {
+            Some(true)
+        } else if raw.starts_with(MARK_FAILED) || raw.starts_with('✘') {
+            Some(false)
+        } else {
+            None
+        }
+    }
+
+    /// Whether the visibility checkbox itself is ticked (a help option makes
+    /// the deal visible even while it is not).
+    pub fn visibility_ticked(&self, settings: &Settings) -> bool {
+        self.record
+            .bool(&settings.fields.visibility)
+            .unwrap_or(false)
     }
 
     /// The raw name, mark included.
@@ -151,6 +181,12 @@ impl OpportunityView {
         self.record.datetime("LastModifiedDate")
     }
 
+    /// When the deal last changed in Salesforce: the opportunity or any
+    /// related record it is made of ("latest change wins" counts them all).
+    pub fn last_changed(&self) -> Option<DateTime<Utc>> {
+        self.last_modified().max(self.related_changed_at)
+    }
+
     /// The version marker kept in the pair.
     pub fn version(&self) -> Option<String> {
         self.record.str("SystemModstamp").map(String::from)
@@ -178,7 +214,7 @@ impl OpportunityView {
         let f = &settings.fields;
         let help = record.str(&f.help).and_then(HelpOption::from_label);
         Deal {
-            name: self.name().to_owned(),
+            name: self.name(settings).to_owned(),
             customer: self
                 .account
                 .as_ref()
@@ -350,20 +386,44 @@ pub fn default_close_date() -> NaiveDate {
     (Utc::now() + chrono::Duration::days(90)).date_naive()
 }
 
-/// The name with the mark for the last sync result.
+/// Characters `Opportunity.Name` holds.
+pub const NAME_MAX: usize = 120;
+
+/// The name as the opportunity can hold it: cut so that it and its mark fit
+/// `Opportunity.Name`.
+pub fn fitted_name(name: &str, settings: &Settings) -> String {
+    let room = if settings.show_checkmark {
+        NAME_MAX - 2
+    } else {
+        NAME_MAX
+    };
+    name.chars()
+        .take(room)
+        .collect::<String>()
+        .trim_end()
+        .to_owned()
+}
+
+/// The name with the mark for the last sync result, fitted to the field.
 pub fn marked_name(name: &str, ok: bool, settings: &Settings) -> String {
+    let name = fitted_name(name, settings);
     if !settings.show_checkmark {
-        return name.to_owned();
+        return name;
     }
     let mark = if ok { MARK_OK } else { MARK_FAILED };
     format!("{mark} {name}")
 }
 
+/// Characters one audit line may take: a line names a problem, it never
+/// carries a whole field value, so the history always fits beside it.
+pub const AUDIT_LINE_MAX: usize = 400;
+
 /// Newest-first audit text with `line` added, capped so it fits the field.
 pub fn append_audit(existing: &str, line: &str) -> String {
     const MAX_LINES: usize = 50;
     const MAX_CHARS: usize = 32_000;
-    let mut lines: Vec<&str> = vec![line];
+    let line = shorten(line, AUDIT_LINE_MAX);
+    let mut lines: Vec<&str> = vec![&line];
     lines.extend(
         existing
             .lines()
@@ -379,6 +439,16 @@ pub fn append_audit(existing: &str, line: &str) -> String {
         text.truncate(cut);
     }
     text
+}
+
+/// `text` cut to `max` characters, an ellipsis showing the cut.
+pub fn shorten(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let mut cut: String = text.chars().take(max.saturating_sub(1)).collect();
+    cut.push('…');
+    cut
 }
 
 /// The audit line without its timestamp, to tell whether it was already written.
@@ -409,6 +479,7 @@ mod tests {
                 body: " Needs a POC ".into(),
             }),
             team: vec![],
+            related_changed_at: None,
         }
     }
 

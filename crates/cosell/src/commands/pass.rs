@@ -39,8 +39,8 @@ pub async fn plan(args: ConfigArgs) -> Result<()> {
         .await
         .context("could not read the changes to plan")?;
     let mut changes = 0;
-    for (candidate, decision) in &plans {
-        if !matches!(decision, Decision::Skip(_)) && decision.describe() != "unchanged" {
+    for (candidate, plan) in &plans {
+        if !matches!(plan.decision, Decision::Skip(_)) && !plan.is_noop() {
             changes += 1;
         }
         let referral = candidate
@@ -55,7 +55,7 @@ pub async fn plan(args: ConfigArgs) -> Result<()> {
             .unwrap_or_else(|| "-".into());
         println!(
             "referral {referral} / opportunity {opportunity}: {}",
-            decision.describe()
+            plan.describe()
         );
     }
     println!(

@@ -13,7 +13,7 @@ use store::{JobCounts, PairState, Store};
 use crate::cli::StatusArgs;
 use crate::config::Config;
 use crate::connect;
-use crate::service::ApiUsageReport;
+use crate::service::{ApiUsageReport, FileLimit};
 
 /// Dead letters listed (the count covers them all).
 pub const DEAD_LETTERS_SHOWN: u32 = 50;
@@ -68,6 +68,8 @@ pub struct StatusReport {
     pub last_sync: LastSync,
     /// API usage as the service last saved it.
     pub api_usage: Option<ApiUsageReport>,
+    /// The open-file limit of the service that started last.
+    pub file_limit: Option<FileLimit>,
 }
 
 /// Reads the report from the store.
@@ -101,6 +103,7 @@ pub async fn gather(store: &dyn Store) -> Result<StatusReport> {
             salesforce_to_partner_center: last.sf_to_pc,
         },
         api_usage: ApiUsageReport::load(store).await?,
+        file_limit: FileLimit::load(store).await?,
     })
 }
 
@@ -167,6 +170,14 @@ pub fn render(report: &StatusReport) -> String {
                     f.property, f.meaning
                 );
             }
+        }
+    }
+    match &report.file_limit {
+        Some(limit) => {
+            let _ = writeln!(out, "Open files: {limit}");
+        }
+        None => {
+            let _ = writeln!(out, "Open files: unknown (saved by `cosell run` at start)");
         }
     }
     if report.dead_letters.is_empty() {

@@ -3,6 +3,7 @@
 //! `cosell config check` lists them all.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use secrecy::SecretString;
 use url::Url;
@@ -627,6 +628,17 @@ impl Builder<'_> {
     fn server(&mut self, f: ServerFile) -> Option<ServerConfig> {
         let listen = f.listen.unwrap_or_else(|| d::LISTEN.to_owned());
         let listen = self.ok(socket_addr("server.listen", &listen));
+        let admin_listen = f.admin_listen.unwrap_or_else(|| d::ADMIN_LISTEN.to_owned());
+        let admin_listen = self.ok(socket_addr("server.admin_listen", &admin_listen));
+        if let (Some(public), Some(admin)) = (listen, admin_listen) {
+            if public == admin && public.port() != 0 {
+                self.issues.push(Issue::new(
+                    "server.admin_listen",
+                    format!("is the same address as server.listen ({public})"),
+                    "give the admin listener its own address, e.g. \"127.0.0.1:8081\": the public one serves only the webhook",
+                ));
+            }
+        }
         let public_url = match f.public_url {
             Some(value) => Some(self.ok(https_url(
                 "server.public_url",
@@ -641,6 +653,14 @@ impl Builder<'_> {
                 None
             }
         };
+        let admin_url = match f.admin_url {
+            Some(value) => Some(self.ok(https_url(
+                "server.admin_url",
+                &value,
+                "https://cosell-admin.example.com",
+            ))?),
+            None => None,
+        };
         let limit = self.ok(in_range(
             "server.webhook_body_limit_bytes",
             f.webhook_body_limit_bytes
@@ -649,10 +669,58 @@ impl Builder<'_> {
             d::MAX_WEBHOOK_BODY_LIMIT_BYTES,
             "",
         ));
+        let mut int = |key: &str, value: Option<i64>, default: i64, max: i64| {
+            self.ok(in_range(
+                &format!("server.{key}"),
+                value.unwrap_or(default),
+                1,
+                max,
+                "",
+            ))
+            .and_then(|v| u64::try_from(v).ok())
+        };
+        let header_timeout = int(
+            "header_read_timeout_seconds",
+            f.header_read_timeout_seconds,
+            d::HEADER_READ_TIMEOUT_SECONDS,
+            d::MAX_READ_TIMEOUT_SECONDS,
+        );
+        let body_timeout = int(
+            "body_read_timeout_seconds",
+            f.body_read_timeout_seconds,
+            d::BODY_READ_TIMEOUT_SECONDS,
+            d::MAX_READ_TIMEOUT_SECONDS,
+        );
+        let max_connections = int(
+            "max_connections",
+            f.max_connections,
+            d::MAX_CONNECTIONS,
+            d::MAX_MAX_CONNECTIONS,
+        );
+        let per_ip = int(
+            "max_connections_per_ip",
+            f.max_connections_per_ip,
+            d::MAX_CONNECTIONS_PER_IP,
+            d::MAX_MAX_CONNECTIONS,
+        );
+        let admin_token = self.optional_secret(secrets::ADMIN_TOKEN);
+        if admin_token.is_none() && admin_listen.is_some_and(|a| !a.ip().is_loopback()) {
+            self.warn(
+                "server.admin_listen",
+                format!("is reachable from other machines and {} is not set, so /api and /metrics answer anyone who reaches it", secrets::ADMIN_TOKEN),
+            );
+        }
         Some(ServerConfig {
             listen: listen?,
+            admin_listen: admin_listen?,
             public_url,
+            admin_url,
             webhook_body_limit_bytes: usize::try_from(limit?).ok()?,
+            header_read_timeout: Duration::from_secs(header_timeout?),
+            body_read_timeout: Duration::from_secs(body_timeout?),
+            max_connections: usize::try_from(max_connections?).ok()?,
+            max_connections_per_ip: usize::try_from(per_ip?).ok()?,
+            admin_token,
         })
     }
 

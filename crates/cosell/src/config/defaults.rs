@@ -59,6 +59,21 @@ pub const STORE_URL: &str = "sqlite://cosell.db";
 
 /// `server.listen`.
 pub const LISTEN: &str = "127.0.0.1:8080";
+/// `server.admin_listen`: this machine only.
+pub const ADMIN_LISTEN: &str = "127.0.0.1:8081";
+/// `server.header_read_timeout_seconds`: a slow client's headers, or an idle
+/// keep-alive connection, hold a connection no longer than this.
+pub const HEADER_READ_TIMEOUT_SECONDS: i64 = 10;
+/// `server.body_read_timeout_seconds`.
+pub const BODY_READ_TIMEOUT_SECONDS: i64 = 30;
+/// Longest allowed read timeout.
+pub const MAX_READ_TIMEOUT_SECONDS: i64 = 600;
+/// `server.max_connections`: open connections of both listeners together.
+pub const MAX_CONNECTIONS: i64 = 4096;
+/// `server.max_connections_per_ip`.
+pub const MAX_CONNECTIONS_PER_IP: i64 = 256;
+/// Largest allowed `server.max_connections`.
+pub const MAX_MAX_CONNECTIONS: i64 = 1_000_000;
 /// `server.webhook_body_limit_bytes`: 1 MiB, as recommended for Partner
 /// Center webhook receivers (reference/partner-center.md §2.4 hardening).
 pub const WEBHOOK_BODY_LIMIT_BYTES: i64 = 1024 * 1024;

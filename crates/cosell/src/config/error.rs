@@ -140,7 +140,7 @@ pub(crate) fn nearest<'a>(
         .into_iter()
         .map(|name| {
             (
-                edit_distance(&given_lower, &name.to_ascii_lowercase()),
+                strsim::levenshtein(&given_lower, &name.to_ascii_lowercase()),
                 name,
             )
         })
@@ -155,32 +155,9 @@ pub(crate) fn nearest<'a>(
         .map(|(_, name)| name)
 }
 
-/// Levenshtein distance between two strings, by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut previous: Vec<usize> = (0..=b.len()).collect();
-    let mut current = vec![0; b.len() + 1];
-    for (i, ca) in a.chars().enumerate() {
-        current[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != *cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
-        }
-        std::mem::swap(&mut previous, &mut current);
-    }
-    previous[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn edit_distance_counts_single_edits() {
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("same", "same"), 0);
-    }
 
     #[test]
     fn nearest_suggests_close_names_only() {

@@ -106,8 +106,14 @@ pub(crate) struct StoreFile {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ServerFile {
     pub listen: Option<String>,
+    pub admin_listen: Option<String>,
     pub public_url: Option<String>,
+    pub admin_url: Option<String>,
     pub webhook_body_limit_bytes: Option<i64>,
+    pub header_read_timeout_seconds: Option<i64>,
+    pub body_read_timeout_seconds: Option<i64>,
+    pub max_connections: Option<i64>,
+    pub max_connections_per_ip: Option<i64>,
 }
 
 /// `[worker]`: integers are read as TOML's i64 so that range errors, not type

@@ -260,12 +260,27 @@ pub struct StoreConfig {
 /// `[server]`.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// Address `cosell run` listens on.
+    /// Address of the public listener: the webhook and `/healthz` only.
     pub listen: SocketAddr,
+    /// Address of the admin listener: dashboard, `/api`, `/metrics`, `/readyz`.
+    pub admin_listen: SocketAddr,
     /// The public HTTPS base URL Partner Center reaches this server at.
     pub public_url: Option<Url>,
+    /// The base URL people open the dashboard at; None: `http://<admin_listen>`.
+    pub admin_url: Option<Url>,
     /// Largest accepted webhook body, in bytes.
     pub webhook_body_limit_bytes: usize,
+    /// Longest wait for a request's headers (and for the next request on an
+    /// idle keep-alive connection).
+    pub header_read_timeout: Duration,
+    /// Longest wait between two pieces of a request body.
+    pub body_read_timeout: Duration,
+    /// Open connections allowed on both listeners together.
+    pub max_connections: usize,
+    /// Open connections allowed from one IP address.
+    pub max_connections_per_ip: usize,
+    /// Bearer token `/api` and `/metrics` ask for (`COSELL_ADMIN_TOKEN`); None: open.
+    pub admin_token: Option<SecretString>,
 }
 
 /// Path of the webhook intake endpoint on the server.
@@ -279,6 +294,14 @@ impl ServerConfig {
         let path = format!("{}{WEBHOOK_PATH}", base.path().trim_end_matches('/'));
         url.set_path(&path);
         Some(url)
+    }
+
+    /// The dashboard's base URL: `admin_url`, else `http://<admin_listen>`.
+    pub fn admin_base(&self) -> Url {
+        self.admin_url.clone().unwrap_or_else(|| {
+            Url::parse(&format!("http://{}", self.admin_listen))
+                .expect("a socket address makes a valid URL")
+        })
     }
 }
 

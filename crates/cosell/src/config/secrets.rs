@@ -21,13 +21,17 @@ pub const SF_PASSWORD: &str = "COSELL_SF_PASSWORD";
 /// Salesforce refresh token from a user-authorized web-server flow.
 pub const SF_REFRESH_TOKEN: &str = "COSELL_SF_REFRESH_TOKEN";
 
+/// Bearer token scrapers and scripts send to `/api` and `/metrics` (optional).
+pub const ADMIN_TOKEN: &str = "COSELL_ADMIN_TOKEN";
+
 /// Every secret environment variable cosell reads.
-pub const ALL_SECRET_VARS: [&str; 5] = [
+pub const ALL_SECRET_VARS: [&str; 6] = [
     PC_CLIENT_SECRET,
     PC_REFRESH_TOKEN,
     SF_CLIENT_SECRET,
     SF_PASSWORD,
     SF_REFRESH_TOKEN,
+    ADMIN_TOKEN,
 ];
 
 /// Suffix of the variable naming a file that holds a secret.
@@ -154,6 +158,7 @@ pub(crate) fn env_var_for_key(section: &str, key: &str) -> Option<&'static str> 
         ("salesforce", "client_secret" | "consumer_secret") => Some(SF_CLIENT_SECRET),
         ("salesforce", "password") => Some(SF_PASSWORD),
         ("salesforce", "refresh_token") => Some(SF_REFRESH_TOKEN),
+        ("server", "admin_token" | "bearer_token" | "token") => Some(ADMIN_TOKEN),
         _ => None,
     }
 }

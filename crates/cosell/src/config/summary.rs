@@ -126,7 +126,13 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
 
     let srv = &c.server;
     writeln!(out, "\n[server]")?;
-    writeln!(out, "  listen           {}", srv.listen)?;
+    writeln!(out, "  listen           {} (webhook, /healthz)", srv.listen)?;
+    writeln!(
+        out,
+        "  admin            {} (dashboard, /api, /metrics, /readyz) at {}",
+        srv.admin_listen,
+        srv.admin_base()
+    )?;
     match srv.webhook_url() {
         Some(url) => writeln!(out, "  webhook URL      {url}")?,
         None => writeln!(out, "  public_url       not set")?,
@@ -135,6 +141,14 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
         out,
         "  body limit       {} bytes",
         srv.webhook_body_limit_bytes
+    )?;
+    writeln!(
+        out,
+        "  connections      at most {} ({} per IP); headers within {}s, body pieces within {}s",
+        srv.max_connections,
+        srv.max_connections_per_ip,
+        srv.header_read_timeout.as_secs(),
+        srv.body_read_timeout.as_secs()
     )?;
 
     let w = &c.worker;

@@ -159,6 +159,7 @@ fn title(kind: &str) -> String {
     let known = match kind {
         "referral_created" => "Referral created in Partner Center",
         "opportunity_created" => "Opportunity created in Salesforce",
+        "pair_linked" => "Linked after an interrupted sync",
         "synced" => "Synced",
         "conflict" => "Conflict resolved",
         "change_refused" => "Change refused",

@@ -37,7 +37,7 @@ pub struct Demo {
 }
 
 impl Demo {
-    /// Starts everything; the dashboard listens on `listen`.
+    /// Starts everything; the dashboard listens on `listen`, the webhook on a free port.
     pub async fn start(listen: SocketAddr, seed: u64) -> Result<Self> {
         let pc =
             PartnerCenterEmulator::start(bind("127.0.0.1:0").await?, PcOptions::default()).await?;
@@ -47,8 +47,7 @@ impl Demo {
         let mut rng = StdRng::seed_from_u64(seed);
         let invalid_opportunity = seed::seed(&pc, &sf, &mut rng)?;
         let config = demo_config(&pc, &sf, dir.path(), listen)?;
-        let listener = bind(&listen.to_string()).await?;
-        let service = service::start(config, Tuning::default(), Some(listener)).await?;
+        let service = service::start(config, Tuning::default(), None).await?;
         register_webhooks(&service).await?;
         Ok(Self {
             pc,
@@ -70,7 +69,7 @@ impl Demo {
 pub async fn run(args: DemoArgs) -> Result<()> {
     let mut demo = Demo::start(args.listen, args.seed.unwrap_or(DEFAULT_SEED)).await?;
     println!("cosell demo is running.");
-    println!("  dashboard            {}/", demo.service.url());
+    println!("  dashboard            {}/", demo.service.admin_url());
     println!("  Partner Center (emu) {}", demo.pc.url());
     println!("  Salesforce (emu)     {}", demo.sf.url());
     println!("A Microsoft seller and a Salesforce seller change deals every few seconds. Press Ctrl-C to stop.");
@@ -105,8 +104,9 @@ fn demo_config(
 url = "sqlite://{store}"
 
 [server]
-listen = "{listen}"
-public_url = "http://{listen}"
+# The webhook listener takes any free port; the emulator is told which.
+listen = "127.0.0.1:0"
+admin_listen = "{listen}"
 
 [worker]
 salesforce_poll_seconds = 2
@@ -129,6 +129,7 @@ async fn register_webhooks(service: &Service) -> Result<()> {
     Ok(())
 }
 
+/// Binds an address for an emulator.
 async fn bind(addr: &str) -> Result<tokio::net::TcpListener> {
     tokio::net::TcpListener::bind(addr)
         .await

@@ -1,8 +1,9 @@
-//! `/healthz` (the process answers) and `/readyz` (the store answers and both
-//! remote APIs are reachable with our credentials). Readiness costs remote
-//! calls, so its result is cached for a few seconds: a probe every second
-//! does not turn into an API call every second.
+//! `/healthz` (the process answers) and `/readyz` (the store accepts a write
+//! and both remote APIs are reachable with our credentials). The remote
+//! checks cost API calls, so their result is cached for a few seconds: a
+//! probe every second does not turn into an API call every second.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -52,23 +53,32 @@ impl Check {
     }
 }
 
-/// The readiness report.
+/// The readiness report: `ready` and one named entry per check, e.g.
+/// `{"ready": false, "store": {"ok": false, "error": "..."}, ...}`. New
+/// checks are new names; every one must pass.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Readiness {
     /// True when every check passed.
     pub ready: bool,
-    /// The store.
-    pub store: Check,
-    /// The Partner Center Referrals API.
-    pub partner_center: Check,
-    /// The Salesforce REST API.
-    pub salesforce: Check,
+    /// Each check by name.
+    #[serde(flatten)]
+    pub checks: BTreeMap<&'static str, Check>,
 }
 
-/// The last readiness report and when it was made.
+impl Readiness {
+    /// A report over `checks`.
+    pub fn of(checks: BTreeMap<&'static str, Check>) -> Self {
+        Self {
+            ready: checks.values().all(|c| c.ok),
+            checks,
+        }
+    }
+}
+
+/// The last result of the remote checks and when they were made.
 #[derive(Debug, Default)]
 pub struct ReadinessCache {
-    last: Mutex<Option<(Instant, Readiness)>>,
+    last: Mutex<Option<(Instant, BTreeMap<&'static str, Check>)>>,
 }
 
 /// `GET /healthz`: the process is up.
@@ -77,7 +87,7 @@ pub async fn healthz() -> Response {
     (StatusCode::OK, Json(serde_json::json!({ "status": "ok" }))).into_response()
 }
 
-/// `GET /readyz`: 200 when the store and both APIs answer, else 503.
+/// `GET /readyz`: 200 when the store takes a write and both APIs answer, else 503.
 #[tracing::instrument(skip_all)]
 pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     let report = readiness(&state).await;
@@ -89,26 +99,33 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
     (status, Json(report)).into_response()
 }
 
-/// The cached readiness, checked again when older than the TTL. The lock is
-/// held while checking so concurrent probes share one check.
+/// The store is probed on every call (one small write, the same kind that
+/// webhook intake needs, so `/readyz` fails exactly while intake does); the
+/// remote checks cost API calls and are reused for the TTL.
 async fn readiness(state: &AppState) -> Readiness {
-    let mut last = state.readiness.last.lock().await;
-    if let Some((at, report)) = last.as_ref() {
-        if at.elapsed() < state.tuning.readiness_ttl {
-            return report.clone();
-        }
-    }
-    let report = check(state).await;
+    let (store, mut checks) = tokio::join!(store_check(state), remote_checks(state));
+    checks.insert("store", store);
+    let report = Readiness::of(checks);
     if !report.ready {
         tracing::warn!(?report, "not ready");
     }
-    *last = Some((Instant::now(), report.clone()));
     report
 }
 
-async fn check(state: &AppState) -> Readiness {
-    let store =
-        async { Check::from_result(tokio::time::timeout(CHECK_TIMEOUT, state.store.ping()).await) };
+/// One write probe, which also lets a store that came back be used again.
+pub async fn store_check(state: &AppState) -> Check {
+    Check::from_result(tokio::time::timeout(CHECK_TIMEOUT, state.store.probe_write()).await)
+}
+
+/// The cached remote checks, made again when older than the TTL. The lock
+/// is held while checking so concurrent probes share one check.
+async fn remote_checks(state: &AppState) -> BTreeMap<&'static str, Check> {
+    let mut last = state.readiness.last.lock().await;
+    if let Some((at, checks)) = last.as_ref() {
+        if at.elapsed() < state.tuning.readiness_ttl {
+            return checks.clone();
+        }
+    }
     let partner_center = async {
         // One small page: proves the token, the role and the API.
         let query = ReferralQuery::new().top(1);
@@ -125,11 +142,40 @@ async fn check(state: &AppState) -> Readiness {
         };
         Check::from_result(tokio::time::timeout(CHECK_TIMEOUT, call).await)
     };
-    let (store, partner_center, salesforce) = tokio::join!(store, partner_center, salesforce);
-    Readiness {
-        ready: store.ok && partner_center.ok && salesforce.ok,
-        store,
-        partner_center,
-        salesforce,
+    let (partner_center, salesforce) = tokio::join!(partner_center, salesforce);
+    let checks = BTreeMap::from([
+        ("partner_center", partner_center),
+        ("salesforce", salesforce),
+    ]);
+    *last = Some((Instant::now(), checks.clone()));
+    checks
+}
+
+/// Probes the store every `interval` until shutdown, so a store that comes
+/// back (writable again, re-created) is used again even when nobody asks
+/// `/readyz`.
+pub async fn watch_store(
+    state: Arc<AppState>,
+    interval: Duration,
+    shutdown: tokio_util::sync::CancellationToken,
+) {
+    let mut ticks = tokio::time::interval(interval);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut was_ok = true;
+    loop {
+        tokio::select! {
+            _ = ticks.tick() => {}
+            () = shutdown.cancelled() => break,
+        }
+        let check = store_check(&state).await;
+        match (was_ok, check.ok) {
+            (true, false) => tracing::error!(
+                error = check.error.as_deref(),
+                "the store does not accept writes"
+            ),
+            (false, true) => tracing::info!("the store accepts writes again"),
+            _ => {}
+        }
+        was_ok = check.ok;
     }
 }

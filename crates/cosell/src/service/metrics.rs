@@ -69,6 +69,13 @@ pub struct ResultLabels {
     pub result: &'static str,
 }
 
+/// Labels of a refusal.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabels {
+    /// Why, e.g. `per_ip_limit`.
+    pub reason: &'static str,
+}
+
 /// Labels of the job gauge.
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct StateLabels {
@@ -123,6 +130,8 @@ pub struct Metrics {
     webhook_verifications: Family<ResultLabels, Counter>,
     poll_lag: Family<PollerLabels, Gauge<f64, AtomicU64>>,
     partner_center_filters: Family<FilterLabels, Gauge>,
+    connections_open: Gauge,
+    connections_refused: Family<ReasonLabels, Counter>,
     /// Totals for `cosell status`.
     pub totals: CallTotals,
 }
@@ -184,8 +193,22 @@ impl Metrics {
             "1 for the way each undocumented Partner Center $filter is applied (server, or client after the service refused or ignored it)",
             partner_center_filters.clone(),
         );
+        let connections_open = Gauge::default();
+        registry.register(
+            "http_connections_open",
+            "HTTP connections open on both listeners",
+            connections_open.clone(),
+        );
+        let connections_refused = Family::<ReasonLabels, Counter>::default();
+        registry.register(
+            "http_connections_refused",
+            "HTTP connections closed at once because a connection limit was reached",
+            connections_refused.clone(),
+        );
         Self {
             registry,
+            connections_open,
+            connections_refused,
             jobs,
             sync_latency,
             api_calls,
@@ -224,6 +247,18 @@ impl Metrics {
     pub fn webhook_verified(&self, result: &'static str) {
         self.webhook_verifications
             .get_or_create(&ResultLabels { result })
+            .inc();
+    }
+
+    /// Counts a connection opened (`+1`) or closed (`-1`).
+    pub fn connection_open(&self, delta: i64) {
+        self.connections_open.inc_by(delta);
+    }
+
+    /// Counts a connection refused for `reason`.
+    pub fn connection_refused(&self, reason: &'static str) {
+        self.connections_refused
+            .get_or_create(&ReasonLabels { reason })
             .inc();
     }
 

@@ -1,18 +1,23 @@
-//! The live service of `cosell run`: one process serving webhook intake,
-//! health, metrics and the dashboard over HTTP, with job workers and the
-//! change pollers beside it.
+//! The live service of `cosell run`: one process with two HTTP listeners
+//! (the public one serves only webhook intake and `/healthz`; the admin one
+//! the dashboard, its JSON API, `/metrics` and `/readyz`), with job workers
+//! and the change pollers beside them.
 //!
 //! [`start`] builds everything from a [`Config`] and returns a [`Service`]
-//! handle with the bound address, so tests run the real application on an
-//! ephemeral port; [`run`] is the same until a shutdown future resolves.
+//! handle with the bound addresses, so tests run the real application on
+//! ephemeral ports; [`run`] is the same until a shutdown future resolves.
 //! Shutdown stops claiming jobs, lets in-flight batches finish within a
 //! grace period (or hands their jobs back) and gives up the poller leases.
 //! Jobs are durable, so a restarted service picks up where it stopped.
 
 pub mod backoff;
+pub mod connections;
+pub mod file_limit;
 pub mod health;
 pub mod metrics;
 pub mod poller;
+pub mod sampled;
+pub mod security;
 pub mod server;
 pub mod settle;
 pub mod shutdown;
@@ -39,6 +44,7 @@ use crate::connect;
 use crate::dashboard::{self, DashboardState, Links};
 
 pub use backoff::Backoff;
+pub use file_limit::FileLimit;
 pub use metrics::Metrics;
 pub use poller::{Feed, PollClock};
 pub use usage::ApiUsageReport;
@@ -47,6 +53,8 @@ pub use usage::ApiUsageReport;
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Default longest idle wait before workers look for due retries again.
 pub const DEFAULT_IDLE_WAIT: Duration = Duration::from_secs(1);
+/// Default interval of the store's write probe.
+pub const DEFAULT_STORE_PROBE_INTERVAL: Duration = Duration::from_secs(5);
 /// Default interval of saving API usage for `cosell status`.
 pub const DEFAULT_USAGE_INTERVAL: Duration = Duration::from_secs(15);
 /// Longest wait for the Salesforce instance URL (dashboard links) at start.
@@ -65,6 +73,8 @@ pub struct Tuning {
     pub idle_wait: Duration,
     /// How often API usage is saved for `cosell status`.
     pub usage_interval: Duration,
+    /// How often the store's write probe runs.
+    pub store_probe_interval: Duration,
 }
 
 impl Default for Tuning {
@@ -75,6 +85,7 @@ impl Default for Tuning {
             readiness_ttl: health::DEFAULT_READINESS_TTL,
             idle_wait: DEFAULT_IDLE_WAIT,
             usage_interval: DEFAULT_USAGE_INTERVAL,
+            store_probe_interval: DEFAULT_STORE_PROBE_INTERVAL,
         }
     }
 }
@@ -96,6 +107,8 @@ pub struct AppState {
     pub readiness: health::ReadinessCache,
     /// Last successful polls.
     pub poll_clock: Arc<PollClock>,
+    /// Sampling of rejected-webhook log lines.
+    pub rejection_log: sampled::LogSample,
     /// Non-configuration knobs.
     pub tuning: Tuning,
     /// Identifies this process as job and lease holder.
@@ -112,24 +125,59 @@ impl std::fmt::Debug for AppState {
     }
 }
 
+/// The two bound listeners of the service.
+#[derive(Debug)]
+pub struct Listeners {
+    /// Webhook intake and `/healthz`.
+    pub public: TcpListener,
+    /// Dashboard, `/api`, `/metrics`, `/readyz`.
+    pub admin: TcpListener,
+}
+
+impl Listeners {
+    /// Binds `server.listen` and `server.admin_listen`.
+    pub async fn bind(config: &Config) -> Result<Self> {
+        let bind = |addr: SocketAddr| async move {
+            TcpListener::bind(addr)
+                .await
+                .with_context(|| format!("cannot listen on {addr}"))
+        };
+        Ok(Self {
+            public: bind(config.server.listen).await?,
+            admin: bind(config.server.admin_listen).await?,
+        })
+    }
+}
+
 /// A running service.
 #[derive(Debug)]
 pub struct Service {
     addr: SocketAddr,
+    admin_addr: SocketAddr,
     state: Arc<AppState>,
     shutdown: CancellationToken,
     task: JoinHandle<Result<()>>,
 }
 
 impl Service {
-    /// The address the HTTP server listens on.
+    /// The address of the public listener (webhook, `/healthz`).
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
 
-    /// `http://ADDR`, for tests and logs.
+    /// The address of the admin listener (dashboard, `/api`, `/metrics`, `/readyz`).
+    pub fn admin_addr(&self) -> SocketAddr {
+        self.admin_addr
+    }
+
+    /// `http://ADDR` of the public listener, for tests and logs.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `http://ADDR` of the admin listener, for tests and logs.
+    pub fn admin_url(&self) -> String {
+        format!("http://{}", self.admin_addr)
     }
 
     /// The shared state (store, engine, metrics).
@@ -164,7 +212,11 @@ impl Service {
 /// Runs the service until `shutdown` resolves, then stops gracefully.
 pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<()> {
     let service = start(config, Tuning::default(), None).await?;
-    tracing::info!(addr = %service.local_addr(), "cosell is serving");
+    tracing::info!(
+        public = %service.local_addr(),
+        admin = %service.admin_addr(),
+        "cosell is serving"
+    );
     tokio::pin!(shutdown);
     let stop = service.shutdown.clone();
     let mut task = service.task;
@@ -179,22 +231,28 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
     task.await.context("the service task panicked")?
 }
 
-/// Builds the service and starts it on `listener` (or `server.listen`).
+/// Builds the service and starts it on `listeners` (or the configured addresses).
 pub async fn start(
     config: Config,
     tuning: Tuning,
-    listener: Option<TcpListener>,
+    listeners: Option<Listeners>,
 ) -> Result<Service> {
-    let listener = match listener {
-        Some(listener) => listener,
-        None => TcpListener::bind(config.server.listen)
-            .await
-            .with_context(|| format!("cannot listen on {}", config.server.listen))?,
+    let listeners = match listeners {
+        Some(listeners) => listeners,
+        None => Listeners::bind(&config).await?,
     };
-    let addr = listener.local_addr()?;
+    let addr = listeners.public.local_addr()?;
+    let admin_addr = listeners.admin.local_addr()?;
+    let file_limit = FileLimit::raise();
     let metrics = Arc::new(Metrics::new());
     let observers = metrics.observers();
     let store = connect::store(&config).await?;
+    if let Some(limit) = file_limit {
+        tracing::info!(%limit, "open-file limit");
+        if let Err(error) = limit.save(store.as_ref()).await {
+            tracing::debug!(%error, "could not save the open-file limit");
+        }
+    }
     let engine = connect::engine_with_store(&config, &observers, Arc::clone(&store))?;
     let verifier = match connect::verifier(&config) {
         Ok(verifier) => Some(verifier),
@@ -213,20 +271,25 @@ pub async fn start(
         metrics,
         readiness: health::ReadinessCache::default(),
         poll_clock: Arc::new(PollClock::default()),
+        rejection_log: sampled::LogSample::default(),
         tuning,
         instance_id,
         started_at: Utc::now(),
     });
-    let app = server::router(Arc::clone(&state), dashboard_router(&state).await);
+    let routers = Routers {
+        public: server::public_router(Arc::clone(&state)),
+        admin: server::admin_router(Arc::clone(&state), dashboard_router(&state).await),
+    };
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(supervise(
         Arc::clone(&state),
-        listener,
-        app,
+        listeners,
+        routers,
         shutdown.clone(),
     ));
     Ok(Service {
         addr,
+        admin_addr,
         state,
         shutdown,
         task,
@@ -262,24 +325,54 @@ async fn dashboard_links(state: &AppState) -> (Option<url::Url>, Option<url::Url
     (portal, instance)
 }
 
-/// Runs the server, workers, pollers and the usage saver until shutdown;
+/// The routes of each listener.
+struct Routers {
+    public: axum::Router,
+    admin: axum::Router,
+}
+
+/// Runs both servers, workers, pollers and the usage saver until shutdown;
 /// dropping this future (a killed process) aborts them all.
 async fn supervise(
     state: Arc<AppState>,
-    listener: TcpListener,
-    app: axum::Router,
+    listeners: Listeners,
+    routers: Routers,
     shutdown: CancellationToken,
 ) -> Result<()> {
     let mut tasks: JoinSet<Result<()>> = JoinSet::new();
-    let server_shutdown = shutdown.clone();
-    tasks.spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async move { server_shutdown.cancelled().await })
-            .await
-            .context("the HTTP server failed")
-    });
+    let server = &state.config.server;
+    let gate = connections::ConnectionGate::new(
+        server.max_connections,
+        server.max_connections_per_ip,
+        Arc::clone(&state.metrics),
+    );
+    let options = connections::ServeOptions {
+        header_read_timeout: server.header_read_timeout,
+        body_read_timeout: server.body_read_timeout,
+        grace: state.tuning.shutdown_grace,
+    };
+    for (listener, router) in [
+        (listeners.public, routers.public),
+        (listeners.admin, routers.admin),
+    ] {
+        tasks.spawn(connections::serve(
+            listener,
+            router,
+            Arc::clone(&gate),
+            options.clone(),
+            shutdown.clone(),
+        ));
+    }
     spawn_workers(&state, &shutdown, &mut tasks);
     spawn_pollers(&state, &shutdown, &mut tasks);
+    tasks.spawn(
+        health::watch_store(
+            Arc::clone(&state),
+            state.tuning.store_probe_interval,
+            shutdown.clone(),
+        )
+        .map_ok(),
+    );
     let saver_state = Arc::clone(&state);
     let saver_shutdown = shutdown.clone();
     tasks.spawn(async move {

@@ -1,35 +1,57 @@
-//! The HTTP routes of `cosell run`: webhook intake, health, metrics, and the
+//! The HTTP routes of `cosell run`. The public listener answers only webhook
+//! intake and `/healthz` (everything else is 404, so the internet sees
+//! nothing more); the admin listener answers `/readyz`, `/metrics` and the
 //! dashboard with its JSON API mounted at `/`.
 
 use std::sync::Arc;
 
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{header, StatusCode};
+use axum::middleware;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use tower_http::trace::TraceLayer;
 
-use super::{health, webhook, AppState};
+use super::{health, security, webhook, AppState};
 use crate::config::WEBHOOK_PATH;
 
 /// prometheus-client writes the OpenMetrics text format (ending in `# EOF`),
 /// which Prometheus scrapes under this content type.
 const METRICS_CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
-/// Every route of the service.
-pub fn router(state: Arc<AppState>, dashboard: Router) -> Router {
+/// The public listener's routes: the webhook and `/healthz`.
+pub fn public_router(state: Arc<AppState>) -> Router {
     let limit = state.config.server.webhook_body_limit_bytes;
-    let own = Router::new()
+    let router = Router::new()
         .route(
             WEBHOOK_PATH,
             post(webhook::receive).layer(DefaultBodyLimit::max(limit)),
         )
         .route("/healthz", get(health::healthz))
+        .with_state(state);
+    security::with_headers(router).layer(TraceLayer::new_for_http())
+}
+
+/// The admin listener's routes: `/readyz`, `/metrics` and the dashboard,
+/// behind the bearer token (when configured) and the `Host` check.
+pub fn admin_router(state: Arc<AppState>, dashboard: Router) -> Router {
+    let server = &state.config.server;
+    let hosts = Arc::new(security::AllowedHosts::new(server.admin_url.as_ref()));
+    let token = server.admin_token.clone().map(Arc::new);
+    let mut router = Router::new()
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics))
-        .with_state(state);
-    own.merge(dashboard).layer(TraceLayer::new_for_http())
+        .with_state(state)
+        .merge(dashboard);
+    if let Some(token) = token {
+        router = router.layer(middleware::from_fn_with_state(
+            token,
+            security::require_bearer,
+        ));
+    }
+    let router = router.layer(middleware::from_fn_with_state(hosts, security::check_host));
+    security::with_headers(router).layer(TraceLayer::new_for_http())
 }
 
 /// `GET /metrics`: refreshes the gauges read from the store, then encodes.

@@ -80,7 +80,9 @@ pub async fn receive(
     let received_at = store::utc_now();
     let Some(verifier) = state.verifier.as_ref() else {
         state.metrics.webhook_verified("no_trust_anchor");
-        tracing::warn!("webhook rejected: partner_center.webhook_trust_anchors_file is not set, so no signature can be trusted");
+        if let Some(skipped) = state.rejection_log.take() {
+            tracing::warn!(similar_not_logged = skipped, "webhook rejected: partner_center.webhook_trust_anchors_file is not set, so no signature can be trusted");
+        }
         return reject(StatusCode::UNAUTHORIZED, "signature cannot be verified");
     };
     let event = match verifier.verify(&headers, &body).await {
@@ -90,7 +92,10 @@ pub async fn receive(
             state.metrics.webhook_verified(label);
             let status =
                 StatusCode::from_u16(error.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
-            tracing::warn!(%error, status = status.as_u16(), "webhook rejected");
+            // Anyone can send these: sampled, while /metrics counts each one.
+            if let Some(skipped) = state.rejection_log.take() {
+                tracing::warn!(%error, status = status.as_u16(), similar_not_logged = skipped, "webhook rejected");
+            }
             let message = match status {
                 StatusCode::BAD_REQUEST => "malformed webhook request",
                 StatusCode::PAYLOAD_TOO_LARGE => "body too large",

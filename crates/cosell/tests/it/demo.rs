@@ -27,7 +27,7 @@ async fn the_demo_shows_live_syncs_within_thirty_seconds_and_its_dead_letter_can
     let mut demo = Demo::start("127.0.0.1:0".parse().unwrap(), 7)
         .await
         .expect("the demo starts");
-    let base = demo.service.url();
+    let base = demo.service.admin_url();
     let ready = loop {
         let o = overview(&base).await;
         let both_ways = o["last_sync"]["partner_center_to_salesforce"].is_string()

@@ -13,6 +13,8 @@ mod demo;
 mod pass_commands;
 mod scale;
 mod service_bench;
+mod service_health;
+mod service_listeners;
 mod service_resilience;
 mod service_support;
 mod service_sync;

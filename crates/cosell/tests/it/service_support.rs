@@ -32,6 +32,10 @@ pub struct AppOptions {
     pub partner_center_reconcile_seconds: u64,
     pub poll_overlap_seconds: u64,
     pub webhook_body_limit_bytes: u64,
+    pub header_read_timeout_seconds: u64,
+    pub max_connections_per_ip: u64,
+    /// `COSELL_ADMIN_TOKEN`, the bearer token `/api` and `/metrics` ask for.
+    pub admin_token: Option<String>,
     /// Another store than the SQLite file in the tempdir (e.g. PostgreSQL).
     pub store_url: Option<String>,
     pub tuning: Tuning,
@@ -50,6 +54,9 @@ impl Default for AppOptions {
             partner_center_reconcile_seconds: 3600,
             poll_overlap_seconds: 2,
             webhook_body_limit_bytes: 4096,
+            header_read_timeout_seconds: 10,
+            max_connections_per_ip: 256,
+            admin_token: None,
             store_url: None,
             tuning: Tuning {
                 retry: Backoff {
@@ -60,6 +67,7 @@ impl Default for AppOptions {
                 readiness_ttl: Duration::from_millis(200),
                 idle_wait: Duration::from_millis(200),
                 usage_interval: Duration::from_millis(300),
+                store_probe_interval: Duration::from_millis(200),
             },
         }
     }
@@ -73,7 +81,10 @@ pub struct TestApp {
     _dir: TempDir,
     pub config_path: PathBuf,
     pub options: AppOptions,
+    /// The public listener (webhook, `/healthz`).
     pub addr: std::net::SocketAddr,
+    /// The admin listener (dashboard, `/api`, `/metrics`, `/readyz`).
+    pub admin_addr: std::net::SocketAddr,
     pub service: Option<Service>,
     /// A second connection to the service's database, for assertions.
     pub store: Arc<dyn Store>,
@@ -99,8 +110,12 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
         .await
         .expect("salesforce emulator");
     let dir = tempfile::tempdir().expect("tempdir");
-    let app_listener = listener().await;
-    let addr = app_listener.local_addr().expect("addr");
+    let listeners = service::Listeners {
+        public: listener().await,
+        admin: listener().await,
+    };
+    let addr = listeners.public.local_addr().expect("addr");
+    let admin_addr = listeners.admin.local_addr().expect("admin addr");
     let ca = cosell::emulated::write_ca(&pc, dir.path()).expect("write CA");
     let o = &options;
     let sqlite_url = format!("sqlite://{}", dir.path().join("cosell.db").display());
@@ -112,8 +127,11 @@ url = "{store_url}"
 
 [server]
 listen = "{addr}"
+admin_listen = "{admin_addr}"
 public_url = "http://{addr}"
 webhook_body_limit_bytes = {body_limit}
+header_read_timeout_seconds = {header_timeout}
+max_connections_per_ip = {per_ip}
 
 [worker]
 concurrency = {concurrency}
@@ -126,6 +144,8 @@ poll_overlap_seconds = {overlap}
 "#,
         connections = cosell::emulated::connection_sections(&pc, &sf, &ca),
         body_limit = o.webhook_body_limit_bytes,
+        header_timeout = o.header_read_timeout_seconds,
+        per_ip = o.max_connections_per_ip,
         concurrency = o.concurrency,
         batch_size = o.batch_size,
         max_attempts = o.max_attempts,
@@ -144,11 +164,12 @@ poll_overlap_seconds = {overlap}
         config_path,
         options,
         addr,
+        admin_addr,
         service: None,
         store,
         http: reqwest::Client::builder().no_proxy().build().unwrap(),
     };
-    app.start_on(app_listener).await;
+    app.start_on(listeners).await;
     let (_, outcome) = cosell::commands::webhooks::register(&app.config(), false)
         .await
         .expect("the webhook registers");
@@ -170,24 +191,35 @@ impl TestApp {
 
     /// The loaded configuration.
     pub fn config(&self) -> Config {
-        Config::load_with_env(&self.config_path, &Self::env()).expect("the test config loads")
+        let mut env = Self::env();
+        if let Some(token) = &self.options.admin_token {
+            env.insert("COSELL_ADMIN_TOKEN".to_owned(), token.clone());
+        }
+        Config::load_with_env(&self.config_path, &env).expect("the test config loads")
     }
 
-    async fn start_on(&mut self, listener: tokio::net::TcpListener) {
-        let service = service::start(self.config(), self.options.tuning, Some(listener))
+    async fn start_on(&mut self, listeners: service::Listeners) {
+        let service = service::start(self.config(), self.options.tuning, Some(listeners))
             .await
             .expect("the service starts");
         assert_eq!(service.local_addr(), self.addr);
+        assert_eq!(service.admin_addr(), self.admin_addr);
         self.service = Some(service);
     }
 
-    /// Starts the service again on the same address (after `kill` or `stop`).
+    /// Starts the service again on the same addresses (after `kill` or `stop`).
     pub async fn start(&mut self) {
         assert!(self.service.is_none(), "the service is already running");
-        let listener = tokio::net::TcpListener::bind(self.addr)
-            .await
-            .expect("rebind the service address");
-        self.start_on(listener).await;
+        let bind = |addr| async move {
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .expect("rebind a service address")
+        };
+        let listeners = service::Listeners {
+            public: bind(self.addr).await,
+            admin: bind(self.admin_addr).await,
+        };
+        self.start_on(listeners).await;
     }
 
     /// Kills the service as a crash would: nothing settled or released.
@@ -204,9 +236,14 @@ impl TestApp {
         }
     }
 
-    /// `http://ADDR`.
+    /// `http://ADDR` of the public listener.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `http://ADDR` of the admin listener.
+    pub fn admin_url(&self) -> String {
+        format!("http://{}", self.admin_addr)
     }
 
     /// The webhook intake URL.
@@ -214,10 +251,10 @@ impl TestApp {
         format!("{}/webhooks/partner-center", self.url())
     }
 
-    /// GETs a path of the service.
+    /// GETs a path of the admin listener.
     pub async fn get(&self, path: &str) -> reqwest::Response {
         self.http
-            .get(format!("{}{path}", self.url()))
+            .get(format!("{}{path}", self.admin_url()))
             .send()
             .await
             .expect("GET")

@@ -62,7 +62,12 @@ async fn changes_flow_both_ways_while_the_service_runs() {
     assert_eq!(app.opportunities_for(&referral).len(), 1);
 
     // Health, readiness and metrics.
-    let health = app.get("/healthz").await;
+    let health = app
+        .http
+        .get(format!("{}/healthz", app.url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status(), 200);
     let ready = app.get("/readyz").await;
     assert_eq!(ready.status(), 200);
@@ -83,7 +88,7 @@ async fn changes_flow_both_ways_while_the_service_runs() {
         assert!(text.contains(needle), "missing {needle} in\n{text}");
     }
 
-    // The dashboard is mounted at `/`.
+    // The dashboard is mounted at `/` of the admin listener.
     let overview = app.get("/api/overview").await;
     assert_eq!(overview.status(), 200);
 }

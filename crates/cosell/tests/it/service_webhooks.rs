@@ -18,9 +18,9 @@ use crate::service_support::{eventually, spawn_app, TestApp};
 
 /// One delivery as Partner Center sent it.
 #[derive(Clone, Debug)]
-struct Captured {
-    headers: HeaderMap,
-    body: Bytes,
+pub struct Captured {
+    pub headers: HeaderMap,
+    pub body: Bytes,
 }
 
 #[derive(Clone)]
@@ -51,7 +51,7 @@ async fn relay(State(r): State<Recorder>, headers: HeaderMap, body: Bytes) -> St
 }
 
 /// Puts a recording relay between Partner Center and the service.
-async fn record_deliveries(app: &TestApp) -> Arc<Mutex<Vec<Captured>>> {
+pub async fn record_deliveries(app: &TestApp) -> Arc<Mutex<Vec<Captured>>> {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let recorder = Recorder {
         target: app.webhook_url(),
@@ -73,7 +73,7 @@ async fn record_deliveries(app: &TestApp) -> Arc<Mutex<Vec<Captured>>> {
     seen
 }
 
-async fn deliver(app: &TestApp, headers: &HeaderMap, body: impl Into<reqwest::Body>) -> u16 {
+pub async fn deliver(app: &TestApp, headers: &HeaderMap, body: impl Into<reqwest::Body>) -> u16 {
     let mut request = app.http.post(app.webhook_url()).body(body);
     for (name, value) in headers {
         if name != "host" && name != "content-length" {
@@ -81,6 +81,27 @@ async fn deliver(app: &TestApp, headers: &HeaderMap, body: impl Into<reqwest::Bo
         }
     }
     request.send().await.unwrap().status().as_u16()
+}
+
+/// The footprint once the sync's own echoes (the `referral-updated` webhook
+/// its write causes, the Salesforce poll that sees its update) have settled:
+/// unchanged over more than one Salesforce poll interval.
+async fn settled_footprint(app: &TestApp) -> (u64, usize, usize) {
+    let window = Duration::from_secs(app.options.salesforce_poll_seconds) * 3 / 2;
+    let started = std::time::Instant::now();
+    let mut last = footprint(app).await;
+    loop {
+        tokio::time::sleep(window).await;
+        let now = footprint(app).await;
+        if now == last {
+            return now;
+        }
+        assert!(
+            started.elapsed() < crate::service_support::PATIENCE,
+            "the footprint never settled"
+        );
+        last = now;
+    }
 }
 
 /// Everything the service has stored or synced so far.
@@ -111,8 +132,7 @@ async fn forged_tampered_and_replayed_webhooks_change_nothing() {
         (j.pending == 0 && j.running == 0).then_some(())
     })
     .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let before = footprint(&app).await;
+    let before = settled_footprint(&app).await;
 
     // Replayed: the exact delivery again is acknowledged as a duplicate.
     assert_eq!(
@@ -257,12 +277,12 @@ async fn registration_refuses_to_take_over_a_foreign_url_without_force() {
 }
 
 /// The test PostgreSQL server (`COSELL_TEST_PG_URL` overrides it).
-fn pg_server() -> String {
+pub fn pg_server() -> String {
     std::env::var("COSELL_TEST_PG_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned())
 }
 
-async fn pg_admin(sql: &str) {
+pub async fn pg_admin(sql: &str) {
     use sqlx::Connection;
     let mut admin = sqlx::PgConnection::connect(&pg_server())
         .await

@@ -5,9 +5,9 @@
 use serde_json::{json, Value};
 
 use super::errors::{failed_result, rolled_back, ApiError, ErrorItem};
+use super::http::{only, RestRequest, RestResponse, RestResult};
 use super::ids;
 use super::org::Org;
-use super::rest::{only, RestRequest, RestResponse, RestResult};
 use super::sobjects::{field_list, render, resolve, saved, upsert, Upserted};
 use super::state::State;
 use super::values::{parse_record, Assign, ATTRIBUTES};
@@ -172,6 +172,10 @@ fn write(state: &mut State, request: &RestRequest, op: Op<'_>) -> RestResult {
             _ => plan_update(&def, assigns),
         });
     }
+    refuse_repeated_keys(&mut plans);
+    if let (Some(item), Some(first)) = (&request.fault, plans.first_mut()) {
+        *first = Planned::Invalid(item.clone());
+    }
     let snapshot = all_or_none.then(|| state.org.clone());
     let mut outcomes: Vec<Result<Value, Vec<ErrorItem>>> = Vec::with_capacity(plans.len());
     for plan in plans {
@@ -194,6 +198,41 @@ fn write(state: &mut State, request: &RestRequest, op: Op<'_>) -> RestResult {
         .map(|o| o.unwrap_or_else(|errors| failed_result(&errors)))
         .collect();
     Ok(RestResponse::json(200, Value::Array(results)))
+}
+
+/// Salesforce refuses every record of an upsert whose key appears twice in
+/// the call: "If the key is matched multiple times, then an error is generated
+/// and the object record is neither inserted or updated"
+/// (https://developer.salesforce.com/docs/atlas.en-us.apexcode.meta/apexcode/langCon_apex_dml_examples_upsert.htm),
+/// reported as `DUPLICATE_VALUE`, `Duplicate external id specified: <key>`.
+fn refuse_repeated_keys(plans: &mut [Planned]) {
+    let key_of = |plan: &Planned| match plan {
+        Planned::Upsert { key, .. } => Some(
+            key.as_str()
+                .map_or_else(|| key.to_string(), str::to_ascii_lowercase),
+        ),
+        _ => None,
+    };
+    let keys: Vec<Option<String>> = plans.iter().map(key_of).collect();
+    for (index, plan) in plans.iter_mut().enumerate() {
+        let Some(key) = &keys[index] else { continue };
+        if keys.iter().filter(|k| k.as_ref() == Some(key)).count() < 2 {
+            continue;
+        }
+        if let Planned::Upsert {
+            field, key: value, ..
+        } = plan
+        {
+            let shown = value
+                .as_str()
+                .map_or_else(|| value.to_string(), str::to_owned);
+            *plan = Planned::Invalid(ErrorItem::with_fields(
+                "DUPLICATE_VALUE",
+                format!("Duplicate external id specified: {shown}"),
+                vec![field.clone()],
+            ));
+        }
+    }
 }
 
 fn plan_update(def: &super::schema::ObjectDef, assigns: Vec<Assign>) -> Planned {
@@ -283,7 +322,11 @@ fn delete(state: &mut State, request: &RestRequest) -> RestResult {
     }
     let snapshot = all_or_none.then(|| state.org.clone());
     let mut outcomes = Vec::with_capacity(raw_ids.len());
-    for raw in &raw_ids {
+    for (index, raw) in raw_ids.iter().enumerate() {
+        if let (0, Some(item)) = (index, &request.fault) {
+            outcomes.push(Err(vec![item.clone()]));
+            continue;
+        }
         let outcome = match ids::normalize(raw).filter(|id| state.org.object_for_id(id).is_some()) {
             None => Err(vec![ErrorItem::with_fields(
                 "MALFORMED_ID",

@@ -12,10 +12,11 @@ use serde_json::{json, Map, Value};
 
 use super::collections::has_failure;
 use super::errors::{ApiError, ErrorItem, HALTED_MESSAGE};
-use super::rest::{
-    check_version, dispatch, only, RestRequest, RestResponse, RestResult, DATA_PREFIX,
-};
+use super::http::{check_version, only, RestRequest, RestResponse, RestResult, DATA_PREFIX};
 use super::state::{Shared, State};
+
+/// The REST dispatcher a subrequest re-enters (the front door's, passed in).
+pub type Dispatch = fn(&Shared, &mut State, &RestRequest) -> RestResponse;
 
 /// Subrequests per call.
 pub const MAX_SUBREQUESTS: usize = 25;
@@ -40,7 +41,12 @@ struct Sub {
 }
 
 /// Runs a composite request.
-pub fn run(shared: &Shared, state: &mut State, request: &RestRequest) -> RestResult {
+pub fn run(
+    shared: &Shared,
+    state: &mut State,
+    request: &RestRequest,
+    dispatch: Dispatch,
+) -> RestResult {
     only(request, &["POST"])?;
     let (body, _) = request.json_object("CompositeRequest")?;
     let all_or_none = body
@@ -53,13 +59,22 @@ pub fn run(shared: &Shared, state: &mut State, request: &RestRequest) -> RestRes
     let mut failed_refs: Vec<String> = Vec::new();
     let mut results: Vec<Value> = Vec::with_capacity(subs.len());
     let mut failed_at: Option<usize> = None;
+    // An injected record-level fault hits the first write.
+    let mut fault = request.fault.clone();
     for (index, sub) in subs.iter().enumerate() {
         if failed_at.is_some() && all_or_none {
             results.push(halted(&sub.reference_id));
             continue;
         }
         let response = match resolve_sub(sub, &answers, &failed_refs) {
-            Ok((url, body)) => execute(shared, state, request, sub, &url, body),
+            Ok((url, body)) => {
+                let fault = if sub.method == "GET" {
+                    None
+                } else {
+                    fault.take()
+                };
+                execute(shared, state, (request, dispatch), (sub, fault), &url, body)
+            }
             Err(message) => RestResponse::json(
                 400,
                 json!([{ "errorCode": "PROCESSING_HALTED", "message": message }]),
@@ -320,8 +335,8 @@ fn lookup(
 fn execute(
     shared: &Shared,
     state: &mut State,
-    parent: &RestRequest,
-    sub: &Sub,
+    (parent, dispatch): (&RestRequest, Dispatch),
+    (sub, fault): (&Sub, Option<ErrorItem>),
     url: &str,
     body: Option<Value>,
 ) -> RestResponse {
@@ -363,6 +378,7 @@ fn execute(
             .unwrap_or_default(),
         user: parent.user.clone(),
         force_all_or_none: parent_all_or_none(parent),
+        fault,
     };
     dispatch(shared, state, &request)
 }

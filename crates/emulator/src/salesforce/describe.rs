@@ -6,7 +6,7 @@ use chrono::{DateTime, Timelike, Utc};
 use serde_json::{json, Value};
 
 use super::errors::{ApiError, ErrorItem};
-use super::rest::{only, RestRequest, RestResponse, RestResult};
+use super::http::{only, RestRequest, RestResponse, RestResult};
 use super::schema::{FieldDef, FieldType, ObjectDef};
 use super::state::State;
 
@@ -194,7 +194,7 @@ pub fn field_json(f: &FieldDef, stage_values: Option<&[String]>) -> Value {
     } else {
         0
     };
-    let filterable = !(f.ftype == FieldType::TextArea && f.length > 255);
+    let filterable = f.is_filterable();
     let pairs: Vec<(&str, Value)> = vec![
         ("aggregatable", json!(filterable)),
         ("autoNumber", json!(false)),

@@ -3,6 +3,14 @@
 //! (`UNKNOWN_EXCEPTION`), plus `FIELD_CUSTOM_VALIDATION_EXCEPTION`,
 //! `DUPLICATE_VALUE` and `REQUEST_LIMIT_EXCEEDED` (reference §7.12). A
 //! throttled call gets the concurrency form of `REQUEST_LIMIT_EXCEEDED`.
+//!
+//! The three record-level kinds (`UNABLE_TO_LOCK_ROW`,
+//! `FIELD_CUSTOM_VALIDATION_EXCEPTION`, `DUPLICATE_VALUE`) on a write are
+//! deferred to the handler: a single-record write answers 400 with the array
+//! body, but sObject Collections answers 200 with the error on one record and
+//! a Composite subrequest carries it in its own body, as a real org does
+//! ("sObject Collections": each record gets its own save result,
+//! https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections_create.htm).
 
 use std::sync::Weak;
 use std::time::Duration;
@@ -11,8 +19,8 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::errors::{ApiError, ErrorItem};
+use super::http::{finish, RestResponse};
 use super::ids;
-use super::rest::{finish, RestResponse};
 use super::standard::prefix;
 use super::state::Shared;
 use crate::control::FaultRenderer;
@@ -40,29 +48,48 @@ impl Renderer {
     }
 }
 
+/// The error of a record-level fault `kind` naming `record`, or `None` for
+/// kinds that refuse the whole call.
+pub fn record_error(kind: &str, record: &str) -> Option<ErrorItem> {
+    let (code, message) = match kind {
+        "UNABLE_TO_LOCK_ROW" => (
+            kind,
+            format!("unable to obtain exclusive access to this record or 1 records: {record}"),
+        ),
+        "FIELD_CUSTOM_VALIDATION_EXCEPTION" => {
+            (kind, "Injected validation rule failure".to_owned())
+        }
+        "DUPLICATE_VALUE" => (
+            kind,
+            format!(
+                "duplicate value found: <unknown> duplicates value on record with id: {record}"
+            ),
+        ),
+        _ => return None,
+    };
+    Some(ErrorItem::with_fields(code, message, Vec::new()))
+}
+
+/// The record a deferred fault names: the one most recently written.
+pub fn deferred_error(kind: &str, org: &super::org::Org) -> Option<ErrorItem> {
+    let record = org
+        .last_written
+        .clone()
+        .unwrap_or_else(|| ids::mint(prefix::OPPORTUNITY, 1));
+    record_error(kind, &record)
+}
+
 impl FaultRenderer for Renderer {
+    fn defers(&self, kind: &str, route: &str) -> bool {
+        let write = !route.starts_with("GET ") && !route.starts_with("HEAD ");
+        write && route.contains(super::http::DATA_PREFIX) && record_error(kind, "").is_some()
+    }
+
     fn error(&self, kind: &str, _route: &str) -> Response {
+        if let Some(item) = record_error(kind, &self.locked_record()) {
+            return finish(ApiError::one(400, item).into(), self.limit_info());
+        }
         let error = match kind {
-            "UNABLE_TO_LOCK_ROW" => ApiError::one(
-                400,
-                ErrorItem::with_fields(
-                    "UNABLE_TO_LOCK_ROW",
-                    format!("unable to obtain exclusive access to this record or 1 records: {}", self.locked_record()),
-                    Vec::new(),
-                ),
-            ),
-            "FIELD_CUSTOM_VALIDATION_EXCEPTION" => ApiError::one(
-                400,
-                ErrorItem::with_fields("FIELD_CUSTOM_VALIDATION_EXCEPTION", "Injected validation rule failure", Vec::new()),
-            ),
-            "DUPLICATE_VALUE" => ApiError::one(
-                400,
-                ErrorItem::with_fields(
-                    "DUPLICATE_VALUE",
-                    format!("duplicate value found: <unknown> duplicates value on record with id: {}", self.locked_record()),
-                    Vec::new(),
-                ),
-            ),
             "REQUEST_LIMIT_EXCEEDED" => ApiError::daily_limit(),
             "500" => ApiError::one(
                 500,

@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, Duration as ChronoDuration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde_json::{json, Map, Value};
 
 use super::errors::{entity_deleted, malformed_id, ErrorItem};
@@ -70,7 +70,7 @@ impl Org {
             data: HashMap::new(),
             deletions: Vec::new(),
             counter: 0,
-            last_stamp: Utc::now() - ChronoDuration::seconds(1),
+            last_stamp: DateTime::<Utc>::UNIX_EPOCH,
             currency,
             admin_id: String::new(),
             seller_ids: Vec::new(),
@@ -99,16 +99,15 @@ impl Org {
         format!("a{hi}{lo}")
     }
 
-    /// A strictly increasing instant with millisecond precision, so that
-    /// pollers on SystemModstamp never miss a write.
+    /// The write clock: whole seconds, never going back. Salesforce keeps
+    /// datetimes to the second (the API shows `.000`), so writes within one
+    /// second tie and a poller must take `>=` its watermark and break ties by
+    /// ID ("The system currently ignores the milliseconds",
+    /// https://salesforce.stackexchange.com/questions/234824).
     pub fn tick(&mut self) -> DateTime<Utc> {
         let now = Utc::now();
-        let now = DateTime::from_timestamp_millis(now.timestamp_millis()).unwrap_or(now);
-        let next = if now > self.last_stamp {
-            now
-        } else {
-            self.last_stamp + ChronoDuration::milliseconds(1)
-        };
+        let now = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
+        let next = now.max(self.last_stamp);
         self.last_stamp = next;
         next
     }
@@ -879,15 +878,21 @@ fn valid_email(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use chrono::Duration as ChronoDuration;
 
     #[test]
-    fn the_clock_strictly_increases() {
+    fn the_clock_keeps_whole_seconds_and_never_goes_back() {
         let mut org = Org::empty(None);
         let a = org.tick();
         let b = org.tick();
-        let c = org.tick();
-        assert!(a < b && b < c);
-        assert_eq!(b.timestamp_subsec_nanos() % 1_000_000, 0);
+        assert!(a <= b);
+        assert_eq!(b.timestamp_subsec_nanos(), 0);
+        org.last_stamp = b + ChronoDuration::seconds(30);
+        assert_eq!(
+            org.tick(),
+            b + ChronoDuration::seconds(30),
+            "a clock stepping back holds"
+        );
     }
 
     #[test]

@@ -7,10 +7,11 @@
 
 use serde_json::{json, Value};
 
+use super::columns;
 use super::errors::{ApiError, ErrorItem};
+use super::http::{only, RestRequest, RestResponse, RestResult};
 use super::ids;
 use super::org::Org;
-use super::rest::{only, RestRequest, RestResponse, RestResult};
 use super::soql::{self, Catalog, FieldMeta, QueryOutput, Record, RelationshipMeta};
 use super::standard::prefix;
 use super::state::{Cursor, State};
@@ -35,6 +36,7 @@ impl Catalog for OrgCatalog<'_> {
         Some(FieldMeta {
             name: f.name.clone(),
             kind: f.ftype.kind(),
+            filterable: f.is_filterable(),
         })
     }
 
@@ -69,12 +71,31 @@ pub fn route(state: &mut State, request: &RestRequest, rest: &[&str]) -> RestRes
                     ErrorItem::new("MALFORMED_QUERY", "A query string has to be specified"),
                 )
             })?;
+            if request.param("columns") == Some("true") {
+                let prepared = prepare(&state.org, q)?;
+                return Ok(RestResponse::json(
+                    200,
+                    columns::describe(&state.org, &prepared),
+                ));
+            }
             let records = run(&state.org, q, all, &request.version)?;
             Ok(first_page(state, request, records))
         }
         [locator] => next_page(state, request, locator),
         _ => Err(ApiError::not_found()),
     }
+}
+
+/// Parses `soql_text` and checks it against the org's schema (`Err` as a 400).
+fn prepare(org: &Org, soql_text: &str) -> Result<soql::Prepared, ApiError> {
+    let to_api = |e: soql::SoqlError| {
+        ApiError::one(
+            soql::SOQL_ERROR_STATUS,
+            ErrorItem::new(e.code.as_str(), e.rendered(soql_text)),
+        )
+    };
+    let parsed = soql::parse(soql_text).map_err(to_api)?;
+    soql::prepare(&parsed, &OrgCatalog(org)).map_err(to_api)
 }
 
 /// Runs `soql` against `org` and returns the answer rows (`Err` as a 400).
@@ -84,15 +105,8 @@ pub fn run(
     include_deleted: bool,
     version: &str,
 ) -> Result<QueryOutput, ApiError> {
-    let to_api = |e: soql::SoqlError| {
-        ApiError::one(
-            soql::SOQL_ERROR_STATUS,
-            ErrorItem::new(e.code.as_str(), e.message),
-        )
-    };
-    let parsed = soql::parse(soql_text).map_err(to_api)?;
+    let prepared = prepare(org, soql_text)?;
     let catalog = OrgCatalog(org);
-    let prepared = soql::prepare(&parsed, &catalog).map_err(to_api)?;
     let rows: Vec<Record> = org
         .rows(prepared.object())
         .filter(|r| include_deleted || r.get("IsDeleted") != Some(&Value::Bool(true)))

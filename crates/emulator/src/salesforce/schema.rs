@@ -337,6 +337,13 @@ impl FieldDef {
         self
     }
 
+    /// False for long text areas (longer than 255 characters): SOQL cannot
+    /// filter, sort or group on them ("Long text area fields can't be
+    /// filtered", https://help.salesforce.com/s/articleView?id=sf.custom_field_types.htm).
+    pub fn is_filterable(&self) -> bool {
+        !(self.ftype == FieldType::TextArea && self.length > 255)
+    }
+
     /// True when a create must carry a value (describe's notion of required).
     pub fn is_required_on_create(&self) -> bool {
         !self.nillable

@@ -9,6 +9,8 @@ use super::connector;
 use super::org::Org;
 use super::standard::{self, Currency};
 
+/// The organization's name.
+const ORGANIZATION_NAME: &str = "cosell demo";
 /// The corporate currency of the demo org.
 pub const CORPORATE_CURRENCY: &str = "USD";
 /// Currencies of the demo org, corporate first.
@@ -81,6 +83,7 @@ pub fn build(admin_username: &str, multi_currency: bool, bare: bool, now: DateTi
         org.put_object(object);
     }
     seed_users(&mut org, admin_username);
+    seed_organization(&mut org);
     seed_stages(&mut org);
     if !bare {
         install_connector(&mut org, now);
@@ -120,6 +123,22 @@ fn seed_users(org: &mut Org, admin_username: &str) {
             org.seller_ids.push(id);
         }
     }
+}
+
+/// The one Organization row, whose ID is the org's.
+fn seed_organization(org: &mut Org) {
+    let admin = org.admin_id.clone();
+    let mut values = Map::new();
+    values.insert("Id".into(), json!(org.org_id));
+    values.insert("Name".into(), json!(ORGANIZATION_NAME));
+    values.insert("OrganizationType".into(), json!("Developer Edition"));
+    values.insert("InstanceName".into(), json!("CS0"));
+    values.insert("IsSandbox".into(), json!(false));
+    values.insert("DefaultLocaleSidKey".into(), json!("en_US"));
+    values.insert("LanguageLocaleKey".into(), json!("en_US"));
+    values.insert("TimeZoneSidKey".into(), json!("America/Los_Angeles"));
+    values.insert("FiscalYearStartMonth".into(), json!(1));
+    org.insert_raw("Organization", values, &admin);
 }
 
 fn seed_stages(org: &mut Org) {

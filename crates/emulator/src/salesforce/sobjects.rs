@@ -7,9 +7,9 @@ use serde_json::{json, Map, Value};
 
 use super::describe;
 use super::errors::{ApiError, ErrorItem};
+use super::http::{only, RestRequest, RestResponse, RestResult};
 use super::ids;
 use super::org::Org;
-use super::rest::{only, RestRequest, RestResponse, RestResult};
 use super::schema::ObjectDef;
 use super::soql::Record;
 use super::state::State;
@@ -122,6 +122,12 @@ fn create(state: &mut State, request: &RestRequest, object: &ObjectDef) -> RestR
     ))
 }
 
+/// True for 15 or 18 ASCII letters and digits: the shape of a record ID.
+fn looks_like_id(raw: &str) -> bool {
+    matches!(raw.len(), ids::ID15_LEN | ids::ID18_LEN)
+        && raw.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
 /// A live row, or 404 `NOT_FOUND` / `ENTITY_IS_DELETED`.
 fn live<'a>(org: &'a Org, object: &ObjectDef, id: &str) -> Result<&'a Record, ApiError> {
     match org.record(&object.name, id) {
@@ -138,6 +144,13 @@ fn record(
     raw_id: &str,
 ) -> RestResult {
     only(request, &["GET", "PATCH", "DELETE"])?;
+    // A segment that cannot be an ID (not 15 or 18 letters and digits) names
+    // no resource at all: 404 `NOT_FOUND`, not `MALFORMED_ID` [I]. Only a
+    // well-formed ID of the wrong type or checksum is malformed
+    // (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm).
+    if !looks_like_id(raw_id) {
+        return Err(ApiError::not_found());
+    }
     let id = parse_id(object, raw_id)?;
     let row = live(&state.org, object, &id)?.clone();
     let modified = last_modified(&row);
@@ -214,14 +227,12 @@ const ETAG_OBJECT: &str = "Account";
 /// A strong ETag over the row's identity and last change.
 fn etag_of(row: &Record) -> String {
     use base64::Engine;
-    let id = row.get("Id").and_then(Value::as_str).unwrap_or("");
-    let stamp = row
-        .get("SystemModstamp")
-        .and_then(Value::as_str)
-        .unwrap_or("");
+    // Over the whole row: SystemModstamp has whole seconds, so two writes in
+    // one second must still give two tags.
+    let content = serde_json::to_string(row).unwrap_or_default();
     let digest = aws_lc_rs::digest::digest(
         &aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY,
-        format!("{id}{stamp}").as_bytes(),
+        content.as_bytes(),
     );
     format!(
         "\"{}\"",

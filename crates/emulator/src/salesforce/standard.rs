@@ -40,6 +40,10 @@ pub mod prefix {
     pub const CUSTOM_OBJECT: &str = "01I";
     /// Query cursor locators
     pub const QUERY_CURSOR: &str = "01g";
+    /// RecordType
+    pub const RECORD_TYPE: &str = "012";
+    /// BusinessProcess (a sales process)
+    pub const BUSINESS_PROCESS: &str = "019";
 }
 
 /// Maximum length of a textarea field such as Description.
@@ -116,7 +120,7 @@ pub fn currency_field(object_label: &str, currencies: &[String], corporate: &str
     field
 }
 
-fn object(
+pub(super) fn object(
     name: &str,
     label: &str,
     plural: &str,
@@ -139,7 +143,7 @@ fn object(
     }
 }
 
-fn assemble(
+pub(super) fn assemble(
     mut obj: ObjectDef,
     body: Vec<FieldDef>,
     with_owner: bool,
@@ -167,7 +171,7 @@ pub struct Currency {
     pub corporate: String,
 }
 
-fn text(name: &str, label: &str, length: u32) -> FieldDef {
+pub(super) fn text(name: &str, label: &str, length: u32) -> FieldDef {
     FieldDef::new(name, label, T::String).len(length)
 }
 
@@ -300,11 +304,14 @@ pub fn opportunity(now: DateTime<Utc>, currency: Option<&Currency>, stages: &[&s
         ),
         text("Name", "Name", 120).required().name_field(),
         textarea("Description", "Description", DESCRIPTION_LENGTH),
-        // StageName is not flagged restricted in describe, but a value that is
-        // not an OpportunityStage ApiName is refused (reference §4.1, §4.2).
+        // A value that is not an active OpportunityStage ApiName is refused
+        // (reference §4.1, §4.2), so describe says so: `restrictedPicklist`
+        // is what clients read to know a write will be checked
+        // (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_describesobjects_describesobjectresult.htm).
         FieldDef::new("StageName", "Stage", T::Picklist)
             .required()
-            .values(stages),
+            .values(stages)
+            .restricted(),
         FieldDef::new("Amount", "Amount", T::Currency).number(18, 2),
         FieldDef::new("Probability", "Probability (%)", T::Percent)
             .number(3, 0)
@@ -718,5 +725,8 @@ pub fn all(now: DateTime<Utc>, currency: Option<&Currency>, stages: &[&str]) -> 
         permission_set(now),
         field_permissions(now),
         permission_set_assignment(now),
+        super::setup_objects::organization(now),
+        super::setup_objects::record_type(now),
+        super::setup_objects::business_process(now),
     ]
 }

@@ -7,9 +7,9 @@ use chrono::Utc;
 use serde_json::{json, Map, Value};
 
 use super::errors::{ApiError, ErrorItem};
+use super::http::{only, RestRequest, RestResponse, RestResult};
 use super::org::Org;
 use super::query;
-use super::rest::{only, RestRequest, RestResponse, RestResult};
 use super::schema::{FieldDef, FieldType, ObjectDef, PicklistValue};
 use super::soql::QueryOutput;
 use super::standard::{self, prefix};

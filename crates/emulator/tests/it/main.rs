@@ -1,5 +1,6 @@
 //! Integration tests of the emulator crate (one binary, one module per emulator).
 
+mod aws;
 mod client_discovery;
 mod dual_mode;
 mod partner_center;

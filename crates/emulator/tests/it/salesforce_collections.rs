@@ -160,3 +160,67 @@ async fn a_collection_counts_as_one_api_call() {
     assert_eq!(a.body.as_array().unwrap().len(), 200);
     assert_eq!(org.emu.api_usage(), before + 1);
 }
+
+/// Turns on one injected fault kind for every call on `routes`.
+pub async fn inject(org: &TestOrg, kind: &str, routes: &[&str]) {
+    let set = org
+        .http
+        .post(format!("{}/_emulator/faults", org.emu.url()))
+        .json(&json!({ "error_rate": 1.0, "errors": [kind], "routes": routes }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(set.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_injected_lock_fails_one_record_inside_a_200_answer() {
+    let org = TestOrg::start().await;
+    let locked = org.create_opportunity("Held by a trigger").await;
+    inject(&org, "UNABLE_TO_LOCK_ROW", &["/composite/sobjects"]).await;
+    let a = org
+        .post(
+            "/composite/sobjects",
+            json!({ "allOrNone": false, "records": [opp("One"), opp("Two")] }),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(
+        a.body[0],
+        json!({ "success": false, "errors": [{ "statusCode": "UNABLE_TO_LOCK_ROW", "message": format!("unable to obtain exclusive access to this record or 1 records: {locked}"), "fields": [] }] })
+    );
+    assert_eq!(a.body[1]["success"], true);
+    assert_eq!(org.emu.records("Opportunity").len(), 2);
+}
+
+#[tokio::test]
+async fn the_same_external_id_twice_in_one_upsert_is_refused_on_both_records() {
+    let org = TestOrg::start().await;
+    let keyed = |key: &str, name: &str| {
+        let mut record = opp(name);
+        record["Referral_Identifier__c"] = json!(key);
+        record
+    };
+    let a = org
+        .call(
+            reqwest::Method::PATCH,
+            "/composite/sobjects/Opportunity/Referral_Identifier__c",
+            Some(json!({ "allOrNone": false, "records": [keyed("R-1", "First"), keyed("r-1", "Second"), keyed("R-2", "Other")] })),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    for (index, key) in [(0, "R-1"), (1, "r-1")] {
+        assert_eq!(
+            a.body[index],
+            json!({ "success": false, "errors": [{ "statusCode": "DUPLICATE_VALUE", "message": format!("Duplicate external id specified: {key}"), "fields": ["Referral_Identifier__c"] }] })
+        );
+    }
+    assert_eq!(a.body[2]["created"], true);
+    let names: Vec<Value> = org
+        .emu
+        .records("Opportunity")
+        .iter()
+        .map(|r| r["Name"].clone())
+        .collect();
+    assert_eq!(names, vec![json!("Other")]);
+}

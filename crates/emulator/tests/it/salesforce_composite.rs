@@ -140,3 +140,30 @@ async fn outer_all_or_none_overrides_a_collection_subrequest() {
     assert_eq!(a.status, StatusCode::OK);
     assert!(org.emu.records("Account").is_empty());
 }
+
+#[tokio::test]
+async fn an_injected_lock_fails_only_the_subrequest_it_hits() {
+    let org = TestOrg::start().await;
+    let locked = org.create_opportunity("Held by a trigger").await;
+    crate::salesforce_collections::inject(&org, "UNABLE_TO_LOCK_ROW", &["/composite"]).await;
+    let a = org
+        .post(
+            "/composite",
+            json!({ "allOrNone": false, "compositeRequest": [
+                { "method": "GET", "url": format!("/services/data/{V}/query?q=SELECT+Id+FROM+Account"), "referenceId": "read" },
+                { "method": "POST", "url": format!("/services/data/{V}/sobjects/Account"), "referenceId": "first", "body": { "Name": "ACME" } },
+                { "method": "POST", "url": format!("/services/data/{V}/sobjects/Account"), "referenceId": "second", "body": { "Name": "Globex" } }
+            ] }),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let results = a.body["compositeResponse"].as_array().unwrap();
+    assert_eq!(results[0]["httpStatusCode"], 200);
+    assert_eq!(results[1]["httpStatusCode"], 400);
+    assert_eq!(
+        results[1]["body"],
+        json!([{ "errorCode": "UNABLE_TO_LOCK_ROW", "message": format!("unable to obtain exclusive access to this record or 1 records: {locked}"), "fields": [] }])
+    );
+    assert_eq!(results[2]["httpStatusCode"], 201);
+    assert_eq!(org.emu.records("Account").len(), 1);
+}

@@ -65,7 +65,7 @@ async fn create_read_update_delete_round_trip() {
     assert_eq!(won["IsWon"], true);
     assert_eq!(won["Probability"], 100.0);
     assert_eq!(won["ForecastCategoryName"], "Closed");
-    assert!(won["SystemModstamp"].as_str().unwrap() > created_stamp.as_str());
+    assert!(won["SystemModstamp"].as_str().unwrap() >= created_stamp.as_str());
     assert_eq!(won["SystemModstamp"], won["LastModifiedDate"]);
 
     let deleted = org.delete(&format!("/sobjects/Opportunity/{id}")).await;
@@ -105,6 +105,14 @@ async fn unknown_and_malformed_ids_and_objects() {
         .get(&format!("/sobjects/Account/{}", ids::mint("006", 5)))
         .await;
     assert_eq!(wrong_prefix.error_code(), "MALFORMED_ID");
+    for path in ["/sobjects/Account/not-an-id", "/sobjects/Account/Acme"] {
+        let not_an_id = org.get(path).await;
+        assert_eq!(not_an_id.status, StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(
+            not_an_id.body,
+            json!([{ "message": "The requested resource does not exist", "errorCode": "NOT_FOUND" }])
+        );
+    }
     let no_object = org.get("/sobjects/Nope__c").await;
     assert_eq!(no_object.status, StatusCode::NOT_FOUND);
     assert_eq!(no_object.error_code(), "NOT_FOUND");
@@ -478,7 +486,7 @@ async fn in_process_edits_bump_stamps_without_counting_calls() {
         .update("Opportunity", &id, json!({ "StageName": "Closed Lost" }))
         .unwrap();
     let after = org.emu.record("Opportunity", &id).unwrap();
-    assert!(after["SystemModstamp"].as_str().unwrap() > before.as_str());
+    assert!(after["SystemModstamp"].as_str().unwrap() >= before.as_str());
     assert_eq!(after["IsClosed"], true);
     assert_eq!(after["IsWon"], false);
     assert_eq!(
@@ -494,9 +502,9 @@ async fn in_process_edits_bump_stamps_without_counting_calls() {
 }
 
 #[tokio::test]
-async fn stamps_strictly_increase_across_rapid_writes() {
+async fn stamps_are_whole_seconds_and_writes_in_one_second_tie() {
     let org = TestOrg::start().await;
-    let mut last = String::new();
+    let mut stamps: Vec<(String, String)> = Vec::new();
     for i in 0..20 {
         let id = org
             .emu
@@ -506,9 +514,38 @@ async fn stamps_strictly_increase_across_rapid_writes() {
             .as_str()
             .unwrap()
             .to_owned();
-        assert!(stamp > last, "{stamp} after {last}");
-        last = stamp;
+        assert!(stamp.ends_with(".000+0000"), "{stamp}");
+        if let Some((_, last)) = stamps.last() {
+            assert!(stamp >= *last, "{stamp} after {last}");
+        }
+        stamps.push((id, stamp));
     }
+    // Twenty writes cannot each take a second: some share a stamp, and SOQL
+    // compares at second precision, so a literal's milliseconds are ignored.
+    let (_, shared) = stamps
+        .windows(2)
+        .find(|w| w[0].1 == w[1].1)
+        .map(|w| w[0].clone())
+        .expect("two writes in one second");
+    let tied: Vec<&String> = stamps
+        .iter()
+        .filter(|(_, s)| *s == shared)
+        .map(|(id, _)| id)
+        .collect();
+    let literal = format!("{}.600Z", &shared[..19]);
+    let found = org
+        .query(&format!(
+            "SELECT Id FROM Account WHERE SystemModstamp = {literal} ORDER BY Id"
+        ))
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    let ids: Vec<&str> = found.body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["Id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, tied.iter().map(|s| s.as_str()).collect::<Vec<_>>());
 }
 
 #[tokio::test]

@@ -151,3 +151,108 @@ async fn get_updated_and_get_deleted_cover_a_window() {
         .await;
     assert_eq!(deleted.body["deletedRecords"][0]["id"], json!(gone));
 }
+
+#[tokio::test]
+async fn errors_say_where_in_the_query_they_are() {
+    let org = TestOrg::start().await;
+    let a = org.query("SELECT Id, Nme FROM Account").await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        a.body,
+        json!([{ "message": "\nSELECT Id, Nme FROM Account\n           ^\nERROR at Row:1:Column:12\nNo such column 'Nme' on entity 'Account'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names.", "errorCode": "INVALID_FIELD" }])
+    );
+}
+
+#[tokio::test]
+async fn long_text_areas_cannot_be_filtered() {
+    let org = TestOrg::start().await;
+    let a = org
+        .query("SELECT Id FROM Opportunity WHERE Audit__c = 'x'")
+        .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        a.body,
+        json!([{ "message": "\nSELECT Id FROM Opportunity WHERE Audit__c = 'x'\n                                 ^\nERROR at Row:1:Column:34\nfield 'Audit__c' can not be filtered in a query call", "errorCode": "INVALID_FIELD" }])
+    );
+    let selected = org.query("SELECT Audit__c FROM Opportunity").await;
+    assert_eq!(selected.status, StatusCode::OK, "selecting it is fine");
+}
+
+#[tokio::test]
+async fn columns_true_describes_the_answer_as_sf_data_query_reads_it() {
+    let org = TestOrg::start().await;
+    let a = org
+        .get(&format!(
+            "/query?q={}&columns=true",
+            crate::salesforce::urlencode("SELECT Id, Name, Account.Name, Amount FROM Opportunity")
+        ))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["entityName"], "Opportunity");
+    assert_eq!(a.body["idSelected"], true);
+    assert_eq!(a.body["keyPrefix"], "006");
+    assert_eq!(a.body["groupBy"], false);
+    assert!(a.body.get("records").is_none());
+    let columns = a.body["columnMetadata"].as_array().unwrap();
+    let names: Vec<&str> = columns
+        .iter()
+        .map(|c| c["columnName"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Id", "Name", "Account", "Amount"]);
+    assert_eq!(
+        columns[2],
+        json!({ "aggregate": false, "apexType": "Account", "booleanType": false, "columnName": "Account", "custom": false,
+                "displayName": "Account", "foreignKeyName": null, "insertable": false, "numberType": false, "textType": false, "updatable": false,
+                "joinColumns": [{ "aggregate": false, "apexType": "String", "booleanType": false, "columnName": "Name", "custom": false,
+                                  "displayName": "Name", "foreignKeyName": null, "insertable": true, "joinColumns": [], "numberType": false,
+                                  "textType": true, "updatable": true }] })
+    );
+    assert_eq!(columns[3]["apexType"], "Decimal");
+    assert_eq!(columns[3]["numberType"], true);
+}
+
+#[tokio::test]
+async fn organization_and_record_type_can_be_queried() {
+    let org = TestOrg::start().await;
+    // What the Salesforce CLI asks on every command.
+    let a = org
+        .query("SELECT Name, InstanceName, IsSandbox, TrialExpirationDate, NamespacePrefix FROM Organization")
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["totalSize"], 1);
+    assert_eq!(a.body["records"][0]["IsSandbox"], false);
+    let id = org.query("SELECT Id FROM Organization").await;
+    assert_eq!(id.body["records"][0]["Id"], json!(org.emu.org_id()));
+    let types = org
+        .query("SELECT Id, Name, DeveloperName, SobjectType, IsActive FROM RecordType WHERE SobjectType = 'Opportunity'")
+        .await;
+    assert_eq!(types.status, StatusCode::OK, "{}", types.body);
+    let write = org
+        .post("/sobjects/Organization", json!({ "Name": "Renamed" }))
+        .await;
+    assert_eq!(write.status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn describe_says_stage_name_is_restricted_as_writes_enforce() {
+    let org = TestOrg::start().await;
+    let d = org.get("/sobjects/Opportunity/describe").await;
+    let stage = d.body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["name"] == "StageName")
+        .unwrap()
+        .clone();
+    assert_eq!(stage["restrictedPicklist"], true);
+    let refused = org
+        .post(
+            "/sobjects/Opportunity",
+            json!({ "Name": "x", "StageName": "Nope", "CloseDate": "2025-01-01" }),
+        )
+        .await;
+    assert_eq!(
+        refused.error_code(),
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    );
+}

@@ -142,6 +142,22 @@ impl Store for PostgresStore {
         leases::set_cursor(self.pool(), name, value).await
     }
 
+    async fn probe_write(&self) -> Result<()> {
+        let probe = || async {
+            let now = crate::utc_now().to_rfc3339();
+            leases::set_cursor(self.pool(), crate::PROBE_CURSOR, &now).await
+        };
+        match probe().await {
+            // Re-created empty: migrate as a start would (the migrator's
+            // advisory lock keeps instances doing this together apart).
+            Err(error) if error.is_undefined_table() => {
+                MIGRATOR.run(self.pool()).await?;
+                probe().await
+            }
+            other => other,
+        }
+    }
+
     async fn record_webhook(&self, event: &InboxEvent, job: &NewJob) -> Result<InboxOutcome> {
         let outcome = jobs::record_webhook(self.pool(), event, job).await?;
         if outcome == InboxOutcome::Stored {

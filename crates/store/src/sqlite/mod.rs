@@ -46,6 +46,29 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite")
 pub struct SqliteStore {
     pool: SqlitePool,
     signal: Arc<JobSignal>,
+    renewal: Arc<Renewal>,
+}
+
+/// When pooled connections were last declared stale: a connection opened
+/// before then is closed instead of handed out.
+#[derive(Debug, Default)]
+struct Renewal {
+    at: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+impl Renewal {
+    /// Declares every open connection stale.
+    fn renew(&self) {
+        *self.at.lock().unwrap_or_else(|e| e.into_inner()) = Some(std::time::Instant::now());
+    }
+
+    /// True when a connection of this age was opened before the last renewal.
+    fn is_stale(&self, age: Duration) -> bool {
+        self.at
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|at| age > at.elapsed())
+    }
 }
 
 impl SqliteStore {
@@ -63,7 +86,14 @@ impl SqliteStore {
         if !in_memory {
             create_parent_dir(options.get_filename())?;
         }
-        let pool_options = SqlitePoolOptions::new().acquire_timeout(ACQUIRE_TIMEOUT);
+        let renewal = Arc::new(Renewal::default());
+        let check = Arc::clone(&renewal);
+        let pool_options = SqlitePoolOptions::new()
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .before_acquire(move |_, meta| {
+                let fresh = !check.is_stale(meta.age);
+                Box::pin(async move { Ok(fresh) })
+            });
         let pool_options = if in_memory {
             // One connection that never closes: an in-memory database lives
             // exactly as long as its connection.
@@ -80,6 +110,7 @@ impl SqliteStore {
         Ok(Self {
             pool,
             signal: Arc::new(JobSignal::default()),
+            renewal,
         })
     }
 
@@ -143,6 +174,17 @@ impl Store for SqliteStore {
 
     async fn set_cursor(&self, name: &str, value: &str) -> Result<()> {
         leases::set_cursor(&self.pool, name, value).await
+    }
+
+    async fn probe_write(&self) -> Result<()> {
+        let now = crate::utc_now().to_rfc3339();
+        let result = leases::set_cursor(&self.pool, crate::PROBE_CURSOR, &now).await;
+        if result.as_ref().is_err_and(StoreError::is_sqlite_readonly) {
+            // SQLite opens a file it may not write read-only and stays so;
+            // fresh connections see the file writable once it is again.
+            self.renewal.renew();
+        }
+        result
     }
 
     async fn record_webhook(&self, event: &InboxEvent, job: &NewJob) -> Result<InboxOutcome> {

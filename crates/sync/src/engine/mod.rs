@@ -21,6 +21,7 @@ use tokio::sync::Mutex;
 pub use outcome::{Failure, Outcome, Summary, Write};
 pub use plan::{Candidate, Decision, Target};
 
+use crate::decide::{decide, Plan};
 use crate::settings::Settings;
 use crate::stages::StageMap;
 
@@ -144,14 +145,14 @@ impl Engine {
     pub async fn plan_targets(
         &self,
         targets: Vec<Target>,
-    ) -> Result<Vec<(Candidate, Decision)>, EngineError> {
+    ) -> Result<Vec<(Candidate, Plan)>, EngineError> {
         self.stages().await?;
         let candidates = self.gather(targets, BTreeMap::new()).await?;
         Ok(candidates
             .into_iter()
             .map(|c| {
-                let decision = plan::decide(&c, &self.settings);
-                (c, decision)
+                let plan = decide(&c, &self.settings);
+                (c, plan)
             })
             .collect())
     }
@@ -166,8 +167,8 @@ impl Engine {
         let work: Vec<apply::Work> = candidates
             .into_iter()
             .map(|c| {
-                let decision = plan::decide(&c, &self.settings);
-                apply::Work::new(c, decision)
+                let plan = decide(&c, &self.settings);
+                apply::Work::new(c, plan)
             })
             .collect();
         let directory = self.directory(&work).await?;
@@ -182,12 +183,12 @@ impl Engine {
         let mut names = BTreeSet::new();
         let mut emails = BTreeSet::new();
         for w in work {
-            let deal = match &w.decision {
+            let deal = match &w.plan.decision {
                 Decision::CreateOpportunity { deal } => deal,
                 Decision::Update(u) => &u.outcome.merged,
                 _ => continue,
             };
-            if matches!(w.decision, Decision::CreateOpportunity { .. })
+            if matches!(w.plan.decision, Decision::CreateOpportunity { .. })
                 && !deal.customer.name.is_empty()
             {
                 names.insert(deal.customer.name.clone());
@@ -317,9 +318,12 @@ impl Engine {
                 if asked.contains(referral) || pair.state == store::PairState::Failed {
                     return None;
                 }
-                let snapshot: crate::Deal = serde_json::from_value(pair.snapshot.clone()?).ok()?;
+                let snapshot = crate::snapshot::Snapshot::from_json(pair.snapshot.as_ref()?)
+                    .filter(|s| !s.failure_only)?;
                 let view = views.iter().find(|v| same_id(&v.id, opportunity))?;
-                (view.to_deal(&self.settings) == snapshot).then(|| referral.clone())
+                let mut deal = view.to_deal(&self.settings);
+                crate::decide::as_cosell_wrote_it(&mut deal, &snapshot, &self.settings);
+                (deal == snapshot.deal).then(|| referral.clone())
             })
             .collect()
     }
@@ -453,15 +457,15 @@ impl Engine {
         &self,
         batch_size: usize,
         overlap: chrono::Duration,
-    ) -> Result<Vec<(Candidate, Decision)>, EngineError> {
+    ) -> Result<Vec<(Candidate, Plan)>, EngineError> {
         self.stages().await?;
         let changes = self.changes_since_cursors(overlap).await?;
         let mut plans = Vec::new();
         for batch in changes.targets.chunks(batch_size.max(1)) {
             let (targets, prefetched) = split(batch);
             for candidate in self.gather(targets, prefetched).await? {
-                let decision = plan::decide(&candidate, &self.settings);
-                plans.push((candidate, decision));
+                let plan = decide(&candidate, &self.settings);
+                plans.push((candidate, plan));
             }
         }
         Ok(plans)

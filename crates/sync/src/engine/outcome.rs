@@ -39,9 +39,23 @@ impl Failure {
         }
     }
 
-    /// From a Partner Center error while `doing` something.
+    /// From a Partner Center error while `doing` something. The message
+    /// leaves out the request id, so the same refusal reads the same on
+    /// every attempt (and is audited once).
     pub fn from_partner_center(error: &partner_center::Error, doing: &str) -> Self {
-        let message = format!("Partner Center refused {doing}: {error}");
+        let said = match error {
+            partner_center::Error::Api {
+                status,
+                code,
+                message,
+                ..
+            } => format!("Partner Center API error {status} {code}: {message}"),
+            partner_center::Error::Decode { message, .. } => {
+                format!("could not decode response: {message}")
+            }
+            other => other.to_string(),
+        };
+        let message = format!("Partner Center refused {doing}: {said}");
         if error.is_transient() || error.status() == Some(412) {
             Self::transient(message)
         } else {

@@ -106,7 +106,11 @@ pub async fn read_views(
                 }
                 account_view(&a, settings)
             });
+            let account_changed = record
+                .relationship("Account")
+                .and_then(|a| a.datetime("LastModifiedDate"));
             OpportunityView {
+                related_changed_at: related.changed.get(&id).copied().max(account_changed),
                 contact_roles: related.roles.get(&id).cloned().unwrap_or_default(),
                 solutions: related.solutions.get(&id).cloned().unwrap_or_default(),
                 note: related.notes.get(&id).cloned(),
@@ -125,6 +129,17 @@ struct Related {
     solutions: BTreeMap<String, Vec<SolutionRow>>,
     notes: BTreeMap<String, NoteRow>,
     team: BTreeMap<String, Vec<crate::deal::Contact>>,
+    /// Newest change of the related rows, per opportunity.
+    changed: BTreeMap<String, chrono::DateTime<chrono::Utc>>,
+}
+
+impl Related {
+    fn changed(&mut self, opportunity: &str, at: Option<chrono::DateTime<chrono::Utc>>) {
+        if let Some(at) = at {
+            let entry = self.changed.entry(opportunity.to_owned()).or_insert(at);
+            *entry = (*entry).max(at);
+        }
+    }
 }
 
 async fn read_related(
@@ -147,6 +162,8 @@ async fn read_related(
                 "Contact.Email",
                 "Contact.Phone",
                 "Contact.Title",
+                "Contact.LastModifiedDate",
+                "LastModifiedDate",
             ])
             .from("OpportunityContactRole")
             .where_(Condition::in_("OpportunityId", chunk.clone()))
@@ -158,6 +175,7 @@ async fn read_related(
                 "Id",
                 f.solution_opportunity_field.as_str(),
                 f.solution_id_field.as_str(),
+                "LastModifiedDate",
             ])
             .from(f.solution_object.as_str())
             .where_(Condition::in_(
@@ -167,7 +185,7 @@ async fn read_related(
         );
         kinds.push(1);
         queries.push(
-            Soql::select(["Id", "ParentId", "Body"])
+            Soql::select(["Id", "ParentId", "Body", "LastModifiedDate"])
                 .from("Note")
                 .where_(
                     Condition::in_("ParentId", chunk.clone())
@@ -198,10 +216,13 @@ async fn read_related(
             match kind {
                 0 => {
                     let opp = record.str("OpportunityId").unwrap_or_default().to_owned();
-                    let contact = record
-                        .relationship("Contact")
-                        .map(|c| contact_from(&c))
-                        .unwrap_or_default();
+                    let person = record.relationship("Contact");
+                    related.changed(&opp, record.datetime("LastModifiedDate"));
+                    related.changed(
+                        &opp,
+                        person.as_ref().and_then(|c| c.datetime("LastModifiedDate")),
+                    );
+                    let contact = person.map(|c| contact_from(&c)).unwrap_or_default();
                     let contact_id = record.str("ContactId").unwrap_or_default().to_owned();
                     related.roles.entry(opp).or_default().push(ContactRoleView {
                         id,
@@ -214,6 +235,7 @@ async fn read_related(
                         .str(&f.solution_opportunity_field)
                         .unwrap_or_default()
                         .to_owned();
+                    related.changed(&opp, record.datetime("LastModifiedDate"));
                     if let Some(solution_id) =
                         record.str(&f.solution_id_field).filter(|s| !s.is_empty())
                     {
@@ -227,6 +249,7 @@ async fn read_related(
                 2 => {
                     let opp = record.str("ParentId").unwrap_or_default().to_owned();
                     let body = record.str("Body").unwrap_or_default().to_owned();
+                    related.changed(&opp, record.datetime("LastModifiedDate"));
                     related.notes.entry(opp).or_insert(NoteRow { id, body });
                 }
                 _ => {

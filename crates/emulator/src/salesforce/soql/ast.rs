@@ -3,13 +3,16 @@
 
 use chrono::{DateTime, FixedOffset, NaiveDate};
 
-/// A parsed `SELECT … FROM …` statement.
-#[derive(Debug, Clone, PartialEq)]
+/// A parsed `SELECT … FROM …` statement. Positions are only for error
+/// messages: two queries written with other spacing are equal.
+#[derive(Debug, Clone)]
 pub struct Query {
     /// The select list, in order.
     pub select: Vec<SelectItem>,
     /// The object named after `FROM`, as written.
     pub from: String,
+    /// Byte offset of that name in the query.
+    pub from_at: usize,
     /// The `WHERE` condition, if any.
     pub filter: Option<Condition>,
     /// `ORDER BY` keys, most significant first.
@@ -18,6 +21,17 @@ pub struct Query {
     pub limit: Option<u64>,
     /// `OFFSET n`.
     pub offset: Option<u64>,
+}
+
+impl PartialEq for Query {
+    fn eq(&self, other: &Self) -> bool {
+        self.select == other.select
+            && self.from == other.from
+            && self.filter == other.filter
+            && self.order_by == other.order_by
+            && self.limit == other.limit
+            && self.offset == other.offset
+    }
 }
 
 impl Query {
@@ -44,11 +58,23 @@ pub enum SelectItem {
 }
 
 /// A dotted field path as written: relationship names then a field name.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Two paths are equal when their segments are; where they were written is
+/// only for error messages.
+#[derive(Debug, Clone)]
 pub struct FieldPath {
     /// The segments, at least one.
     pub segments: Vec<String>,
+    /// Byte offset of the path in the query.
+    pub at: usize,
 }
+
+impl PartialEq for FieldPath {
+    fn eq(&self, other: &Self) -> bool {
+        self.segments == other.segments
+    }
+}
+
+impl Eq for FieldPath {}
 
 impl FieldPath {
     /// The path as written, dot-joined.

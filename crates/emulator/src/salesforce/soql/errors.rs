@@ -49,9 +49,42 @@ pub struct SoqlError {
     pub code: SoqlErrorCode,
     /// Human-readable message, worded like Salesforce's.
     pub message: String,
+    /// Byte offset in the query of the token the error points at, when known.
+    pub at: Option<usize>,
 }
 
 impl SoqlError {
+    /// Points the error at byte `offset` of the query, unless it already points somewhere.
+    #[must_use]
+    pub fn at(mut self, offset: usize) -> Self {
+        self.at.get_or_insert(offset);
+        self
+    }
+
+    /// The message as the REST API words it: when the position is known, the
+    /// query line, a caret under the offending token and
+    /// `ERROR at Row:R:Column:C` (1-based) come first, as a real org answers
+    /// (e.g. `\nSELECT Nme FROM Account\n       ^\nERROR at Row:1:Column:8\nNo such column …`).
+    pub fn rendered(&self, query: &str) -> String {
+        let Some(at) = self
+            .at
+            .filter(|at| *at <= query.len() && query.is_char_boundary(*at))
+        else {
+            return self.message.clone();
+        };
+        let before = &query[..at];
+        let row = before.matches('\n').count() + 1;
+        let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+        let line_end = query[at..].find('\n').map_or(query.len(), |i| at + i);
+        let column = query[line_start..at].chars().count() + 1;
+        format!(
+            "\n{}\n{}^\nERROR at Row:{row}:Column:{column}\n{}",
+            &query[line_start..line_end],
+            " ".repeat(column - 1),
+            self.message
+        )
+    }
+
     /// A syntax error at the token `token` as written (`<EOF>` at the end).
     pub fn unexpected(token: &str) -> Self {
         Self::malformed(format!("unexpected token: '{token}'"))
@@ -62,6 +95,7 @@ impl SoqlError {
         Self {
             code: SoqlErrorCode::MalformedQuery,
             message: message.into(),
+            at: None,
         }
     }
 
@@ -74,6 +108,7 @@ impl SoqlError {
                  object, be sure to append the '__c' after the entity name. Please reference your \
                  WSDL or the describe call for the appropriate names."
             ),
+            at: None,
         }
     }
 
@@ -112,6 +147,7 @@ impl SoqlError {
         Self {
             code: SoqlErrorCode::InvalidField,
             message: message.into(),
+            at: None,
         }
     }
 
@@ -120,6 +156,7 @@ impl SoqlError {
         Self {
             code: SoqlErrorCode::InvalidQueryFilterOperator,
             message: message.into(),
+            at: None,
         }
     }
 

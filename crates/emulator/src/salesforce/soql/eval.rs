@@ -13,7 +13,7 @@ use super::ast::{
 };
 use super::errors::{SoqlError, SoqlErrorCode};
 use super::value::{compare, fold, id15, is_valid_id, Typed};
-use super::{Catalog, FieldKind, FieldMeta, QueryOutput, Record, RelationshipMeta};
+use super::{Catalog, FieldKind, FieldMeta, QueryOutput, Record, RelationshipMeta, SelectedColumn};
 
 /// Largest `OFFSET` SOQL accepts (SOQL reference, "OFFSET").
 pub const MAX_OFFSET: u64 = 2000;
@@ -111,7 +111,7 @@ struct SortKey {
 pub fn prepare(query: &Query, catalog: &dyn Catalog) -> Result<Prepared, SoqlError> {
     let object = catalog
         .object(&query.from)
-        .ok_or_else(|| SoqlError::invalid_type(&query.from))?;
+        .ok_or_else(|| SoqlError::invalid_type(&query.from).at(query.from_at))?;
     let select = resolve_selection(&query.select, &object, catalog)?;
     let filter = query
         .filter
@@ -134,6 +134,7 @@ pub fn prepare(query: &Query, catalog: &dyn Catalog) -> Result<Prepared, SoqlErr
         return Err(SoqlError {
             code: SoqlErrorCode::NumberOutsideValidRange,
             message: format!("Maximum SOQL offset allowed is {MAX_OFFSET}"),
+            at: None,
         });
     }
     Ok(Prepared {
@@ -147,6 +148,10 @@ pub fn prepare(query: &Query, catalog: &dyn Catalog) -> Result<Prepared, SoqlErr
 }
 
 fn resolve_path(path: &FieldPath, object: &str, catalog: &dyn Catalog) -> Result<Path, SoqlError> {
+    walk_path(path, object, catalog).map_err(|e| e.at(path.at))
+}
+
+fn walk_path(path: &FieldPath, object: &str, catalog: &dyn Catalog) -> Result<Path, SoqlError> {
     let (last, parents) = path
         .segments
         .split_last()
@@ -244,6 +249,19 @@ fn resolve_selection(
     Ok(Selection::Aggregates(aggregates))
 }
 
+/// A field path a WHERE clause may use: long text areas are refused.
+fn filter_path(field: &FieldPath, object: &str, catalog: &dyn Catalog) -> Result<Path, SoqlError> {
+    let path = resolve_path(field, object, catalog)?;
+    if !path.field.filterable {
+        return Err(SoqlError::invalid_field(format!(
+            "field '{}' can not be filtered in a query call",
+            path.field.name
+        ))
+        .at(field.at));
+    }
+    Ok(path)
+}
+
 fn resolve_filter(
     cond: &Condition,
     object: &str,
@@ -260,7 +278,7 @@ fn resolve_filter(
         Condition::Or(parts) => Filter::Or(all(parts)?),
         Condition::Not(inner) => Filter::Not(Box::new(resolve_filter(inner, object, catalog)?)),
         Condition::Compare { field, op, value } => {
-            let path = resolve_path(field, object, catalog)?;
+            let path = filter_path(field, object, catalog)?;
             let operand = operand(&path.field, value)?;
             Filter::Compare {
                 path,
@@ -273,7 +291,7 @@ fn resolve_filter(
             negated,
             values,
         } => {
-            let path = resolve_path(field, object, catalog)?;
+            let path = filter_path(field, object, catalog)?;
             let operands = values
                 .iter()
                 .map(|v| operand(&path.field, v))
@@ -285,7 +303,7 @@ fn resolve_filter(
             }
         }
         Condition::Like { field, pattern } => {
-            let path = resolve_path(field, object, catalog)?;
+            let path = filter_path(field, object, catalog)?;
             if !path.field.kind.is_text() {
                 // [I] Salesforce rejects LIKE on non-text fields; the exact text is unverified.
                 return Err(SoqlError::invalid_filter(format!(
@@ -335,8 +353,13 @@ fn operand(field: &FieldMeta, literal: &Literal) -> Result<Operand, SoqlError> {
         Literal::Number(n) if kind.is_numeric() => Operand::Value(Typed::Number(*n)),
         Literal::Boolean(b) if kind == FieldKind::Boolean => Operand::Value(Typed::Bool(*b)),
         Literal::Date(d) if kind == FieldKind::Date => Operand::Value(Typed::Date(*d)),
+        // Stored datetimes are whole seconds and comparisons ignore a
+        // literal's milliseconds (https://salesforce.stackexchange.com/questions/234824).
         Literal::DateTime(dt) if kind == FieldKind::DateTime => {
-            Operand::Value(Typed::DateTime(dt.with_timezone(&Utc)))
+            let utc = dt.with_timezone(&Utc);
+            Operand::Value(Typed::DateTime(
+                DateTime::from_timestamp(utc.timestamp(), 0).unwrap_or(utc),
+            ))
         }
         Literal::DateRange(r) if matches!(kind, FieldKind::Date | FieldKind::DateTime) => {
             Operand::Range(*r)
@@ -349,6 +372,32 @@ impl Prepared {
     /// Canonical name of the queried object, whose records the caller passes to [`Self::run`].
     pub fn object(&self) -> &str {
         &self.object
+    }
+
+    /// The selected columns in select order (none for `COUNT()`).
+    pub fn columns(&self) -> Vec<SelectedColumn> {
+        let column = |path: &Path, aggregate: Option<String>| SelectedColumn {
+            relationships: path
+                .rels
+                .iter()
+                .map(|r| (r.name.clone(), r.target.clone()))
+                .collect(),
+            object: path
+                .rels
+                .last()
+                .map_or_else(|| self.object.clone(), |r| r.target.clone()),
+            field: path.field.name.clone(),
+            kind: path.field.kind,
+            aggregate,
+        };
+        match &self.select {
+            Selection::CountAll => Vec::new(),
+            Selection::Fields(paths) => paths.iter().map(|p| column(p, None)).collect(),
+            Selection::Aggregates(items) => items
+                .iter()
+                .map(|(name, p)| column(p, Some(name.clone())))
+                .collect(),
+        }
     }
 
     /// Filters, sorts, pages and shapes `rows` as of `now`.

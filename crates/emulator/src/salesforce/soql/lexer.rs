@@ -45,6 +45,8 @@ pub(crate) struct Token {
     pub tok: Tok,
     /// Source text (or `<EOF>`), for error messages.
     pub text: String,
+    /// Byte offset of the token in the query (its length at the end).
+    pub start: usize,
 }
 
 /// Tokenises `src`, ending with [`Tok::Eof`].
@@ -81,8 +83,9 @@ impl Lexer<'_> {
 
     fn token(&mut self, tok: Tok, len: usize) -> Token {
         let text = self.src[self.pos..self.pos + len].to_string();
+        let start = self.pos;
         self.pos += len;
-        Token { tok, text }
+        Token { tok, text, start }
     }
 
     fn next_token(&mut self) -> Result<Token, SoqlError> {
@@ -93,6 +96,7 @@ impl Lexer<'_> {
             return Ok(Token {
                 tok: Tok::Eof,
                 text: EOF_TEXT.to_string(),
+                start: self.src.len(),
             });
         };
         match c {
@@ -116,7 +120,7 @@ impl Lexer<'_> {
             c if c.is_ascii_alphabetic() || c == '_' => Ok(self.ident()),
             c if c.is_ascii_digit() => self.number_or_date(),
             '-' | '+' if self.peek_at(1).is_some_and(|d| d.is_ascii_digit()) => self.number(),
-            other => Err(SoqlError::unexpected(&other.to_string())),
+            other => Err(SoqlError::unexpected(&other.to_string()).at(self.pos)),
         }
     }
 

@@ -94,6 +94,8 @@ pub struct FieldMeta {
     pub name: String,
     /// Data type.
     pub kind: FieldKind,
+    /// False when WHERE cannot use it (long text areas).
+    pub filterable: bool,
 }
 
 /// A parent relationship from one object to another.
@@ -127,6 +129,22 @@ pub enum QueryOutput {
     Records(Vec<Record>),
     /// `SELECT COUNT()`: `totalSize` is this number and `records` is empty.
     Count(usize),
+}
+
+/// One selected column, as `?columns=true` describes it: the relationships
+/// followed (name and target object), then the field on the last object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SelectedColumn {
+    /// Parent relationships walked, outermost first: (relationship, target object).
+    pub relationships: Vec<(String, String)>,
+    /// The object holding the field.
+    pub object: String,
+    /// Canonical field name.
+    pub field: String,
+    /// Data type of the field.
+    pub kind: FieldKind,
+    /// `Some(alias)` for an aggregate (`expr0` when none was written).
+    pub aggregate: Option<String>,
 }
 
 /// Parses a SOQL statement (syntax only; names are resolved by [`execute`]).

@@ -13,9 +13,12 @@ const MAX_RELATIONSHIP_DEPTH: usize = 5;
 pub(crate) fn parse(src: &str) -> Result<Query, SoqlError> {
     let tokens = tokenize(src)?;
     let mut p = Parser { tokens, pos: 0 };
-    let query = p.query()?;
-    p.expect_eof()?;
-    Ok(query)
+    let parsed = p.query().and_then(|query| {
+        p.expect_eof()?;
+        Ok(query)
+    });
+    // A syntax error points at the token the parser stopped on.
+    parsed.map_err(|e| e.at(p.peek().start))
 }
 
 /// How the conditions at one level are joined; SOQL forbids mixing AND and OR
@@ -112,6 +115,7 @@ impl Parser {
         self.expect_keyword("SELECT")?;
         let select = self.select_list()?;
         self.expect_keyword("FROM")?;
+        let from_at = self.peek().start;
         let from = self.name()?;
         let filter = if self.eat_keyword("WHERE") {
             Some(self.condition()?)
@@ -141,6 +145,7 @@ impl Parser {
         Ok(Query {
             select,
             from,
+            from_at,
             filter,
             order_by,
             limit,
@@ -185,6 +190,7 @@ impl Parser {
     }
 
     fn field_path(&mut self) -> Result<FieldPath, SoqlError> {
+        let at = self.peek().start;
         let mut segments = vec![self.name()?];
         while self.eat(&Tok::Dot) {
             segments.push(self.name()?);
@@ -197,7 +203,7 @@ impl Parser {
                 segments.join(".")
             )));
         }
-        Ok(FieldPath { segments })
+        Ok(FieldPath { segments, at })
     }
 
     fn order_key(&mut self) -> Result<OrderKey, SoqlError> {

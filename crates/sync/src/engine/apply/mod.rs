@@ -1,7 +1,9 @@
-//! Carrying out a batch of decisions: Partner Center creates first (their ids
-//! go into Salesforce), then Salesforce writes in dependency order, each step
-//! one Collections call for the whole batch, then Partner Center patches,
-//! then the pairs and audit in the store.
+//! Carrying out a batch of plans ([`crate::decide`]): Partner Center creates
+//! first (their ids go into Salesforce), then Salesforce writes in dependency
+//! order, each step one Collections call for the whole batch, then Partner
+//! Center patches, then the pairs and audit in the store. Nothing here
+//! decides what a pair needs; it batches the plans' writes and records what
+//! each call answered.
 
 mod opportunities;
 mod record;
@@ -17,8 +19,10 @@ use super::outcome::{Failure, Outcome, Write};
 use super::plan::{Candidate, Decision};
 use super::salesforce_io::Directory;
 use super::Engine;
-use crate::deal::{Contact, Deal};
+use crate::deal::Contact;
+use crate::decide::{AuditLine, Plan};
 use crate::opportunity_map::OpportunityView;
+use crate::snapshot::Snapshot;
 use crate::stages::StageMap;
 use crate::validate;
 
@@ -28,24 +32,25 @@ pub(super) const PC_CONCURRENCY: usize = 4;
 /// One pair's progress through the phases.
 pub(super) struct Work {
     pub candidate: Candidate,
-    pub decision: Decision,
+    pub plan: Plan,
     pub referral: Option<Referral>,
     pub opportunity_id: Option<String>,
     pub account_id: Option<String>,
     pub failure: Option<Failure>,
     pub partner_center: Write,
     pub salesforce: Write,
-    /// The deal both sides hold after this pass (the new snapshot).
-    pub snapshot: Option<Deal>,
+    /// What both sides hold after this pass (the new snapshot).
+    pub snapshot: Option<Snapshot>,
     pub audit: Vec<AuditEntry>,
     /// New contacts to link by contact role: identity → contact id (once known).
     contacts: Vec<(Contact, Option<String>)>,
-    /// A line for the opportunity's Audit field.
-    audit_line: Option<(bool, String)>,
+    /// The line for the opportunity's Audit field: the plan's, or what a
+    /// call answered.
+    audit_line: Option<AuditLine>,
 }
 
 impl Work {
-    pub fn new(candidate: Candidate, decision: Decision) -> Self {
+    pub fn new(candidate: Candidate, plan: Plan) -> Self {
         Self {
             referral: candidate.referral.clone(),
             opportunity_id: candidate.view.as_ref().map(|v| v.id.clone()),
@@ -54,14 +59,14 @@ impl Work {
                 .as_ref()
                 .and_then(|v| v.account.as_ref().map(|a| a.id.clone())),
             candidate,
-            decision,
             failure: None,
             partner_center: Write::None,
             salesforce: Write::None,
             snapshot: None,
             audit: Vec::new(),
             contacts: Vec::new(),
-            audit_line: None,
+            audit_line: plan.audit.clone(),
+            plan,
         }
     }
 
@@ -98,25 +103,17 @@ impl Engine {
         self.record(work).await
     }
 
-    /// Skips, missing records and invalid opportunities: decided without
-    /// calling Partner Center.
+    /// Plans that fail without any call: missing records, invalid
+    /// opportunities, pairs waiting for a fix.
     fn settle_without_writes(&self, w: &mut Work) {
-        match &w.decision {
-            Decision::Missing(reason) => w.fail(Failure::permanent(reason.clone())),
-            Decision::Invalid { problems, .. } => {
-                let message = validate::describe(problems);
-                w.audit_line = Some((false, format!("✖ Not sent to Partner Center: {message}")));
-                w.fail(Failure::permanent(format!(
-                    "invalid opportunity: {message}"
-                )));
+        match &w.plan.decision {
+            Decision::Missing(reason) | Decision::Waiting(reason) => {
+                w.fail(Failure::permanent(reason.clone()))
             }
-            Decision::Update(update) if !update.problems.is_empty() => {
-                let message = validate::describe(&update.problems);
-                w.audit_line = Some((
-                    false,
-                    format!("✖ Changes not sent to Partner Center: {message}"),
-                ));
-            }
+            Decision::Invalid { problems, .. } => w.fail(Failure::permanent(format!(
+                "invalid opportunity: {}",
+                validate::describe(problems)
+            ))),
             _ => {}
         }
     }

@@ -8,9 +8,10 @@ use salesforce::Record;
 use serde_json::{json, Value};
 use store::{AuditEntry, AuditLevel};
 
-use super::record::change_summary;
 use super::{record, stamp, truncate, Work};
+use crate::deal::strip_mark;
 use crate::deal::{Contact, Deal};
+use crate::decide::AuditLine;
 use crate::engine::outcome::{Failure, Write};
 use crate::engine::plan::Decision;
 use crate::engine::salesforce_io::Directory;
@@ -32,13 +33,15 @@ impl Engine {
         directory: &Directory,
     ) {
         let settings = &self.settings;
-        // 1. accounts to create
+        // 1. accounts to create, one per customer however many deals of the
+        // batch name it; the others get its id.
         let mut accounts = Vec::new();
+        let mut sharing: BTreeMap<(String, Option<String>), Vec<usize>> = BTreeMap::new();
         for (i, w) in work.iter_mut().enumerate() {
             if !w.alive() {
                 continue;
             }
-            let deal = match &w.decision {
+            let deal = match &w.plan.decision {
                 Decision::CreateOpportunity { deal } => deal,
                 Decision::Update(u)
                     if w.account_id.is_none()
@@ -52,7 +55,16 @@ impl Engine {
                 Some(id) => w.account_id = Some(id.to_owned()),
                 None if deal.customer.name.is_empty() => {}
                 None => {
-                    accounts.push((i, record("Account", account_body(&deal.customer, settings))))
+                    let customer = &deal.customer;
+                    let key = (
+                        customer.name.to_lowercase(),
+                        customer.country.as_ref().map(|c| c.to_uppercase()),
+                    );
+                    let group = sharing.entry(key).or_default();
+                    if group.is_empty() {
+                        accounts.push((i, record("Account", account_body(customer, settings))));
+                    }
+                    group.push(i);
                 }
             }
         }
@@ -60,23 +72,48 @@ impl Engine {
             w.account_id = Some(id)
         })
         .await;
+        for group in sharing.values() {
+            let (first, rest) = group.split_first().expect("groups are never empty");
+            let (id, failure) = (
+                work[*first].account_id.clone(),
+                work[*first].failure.clone(),
+            );
+            for &i in rest {
+                match (&id, &failure) {
+                    (Some(id), _) => work[i].account_id = Some(id.clone()),
+                    (None, Some(failure)) => work[i].fail(failure.clone()),
+                    (None, None) => {}
+                }
+            }
+        }
 
-        // 2. contacts to create (for new contact roles)
+        // 2. contacts to create (for new contact roles), one per email in
+        // the batch; the deals sharing an email get its id.
         let mut contacts = Vec::new();
+        let mut by_email: BTreeMap<String, Vec<(usize, usize)>> = BTreeMap::new();
         for (i, w) in work.iter_mut().enumerate() {
             if !w.alive() {
                 continue;
             }
             let wanted = new_contacts(w);
             for contact in wanted {
-                let known = contact
-                    .email
+                let email = contact.email.as_ref().map(|e| e.to_lowercase());
+                let known = email
                     .as_ref()
-                    .and_then(|e| directory.contacts.get(&e.to_lowercase()))
+                    .and_then(|e| directory.contacts.get(e))
                     .cloned();
-                if known.is_none() {
+                let slot = w.contacts.len();
+                let shared = match (&known, &email) {
+                    (None, Some(email)) => {
+                        let group = by_email.entry(email.clone()).or_default();
+                        group.push((i, slot));
+                        group.len() > 1
+                    }
+                    _ => false,
+                };
+                if known.is_none() && !shared {
                     let body = contact_body(&contact, w.account_id.as_deref());
-                    contacts.push((i, w.contacts.len(), record("Contact", body)));
+                    contacts.push((i, slot, record("Contact", body)));
                 }
                 w.contacts.push((contact, known));
             }
@@ -92,12 +129,24 @@ impl Engine {
                 Err(failure) => work[i].fail(failure.context("creating a customer contact")),
             }
         }
+        for group in by_email.values() {
+            let ((first, first_slot), rest) = group.split_first().expect("never empty");
+            let id = work[*first].contacts[*first_slot].1.clone();
+            for &(i, slot) in rest {
+                match &id {
+                    Some(id) => work[i].contacts[slot].1 = Some(id.clone()),
+                    None => work[i].fail(Failure::permanent(
+                        "creating a customer contact: the contact shared with another deal failed",
+                    )),
+                }
+            }
+        }
 
         // 3. opportunities: upserts for new ones, updates for the rest
         let mut upserts = Vec::new();
         let mut updates = Vec::new();
         for (i, w) in work.iter_mut().enumerate() {
-            match w.decision.clone() {
+            match w.plan.decision.clone() {
                 Decision::CreateOpportunity { deal } if w.alive() => {
                     upserts.push((i, self.new_opportunity(w, &deal, stages)));
                 }
@@ -191,33 +240,34 @@ impl Engine {
             .and_then(|r| r.id.clone())
             .unwrap_or_default();
         let mut body = crate::opportunity_map::opportunity_values(deal, settings);
-        body.insert(
-            "Name".into(),
-            json!(marked_name(&deal.name, true, settings)),
-        );
+        if let Some(name) = &w.plan.name {
+            body.insert("Name".into(), json!(name));
+        }
         body.insert(
             "StageName".into(),
             json!(stage_for(deal.lifecycle, None, settings, stages)),
         );
-        body.insert(
-            "CloseDate".into(),
-            json!(deal
-                .close_date
-                .unwrap_or_else(default_close_date)
-                .to_string()),
-        );
+        let mut snapshot = w.plan.snapshot.clone();
+        let close_date = match deal.close_date {
+            Some(date) => date,
+            None => {
+                let made_up = default_close_date();
+                if let Some(snapshot) = snapshot.as_mut() {
+                    snapshot.invented_close_date = Some(made_up);
+                }
+                made_up
+            }
+        };
+        body.insert("CloseDate".into(), json!(close_date.to_string()));
         body.insert(f.sync_flag.clone(), json!(true));
         body.insert(f.referral_id.clone(), json!(referral_id));
         body.insert(
             f.referral_link.clone(),
             json!(settings.referral_link(&referral_id)),
         );
-        body.insert(
-            f.audit.clone(),
-            json!(stamp(&format!(
-                "✔ Created from Partner Center referral {referral_id}"
-            ))),
-        );
+        if let Some(line) = &w.audit_line {
+            body.insert(f.audit.clone(), json!(stamp(&line.render(&referral_id))));
+        }
         for mapping in &settings.mappings {
             let value = deal
                 .mapped
@@ -233,7 +283,7 @@ impl Engine {
         if let Some(account_id) = &w.account_id {
             body.insert("AccountId".into(), json!(account_id));
         }
-        w.snapshot = Some(deal.clone());
+        w.snapshot = snapshot;
         w.audit.push(AuditEntry::new(
             None,
             AuditLevel::Info,
@@ -250,68 +300,78 @@ impl Engine {
         let f = &settings.fields;
         let view = w.view()?.clone();
         let mut body = serde_json::Map::new();
-        if let Decision::Update(update) = &w.decision {
-            if w.alive() {
-                let o = &update.outcome;
-                let values = crate::opportunity_map::opportunity_values(&o.merged, settings);
-                for field in &o.to_salesforce {
-                    for name in salesforce_fields(*field, settings) {
-                        if let Some(value) = values.get(&name) {
-                            body.insert(name, value.clone());
-                        }
+        let planned = w.alive() || matches!(w.plan.decision, Decision::Invalid { .. });
+        if let (Decision::Update(update), true) = (&w.plan.decision, w.alive()) {
+            let o = &update.outcome;
+            let values = crate::opportunity_map::opportunity_values(&o.merged, settings);
+            for field in &o.to_salesforce {
+                for name in salesforce_fields(*field, settings) {
+                    if let Some(value) = values.get(&name) {
+                        body.insert(name, value.clone());
                     }
                 }
-                if let Some(next) = o.lifecycle.to_salesforce {
-                    let stage = stage_for(next, view.record.str("StageName"), settings, stages);
-                    body.insert("StageName".into(), json!(stage));
+            }
+            if let Some(next) = o.lifecycle.to_salesforce {
+                let stage = stage_for(next, view.record.str("StageName"), settings, stages);
+                body.insert("StageName".into(), json!(stage));
+            }
+            for name in &o.mapped_to_salesforce {
+                body.insert(
+                    name.clone(),
+                    o.merged.mapped.get(name).cloned().unwrap_or(Value::Null),
+                );
+            }
+            if o.to_salesforce.contains(&Field::Customer) && view.account.is_none() {
+                if let Some(account_id) = &w.account_id {
+                    body.insert("AccountId".into(), json!(account_id));
                 }
-                for name in &o.mapped_to_salesforce {
-                    body.insert(
-                        name.clone(),
-                        o.merged.mapped.get(name).cloned().unwrap_or(Value::Null),
-                    );
-                }
-                if o.to_salesforce.contains(&Field::Customer) && view.account.is_none() {
-                    if let Some(account_id) = &w.account_id {
-                        body.insert("AccountId".into(), json!(account_id));
-                    }
-                }
-                if view.referral_id(settings).is_none() {
-                    if let Some(id) = w.referral.as_ref().and_then(|r| r.id.clone()) {
-                        body.insert(f.referral_id.clone(), json!(id));
-                        body.insert(f.referral_link.clone(), json!(settings.referral_link(&id)));
-                    }
-                }
-                if w.audit_line.is_none() {
-                    w.audit_line = change_summary(update);
+            }
+            if view.referral_id(settings).is_none() {
+                if let Some(id) = w.referral.as_ref().and_then(|r| r.id.clone()) {
+                    body.insert(f.referral_id.clone(), json!(id));
+                    body.insert(f.referral_link.clone(), json!(settings.referral_link(&id)));
                 }
             }
         }
-        if let (Decision::CreateReferral { .. }, Some(referral)) = (&w.decision, &w.referral) {
+        if let (Decision::CreateReferral { .. }, Some(referral)) = (&w.plan.decision, &w.referral) {
             let id = referral.id.clone().unwrap_or_default();
             body.insert(f.referral_id.clone(), json!(id));
             body.insert(f.referral_link.clone(), json!(settings.referral_link(&id)));
         }
-        if let Some((ok, line)) = &w.audit_line {
-            if audit_message(view.audit(settings).lines().next().unwrap_or_default()) != line {
+        if w.plan.tick_visibility && w.alive() {
+            body.insert(f.visibility.clone(), json!(true));
+        }
+        let referral_id = w
+            .referral
+            .as_ref()
+            .and_then(|r| r.id.clone())
+            .unwrap_or_default();
+        let answered = w.audit_line.is_some() && w.audit_line != w.plan.audit;
+        if let Some(line) = &w.audit_line {
+            let text = line.render(&referral_id);
+            let written = view.audit(settings).lines().next().unwrap_or_default();
+            if audit_message(written) != text {
                 body.insert(
                     f.audit.clone(),
-                    json!(append_audit(view.audit(settings), &stamp(line))),
+                    json!(append_audit(view.audit(settings), &stamp(&text))),
                 );
             }
-            let name = body.get("Name").and_then(Value::as_str).map(String::from);
-            let name = name
-                .as_deref()
-                .map(crate::deal::strip_mark)
-                .unwrap_or(view.name())
-                .to_owned();
-            let marked = marked_name(&name, *ok, settings);
-            if marked != view.raw_name() {
-                body.insert("Name".into(), json!(marked));
+        }
+        let name = match &w.audit_line {
+            // A call's answer decides the mark; the plan decided the name.
+            Some(line) if answered => {
+                let base = match &w.plan.name {
+                    Some(name) if settings.show_checkmark => strip_mark(name).to_owned(),
+                    Some(name) => name.clone(),
+                    None => view.name(settings).to_owned(),
+                };
+                Some(marked_name(&base, line.ok(), settings))
             }
-        } else if let Some(name) = body.get("Name").and_then(Value::as_str).map(String::from) {
-            let ok = !view.raw_name().starts_with(crate::deal::MARK_FAILED);
-            body.insert("Name".into(), json!(marked_name(&name, ok, settings)));
+            _ if planned => w.plan.name.clone(),
+            _ => None,
+        };
+        if let Some(name) = name.filter(|n| n != view.raw_name()) {
+            body.insert("Name".into(), json!(name));
         }
         if body.is_empty() {
             return None;
@@ -323,7 +383,7 @@ impl Engine {
     /// Account and contact detail changes that flow to Salesforce.
     pub(super) fn related_updates(&self, w: &Work) -> Vec<Record> {
         let mut out = Vec::new();
-        let (Decision::Update(update), Some(view)) = (&w.decision, w.view()) else {
+        let (Decision::Update(update), Some(view)) = (&w.plan.decision, w.view()) else {
             return out;
         };
         if !w.alive() {
@@ -371,7 +431,9 @@ impl Engine {
         let Some(opportunity_id) = w.opportunity_id.clone() else {
             return (creates, deletes);
         };
-        let (deal, fields, view): (&Deal, Vec<Field>, Option<&OpportunityView>) = match &w.decision
+        let (deal, fields, view): (&Deal, Vec<Field>, Option<&OpportunityView>) = match &w
+            .plan
+            .decision
         {
             Decision::CreateOpportunity { deal } => (
                 deal,
@@ -458,12 +520,15 @@ impl Engine {
         for (i, w) in work.iter().enumerate() {
             let Some(failure) = &w.failure else { continue };
             if !failure.permanent
-                || matches!(w.decision, Decision::Invalid { .. } | Decision::Missing(_))
+                || matches!(
+                    w.plan.decision,
+                    Decision::Invalid { .. } | Decision::Missing(_) | Decision::Waiting(_)
+                )
             {
                 continue;
             }
             let Some(view) = w.view() else { continue };
-            let line = format!("✖ {}", failure.message);
+            let line = AuditLine::Failed(failure.message.clone()).render("");
             if audit_message(
                 view.audit(&self.settings)
                     .lines()
@@ -479,7 +544,7 @@ impl Engine {
                 self.settings.fields.audit.clone(),
                 json!(append_audit(view.audit(&self.settings), &stamp(&line))),
             );
-            let marked = marked_name(view.name(), false, &self.settings);
+            let marked = marked_name(view.name(&self.settings), false, &self.settings);
             if marked != view.raw_name() {
                 body.insert("Name".into(), json!(marked));
             }
@@ -494,11 +559,11 @@ impl Engine {
     }
 }
 
-/// The Salesforce fields a deal field is written to.
+/// The Salesforce fields a deal field is written to (the name comes with
+/// its mark from the plan).
 fn salesforce_fields(field: Field, settings: &crate::Settings) -> Vec<String> {
     let f = &settings.fields;
     match field {
-        Field::Name => vec!["Name".into()],
         Field::DealValue => vec![settings.deal_value_field.clone()],
         Field::Currency => vec![settings.currency_field.clone()],
         Field::CloseDate => vec!["CloseDate".into()],
@@ -511,7 +576,7 @@ fn salesforce_fields(field: Field, settings: &crate::Settings) -> Vec<String> {
 
 /// Contacts of the merged deal that have no contact role yet.
 fn new_contacts(w: &Work) -> Vec<Contact> {
-    let (deal, existing): (&Deal, BTreeSet<String>) = match &w.decision {
+    let (deal, existing): (&Deal, BTreeSet<String>) = match &w.plan.decision {
         Decision::CreateOpportunity { deal } => (deal, BTreeSet::new()),
         Decision::Update(u) if u.outcome.to_salesforce.contains(&Field::Contacts) => (
             &u.outcome.merged,

@@ -11,6 +11,7 @@ use crate::engine::plan::Decision;
 use crate::engine::Engine;
 use crate::merge::field_names;
 use crate::opportunity_map::OpportunityView;
+use crate::snapshot::Snapshot;
 use crate::validate;
 
 impl Engine {
@@ -24,8 +25,8 @@ impl Engine {
     }
 
     pub(super) async fn record_one(&self, mut w: Work) -> Outcome {
-        let description = w.decision.describe();
-        if matches!(w.decision, Decision::Unchanged) {
+        let description = w.plan.describe();
+        if matches!(w.plan.decision, Decision::Unchanged | Decision::Waiting(_)) {
             let pair_id = w.candidate.pair.as_ref().map(|p| p.id);
             return Outcome::new(
                 w.candidate.targets.clone(),
@@ -33,7 +34,7 @@ impl Engine {
                 description,
                 Write::None,
                 Write::None,
-                None,
+                w.failure,
             );
         }
         let now = Utc::now();
@@ -57,8 +58,9 @@ impl Engine {
                     .await
             }
         };
+        let linking = known.is_none() && matches!(w.plan.decision, Decision::Update(_));
         let mut pair = known.unwrap_or_else(|| Pair::new(""));
-        if matches!(w.decision, Decision::Skip(_)) && w.candidate.pair.is_none() {
+        if matches!(w.plan.decision, Decision::Skip(_)) && w.candidate.pair.is_none() {
             return Outcome::new(
                 w.candidate.targets.clone(),
                 None,
@@ -70,25 +72,48 @@ impl Engine {
         }
         pair.referral_id = pair.referral_id.or(referral_id);
         pair.opportunity_id = pair.opportunity_id.or(w.opportunity_id.clone());
-        if let Decision::Update(update) = w.decision.clone() {
+        if linking {
+            // Both records exist but no pair was recorded: an earlier sync
+            // (maybe on an instance that died) created one side and stopped
+            // before recording it. The pair's history starts here.
+            w.audit.push(AuditEntry::new(
+                None,
+                AuditLevel::Info,
+                "pair_linked",
+                format!(
+                    "Linked referral {} and opportunity {}, both already created by an interrupted sync",
+                    pair.referral_id.as_deref().unwrap_or("?"),
+                    pair.opportunity_id.as_deref().unwrap_or("?")
+                ),
+                json!({
+                    "referral_id": pair.referral_id,
+                    "opportunity_id": pair.opportunity_id,
+                }),
+            ));
+        }
+        if let Decision::Update(update) = w.plan.decision.clone() {
             if w.failure.is_none() {
-                w.snapshot = Some(update.outcome.merged.clone());
+                w.snapshot = w.plan.snapshot.clone();
             }
             self.audit_update(&mut w, *update);
         }
-        let deal = w.snapshot.clone().or_else(|| match &w.decision {
-            Decision::Invalid { deal, .. }
-            | Decision::CreateReferral { deal }
-            | Decision::CreateOpportunity { deal } => Some(deal.clone()),
+        let name = match (&w.snapshot, &w.plan.decision) {
+            (Some(snapshot), _) => Some(snapshot.deal.name.clone()),
+            (
+                None,
+                Decision::Invalid { deal, .. }
+                | Decision::CreateReferral { deal }
+                | Decision::CreateOpportunity { deal },
+            ) => Some(deal.name.clone()),
             _ => None,
-        });
-        if let Some(deal) = &deal {
-            pair.name = deal.name.clone();
+        };
+        if let Some(name) = name {
+            pair.name = name;
         }
         if w.failure.is_none() {
             if let Some(snapshot) = &w.snapshot {
-                pair.snapshot = serde_json::to_value(snapshot).ok();
-                pair.state = match snapshot.lifecycle {
+                pair.snapshot = snapshot.to_json();
+                pair.state = match snapshot.deal.lifecycle {
                     Lifecycle::Pending => PairState::OnHold,
                     l if l.is_closed() => PairState::Closed,
                     _ => PairState::Synced,
@@ -109,6 +134,19 @@ impl Engine {
         } else if let Some(failure) = &w.failure {
             pair.state = PairState::Failed;
             pair.last_error = Some(failure.message.clone());
+            if failure.permanent {
+                // Not tried again until one side changes.
+                let mut kept = pair
+                    .snapshot
+                    .as_ref()
+                    .and_then(Snapshot::from_json)
+                    .unwrap_or_else(|| Snapshot {
+                        failure_only: true,
+                        ..Snapshot::default()
+                    });
+                kept.failed_inputs = Some(w.plan.inputs.clone());
+                pair.snapshot = kept.to_json();
+            }
             w.audit.push(AuditEntry::new(
                 None,
                 AuditLevel::Error,
@@ -178,7 +216,7 @@ impl Engine {
                 None,
                 AuditLevel::Info,
                 "synced",
-                update_sentence(&update),
+                crate::decide::sentence(&update),
                 json!({
                     "to_partner_center": field_names(&o.to_partner_center),
                     "to_salesforce": field_names(&o.to_salesforce),
@@ -238,62 +276,4 @@ impl Engine {
             ));
         }
     }
-}
-
-/// One line for the opportunity's Audit field after a successful merge.
-pub(super) fn change_summary(update: &crate::engine::plan::Update) -> Option<(bool, String)> {
-    let o = &update.outcome;
-    if o.is_noop() && o.refusals.is_empty() && o.lifecycle.note.is_none() {
-        return update
-            .held_reason
-            .as_ref()
-            .map(|r| (true, format!("✔ {r}")));
-    }
-    if let Some(refusal) = o.refusals.first() {
-        return Some((false, format!("✖ Refused: {}", refusal.reason)));
-    }
-    if let Some(note) = &o.lifecycle.note {
-        return Some((true, format!("✔ {note}")));
-    }
-    Some((true, format!("✔ {}", update_sentence(update))))
-}
-
-fn update_sentence(update: &crate::engine::plan::Update) -> String {
-    let o = &update.outcome;
-    let mut parts = Vec::new();
-    if let Some(next) = o.lifecycle.to_partner_center {
-        parts.push(match next {
-            Lifecycle::Active => "Accepted the referral in Partner Center".to_owned(),
-            Lifecycle::Declined => "Declined the referral in Partner Center".to_owned(),
-            other => format!("Closed the referral as {other:?} in Partner Center"),
-        });
-    }
-    let sent = o.partner_center_changes();
-    if !sent.is_empty() {
-        parts.push(format!("Sent to Partner Center: {}", sent.join(", ")));
-    }
-    if let Some(next) = o.lifecycle.to_salesforce {
-        parts.push(format!(
-            "Moved the opportunity to {next:?} from Partner Center"
-        ));
-    }
-    let received = o.salesforce_changes();
-    if !received.is_empty() {
-        parts.push(format!(
-            "Updated from Partner Center: {}",
-            received.join(", ")
-        ));
-    }
-    for c in &o.conflicts {
-        let loser = match c.winner {
-            crate::merge::Side::PartnerCenter => &c.salesforce,
-            crate::merge::Side::Salesforce => &c.partner_center,
-        };
-        parts.push(format!(
-            "conflict on {}: kept {}'s value, discarded {loser}",
-            c.field,
-            c.winner.label()
-        ));
-    }
-    parts.join(". ")
 }

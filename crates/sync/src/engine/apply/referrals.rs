@@ -9,10 +9,12 @@ use store::{AuditEntry, AuditLevel, Pair};
 
 use super::{Work, PC_CONCURRENCY};
 use crate::deal::Deal;
+use crate::decide::AuditLine;
 use crate::engine::outcome::{Failure, Write};
 use crate::engine::plan::Decision;
 use crate::engine::Engine;
 use crate::referral_map;
+use crate::snapshot::Snapshot;
 
 /// Whether a referral may already exist for the opportunity.
 enum Attempt {
@@ -31,7 +33,7 @@ impl Engine {
         let mut jobs: Vec<(usize, Deal, String, Attempt)> = Vec::new();
         for (i, w) in work.iter().enumerate() {
             let (Decision::CreateReferral { deal }, Some(opportunity_id)) =
-                (&w.decision, &w.opportunity_id)
+                (&w.plan.decision, &w.opportunity_id)
             else {
                 continue;
             };
@@ -89,7 +91,7 @@ impl Engine {
             match result {
                 Ok(referral) => {
                     let id = referral.id.clone().unwrap_or_default();
-                    w.snapshot = Some(referral_map::read(&referral, &self.settings));
+                    w.snapshot = Some(Snapshot::of(referral_map::read(&referral, &self.settings)));
                     w.partner_center = Write::Created;
                     w.audit.push(AuditEntry::new(
                         None,
@@ -98,15 +100,14 @@ impl Engine {
                         format!("Created referral {id} in Partner Center"),
                         json!({ "referral_id": id }),
                     ));
-                    w.audit_line = Some((
-                        true,
-                        format!("✔ Shared with Partner Center as referral {id}"),
-                    ));
+                    w.audit_line = Some(AuditLine::Shared);
                     w.referral = Some(referral);
                 }
                 Err(e) => {
                     let failure = Failure::from_partner_center(&e, "creating the referral");
-                    w.audit_line = Some((false, format!("✖ {}", failure.message)));
+                    if failure.permanent {
+                        w.audit_line = Some(AuditLine::Failed(failure.message.clone()));
+                    }
                     w.fail(failure);
                 }
             }
@@ -122,8 +123,8 @@ impl Engine {
             .filter(|(_, w)| w.alive())
             .filter_map(|(i, w)| {
                 let referral = w.referral.as_ref()?;
-                let ops = match &w.decision {
-                    Decision::Update(u) if u.problems.is_empty() => {
+                let ops = match &w.plan.decision {
+                    Decision::Update(u) => {
                         let mut ops = referral_map::patch(
                             referral,
                             &u.outcome.merged,
@@ -165,7 +166,7 @@ impl Engine {
             let w = &mut work[i];
             match result {
                 Ok(updated) => {
-                    if matches!(w.decision, Decision::Update(_)) {
+                    if matches!(w.plan.decision, Decision::Update(_)) {
                         w.partner_center = Write::Updated;
                     }
                     if let Some(updated) = updated {
@@ -175,7 +176,7 @@ impl Engine {
                 Err(e) => {
                     let failure = Failure::from_partner_center(&e, "updating the referral");
                     if failure.permanent {
-                        w.audit_line = Some((false, format!("✖ {}", failure.message)));
+                        w.audit_line = Some(AuditLine::Failed(failure.message.clone()));
                     }
                     w.fail(failure);
                 }

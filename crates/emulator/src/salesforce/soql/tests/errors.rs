@@ -3,17 +3,33 @@
 use serde_json::json;
 
 use super::fixtures::error;
-use crate::salesforce::soql::{SoqlError, SoqlErrorCode};
+use crate::salesforce::soql::SoqlErrorCode;
 
 fn assert_error(soql: &str, code: SoqlErrorCode, message: &str) {
-    assert_eq!(
-        error(soql),
-        SoqlError {
-            code,
-            message: message.to_string()
-        },
-        "{soql}"
-    );
+    let e = error(soql);
+    assert_eq!((e.code, e.message.as_str()), (code, message), "{soql}");
+}
+
+#[test]
+fn errors_point_at_row_and_column_as_salesforce_prints_them() {
+    let cases = [
+        (
+            "SELECT Id, Nme FROM Opportunity",
+            "\nSELECT Id, Nme FROM Opportunity\n           ^\nERROR at Row:1:Column:12\nNo such column 'Nme' on entity 'Opportunity'.",
+        ),
+        (
+            "SELECT Id FROM Nope__c",
+            "\nSELECT Id FROM Nope__c\n               ^\nERROR at Row:1:Column:16\nsObject type 'Nope__c' is not supported.",
+        ),
+        (
+            "SELECT Id\nFORM Opportunity",
+            "\nFORM Opportunity\n^\nERROR at Row:2:Column:1\nunexpected token: 'FORM'",
+        ),
+    ];
+    for (soql, start) in cases {
+        let rendered = error(soql).rendered(soql);
+        assert!(rendered.starts_with(start), "{soql}: {rendered:?}");
+    }
 }
 
 #[test]

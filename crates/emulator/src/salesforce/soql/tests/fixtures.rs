@@ -137,6 +137,7 @@ impl Catalog for TestCatalog {
             .map(|(name, kind)| FieldMeta {
                 name: (*name).to_string(),
                 kind: *kind,
+                filterable: true,
             })
     }
 

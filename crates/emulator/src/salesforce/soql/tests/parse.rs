@@ -9,6 +9,7 @@ use crate::salesforce::soql::{
 fn path(dotted: &str) -> FieldPath {
     FieldPath {
         segments: dotted.split('.').map(str::to_string).collect(),
+        at: 0,
     }
 }
 

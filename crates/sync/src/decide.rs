@@ -1,0 +1,338 @@
+//! The one decision about a pair: [`decide`] takes what the pass read (the
+//! stored snapshot, the referral, the opportunity with its related records)
+//! and the settings, and returns the [`Plan`]: every write to both sides,
+//! the audit line, the name mark, what is held back and why, and the
+//! snapshot to keep. It reads no clock and calls nothing, so `cosell plan`
+//! and `cosell sync` see the same plan, and each row of
+//! connector-behaviour.md is a table test of it (`decide/tests.rs`).
+//! The engine's `apply` only carries plans out and records the results.
+
+mod audit;
+#[cfg(test)]
+mod tests;
+
+use partner_center::wire::Referral;
+use serde::Serialize;
+use serde_json::json;
+
+pub use audit::{sentence, AuditLine};
+
+use crate::deal::Deal;
+use crate::engine::plan::{Candidate, Decision, Target, Update};
+use crate::merge::{self, Field, MergeInput};
+use crate::opportunity_map::{audit_message, fitted_name, marked_name, OpportunityView};
+use crate::referral_map;
+use crate::settings::Settings;
+use crate::snapshot::{fingerprint, Snapshot};
+use crate::validate;
+
+/// Everything one pass will do about one pair.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// What happens to the pair and the field writes on both sides.
+    pub decision: Decision,
+    /// A new line for the opportunity's Audit field (None: nothing new to say).
+    pub audit: Option<AuditLine>,
+    /// The opportunity's new `Name`, mark included, when it must change.
+    pub name: Option<String>,
+    /// Tick the visibility checkbox: the deal is visible (a help option is
+    /// chosen) but Salesforce does not show it.
+    pub tick_visibility: bool,
+    /// A new opportunity needs a close date and the referral has none: one
+    /// is made up, remembered in the snapshot and never sent back.
+    pub invent_close_date: bool,
+    /// The snapshot to keep once every write succeeded.
+    pub snapshot: Option<Snapshot>,
+    /// Fingerprint of both sides as read; a permanent failure keeps it so
+    /// the pair is not tried again until it changes.
+    pub inputs: String,
+}
+
+impl Plan {
+    fn only(decision: Decision, inputs: String) -> Self {
+        Self {
+            decision,
+            audit: None,
+            name: None,
+            tick_visibility: false,
+            invent_close_date: false,
+            snapshot: None,
+            inputs,
+        }
+    }
+
+    /// True when the pass writes nothing anywhere for this pair.
+    pub fn is_noop(&self) -> bool {
+        let decision_writes = match &self.decision {
+            Decision::Unchanged | Decision::Skip(_) | Decision::Waiting(_) => false,
+            Decision::Missing(_) | Decision::Invalid { .. } => false,
+            Decision::CreateReferral { .. } | Decision::CreateOpportunity { .. } => true,
+            Decision::Update(u) => !u.outcome.is_noop(),
+        };
+        !decision_writes && self.audit.is_none() && self.name.is_none() && !self.tick_visibility
+    }
+
+    /// One line for `cosell plan` and the logs.
+    pub fn describe(&self) -> String {
+        let mut text = self.decision.describe();
+        if matches!(self.decision, Decision::Update(_)) && self.is_noop() {
+            text = "unchanged".into();
+        }
+        if let Some(line) = &self.audit {
+            text.push_str(&format!("; audit: {}", line.render("")));
+        } else if self.name.is_some() || self.tick_visibility {
+            text.push_str("; bookkeeping on the opportunity");
+        }
+        text
+    }
+}
+
+/// Decides what to do for a candidate pair.
+pub fn decide(candidate: &Candidate, settings: &Settings) -> Plan {
+    let snapshot = stored_snapshot(candidate);
+    let inputs = inputs_of(candidate, settings);
+    if candidate.quiet {
+        return Plan::only(Decision::Unchanged, inputs);
+    }
+    if let Some(reason) = &candidate.unreadable {
+        return Plan::only(Decision::Missing(reason.clone()), inputs);
+    }
+    if let Some(pair) = &candidate.pair {
+        let failed_here = snapshot
+            .as_ref()
+            .and_then(|s| s.failed_inputs.as_deref())
+            .is_some_and(|f| f == inputs);
+        if pair.state == store::PairState::Failed && failed_here {
+            let reason = pair.last_error.clone().unwrap_or_default();
+            return Plan::only(Decision::Waiting(reason), inputs);
+        }
+    }
+    let agreed = snapshot.as_ref().filter(|s| !s.failure_only);
+    let decision = decision(candidate, agreed, settings);
+    let mut plan = Plan::only(decision, inputs);
+    plan.snapshot = match &plan.decision {
+        Decision::CreateReferral { deal } | Decision::CreateOpportunity { deal } => {
+            Some(Snapshot::of(deal.clone()))
+        }
+        Decision::Update(u) => Some(Snapshot {
+            invented_close_date: snapshot
+                .as_ref()
+                .and_then(|s| s.invented_close_date)
+                .filter(|_| u.outcome.merged.close_date.is_none()),
+            ..Snapshot::of(u.outcome.merged.clone())
+        }),
+        _ => None,
+    };
+    plan.invent_close_date = matches!(&plan.decision,
+        Decision::CreateOpportunity { deal } if deal.close_date.is_none());
+    plan.audit = audit::line_for(&plan.decision);
+    if let Some(view) = &candidate.view {
+        bookkeeping(&mut plan, view, candidate.referral.as_ref(), settings);
+    }
+    if let Decision::CreateOpportunity { deal } = &plan.decision {
+        plan.name = Some(marked_name(&deal.name, true, settings));
+    }
+    plan
+}
+
+/// The audit line that is new, the name and mark, the visibility tick.
+fn bookkeeping(
+    plan: &mut Plan,
+    view: &OpportunityView,
+    referral: Option<&Referral>,
+    settings: &Settings,
+) {
+    let referral_id = referral
+        .and_then(|r| r.id.clone())
+        .or_else(|| view.referral_id(settings))
+        .unwrap_or_default();
+    let written = view.audit(settings).lines().next().unwrap_or_default();
+    let reported = audit_message(written).starts_with(crate::deal::MARK_FAILED)
+        || (settings.show_checkmark && view.mark() == Some(false));
+    if plan.audit.is_none() && reported && matches!(plan.decision, Decision::Update(_)) {
+        plan.audit = Some(AuditLine::Resolved);
+    }
+    let ok = plan.audit.as_ref().map(AuditLine::ok);
+    if plan
+        .audit
+        .as_ref()
+        .is_some_and(|line| audit_message(written) == line.render(&referral_id))
+    {
+        plan.audit = None;
+    }
+    let name = match &plan.decision {
+        Decision::Update(u) if u.outcome.to_salesforce.contains(&Field::Name) => {
+            u.outcome.merged.name.clone()
+        }
+        _ => view.name(settings).to_owned(),
+    };
+    let ok = ok.or_else(|| {
+        let renamed = matches!(&plan.decision,
+            Decision::Update(u) if u.outcome.to_salesforce.contains(&Field::Name));
+        renamed.then(|| view.mark().unwrap_or(true))
+    });
+    if let Some(ok) = ok {
+        let wanted = marked_name(&name, ok, settings);
+        if wanted != view.raw_name() {
+            plan.name = Some(wanted);
+        }
+    }
+    let visible = match &plan.decision {
+        Decision::Update(u) => u.outcome.merged.visible_to_microsoft,
+        Decision::CreateReferral { deal } => deal.visible_to_microsoft,
+        _ => false,
+    };
+    let written_by_update = matches!(&plan.decision,
+        Decision::Update(u) if u.outcome.to_salesforce.contains(&Field::Visibility));
+    plan.tick_visibility = visible && !view.visibility_ticked(settings) && !written_by_update;
+}
+
+/// The stored snapshot, if the pair has one.
+fn stored_snapshot(candidate: &Candidate) -> Option<Snapshot> {
+    candidate
+        .pair
+        .as_ref()
+        .and_then(|p| p.snapshot.as_ref())
+        .and_then(Snapshot::from_json)
+}
+
+/// Both sides as read, as a fingerprint.
+fn inputs_of(candidate: &Candidate, settings: &Settings) -> String {
+    let pc = candidate
+        .referral
+        .as_ref()
+        .map(|r| json!(referral_map::read(r, settings)))
+        .unwrap_or_default();
+    let sf = candidate
+        .view
+        .as_ref()
+        .map(|v| json!([v.to_deal(settings), v.sync_requested(settings)]))
+        .unwrap_or_default();
+    fingerprint(&[&pc, &sf])
+}
+
+fn decision(candidate: &Candidate, snapshot: Option<&Snapshot>, settings: &Settings) -> Decision {
+    let pair = candidate.pair.as_ref();
+    match (&candidate.referral, &candidate.view) {
+        (None, None) => {
+            Decision::Missing("neither the referral nor the opportunity could be found".into())
+        }
+        (None, Some(view)) => {
+            if let Some(id) = pair
+                .and_then(|p| p.referral_id.clone())
+                .or_else(|| view.referral_id(settings))
+            {
+                return Decision::Missing(format!(
+                    "referral {id} named on the opportunity was not found in Partner Center"
+                ));
+            }
+            if !view.sync_requested(settings) {
+                return Decision::Skip(format!("{} is not checked", settings.fields.sync_flag));
+            }
+            let deal = view.to_deal(settings);
+            let problems = validate::validate(&deal, settings);
+            if problems.is_empty() {
+                Decision::CreateReferral { deal }
+            } else {
+                Decision::Invalid { deal, problems }
+            }
+        }
+        (Some(referral), None) => {
+            if let Some(id) = pair.and_then(|p| p.opportunity_id.clone()) {
+                return Decision::Missing(format!("opportunity {id} was deleted in Salesforce"));
+            }
+            let deal = referral_map::read(referral, settings);
+            if deal.lifecycle.is_closed() {
+                return Decision::Skip("the referral is closed and has no opportunity".into());
+            }
+            if settings.co_sell_only
+                && referral_map::is_lead(referral, referral.organization_id.as_deref())
+            {
+                return Decision::Skip("a lead, and sync.co_sell_only is true".into());
+            }
+            Decision::CreateOpportunity { deal }
+        }
+        (Some(referral), Some(view)) => Decision::Update(Box::new(update(
+            candidate, snapshot, referral, view, settings,
+        ))),
+    }
+}
+
+fn update(
+    candidate: &Candidate,
+    snapshot: Option<&Snapshot>,
+    referral: &Referral,
+    view: &OpportunityView,
+    settings: &Settings,
+) -> Update {
+    let pc = referral_map::read(referral, settings);
+    let mut sf = view.to_deal(settings);
+    // Linking a pair found without a snapshot (after a crash between create and
+    // record): the side that started the pair is the truth.
+    let base = snapshot.cloned().unwrap_or_else(|| {
+        Snapshot::of(match candidate.targets.first() {
+            Some(Target::Referral(_)) => sf.clone(),
+            _ => pc.clone(),
+        })
+    });
+    as_cosell_wrote_it(&mut sf, &base, settings);
+    let held_reason = if pc.lifecycle.is_closed() {
+        Some(
+            "the referral is closed in Partner Center, so Salesforce edits are not pushed"
+                .to_owned(),
+        )
+    } else if !view.sync_requested(settings) {
+        Some(format!(
+            "{} is not checked, so Salesforce edits are not pushed",
+            settings.fields.sync_flag
+        ))
+    } else {
+        None
+    };
+    let mut outcome = merge::merge(&MergeInput {
+        base: &base.deal,
+        partner_center: &pc,
+        salesforce: &sf,
+        partner_center_changed_at: referral.updated_date_time.as_ref().and_then(|t| t.to_utc()),
+        salesforce_changed_at: view.last_changed(),
+        hold_salesforce: held_reason.is_some(),
+        mappings: &settings.mappings,
+    });
+    // Only the rules touching a pushed field can block the push, and they
+    // block only the fields they are about: the rest still flows. Blocked
+    // fields stay out of the snapshot, so the seller's edit flows once fixed.
+    let problems: Vec<validate::Problem> = validate::validate(&outcome.merged, settings)
+        .into_iter()
+        .filter(|p| {
+            validate::fields_of(p.code)
+                .iter()
+                .any(|f| outcome.to_partner_center.contains(f))
+        })
+        .collect();
+    let blocked: Vec<Field> = problems
+        .iter()
+        .flat_map(|p| validate::fields_of(p.code).iter().copied())
+        .collect();
+    outcome.hold(&base.deal, &blocked);
+    let held_reason = held_reason.filter(|_| !outcome.held.is_empty());
+    Update {
+        outcome,
+        held_reason,
+        problems,
+    }
+}
+
+/// Reads the opportunity's deal as cosell meant what it wrote: a name cut to
+/// fit the field with its mark is the snapshot's full name, and a close date
+/// cosell made up is no date at all.
+pub(crate) fn as_cosell_wrote_it(sf: &mut Deal, base: &Snapshot, settings: &Settings) {
+    if sf.name != base.deal.name && sf.name == fitted_name(&base.deal.name, settings) {
+        sf.name = base.deal.name.clone();
+    }
+    if base.deal.close_date.is_none()
+        && base.invented_close_date.is_some()
+        && sf.close_date == base.invented_close_date
+    {
+        sf.close_date = None;
+    }
+}

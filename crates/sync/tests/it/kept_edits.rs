@@ -1,0 +1,310 @@
+//! Issue 10's stories: every edit is kept, nothing flip-flops, nothing is
+//! made up, a failure is reported once. One test per symptom, each run
+//! against both emulators as a seller would meet it.
+
+use emulator::control::FaultConfig;
+use serde_json::json;
+
+use crate::world::{marked, World};
+
+/// Write calls both emulators served so far (Salesforce creates ride on
+/// POSTs shared with queries, so new records are counted instead).
+fn writes(world: &World) -> (u64, usize) {
+    let pc = world.pc.control().calls();
+    let sf = world.sf.control().calls();
+    let calls = pc.matching("PATCH")
+        + pc.matching("POST /v1.0/engagements/referrals")
+        + sf.matching("PATCH")
+        + sf.matching("DELETE");
+    let records = [
+        "Account",
+        "Contact",
+        "Opportunity",
+        "OpportunityContactRole",
+        "Note",
+    ]
+    .iter()
+    .map(|o| world.count(o))
+    .sum();
+    (calls, records)
+}
+
+fn id_of(value: &serde_json::Value) -> String {
+    value["Id"].as_str().unwrap().to_owned()
+}
+
+/// Symptom 1: a Microsoft seller's rename lands on the opportunity, and the
+/// old name never goes back.
+#[tokio::test]
+async fn a_microsoft_rename_reaches_the_opportunity_and_stays() {
+    let world = World::new().await;
+    let opp = world.co_sell_opportunity("Old Name");
+    world.pass().await;
+    let id = world.referral_for(&opp)["id"].as_str().unwrap().to_owned();
+    world
+        .pc
+        .microsoft_update(
+            &id,
+            json!([{ "op": "replace", "path": "/name", "value": "New Name" }]),
+        )
+        .unwrap();
+    world.pass().await;
+    assert_eq!(world.opp(&opp)["Name"], json!("✔ New Name"));
+    world.pass().await;
+    assert_eq!(
+        world.referral(&id)["name"],
+        json!("New Name"),
+        "no flip-flop"
+    );
+}
+
+/// Symptom 2: edits made while the deal failed validation reach Partner
+/// Center once it is fixed; Partner Center's old values never overwrite them.
+#[tokio::test]
+async fn edits_made_while_invalid_flow_once_the_deal_is_fixed() {
+    let world = World::new().await;
+    let opp = world.co_sell_opportunity("Fix Me");
+    world.pass().await;
+    let id = world.referral_for(&opp)["id"].as_str().unwrap().to_owned();
+    let account = world.opp(&opp)["AccountId"].as_str().unwrap().to_owned();
+    world.edit("Account", &account, json!({ "BillingCountry": "USA" }));
+    world.edit(
+        "Opportunity",
+        &opp,
+        json!({ "Amount": 77000, "How_can_Microsoft_help__c": "Quotes or licensing" }),
+    );
+    world.pass().await;
+    assert!(marked(&world.opp(&opp), "✖"));
+    world.edit("Account", &account, json!({ "BillingCountry": "US" }));
+    world.pass().await;
+    let referral = world.referral(&id);
+    assert_eq!(referral["details"]["dealValue"], json!(77000.0));
+    assert_eq!(
+        referral["inviteContext"]["assistanceRequestCode"],
+        json!("QuotesOrLicensing")
+    );
+    let o = world.opp(&opp);
+    assert_eq!(o["Amount"], json!(77000.0), "the seller's edit stays");
+    assert!(marked(&o, "✔"));
+}
+
+/// Symptom 4: nothing is pushed while a Microsoft-shared referral waits on
+/// hold, and a second pass with nothing changed writes nothing.
+#[tokio::test]
+async fn on_hold_nothing_is_pushed_and_the_second_pass_writes_nothing() {
+    let world = World::new().await;
+    let id = world.microsoft_shares_with(
+        "Held Team",
+        json!({ "team": [{ "firstName": "Mia", "lastName": "Partner", "email": "mia@partner.example" }] }),
+    );
+    world.pass().await;
+    let after_first = writes(&world);
+    world.pass().await;
+    assert_eq!(
+        writes(&world),
+        after_first,
+        "the second pass writes nothing"
+    );
+    assert_eq!(
+        world.referral(&id)["team"][0]["email"],
+        json!("mia@partner.example"),
+        "Microsoft's partner team is untouched"
+    );
+}
+
+/// Symptom 5: a seller's Account rename made after Microsoft's rename wins.
+#[tokio::test]
+async fn a_later_account_edit_wins_over_an_earlier_microsoft_edit() {
+    let world = World::new().await;
+    let opp = world.co_sell_opportunity("Latest Wins");
+    world.pass().await;
+    let id = world.referral_for(&opp)["id"].as_str().unwrap().to_owned();
+    world
+        .pc
+        .microsoft_update(
+            &id,
+            json!([{ "op": "replace", "path": "/customerProfile/name", "value": "Microsoft's name" }]),
+        )
+        .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let account = world.opp(&opp)["AccountId"].as_str().unwrap().to_owned();
+    world.edit("Account", &account, json!({ "Name": "Seller's name" }));
+    world.pass().await;
+    assert_eq!(
+        world.referral(&id)["customerProfile"]["name"],
+        json!("Seller's name")
+    );
+    assert_eq!(
+        world.sf.record("Account", &account).unwrap()["Name"],
+        json!("Seller's name")
+    );
+}
+
+/// Symptom 6: referrals arriving together for one customer share one Account
+/// and one Contact per email.
+#[tokio::test]
+async fn referrals_for_one_customer_in_one_pass_share_account_and_contact() {
+    let world = World::new().await;
+    for i in 0..3 {
+        world.microsoft_shares_with(
+            &format!("Same Customer {i}"),
+            json!({ "customerProfile": {
+                "name": "Fabrikam", "address": { "city": "Seattle", "country": "US" },
+                "team": [{ "firstName": "Ann", "lastName": "Lee", "email": "ann@fabrikam.example" }] } }),
+        );
+    }
+    world.pass().await;
+    assert_eq!(world.count("Opportunity"), 3);
+    assert_eq!(world.count("Account"), 1, "one Account per customer");
+    assert_eq!(world.count("Contact"), 1, "one Contact per email");
+}
+
+/// Symptom 7: a permanent refusal is written once and not tried again until
+/// the deal changes.
+#[tokio::test]
+async fn a_permanent_failure_is_audited_once_and_not_retried_until_the_data_changes() {
+    let world = World::new().await;
+    let opp = world.co_sell_opportunity("Refused");
+    world
+        .pc
+        .control()
+        .set_faults(FaultConfig {
+            error_rate: 1.0,
+            errors: vec!["400".into()],
+            routes: vec!["POST /v1.0/engagements/referrals".into()],
+            ..FaultConfig::default()
+        })
+        .unwrap();
+    for _ in 0..3 {
+        world.pass().await;
+    }
+    let creates = world
+        .pc
+        .control()
+        .calls()
+        .matching("POST /v1.0/engagements/referrals");
+    assert_eq!(creates, 1, "tried once");
+    let o = world.opp(&opp);
+    assert!(marked(&o, "✖"));
+    assert_eq!(o["Audit__c"].as_str().unwrap().lines().count(), 1);
+    assert!(!o["Audit__c"].as_str().unwrap().contains("request-id"));
+
+    world
+        .pc
+        .control()
+        .set_faults(FaultConfig::default())
+        .unwrap();
+    world.edit("Opportunity", &opp, json!({ "Amount": 51000 }));
+    world.pass().await;
+    world.referral_for(&opp);
+    assert!(marked(&world.opp(&opp), "✔"));
+}
+
+/// Symptom 9: a co-sell deal from Partner Center ticks the visibility box,
+/// and clearing the help option afterwards refuses nothing.
+#[tokio::test]
+async fn co_sell_ticks_visibility_and_clearing_help_is_no_revocation() {
+    let world = World::new().await;
+    let id = world.microsoft_shares("Visible");
+    world.pass().await;
+    let opp = id_of(&world.opp_for_referral(&id));
+    world.edit("Opportunity", &opp, json!({ "StageName": "Qualification" }));
+    world.pass().await;
+    assert_eq!(
+        world.opp(&opp)["Microsoft_Referral_Visibility__c"],
+        json!(true)
+    );
+    world.edit(
+        "Opportunity",
+        &opp,
+        json!({ "How_can_Microsoft_help__c": null }),
+    );
+    world.pass().await;
+    let o = world.opp(&opp);
+    assert!(marked(&o, "✔"), "{}", o["Audit__c"]);
+    assert!(!world
+        .audit_kinds()
+        .await
+        .contains(&"change_refused".to_owned()));
+}
+
+/// Symptom 10: a 120-character name gets room for its mark.
+#[tokio::test]
+async fn a_name_at_the_limit_gets_room_for_its_mark() {
+    let world = World::new().await;
+    let name = format!("Long {}", "n".repeat(115));
+    let id = world.microsoft_shares_with(
+        &name,
+        json!({ "customerProfile": { "name": "Long Customer", "address": { "country": "US" },
+            "team": [{ "firstName": "Ann", "lastName": "Lee", "email": "ann@long.example" }] } }),
+    );
+    world.pass().await;
+    let o = world.opp_for_referral(&id);
+    assert_eq!(o["Name"].as_str().unwrap().chars().count(), 120);
+    let before = writes(&world);
+    world.pass().await;
+    assert_eq!(writes(&world), before, "the cut name is no rename");
+    assert_eq!(world.referral(&id)["name"], json!(name));
+}
+
+/// Symptom 11: a close date cosell made up never reaches Partner Center.
+#[tokio::test]
+async fn a_made_up_close_date_never_flows_back() {
+    let world = World::new().await;
+    let id = world.microsoft_shares_with(
+        "No Date",
+        json!({ "details": { "dealValue": 5000, "currency": "USD", "notes": "n",
+            "requirements": { "solutions": [{ "id": "SOL-1" }] } } }),
+    );
+    world.pass().await;
+    let opp = id_of(&world.opp_for_referral(&id));
+    assert!(world.opp(&opp)["CloseDate"].is_string());
+    world.edit("Opportunity", &opp, json!({ "StageName": "Qualification" }));
+    world.pass().await;
+    let referral = world.referral(&id);
+    assert_eq!(referral["status"], json!("Active"));
+    assert!(
+        referral["details"]["closingDateTime"].is_null(),
+        "{}",
+        referral["details"]
+    );
+}
+
+/// Symptom 13: `plan` predicts the next sync: an invalid deal already
+/// reported shows as unchanged, and the sync then writes nothing.
+#[tokio::test]
+async fn plan_shows_nothing_for_an_invalid_deal_already_reported() {
+    let world = World::new().await;
+    let opp = world.co_sell_opportunity("Still Invalid");
+    let account = world.opp(&opp)["AccountId"].as_str().unwrap().to_owned();
+    world.edit("Account", &account, json!({ "BillingCountry": "USA" }));
+    world.pass().await;
+    let plans = world
+        .engine
+        .plan_pass(200, chrono::Duration::seconds(5))
+        .await
+        .unwrap();
+    assert!(
+        plans.iter().all(|(_, p)| p.is_noop()),
+        "{:?}",
+        plans.iter().map(|(_, p)| p.describe()).collect::<Vec<_>>()
+    );
+    let before = writes(&world);
+    let report = world.pass().await;
+    assert_eq!(writes(&world), before);
+    assert_eq!(report.summary.retryable, 0);
+}
+
+/// Symptom 14: with marks off, a seller's own leading ✔ stays on both sides.
+#[tokio::test]
+async fn with_marks_off_a_sellers_own_check_stays() {
+    let world = World::with_settings(sync::Settings {
+        show_checkmark: false,
+        ..sync::Settings::default()
+    })
+    .await;
+    let opp = world.co_sell_opportunity("✔ Approved deal");
+    world.pass().await;
+    assert_eq!(world.referral_for(&opp)["name"], json!("✔ Approved deal"));
+    assert_eq!(world.opp(&opp)["Name"], json!("✔ Approved deal"));
+}
