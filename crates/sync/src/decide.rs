@@ -41,6 +41,9 @@ pub struct Plan {
     /// A new opportunity needs a close date and the referral has none: one
     /// is made up, remembered in the snapshot and never sent back.
     pub invent_close_date: bool,
+    /// Values Salesforce cannot hold, left out of its writes (named in the
+    /// audit line).
+    pub left_out: Vec<String>,
     /// The snapshot to keep once every write succeeded.
     pub snapshot: Option<Snapshot>,
     /// Fingerprint of both sides as read; a permanent failure keeps it so
@@ -56,6 +59,7 @@ impl Plan {
             name: None,
             tick_visibility: false,
             invent_close_date: false,
+            left_out: Vec::new(),
             snapshot: None,
             inputs,
         }
@@ -125,7 +129,8 @@ pub fn decide(candidate: &Candidate, settings: &Settings) -> Plan {
     };
     plan.invent_close_date = matches!(&plan.decision,
         Decision::CreateOpportunity { deal } if deal.close_date.is_none());
-    plan.audit = audit::line_for(&plan.decision);
+    plan.left_out = left_out(&plan.decision, settings);
+    plan.audit = audit::line_for(&plan.decision, &plan.left_out);
     if let Some(view) = &candidate.view {
         bookkeeping(&mut plan, view, candidate.referral.as_ref(), settings);
     }
@@ -185,6 +190,28 @@ fn bookkeeping(
     let written_by_update = matches!(&plan.decision,
         Decision::Update(u) if u.outcome.to_salesforce.contains(&Field::Visibility));
     plan.tick_visibility = visible && !view.visibility_ticked(settings) && !written_by_update;
+}
+
+/// Values of the Salesforce writes that Salesforce cannot hold.
+fn left_out(decision: &Decision, settings: &Settings) -> Vec<String> {
+    let (deal, customer, contacts) = match decision {
+        Decision::CreateOpportunity { deal } => (deal, true, true),
+        Decision::Update(u) => (
+            &u.outcome.merged,
+            u.outcome.to_salesforce.contains(&Field::Customer),
+            u.outcome.to_salesforce.contains(&Field::Contacts),
+        ),
+        _ => return Vec::new(),
+    };
+    let mut left_out = Vec::new();
+    if customer {
+        let fitted = crate::salesforce_fit::customer(&deal.customer, &settings.country_code_field);
+        left_out.extend(fitted.1);
+    }
+    if contacts {
+        left_out.extend(crate::salesforce_fit::contacts(&deal.contacts).1);
+    }
+    left_out
 }
 
 /// The stored snapshot, if the pair has one.
@@ -323,11 +350,26 @@ fn update(
 }
 
 /// Reads the opportunity's deal as cosell meant what it wrote: a name cut to
-/// fit the field with its mark is the snapshot's full name, and a close date
-/// cosell made up is no date at all.
+/// fit the field with its mark is the snapshot's full name, a customer or
+/// contact with values left out because they do not fit is the snapshot's
+/// whole one, and a close date cosell made up is no date at all.
 pub(crate) fn as_cosell_wrote_it(sf: &mut Deal, base: &Snapshot, settings: &Settings) {
     if sf.name != base.deal.name && sf.name == fitted_name(&base.deal.name, settings) {
         sf.name = base.deal.name.clone();
+    }
+    let (customer, _) =
+        crate::salesforce_fit::customer(&base.deal.customer, &settings.country_code_field);
+    if sf.customer != base.deal.customer && sf.customer == customer {
+        sf.customer = base.deal.customer.clone();
+    }
+    let (contacts, _) = crate::salesforce_fit::contacts(&base.deal.contacts);
+    if sf.contacts != base.deal.contacts && sf.contacts == contacts {
+        sf.contacts = base.deal.contacts.clone();
+    }
+    if settings.currency_field.is_empty() {
+        // A single-currency org has no currency field: its deals carry no
+        // currency of their own, which is no edit of Partner Center's.
+        sf.currency = base.deal.currency.clone();
     }
     if base.deal.close_date.is_none()
         && base.invented_close_date.is_some()

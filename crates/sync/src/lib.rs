@@ -18,6 +18,7 @@ pub use settings::Settings;
 pub mod engine;
 pub mod opportunity_map;
 pub mod referral_map;
+pub mod salesforce_fit;
 pub mod stages;
 
 pub use engine::{Engine, EngineError, Outcome, Summary, Target};

@@ -299,8 +299,9 @@ fn trimmed(record: &Record, field: &str) -> Option<String> {
         .map(String::from)
 }
 
-/// Account fields for a customer.
+/// Account fields for a customer, left out where they do not fit.
 pub fn account_body(customer: &Customer, settings: &Settings) -> Map<String, Value> {
+    let (customer, _) = crate::salesforce_fit::customer(customer, &settings.country_code_field);
     let mut body = Map::new();
     body.insert("Name".into(), json!(customer.name));
     body.insert("BillingStreet".into(), json!(customer.street));
@@ -311,8 +312,9 @@ pub fn account_body(customer: &Customer, settings: &Settings) -> Map<String, Val
     body
 }
 
-/// Contact fields for a person.
+/// Contact fields for a person, left out where they do not fit.
 pub fn contact_body(contact: &Contact, account_id: Option<&str>) -> Map<String, Value> {
+    let (contact, _) = crate::salesforce_fit::contact(contact);
     let mut body = Map::new();
     body.insert("FirstName".into(), json!(contact.first_name));
     body.insert("LastName".into(), json!(contact.last_name));

@@ -19,8 +19,9 @@ const VALUE_MAX: usize = 60;
 pub enum AuditLine {
     /// The opportunity became a referral.
     Shared,
-    /// A referral became this opportunity.
-    CreatedFromReferral,
+    /// A referral became this opportunity (values Salesforce cannot hold
+    /// were left out).
+    CreatedFromReferral { left_out: Vec<String> },
     /// What flowed where.
     Synced(String),
     /// Salesforce edits were held back, and why.
@@ -53,9 +54,13 @@ impl AuditLine {
     pub fn render(&self, referral_id: &str) -> String {
         let text = match self {
             Self::Shared => format!("✔ Shared with Partner Center as referral {referral_id}"),
-            Self::CreatedFromReferral => {
+            Self::CreatedFromReferral { left_out } if left_out.is_empty() => {
                 format!("✔ Created from Partner Center referral {referral_id}")
             }
+            Self::CreatedFromReferral { left_out } => format!(
+                "✔ Created from Partner Center referral {referral_id}. {}",
+                left_out_sentence(left_out)
+            ),
             Self::Synced(sentence) => format!("✔ {sentence}"),
             Self::Held(reason) | Self::LifecycleNotPushed(reason) => format!("✔ {reason}"),
             Self::Refused(reason) => format!("✖ Refused: {reason}"),
@@ -81,16 +86,31 @@ impl AuditLine {
 }
 
 /// The line a decision writes, before the already-written check.
-pub(super) fn line_for(decision: &Decision) -> Option<AuditLine> {
+pub(super) fn line_for(decision: &Decision, left_out: &[String]) -> Option<AuditLine> {
     match decision {
         Decision::Invalid { problems, .. } => Some(AuditLine::Invalid {
             changes: false,
             problems: problems.clone(),
         }),
-        Decision::CreateOpportunity { .. } => Some(AuditLine::CreatedFromReferral),
-        Decision::Update(update) => update_line(update),
+        Decision::CreateOpportunity { .. } => Some(AuditLine::CreatedFromReferral {
+            left_out: left_out.to_vec(),
+        }),
+        Decision::Update(update) => match update_line(update) {
+            Some(AuditLine::Synced(sentence)) if !left_out.is_empty() => Some(AuditLine::Synced(
+                format!("{sentence}. {}", left_out_sentence(left_out)),
+            )),
+            line => line,
+        },
         _ => None,
     }
+}
+
+/// Values Salesforce cannot hold, in words.
+fn left_out_sentence(left_out: &[String]) -> String {
+    format!(
+        "Left out of Salesforce, which cannot hold them: {}",
+        left_out.join(", ")
+    )
 }
 
 fn update_line(update: &Update) -> Option<AuditLine> {

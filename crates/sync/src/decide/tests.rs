@@ -650,3 +650,20 @@ fn a_permanent_failure_waits_until_the_data_changes() {
     let retried = decide(&c(&fixed, Some(first.inputs)), &settings);
     assert!(matches!(retried.decision, Decision::Update(_)));
 }
+
+#[test]
+fn a_single_currency_org_never_clears_partner_centers_currency() {
+    let settings = Settings {
+        currency_field: String::new(),
+        ..Settings::default()
+    };
+    let base = agreed();
+    let mut sf = base.clone();
+    sf.currency = None;
+    sf.deal_value = Money::from_f64(3000.0);
+    let plan = run(&base, &base, EARLY, &sf, LATE, &settings);
+    assert_eq!(
+        update(&plan).outcome.to_partner_center,
+        vec![Field::DealValue]
+    );
+}

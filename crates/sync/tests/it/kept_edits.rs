@@ -3,7 +3,7 @@
 //! against both emulators as a seller would meet it.
 
 use emulator::control::FaultConfig;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::world::{marked, World};
 
@@ -307,4 +307,44 @@ async fn with_marks_off_a_sellers_own_check_stays() {
     world.pass().await;
     assert_eq!(world.referral_for(&opp)["name"], json!("✔ Approved deal"));
     assert_eq!(world.opp(&opp)["Name"], json!("✔ Approved deal"));
+}
+
+/// Symptom 12: a value Salesforce cannot hold (a 41-character city, a
+/// malformed e-mail) is left out and audited; the rest of the deal syncs and
+/// the next pass neither retries nor wipes it in Partner Center.
+#[tokio::test]
+async fn a_value_salesforce_cannot_hold_is_left_out_and_the_rest_syncs() {
+    let world = World::new().await;
+    let city = "C".repeat(41);
+    let id = world.microsoft_shares_with(
+        "Degrade",
+        json!({ "customerProfile": { "name": "Degrade Customer",
+            "address": { "city": city, "country": "US" },
+            "team": [{ "firstName": "Ann", "lastName": "Lee", "email": "ann(at)degrade" }] } }),
+    );
+    world.pass().await;
+    let o = world.opp_for_referral(&id);
+    let account = world
+        .sf
+        .record("Account", o["AccountId"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(account["BillingCity"], Value::Null);
+    assert_eq!(
+        world.count("Contact"),
+        1,
+        "the contact is there, without e-mail"
+    );
+    let audit = o["Audit__c"].as_str().unwrap();
+    assert!(audit.contains("Account.BillingCity"), "{audit}");
+    assert!(audit.contains("Contact.Email"), "{audit}");
+    assert!(marked(&o, "✔"));
+    let before = writes(&world);
+    world.pass().await;
+    assert_eq!(writes(&world), before, "nothing retried");
+    let referral = world.referral(&id);
+    assert_eq!(referral["customerProfile"]["address"]["city"], json!(city));
+    assert_eq!(
+        referral["customerProfile"]["team"][0]["email"],
+        json!("ann(at)degrade")
+    );
 }

@@ -402,8 +402,8 @@ impl Engine {
                 let wanted = merged
                     .contacts
                     .iter()
-                    .find(|c| c.identity() == role.contact.identity());
-                if let Some(contact) = wanted.filter(|c| **c != role.contact) {
+                    .find(|c| held_as(c).identity() == role.contact.identity());
+                if let Some(contact) = wanted.filter(|c| held_as(c) != role.contact) {
                     let mut body = contact_body(contact, None);
                     body.insert("Id".into(), json!(role.contact_id));
                     out.push(record("Contact", body));
@@ -457,8 +457,11 @@ impl Engine {
                 }
             }
             if let Some(view) = view {
-                let wanted: BTreeSet<String> =
-                    deal.contacts.iter().map(Contact::identity).collect();
+                let wanted: BTreeSet<String> = deal
+                    .contacts
+                    .iter()
+                    .map(|c| held_as(c).identity())
+                    .collect();
                 deletes.extend(
                     view.contact_roles
                         .iter()
@@ -574,6 +577,11 @@ fn salesforce_fields(field: Field, settings: &crate::Settings) -> Vec<String> {
     }
 }
 
+/// A contact as its Salesforce record holds it.
+fn held_as(contact: &Contact) -> Contact {
+    crate::salesforce_fit::contact(contact).0
+}
+
 /// Contacts of the merged deal that have no contact role yet.
 fn new_contacts(w: &Work) -> Vec<Contact> {
     let (deal, existing): (&Deal, BTreeSet<String>) = match &w.plan.decision {
@@ -594,7 +602,7 @@ fn new_contacts(w: &Work) -> Vec<Contact> {
     let mut seen = existing;
     deal.contacts
         .iter()
-        .filter(|c| !c.last_name.is_empty() && seen.insert(c.identity()))
+        .filter(|c| !c.last_name.is_empty() && seen.insert(held_as(c).identity()))
         .cloned()
         .collect()
 }

@@ -1,0 +1,118 @@
+//! What Salesforce's standard fields can hold. A value that does not fit
+//! (too long, not an e-mail address) is left out of the Salesforce write and
+//! named in the audit, so the rest of the deal still syncs; reading the
+//! record back, what fits is taken as the whole value, so the cut is never
+//! an edit. Lengths: Account and Contact in the Salesforce Object Reference,
+//! https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_account.htm
+//! and .../sforce_api_objects_contact.htm.
+
+use crate::deal::{Contact, Customer};
+
+/// A value as Salesforce can hold it, and the fields left out.
+type Fitted<T> = (T, Vec<String>);
+
+/// The customer as its Account can hold it.
+pub fn customer(customer: &Customer, country_field: &str) -> Fitted<Customer> {
+    let mut left_out = Vec::new();
+    let mut fitted = customer.clone();
+    for (field, value, max) in [
+        ("Account.BillingStreet", &mut fitted.street, 255),
+        ("Account.BillingCity", &mut fitted.city, 40),
+        ("Account.BillingState", &mut fitted.state, 80),
+        ("Account.BillingPostalCode", &mut fitted.postal_code, 20),
+    ] {
+        drop_unfit(field, value, max, &mut left_out);
+    }
+    drop_unfit(
+        &format!("Account.{country_field}"),
+        &mut fitted.country,
+        80,
+        &mut left_out,
+    );
+    (fitted, left_out)
+}
+
+/// A contact as its Contact record can hold it.
+pub fn contact(contact: &Contact) -> Fitted<Contact> {
+    let mut left_out = Vec::new();
+    let mut fitted = contact.clone();
+    drop_unfit(
+        "Contact.FirstName",
+        &mut fitted.first_name,
+        40,
+        &mut left_out,
+    );
+    drop_unfit("Contact.Title", &mut fitted.title, 128, &mut left_out);
+    drop_unfit("Contact.Phone", &mut fitted.phone, 40, &mut left_out);
+    drop_unfit("Contact.Email", &mut fitted.email, 80, &mut left_out);
+    if fitted.email.as_deref().is_some_and(|e| !is_email(e)) {
+        fitted.email = None;
+        left_out.push("Contact.Email (not an e-mail address)".into());
+    }
+    (fitted, left_out)
+}
+
+/// Every contact as Salesforce can hold it.
+pub fn contacts(contacts: &[Contact]) -> Fitted<Vec<Contact>> {
+    let mut left_out = Vec::new();
+    let fitted = contacts
+        .iter()
+        .map(|c| {
+            let (fitted, dropped) = contact(c);
+            left_out.extend(dropped);
+            fitted
+        })
+        .collect();
+    (fitted, left_out)
+}
+
+fn drop_unfit(field: &str, value: &mut Option<String>, max: usize, left_out: &mut Vec<String>) {
+    if value.as_ref().is_some_and(|v| v.chars().count() > max) {
+        *value = None;
+        left_out.push(format!("{field} (longer than {max} characters)"));
+    }
+}
+
+/// `local@domain.tld` without spaces, as Salesforce's e-mail fields accept.
+fn is_email(text: &str) -> bool {
+    let Some((local, domain)) = text.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !text.chars().any(char::is_whitespace)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_does_not_fit_is_left_out_and_named() {
+        let customer = Customer {
+            name: "Contoso".into(),
+            city: Some("C".repeat(41)),
+            country: Some("US".into()),
+            ..Customer::default()
+        };
+        let (fitted, left_out) = super::customer(&customer, "BillingCountry");
+        assert_eq!(fitted.city, None);
+        assert_eq!(fitted.country.as_deref(), Some("US"));
+        assert_eq!(
+            left_out,
+            ["Account.BillingCity (longer than 40 characters)"]
+        );
+        let person = Contact {
+            last_name: "Lee".into(),
+            email: Some("ann(at)contoso".into()),
+            ..Contact::default()
+        };
+        let (fitted, left_out) = contact(&person);
+        assert_eq!(fitted.email, None);
+        assert_eq!(left_out.len(), 1);
+        assert_eq!(contact(&fitted).1.len(), 0, "what fits stays");
+    }
+}
