@@ -238,6 +238,11 @@ pub struct PartnerCenterEmulatorArgs {
     /// Tenant in the token endpoint path [default: the emulator's demo value].
     #[arg(long)]
     pub tenant: Option<String>,
+    /// Which `$filter` properties the Referrals API honours: `permissive`
+    /// (all), `documented` (only documented ones, others are a 400) or
+    /// `ignore-unknown` (others are silently ignored).
+    #[arg(long, value_name = "MODE", default_value = "permissive")]
+    pub odata: emulator::partner_center::ODataMode,
 }
 
 /// `cosell emulator salesforce`.

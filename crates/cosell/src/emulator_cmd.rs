@@ -9,7 +9,7 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use emulator::aws::{AwsEmulator, EventTarget, Options as AwsOptions};
-use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
+use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator, Rules as PcRules};
 use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
 
 use crate::cli::{AwsEmulatorArgs, PartnerCenterEmulatorArgs, SalesforceEmulatorArgs};
@@ -23,8 +23,13 @@ pub async fn partner_center(args: PartnerCenterEmulatorArgs) -> anyhow::Result<(
         client_secret: args.client_secret.unwrap_or(defaults.client_secret.clone()),
         refresh_token: args.refresh_token.unwrap_or(defaults.refresh_token.clone()),
         tenant: args.tenant.unwrap_or(defaults.tenant.clone()),
+        rules: PcRules {
+            odata: args.odata,
+            ..defaults.rules.clone()
+        },
         ..defaults
     };
+    let odata = options.rules.odata;
     let listener = bind(args.listen).await?;
     let (client_id, client_secret, refresh_token) = (
         options.client_id.clone(),
@@ -44,7 +49,10 @@ pub async fn partner_center(args: PartnerCenterEmulatorArgs) -> anyhow::Result<(
         tls_ca_file.display()
     );
     println!("  token endpoint  {}", emulator.token_url());
-    println!("  Referrals API   {}", emulator.referrals_url());
+    println!(
+        "  Referrals API   {} ($filter: {odata})",
+        emulator.referrals_url()
+    );
     println!("  Webhooks API    {}", emulator.webhooks_url());
     println!("  webhook CA      {}", ca_file.display());
     println!("demo credentials (valid only against this emulator):");

@@ -17,7 +17,9 @@ pub mod vault;
 pub mod wire;
 
 pub use auth::{AuthError, EntraTokenProvider, StaticToken, TokenConfig, TokenSource};
-pub use client::{PatchOptions, ReferralsClient, WebhooksClient};
+pub use client::{
+    FilterSupport, PatchOptions, ReferralsClient, UndocumentedFilter, WebhooksClient,
+};
 pub use error::{ApiErrorBody, Error, ErrorCode};
 pub use observer::{CallObserver, CallRecord};
 pub use odata::{Filter, ReferralQuery, SortOrder};

@@ -172,6 +172,13 @@ pub fn render(report: &StatusReport) -> String {
                 u.partner_center.errors,
                 when(Some(u.updated_at))
             );
+            for f in &u.partner_center_filters {
+                let _ = writeln!(
+                    out,
+                    "            Partner Center {}: {}",
+                    f.property, f.meaning
+                );
+            }
         }
     }
     render_credentials(&mut out, &report.credentials);

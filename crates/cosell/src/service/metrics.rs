@@ -8,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use partner_center::UndocumentedFilter;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -98,6 +99,15 @@ pub struct PollerLabels {
     pub poller: &'static str,
 }
 
+/// Labels of the Partner Center filter-mode gauge.
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct FilterLabels {
+    /// The filtered property, e.g. `updatedDateTime`.
+    pub property: &'static str,
+    /// `unknown`, `server`, `client-refused` or `client-ignored`.
+    pub mode: &'static str,
+}
+
 /// Raw API call totals, kept beside the counters so `cosell status` can show them.
 #[derive(Debug, Default)]
 pub struct CallTotals {
@@ -129,6 +139,7 @@ pub struct Metrics {
     webhook_verifications: Family<ResultLabels, Counter>,
     poll_lag: Family<PollerLabels, Gauge<f64, AtomicU64>>,
     credential_expiry: Family<CredentialLabels, Gauge<f64, AtomicU64>>,
+    partner_center_filters: Family<FilterLabels, Gauge>,
     connections_open: Gauge,
     connections_refused: Family<ReasonLabels, Counter>,
     /// Totals for `cosell status`.
@@ -192,6 +203,12 @@ impl Metrics {
             "Seconds until each stored credential is expected to expire (negative once past)",
             credential_expiry.clone(),
         );
+        let partner_center_filters = Family::<FilterLabels, Gauge>::default();
+        registry.register(
+            "partner_center_filter_mode",
+            "1 for the way each undocumented Partner Center $filter is applied (server, or client after the service refused or ignored it)",
+            partner_center_filters.clone(),
+        );
         let connections_open = Gauge::default();
         registry.register(
             "http_connections_open",
@@ -215,6 +232,7 @@ impl Metrics {
             webhook_verifications,
             poll_lag,
             credential_expiry,
+            partner_center_filters,
             totals: CallTotals::default(),
         }
     }
@@ -279,6 +297,19 @@ impl Metrics {
         self.poll_lag
             .get_or_create(&PollerLabels { poller })
             .set(lag.as_secs_f64());
+    }
+
+    /// Shows how each undocumented Partner Center filter is applied now.
+    pub fn set_filter_modes(&self, client: &partner_center::ReferralsClient) {
+        self.partner_center_filters.clear();
+        for filter in UndocumentedFilter::ALL {
+            self.partner_center_filters
+                .get_or_create(&FilterLabels {
+                    property: filter.property(),
+                    mode: client.filter_support(filter).as_str(),
+                })
+                .set(1);
+        }
     }
 
     /// Counts one remote API attempt.

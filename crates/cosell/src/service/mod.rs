@@ -463,7 +463,10 @@ async fn save_usage_until(state: Arc<AppState>, shutdown: CancellationToken) {
 /// Saves the API usage report, and the org usage where the dashboard reads it.
 async fn save_usage(state: &AppState) {
     let org = state.engine.salesforce().api_usage();
-    let report = ApiUsageReport::collect(&state.metrics, org, state.started_at);
+    let client = state.engine.partner_center();
+    state.metrics.set_filter_modes(client);
+    let filters = usage::FilterMode::of(client);
+    let report = ApiUsageReport::collect(&state.metrics, org, state.started_at, filters);
     if let Err(error) = report.save(state.store.as_ref()).await {
         tracing::debug!(%error, "could not save API usage");
     }

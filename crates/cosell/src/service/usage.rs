@@ -6,6 +6,7 @@
 use std::sync::atomic::Ordering;
 
 use chrono::{DateTime, Utc};
+use partner_center::{ReferralsClient, UndocumentedFilter};
 use serde::{Deserialize, Serialize};
 use store::Store;
 
@@ -36,6 +37,37 @@ pub struct ApiUsageReport {
     pub salesforce: CallCount,
     /// Partner Center calls by this service.
     pub partner_center: CallCount,
+    /// How each undocumented Partner Center `$filter` is applied.
+    #[serde(default)]
+    pub partner_center_filters: Vec<FilterMode>,
+}
+
+/// How one undocumented Partner Center `$filter` is applied.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FilterMode {
+    /// The filtered property, e.g. `updatedDateTime`.
+    pub property: String,
+    /// `unknown`, `server`, `client-refused` or `client-ignored`.
+    pub mode: String,
+    /// The same for a person.
+    pub meaning: String,
+}
+
+impl FilterMode {
+    /// What `client` learnt about each undocumented filter.
+    pub fn of(client: &ReferralsClient) -> Vec<Self> {
+        UndocumentedFilter::ALL
+            .into_iter()
+            .map(|filter| {
+                let support = client.filter_support(filter);
+                Self {
+                    property: filter.property().to_owned(),
+                    mode: support.as_str().to_owned(),
+                    meaning: support.describe().to_owned(),
+                }
+            })
+            .collect()
+    }
 }
 
 impl ApiUsageReport {
@@ -44,6 +76,7 @@ impl ApiUsageReport {
         metrics: &Metrics,
         org: Option<salesforce::ApiUsage>,
         since: DateTime<Utc>,
+        partner_center_filters: Vec<FilterMode>,
     ) -> Self {
         let t = &metrics.totals;
         Self {
@@ -58,6 +91,7 @@ impl ApiUsageReport {
                 calls: t.partner_center_calls.load(Ordering::Relaxed),
                 errors: t.partner_center_errors.load(Ordering::Relaxed),
             },
+            partner_center_filters,
         }
     }
 
@@ -102,6 +136,11 @@ mod tests {
                 max: 5000,
             }),
             Utc::now(),
+            vec![FilterMode {
+                property: "updatedDateTime".into(),
+                mode: "client-ignored".into(),
+                meaning: "filtered by cosell".into(),
+            }],
         );
         report.save(store.as_ref()).await.unwrap();
         let back = ApiUsageReport::load(store.as_ref()).await.unwrap().unwrap();

@@ -123,6 +123,13 @@ async fn status_shows_pairs_last_sync_and_api_usage_after_a_graceful_stop() {
         report.jobs.running, 0,
         "a graceful stop leaves nothing running"
     );
+    let properties: Vec<&str> = usage
+        .partner_center_filters
+        .iter()
+        .map(|f| f.property.as_str())
+        .collect();
+    assert_eq!(properties, ["updatedDateTime", "externalReferenceId"]);
     let text = cosell::commands::status::render(&report);
     assert!(text.contains("Dead letters: none"), "{text}");
+    assert!(text.contains("Partner Center updatedDateTime: "), "{text}");
 }

@@ -17,8 +17,15 @@ use super::store::parse_datetime;
 #[error("Invalid $filter: {0}")]
 pub(super) struct FilterError(String);
 
+impl FilterError {
+    /// A refusal with this explanation.
+    pub(super) fn new(message: impl Into<String>) -> Self {
+        Self(message.into())
+    }
+}
+
 fn err<T>(message: impl Into<String>) -> Result<T, FilterError> {
-    Err(FilterError(message.into()))
+    Err(FilterError::new(message))
 }
 
 #[derive(Debug, Clone, PartialEq)]

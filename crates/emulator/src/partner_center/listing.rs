@@ -214,7 +214,9 @@ pub(crate) fn list(
     context: &str,
 ) -> Result<Value, ApiError> {
     if let Some(f) = &query.filter {
-        let expr = filter::parse(f).map_err(|e| bad("$filter", e.to_string()))?;
+        let expr = filter::parse(f)
+            .and_then(|expr| rules.odata.restrict(expr))
+            .map_err(|e| bad("$filter", e.to_string()))?;
         referrals.retain(|r| expr.matches(r));
     }
     let keys = query.order_keys()?;

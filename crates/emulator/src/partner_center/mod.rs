@@ -15,6 +15,8 @@ mod filter;
 mod http;
 mod iso;
 mod listing;
+mod model;
+mod odata_mode;
 mod patch;
 mod pki;
 mod referrals;
@@ -41,6 +43,7 @@ use crate::listener::{self, TlsIdentity};
 
 pub use delivery::Delivery;
 pub use error::{ApiError, ErrorCode};
+pub use odata_mode::ODataMode;
 
 /// Behaviours the reference leaves open ([I] rows), each with its default.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,7 +60,11 @@ pub struct Rules {
     pub top_limits_total: bool,
     /// A referral shared with Microsoft sellers needs a customer contact even without a help request. Default true.
     pub contact_required_when_shared: bool,
-    /// New referrals close only as Declined/Expired and Active ones only as Won/Lost. Default true.
+    /// New referrals close only as Declined/Expired and Active ones only as Won/Lost.
+    /// Default false: the documented state table lets New move to Closed with
+    /// any closed substatus (Won, Lost, Declined, Expired), see
+    /// <https://learn.microsoft.com/en-us/partner-center/developer/referral-resources#status--substatus-transition-states>
+    /// (MicrosoftDocs/partner-rest `develop/referral-resources.md`).
     pub strict_close_substatus: bool,
     /// A create or full update needs `customerProfile.name` and `customerProfile.address.country`. Default true.
     pub require_customer_address: bool,
@@ -67,6 +74,8 @@ pub struct Rules {
     pub validation_events_per_minute: usize,
     /// How long an incoming referral stays open before it expires (§1.3: 14 days).
     pub incoming_expiry: Duration,
+    /// Which `$filter` properties are honoured. Default [`ODataMode::Permissive`].
+    pub odata: ODataMode,
 }
 
 impl Default for Rules {
@@ -78,11 +87,12 @@ impl Default for Rules {
             app_only_status: 403,
             top_limits_total: true,
             contact_required_when_shared: true,
-            strict_close_substatus: true,
+            strict_close_substatus: false,
             require_customer_address: true,
             register_conflict: true,
             validation_events_per_minute: 2,
             incoming_expiry: Duration::from_secs(14 * 24 * 3600),
+            odata: ODataMode::default(),
         }
     }
 }

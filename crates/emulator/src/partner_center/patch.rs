@@ -5,6 +5,7 @@
 use serde_json::Value;
 
 use super::error::ApiError;
+use super::model::REFERRAL;
 use super::schema::{canonical_key, canonicalize, INVITED_BY, SERVER_OWNED};
 
 /// The two operations the service supports.
@@ -78,6 +79,14 @@ pub(crate) fn parse(body: &Value) -> Result<Vec<PatchOp>, ApiError> {
                 .and_then(Value::as_str)
                 .ok_or_else(|| ApiError::invalid_at("path", "Each operation needs a 'path'."))?;
             let path = decode_pointer(pointer)?;
+            if let Some(segment) = REFERRAL.unknown_segment(&path) {
+                return Err(ApiError::invalid_at(
+                    pointer.trim_start_matches('/'),
+                    format!(
+                        "The target location specified by path segment '{segment}' was not found."
+                    ),
+                ));
+            }
             let value = field("value").cloned().ok_or_else(|| {
                 ApiError::invalid_at(
                     "value",

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use super::error::{ApiError, ErrorCode};
 use super::iso;
+use super::model::REFERRAL;
 use super::schema::{canonical_enum, ENUM_FIELDS};
 use super::store::parse_datetime;
 use super::Rules;
@@ -119,7 +120,8 @@ fn at<'a>(value: &'a Value, path: &[&str]) -> Option<&'a Value> {
         .filter(|v| !v.is_null())
 }
 
-/// Checks a referral's shape and canonicalizes enum spellings and `dealValue`.
+/// Drops members the typed model lacks, checks the shape and canonicalizes
+/// enum spellings and `dealValue`.
 pub(crate) fn normalize(referral: &mut Value, rules: &Rules) -> Result<(), ApiError> {
     if !referral.is_object() {
         return Err(ApiError::invalid_at(
@@ -127,6 +129,7 @@ pub(crate) fn normalize(referral: &mut Value, rules: &Rules) -> Result<(), ApiEr
             "The request body must be a referral object.",
         ));
     }
+    REFERRAL.prune(referral);
     for block in REQUIRED_BLOCKS {
         if at(referral, &[block]).is_none() {
             return Err(ApiError::invalid_at(

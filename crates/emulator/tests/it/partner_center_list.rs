@@ -1,6 +1,6 @@
 //! List: envelope, `$filter`, `$count`, `$top`/`$skip`, `$orderby`, `$select`, paging.
 
-use emulator::partner_center::Options;
+use emulator::partner_center::{ODataMode, Options};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -229,4 +229,77 @@ async fn paging_follows_next_link_verbatim() {
         seen.extend(names(&page));
     }
     assert_eq!(seen, ["deal-0", "deal-1", "deal-2"]);
+}
+
+async fn spawn_in(mode: ODataMode) -> Pc {
+    let mut options = Options::default();
+    options.rules.odata = mode;
+    spawn_with(options).await
+}
+
+/// Documented `$filter` properties behave the same in every OData mode.
+#[tokio::test]
+async fn documented_filters_work_in_every_odata_mode() {
+    for mode in ODataMode::ALL {
+        let pc = spawn_in(mode).await;
+        seed(&pc, 2).await;
+        let page = list(
+            &pc,
+            &[(
+                "$filter",
+                "customerProfile/address/country eq 'FR' and direction eq 'Outgoing'",
+            )],
+        )
+        .await;
+        assert_eq!(names(&page), ["deal-1"], "{mode}");
+    }
+}
+
+/// In the documented-only mode a filter on an undocumented property is a
+/// 400 `invalidRequest` in the documented error shape.
+#[tokio::test]
+async fn the_documented_mode_refuses_undocumented_filters() {
+    let pc = spawn_in(ODataMode::Documented).await;
+    seed(&pc, 1).await;
+    for filter in [
+        "externalReferenceId eq '006000000000001'",
+        "updatedDateTime ge 2024-01-01T00:00:00Z",
+        "status eq 'Active' and name eq 'deal-0'",
+    ] {
+        let response = pc
+            .http
+            .get(pc.referrals())
+            .bearer_auth(&pc.token)
+            .query(&[("$filter", filter)])
+            .send()
+            .await
+            .unwrap();
+        let body = expect_error(response, 400, "invalidRequest").await;
+        assert_eq!(body["error"]["target"], "$filter", "{filter}");
+    }
+    let ordered = list(&pc, &[("$orderby", "updatedDateTime desc")]).await;
+    assert_eq!(
+        names(&ordered),
+        ["deal-0"],
+        "documented $orderby still works"
+    );
+}
+
+/// In the lenient mode an undocumented comparison is ignored: every
+/// referral comes back, as if the clause were absent.
+#[tokio::test]
+async fn the_lenient_mode_ignores_undocumented_filters() {
+    let pc = spawn_in(ODataMode::IgnoreUnknown).await;
+    seed(&pc, 3).await;
+    let page = list(&pc, &[("$filter", "externalReferenceId eq 'nobody'")]).await;
+    assert_eq!(names(&page), ["deal-0", "deal-1", "deal-2"]);
+    let mixed = list(
+        &pc,
+        &[(
+            "$filter",
+            "updatedDateTime ge 2999-01-01T00:00:00Z and customerProfile/address/country eq 'US'",
+        )],
+    )
+    .await;
+    assert_eq!(names(&mixed), ["deal-0", "deal-2"]);
 }

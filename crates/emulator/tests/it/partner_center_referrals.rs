@@ -12,7 +12,6 @@ async fn create_returns_an_accepted_outgoing_referral() {
     let mut body = private_deal();
     body["status"] = json!("New");
     body["substatus"] = json!("Pending");
-    body["customField"] = json!({"kept": true});
     let response = pc.create(&body).await;
     assert_eq!(response.status(), StatusCode::CREATED);
     let etag = response.headers()["etag"].to_str().unwrap().to_owned();
@@ -39,7 +38,6 @@ async fn create_returns_an_accepted_outgoing_referral() {
         referral["organizationId"]
     );
     assert_eq!(referral["mpnId"], "4863040");
-    assert_eq!(referral["customField"], json!({"kept": true}));
     assert_eq!(referral["links"]["self"]["uri"], pc.referral_url(id));
     assert_eq!(referral["links"]["self"]["method"], "GET");
     assert!(referral["links"]["relatedReferrals"]["uri"]
@@ -312,4 +310,29 @@ async fn responses_carry_request_ids_and_echo_client_request_id() {
         "7b1f3c56-0d0e-4a57-9f3c-111111111111"
     );
     assert_eq!(response.headers()["ms-correlationid"], "corr-1");
+}
+
+/// The service reads bodies into its typed contracts, so members they lack
+/// (a custom field, a misspelled consent key) are dropped, not stored.
+#[tokio::test]
+async fn members_the_typed_model_lacks_are_dropped_on_write() {
+    let pc = spawn().await;
+    let mut body = private_deal();
+    body["customField"] = json!({"kept": true});
+    body["consent"]["consentToShareInfoWithOthers"] = json!(true);
+    body["details"]["dealValu"] = json!(5);
+    body["customerProfile"]["team"][0]["nickname"] = json!("Sue");
+    let created = pc.created(&body).await;
+    let id = created["id"].as_str().unwrap();
+    for stored in [created.clone(), pc.emu.referral(id).unwrap()] {
+        assert!(stored.get("customField").is_none(), "{stored}");
+        assert!(stored["consent"]
+            .get("consentToShareInfoWithOthers")
+            .is_none());
+        assert!(stored["details"].get("dealValu").is_none());
+        assert!(stored["customerProfile"]["team"][0]
+            .get("nickname")
+            .is_none());
+        assert_eq!(stored["consent"]["consentToContact"], json!(true));
+    }
 }

@@ -356,20 +356,42 @@ async fn illegal_transitions_are_refused() {
         "invalidRequest",
     )
     .await;
-    let new_won = incoming(&pc);
-    let skip_accept = json!([
-        { "op": "replace", "path": "/status", "value": "Closed" },
-        { "op": "replace", "path": "/substatus", "value": "Won" }
-    ]);
+    let new = incoming(&pc);
+    let active_half = json!([{ "op": "replace", "path": "/status", "value": "Active" }]);
     expect_error(
-        pc.patch(&id(&new_won), &skip_accept, &[]).await,
+        pc.patch(&id(&new), &active_half, &[]).await,
         400,
         "invalidRequest",
     )
     .await;
-    let active_half = json!([{ "op": "replace", "path": "/status", "value": "Active" }]);
+}
+
+fn close_as(substatus: &str) -> Value {
+    json!([
+        { "op": "replace", "path": "/status", "value": "Closed" },
+        { "op": "replace", "path": "/substatus", "value": substatus }
+    ])
+}
+
+/// The documented state table (referral-resources, "Status & Substatus
+/// transition states") lets New move to Closed with any closed substatus.
+#[tokio::test]
+async fn a_new_referral_closes_with_any_closed_substatus() {
+    let pc = spawn().await;
+    for substatus in ["Won", "Lost", "Declined", "Expired"] {
+        let closed = patched(&pc, &id(&incoming(&pc)), close_as(substatus)).await;
+        assert_eq!(closed["status"], "Closed");
+        assert_eq!(closed["substatus"], substatus);
+    }
+}
+
+#[tokio::test]
+async fn the_stricter_close_rule_is_still_available_as_a_knob() {
+    let mut options = Options::default();
+    options.rules.strict_close_substatus = true;
+    let pc = spawn_with(options).await;
     expect_error(
-        pc.patch(&id(&new_won), &active_half, &[]).await,
+        pc.patch(&id(&incoming(&pc)), &close_as("Won"), &[]).await,
         400,
         "invalidRequest",
     )
@@ -503,4 +525,36 @@ async fn deal_registration_is_added_with_a_patch() {
         "invalidRequest",
     )
     .await;
+}
+
+/// JSON Patch on the typed model: a path naming no member is refused with
+/// 400 and nothing changes.
+#[tokio::test]
+async fn patch_to_an_unknown_path_is_refused() {
+    let pc = spawn().await;
+    let created = pc.created(&private_deal()).await;
+    for path in [
+        "/details/dealValu",
+        "/consent/consentToShareInfo",
+        "/colour",
+    ] {
+        let ops = json!([{ "op": "replace", "path": path, "value": "10000" }]);
+        let body = expect_error(
+            pc.patch(&id(&created), &ops, &[]).await,
+            400,
+            "invalidRequest",
+        )
+        .await;
+        assert!(
+            body["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("was not found"),
+            "{body}"
+        );
+    }
+    assert_eq!(
+        pc.emu.referral(&id(&created)).unwrap()["eTag"],
+        created["eTag"]
+    );
 }

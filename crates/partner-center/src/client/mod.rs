@@ -4,9 +4,11 @@
 //! per [`crate::retry`], typed errors and per-attempt call records.
 
 mod core;
+mod lookups;
 mod referrals;
 mod webhooks;
 
+pub use lookups::{FilterSupport, UndocumentedFilter};
 pub use referrals::{PatchOptions, ReferralsClient, DEFAULT_REFERRALS_BASE_URL};
 pub use webhooks::{WebhooksClient, DEFAULT_WEBHOOKS_BASE_URL};
 

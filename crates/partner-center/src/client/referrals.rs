@@ -37,6 +37,8 @@ pub struct PatchOptions {
 #[derive(Clone)]
 pub struct ReferralsClient {
     core: Core,
+    /// What the service does with undocumented filters, shared by clones.
+    pub(super) learnt: Arc<super::lookups::Learnt>,
 }
 
 impl std::fmt::Debug for ReferralsClient {
@@ -52,6 +54,7 @@ impl ReferralsClient {
     pub fn new(base_url: Url, tokens: Arc<dyn TokenSource>) -> Self {
         Self {
             core: Core::new(Api::Referrals, base_url, tokens),
+            learnt: Arc::default(),
         }
     }
 

@@ -32,6 +32,9 @@ use secrecy::{ExposeSecret, SecretString};
 use serde_json::{json, Value};
 use url::Url;
 
+#[path = "against_emulator_lookups.rs"]
+mod lookups;
+
 /// Substring of the emulator's call-count key of its token endpoint.
 const TOKEN_ROUTE: &str = "/oauth2/v2.0/token";
 /// Call-count key of `GET /referrals`.

@@ -8,7 +8,8 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use partner_center::odata::{Filter, ReferralQuery, SortOrder};
-use partner_center::wire::Referral;
+use partner_center::wire::{Listing, Referral};
+use partner_center::UndocumentedFilter;
 
 use super::{Change, Position};
 use crate::engine::{Engine, EngineError, Target};
@@ -31,11 +32,7 @@ impl Engine {
         since: Option<DateTime<Utc>>,
         skip_echoes: bool,
     ) -> Result<Found, EngineError> {
-        let mut query = ReferralQuery::new().order_by("updatedDateTime", SortOrder::Asc);
-        if let Some(since) = since {
-            query = query.filter(Filter::ge("updatedDateTime", since));
-        }
-        let listing = self.partner_center().list_all_lenient(&query).await?;
+        let listing = self.referrals_updated_since(since).await?;
         let mut found = Found {
             changes: Vec::new(),
             echoes: Vec::new(),
@@ -81,6 +78,42 @@ impl Engine {
         Ok(found)
     }
 
+    /// Referrals updated since `since`, decoded one by one. Partner Center
+    /// does not document `$filter` on `updatedDateTime`: while the service
+    /// honours it the listing is lenient (a referral that does not decode is
+    /// set apart); once it refuses or ignores it, the client's own
+    /// documented-only scan takes over (`ReferralsClient::changed_since`).
+    async fn referrals_updated_since(
+        &self,
+        since: Option<DateTime<Utc>>,
+    ) -> Result<Listing, EngineError> {
+        let pc = self.partner_center();
+        let by_update = ReferralQuery::new().order_by("updatedDateTime", SortOrder::Asc);
+        let Some(since) = since else {
+            return Ok(pc.list_all_lenient(&by_update).await?);
+        };
+        let scan = || async {
+            Ok::<_, EngineError>(Listing {
+                referrals: pc.changed_since(Some(since)).await?,
+                undecodable: Vec::new(),
+            })
+        };
+        if pc
+            .filter_support(UndocumentedFilter::UpdatedSince)
+            .client_side()
+        {
+            return scan().await;
+        }
+        let query = by_update.filter(Filter::ge("updatedDateTime", since));
+        match pc.list_all_lenient(&query).await {
+            Ok(listing) if listing.referrals.iter().all(|r| updated_since(r, since)) => Ok(listing),
+            // Refused (400) or ignored: let the client learn it and scan.
+            Ok(_) => scan().await,
+            Err(e) if e.status() == Some(400) => scan().await,
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// The referral is exactly what cosell last wrote or read for its pair.
     async fn is_echo(&self, referral: &Referral) -> Result<bool, EngineError> {
         let (Some(id), Some(tag)) = (&referral.id, &referral.e_tag) else {
@@ -91,4 +124,13 @@ impl Engine {
             p.state != store::PairState::Failed && p.referral_version.as_ref() == Some(tag)
         }))
     }
+}
+
+/// The referral was updated at or after `since` (per its own stamp).
+fn updated_since(referral: &Referral, since: DateTime<Utc>) -> bool {
+    referral
+        .updated_date_time
+        .as_ref()
+        .and_then(|t| t.to_utc())
+        .is_some_and(|at| at >= since)
 }

@@ -12,6 +12,7 @@ mod faults;
 mod feed;
 mod invalid;
 mod kept_edits;
+mod odata_modes;
 mod partner_center_to_salesforce;
 mod properties;
 mod related;

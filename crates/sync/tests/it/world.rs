@@ -4,7 +4,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
+use emulator::partner_center::{ODataMode, Options as PcOptions, PartnerCenterEmulator};
 use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
 use partner_center::auth::{Grant as PcGrant, TokenConfig};
 use partner_center::{EntraTokenProvider, ReferralsClient};
@@ -35,7 +35,22 @@ impl World {
     }
 
     pub async fn with(settings: Settings, sf_options: SfOptions) -> Self {
-        let pc = PartnerCenterEmulator::start(listener().await, PcOptions::default())
+        Self::with_emulators(settings, PcOptions::default(), sf_options).await
+    }
+
+    /// The demo org against a Partner Center honouring `$filter` as `mode` says.
+    pub async fn in_odata_mode(mode: ODataMode) -> Self {
+        let mut pc_options = PcOptions::default();
+        pc_options.rules.odata = mode;
+        Self::with_emulators(Settings::default(), pc_options, SfOptions::default()).await
+    }
+
+    pub async fn with_emulators(
+        settings: Settings,
+        pc_options: PcOptions,
+        sf_options: SfOptions,
+    ) -> Self {
+        let pc = PartnerCenterEmulator::start(listener().await, pc_options)
             .await
             .unwrap();
         let sf = SalesforceEmulator::start(listener().await, sf_options)

@@ -2,7 +2,6 @@
 //! and patching referrals with merged changes.
 
 use futures::stream::{self, StreamExt};
-use partner_center::odata::{Filter, ReferralQuery};
 use partner_center::wire::{PatchOperation, Referral};
 use partner_center::PatchOptions;
 use serde_json::json;
@@ -17,11 +16,21 @@ use crate::engine::Engine;
 use crate::referral_map;
 use crate::snapshot::Snapshot;
 
+/// Whether a referral may already exist for the opportunity.
+enum Attempt {
+    /// The intent was just recorded: nothing can exist yet.
+    First,
+    /// An earlier attempt may have created it (not before `created_after`).
+    Retry {
+        created_after: Option<chrono::DateTime<chrono::Utc>>,
+    },
+}
+
 impl Engine {
     /// Creates referrals for opportunities, reusing one already created for
     /// the same opportunity (found by its external reference id).
     pub(super) async fn create_referrals(&self, work: &mut [Work]) {
-        let mut jobs: Vec<(usize, Deal, String, bool)> = Vec::new();
+        let mut jobs: Vec<(usize, Deal, String, Attempt)> = Vec::new();
         for (i, w) in work.iter().enumerate() {
             let (Decision::CreateReferral { deal }, Some(opportunity_id)) =
                 (&w.plan.decision, &w.opportunity_id)
@@ -32,28 +41,35 @@ impl Engine {
             // has a pair may have been created before a crash, so only then
             // is Partner Center searched for it first (one call saved per
             // new deal, no duplicate after a crash).
+            // The lookup is bounded by when the intent was recorded (an hour
+            // earlier, for clock skew): the referral cannot be older.
             let lookup = match &w.candidate.pair {
-                Some(_) => true,
+                Some(pair) => Attempt::Retry {
+                    created_after: Some(pair.created_at - chrono::Duration::hours(1)),
+                },
                 None => {
                     let mut intent = Pair::new(deal.name.clone());
                     intent.opportunity_id = Some(opportunity_id.clone());
-                    self.store.save_pair(&intent).await.is_err()
+                    match self.store.save_pair(&intent).await {
+                        Ok(()) => Attempt::First,
+                        Err(_) => Attempt::Retry {
+                            created_after: None,
+                        },
+                    }
                 }
             };
             jobs.push((i, deal.clone(), opportunity_id.clone(), lookup));
         }
         let results: Vec<(usize, Result<Referral, partner_center::Error>)> = stream::iter(jobs)
             .map(|(i, deal, opportunity_id, lookup)| async move {
-                if lookup {
-                    let existing = ReferralQuery::new()
-                        .filter(Filter::eq("externalReferenceId", opportunity_id.as_str()))
-                        .top(1);
-                    match self.pc.list(&existing).await {
-                        Ok(page) => {
-                            if let Some(referral) = page.value.into_iter().next() {
-                                return (i, Ok(referral));
-                            }
-                        }
+                if let Attempt::Retry { created_after } = lookup {
+                    match self
+                        .pc
+                        .find_by_external_reference(&opportunity_id, created_after)
+                        .await
+                    {
+                        Ok(Some(referral)) => return (i, Ok(referral)),
+                        Ok(None) => {}
                         Err(e) => return (i, Err(e)),
                     }
                 }
