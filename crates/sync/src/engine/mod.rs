@@ -321,6 +321,11 @@ impl Engine {
                 let snapshot = crate::snapshot::Snapshot::from_json(pair.snapshot.as_ref()?)
                     .filter(|s| !s.failure_only)?;
                 let view = views.iter().find(|v| same_id(&v.id, opportunity))?;
+                // A deal showing ✖ waits for its fix, which may be on a related
+                // record (the Account's country): it must be decided again.
+                if view.raw_name().starts_with(crate::deal::MARK_FAILED) {
+                    return None;
+                }
                 let mut deal = view.to_deal(&self.settings);
                 crate::decide::as_cosell_wrote_it(&mut deal, &snapshot, &self.settings);
                 (deal == snapshot.deal).then(|| referral.clone())

@@ -85,7 +85,7 @@ async fn edits_made_while_invalid_flow_once_the_deal_is_fixed() {
     );
     let o = world.opp(&opp);
     assert_eq!(o["Amount"], json!(77000.0), "the seller's edit stays");
-    assert!(marked(&o, "✔"));
+    assert!(marked(&o, "✔"), "{} / {}", o["Name"], o["Audit__c"]);
 }
 
 /// Symptom 4: nothing is pushed while a Microsoft-shared referral waits on
