@@ -210,10 +210,24 @@ impl TestApp {
     /// Starts the service again on the same addresses (after `kill` or `stop`).
     pub async fn start(&mut self) {
         assert!(self.service.is_none(), "the service is already running");
+        // A killed service's accept loops close their sockets as their tasks
+        // wind down: poll until the address is free, with a deadline.
         let bind = |addr| async move {
-            tokio::net::TcpListener::bind(addr)
-                .await
-                .expect("rebind a service address")
+            let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+            loop {
+                match tokio::net::TcpListener::bind(addr).await {
+                    Ok(listener) => break listener,
+                    Err(e) if std::time::Instant::now() < deadline => {
+                        assert_eq!(
+                            e.kind(),
+                            std::io::ErrorKind::AddrInUse,
+                            "rebind {addr}: {e}"
+                        );
+                        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                    }
+                    Err(e) => panic!("rebind a service address {addr}: {e}"),
+                }
+            }
         };
         let listeners = service::Listeners {
             public: bind(self.addr).await,
