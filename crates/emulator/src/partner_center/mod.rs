@@ -397,6 +397,14 @@ impl PartnerCenterEmulator {
         self.app.microsoft_update(id, patch)
     }
 
+    /// Moves the service's clock `by` ahead: later changes are stamped as if
+    /// that much time had passed (tests of "latest change wins" without
+    /// sleeping).
+    pub fn advance_clock(&self, by: std::time::Duration) {
+        let by = chrono::Duration::from_std(by).unwrap_or_default();
+        self.app.data().store.clock.advance(by);
+    }
+
     /// The referral as the API would return it.
     pub fn referral(&self, id: &str) -> Option<Value> {
         self.app.rendered(id)

@@ -296,6 +296,14 @@ impl SalesforceEmulator {
         self.tls_ca_pem.clone()
     }
 
+    /// Moves the org's write clock `by` ahead: later writes are stamped as
+    /// if that much time had passed (tests of "latest change wins" without
+    /// sleeping).
+    pub fn advance_clock(&self, by: Duration) {
+        let by = chrono::Duration::from_std(by).unwrap_or_default();
+        self.shared.lock().org.advance_clock(by);
+    }
+
     /// Whether the org has multiple currencies (a `CurrencyIsoCode` field).
     pub fn multi_currency(&self) -> bool {
         self.shared.options.multi_currency
