@@ -18,6 +18,8 @@ use crate::credential_health::CredentialHealth;
 
 /// Name of the Partner Center (Referrals admin) refresh token in the store.
 pub const PC_REFRESH_TOKEN: &str = "partner_center.refresh_token";
+/// Name of the Salesforce refresh token (`cosell login salesforce`) in the store.
+pub const SF_REFRESH_TOKEN: &str = "salesforce.refresh_token";
 
 /// A refresh token kept sealed in the store.
 pub struct StoreVault {
