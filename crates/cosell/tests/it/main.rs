@@ -4,6 +4,7 @@ mod backfill;
 mod config;
 mod config_check;
 mod config_support;
+mod credentials_health;
 mod credentials_story;
 mod dashboard;
 mod dashboard_api;
