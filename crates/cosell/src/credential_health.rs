@@ -226,7 +226,10 @@ mod tests {
 
         let mut no_mfa = stored();
         no_mfa.mfa = Some(false);
-        assert!(CredentialHealth::of(&no_mfa).broken(now).unwrap().contains("MFA"));
+        assert!(CredentialHealth::of(&no_mfa)
+            .broken(now)
+            .unwrap()
+            .contains("MFA"));
 
         let mut salesforce = refused.clone();
         salesforce.name = SF_REFRESH_TOKEN.into();

@@ -150,7 +150,11 @@ mod tests {
         let fine = view(|_| {});
         assert_eq!(fine.status, CredentialStatus::Ok);
         assert_eq!(fine.problem, None);
-        assert!(fine.expiry_text().contains("in 89 day(s)"), "{}", fine.expiry_text());
+        assert!(
+            fine.expiry_text().contains("in 89 day(s)"),
+            "{}",
+            fine.expiry_text()
+        );
 
         let soon = view(|c| c.expires_at = Some(Utc::now() + TimeDelta::days(3)));
         assert_eq!(soon.status, CredentialStatus::Warning);
@@ -168,6 +172,10 @@ mod tests {
 
         let expired = view(|c| c.expires_at = Some(Utc::now() - TimeDelta::days(2)));
         assert_eq!(expired.status, CredentialStatus::Broken);
-        assert!(expired.expiry_text().starts_with("expired"), "{}", expired.expiry_text());
+        assert!(
+            expired.expiry_text().starts_with("expired"),
+            "{}",
+            expired.expiry_text()
+        );
     }
 }

@@ -18,7 +18,10 @@ use crate::credential_health::CredentialHealth;
 pub const CHECK_INTERVAL: Duration = Duration::from_secs(6 * 60 * 60);
 
 /// Each credential that needs an operator, with what to do.
-pub fn problems(stored: &[StoredCredential], now: DateTime<Utc>) -> Vec<(CredentialHealth, String)> {
+pub fn problems(
+    stored: &[StoredCredential],
+    now: DateTime<Utc>,
+) -> Vec<(CredentialHealth, String)> {
     stored
         .iter()
         .map(CredentialHealth::of)
@@ -87,7 +90,11 @@ mod tests {
         assert!(problems(&[expiring_in(60)], now).is_empty());
         let warned = problems(&[expiring_in(60), expiring_in(5)], now);
         assert_eq!(warned.len(), 1);
-        assert!(warned[0].1.contains("expires in 5 day(s)"), "{}", warned[0].1);
+        assert!(
+            warned[0].1.contains("expires in 5 day(s)"),
+            "{}",
+            warned[0].1
+        );
         assert!(warned[0].1.contains("cosell login partner-center"));
     }
 }

@@ -29,16 +29,23 @@ async fn readyz(http: &reqwest::Client, admin: &str) -> (u16, Value) {
 }
 
 /// The Partner Center credential's row on the overview: status, error code, fix.
-async fn overview_row(browser: &mut Browser, admin: &str) -> (String, Option<String>, Option<String>) {
+async fn overview_row(
+    browser: &mut Browser,
+    admin: &str,
+) -> (String, Option<String>, Option<String>) {
     browser.goto(&format!("{admin}/")).await.unwrap();
     let row = format!("#credential-health tr.credential[data-credential='{PC_REFRESH_TOKEN}']");
-    let problem = format!("#credential-health tr.credential-problem[data-credential='{PC_REFRESH_TOKEN}']");
+    let problem =
+        format!("#credential-health tr.credential-problem[data-credential='{PC_REFRESH_TOKEN}']");
     let status = browser
         .attr(&row, "data-status")
         .await
         .unwrap()
         .expect("the overview lists the Partner Center credential");
-    let code = browser.text(&format!("{problem} .error-code")).await.unwrap();
+    let code = browser
+        .text(&format!("{problem} .error-code"))
+        .await
+        .unwrap();
     let fix = browser.text(&format!("{problem} .fix")).await.unwrap();
     (status, code, fix)
 }
@@ -82,7 +89,10 @@ async fn a_refused_credential_shows_in_readyz_and_on_the_dashboard_until_the_adm
     assert!(reason.contains(PC_REFRESH_TOKEN), "{reason}");
     assert!(reason.contains("AADSTS700082"), "{reason}");
     assert!(reason.contains("cosell login partner-center"), "{reason}");
-    assert!(!reason.contains(&signed_in), "no secret in /readyz: {reason}");
+    assert!(
+        !reason.contains(&signed_in),
+        "no secret in /readyz: {reason}"
+    );
 
     let mut browser = browser_or_skip().await;
     if let Some(browser) = browser.as_mut() {
@@ -100,7 +110,11 @@ async fn a_refused_credential_shows_in_readyz_and_on_the_dashboard_until_the_adm
     .await;
     assert!(pc.approve_device_code(&user_code));
     let output = signing_in.await.unwrap();
-    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     eventually_within(Duration::from_secs(60), "/readyz ready again", || async {
         (readyz(&http, &admin).await.0 == 200).then_some(())

@@ -34,7 +34,11 @@ pub(crate) fn login_env(key: &str) -> BTreeMap<String, String> {
 }
 
 /// A configuration for the emulators with its SQLite store in `dir`.
-pub(crate) fn write_config(pc: &PartnerCenterEmulator, sf: &SalesforceEmulator, dir: &Path) -> PathBuf {
+pub(crate) fn write_config(
+    pc: &PartnerCenterEmulator,
+    sf: &SalesforceEmulator,
+    dir: &Path,
+) -> PathBuf {
     let ca = cosell::emulated::write_ca(pc, dir).expect("write CA");
     let o = AppOptions::default();
     let text = format!(

@@ -13,6 +13,7 @@ mod dashboard_cdp;
 mod dashboard_support;
 mod demo;
 mod pass_commands;
+mod salesforce_login_story;
 mod scale;
 mod service_bench;
 mod service_feed;

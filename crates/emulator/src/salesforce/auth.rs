@@ -90,8 +90,7 @@ pub async fn token(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let mut params =
-        web_server_flow::parameters(&[query.unwrap_or_default().as_bytes(), &body]);
+    let mut params = web_server_flow::parameters(&[query.unwrap_or_default().as_bytes(), &body]);
     if let Some((id, secret)) = basic_credentials(&headers) {
         params.entry("client_id".into()).or_insert(id);
         params.entry("client_secret".into()).or_insert(secret);
@@ -331,9 +330,9 @@ fn verify_assertion(
     }
     let subject = claims.sub.or(claims.prn).unwrap_or_default();
     active_user(state, &subject).ok_or(OAuthError::new(
-            "invalid_grant",
-            "user hasn't approved this consumer",
-        ))
+        "invalid_grant",
+        "user hasn't approved this consumer",
+    ))
 }
 
 /// A random token of `len` characters.

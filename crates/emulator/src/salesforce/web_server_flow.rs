@@ -103,7 +103,10 @@ fn to_callback(redirect_uri: &Url, pairs: &[(&str, &str)], state: Option<&str>) 
 fn checked_callback(shared: &Shared, params: &HashMap<String, String>) -> Result<Url, Response> {
     let options = &shared.options;
     if params.get("client_id") != Some(&options.client_id) {
-        return Err(no_redirect("invalid_client_id", "client identifier invalid"));
+        return Err(no_redirect(
+            "invalid_client_id",
+            "client identifier invalid",
+        ));
     }
     let redirect = params.get("redirect_uri").map(String::as_str).unwrap_or("");
     if !options.callback_urls.iter().any(|c| c == redirect) {
@@ -112,8 +115,12 @@ fn checked_callback(shared: &Shared, params: &HashMap<String, String>) -> Result
             "redirect_uri must match configuration",
         ));
     }
-    Url::parse(redirect)
-        .map_err(|_| no_redirect("redirect_uri_mismatch", "redirect_uri must match configuration"))
+    Url::parse(redirect).map_err(|_| {
+        no_redirect(
+            "redirect_uri_mismatch",
+            "redirect_uri must match configuration",
+        )
+    })
 }
 
 /// The errors that go back to the app instead of a login page.
@@ -160,7 +167,10 @@ fn page(params: &HashMap<String, String>, error: Option<&'static str>) -> Respon
 }
 
 /// `GET /services/oauth2/authorize`: the login and consent page.
-pub async fn authorize_page(State(shared): State<Arc<Shared>>, RawQuery(query): RawQuery) -> Response {
+pub async fn authorize_page(
+    State(shared): State<Arc<Shared>>,
+    RawQuery(query): RawQuery,
+) -> Response {
     let params = parameters(&[query.unwrap_or_default().as_bytes()]);
     let callback = match checked_callback(&shared, &params) {
         Ok(callback) => callback,
@@ -185,7 +195,11 @@ pub async fn authorize_submit(State(shared): State<Arc<Shared>>, body: Bytes) ->
     };
     let state = params.get("state").map(String::as_str);
     if let Some((error, description)) = request_error(&params) {
-        return to_callback(&callback, &[("error", error), ("error_description", description)], state);
+        return to_callback(
+            &callback,
+            &[("error", error), ("error_description", description)],
+            state,
+        );
     }
     let options = &shared.options;
     let signed_in = params
@@ -201,7 +215,10 @@ pub async fn authorize_submit(State(shared): State<Arc<Shared>>, body: Bytes) ->
     if params.get("action").map(String::as_str) != Some("allow") {
         return to_callback(
             &callback,
-            &[("error", "access_denied"), ("error_description", "end-user denied authorization")],
+            &[
+                ("error", "access_denied"),
+                ("error_description", "end-user denied authorization"),
+            ],
             state,
         );
     }
@@ -228,9 +245,15 @@ pub fn redeem(state: &mut EmState, params: &HashMap<String, String>) -> Result<S
     let param = |k: &str| params.get(k).map(String::as_str);
     let code = param("code")
         .and_then(|c| state.authorization_codes.remove(c))
-        .ok_or(OAuthError::new("invalid_grant", "invalid authorization code"))?;
+        .ok_or(OAuthError::new(
+            "invalid_grant",
+            "invalid authorization code",
+        ))?;
     if code.issued.elapsed() >= CODE_LIFETIME {
-        return Err(OAuthError::new("invalid_grant", "expired authorization code"));
+        return Err(OAuthError::new(
+            "invalid_grant",
+            "expired authorization code",
+        ));
     }
     if param("redirect_uri") != Some(code.redirect_uri.as_str()) {
         return Err(OAuthError::new(

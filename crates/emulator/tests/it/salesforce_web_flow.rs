@@ -34,7 +34,11 @@ fn no_redirects() -> reqwest::Client {
 }
 
 /// Signs in on the authorize page and allows (or denies) access; the redirect.
-async fn submit(org: &TestOrg, params: &[(&'static str, String)], action: &str) -> reqwest::Response {
+async fn submit(
+    org: &TestOrg,
+    params: &[(&'static str, String)],
+    action: &str,
+) -> reqwest::Response {
     let mut form = params.to_vec();
     form.push(("username", "admin@cosell.demo".into()));
     form.push(("pw", "cosell-demo".into()));
@@ -63,8 +67,15 @@ fn callback_query(response: &reqwest::Response) -> Vec<(String, String)> {
 async fn code(org: &TestOrg) -> String {
     let response = submit(org, &authorize_params(DEFAULT_CALLBACK_URL), "allow").await;
     let query = callback_query(&response);
-    assert!(query.contains(&("state".into(), "st-123".into())), "{query:?}");
-    query.into_iter().find(|(k, _)| k == "code").expect("a code").1
+    assert!(
+        query.contains(&("state".into(), "st-123".into())),
+        "{query:?}"
+    );
+    query
+        .into_iter()
+        .find(|(k, _)| k == "code")
+        .expect("a code")
+        .1
 }
 
 async fn exchange(org: &TestOrg, code: &str, verifier: Option<&str>, redirect: &str) -> Answer {
@@ -99,8 +110,14 @@ async fn the_web_server_flow_with_pkce_issues_a_refresh_token_once_per_code() {
         .unwrap();
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    assert!(html.contains(&format!("name=\"code_challenge\" value=\"{CHALLENGE}\"")), "{html}");
-    assert!(html.contains("name=\"pw\""), "the page asks for the password");
+    assert!(
+        html.contains(&format!("name=\"code_challenge\" value=\"{CHALLENGE}\"")),
+        "{html}"
+    );
+    assert!(
+        html.contains("name=\"pw\""),
+        "the page asks for the password"
+    );
 
     let code = code(&org).await;
     let token = exchange(&org, &code, Some(VERIFIER), DEFAULT_CALLBACK_URL).await;
@@ -121,12 +138,24 @@ async fn the_web_server_flow_with_pkce_issues_a_refresh_token_once_per_code() {
 #[tokio::test]
 async fn the_exchange_checks_the_verifier_and_the_callback() {
     let org = TestOrg::start().await;
-    let wrong = exchange(&org, &code(&org).await, Some("not-the-verifier-not-the-verifier-000000000"), DEFAULT_CALLBACK_URL).await;
+    let wrong = exchange(
+        &org,
+        &code(&org).await,
+        Some("not-the-verifier-not-the-verifier-000000000"),
+        DEFAULT_CALLBACK_URL,
+    )
+    .await;
     assert_eq!(wrong.status, StatusCode::BAD_REQUEST);
     assert_eq!(wrong.body["error"], "invalid_request");
     let missing = exchange(&org, &code(&org).await, None, DEFAULT_CALLBACK_URL).await;
     assert_eq!(missing.body["error"], "invalid_grant");
-    let elsewhere = exchange(&org, &code(&org).await, Some(VERIFIER), "http://localhost:9999/other").await;
+    let elsewhere = exchange(
+        &org,
+        &code(&org).await,
+        Some(VERIFIER),
+        "http://localhost:9999/other",
+    )
+    .await;
     assert_eq!(
         elsewhere.body,
         json!({"error": "redirect_uri_mismatch", "error_description": "redirect_uri must match configuration"})
@@ -141,24 +170,45 @@ async fn the_authorize_page_refuses_unknown_apps_and_callbacks_and_reports_denia
         async move { no_redirects().get(url).query(&params).send().await.unwrap() }
     };
     let stranger = get(authorize_params("https://evil.example/cb")).await;
-    assert_eq!(stranger.status(), StatusCode::BAD_REQUEST, "no redirect to an unknown callback");
-    assert!(stranger.text().await.unwrap().starts_with("error=redirect_uri_mismatch"));
+    assert_eq!(
+        stranger.status(),
+        StatusCode::BAD_REQUEST,
+        "no redirect to an unknown callback"
+    );
+    assert!(stranger
+        .text()
+        .await
+        .unwrap()
+        .starts_with("error=redirect_uri_mismatch"));
 
     let mut unknown_app = authorize_params(DEFAULT_CALLBACK_URL);
     unknown_app[1].1 = "someone-else".into();
     let unknown = get(unknown_app).await;
     assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
-    assert!(unknown.text().await.unwrap().starts_with("error=invalid_client_id"));
+    assert!(unknown
+        .text()
+        .await
+        .unwrap()
+        .starts_with("error=invalid_client_id"));
 
     let mut no_pkce = authorize_params(DEFAULT_CALLBACK_URL);
     no_pkce.retain(|(k, _)| !k.starts_with("code_challenge"));
     let query = callback_query(&get(no_pkce).await);
-    assert!(query.contains(&("error".into(), "invalid_request".into())), "{query:?}");
+    assert!(
+        query.contains(&("error".into(), "invalid_request".into())),
+        "{query:?}"
+    );
 
     let denied = submit(&org, &authorize_params(DEFAULT_CALLBACK_URL), "deny").await;
     let query = callback_query(&denied);
-    assert!(query.contains(&("error".into(), "access_denied".into())), "{query:?}");
-    assert!(query.contains(&("state".into(), "st-123".into())), "{query:?}");
+    assert!(
+        query.contains(&("error".into(), "access_denied".into())),
+        "{query:?}"
+    );
+    assert!(
+        query.contains(&("state".into(), "st-123".into())),
+        "{query:?}"
+    );
 }
 
 #[tokio::test]
@@ -176,7 +226,10 @@ async fn client_credentials_run_as_the_apps_run_as_user() {
     let token = org.token_request(&grant).await;
     assert_eq!(token.status, StatusCode::OK, "{}", token.body);
     let id = token.body["id"].as_str().unwrap();
-    assert!(!id.ends_with(&org.emu.admin_user_id()), "runs as Sam, not the admin: {id}");
+    assert!(
+        !id.ends_with(&org.emu.admin_user_id()),
+        "runs as Sam, not the admin: {id}"
+    );
 
     let unset = TestOrg::start_with(Options {
         client_credentials_user: RunAs::Unset,
