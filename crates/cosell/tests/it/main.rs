@@ -1,6 +1,7 @@
 //! Integration tests of the cosell binary crate (one test binary, modules per area).
 
 mod backfill;
+mod canary;
 mod config;
 mod config_check;
 mod config_support;
