@@ -24,7 +24,7 @@ use salesforce::auth::TOKEN_PATH;
 use tokio::sync::mpsc;
 
 use crate::cli::ConfigArgs;
-use crate::config::{Config, SalesforceAuth, SalesforceCredentials};
+use crate::config::{Config, SalesforceCredentials};
 use crate::connect;
 use crate::credentials::{StoreVault, SF_REFRESH_TOKEN};
 
@@ -63,7 +63,6 @@ pub async fn salesforce(config: &Config, port: u16, out: &mut dyn Write) -> Resu
             sf.auth()
         );
     };
-    debug_assert_eq!(sf.auth(), SalesforceAuth::RefreshToken);
     let key = config.store.key.clone().context(
         "cosell keeps the refresh token sealed in the store: set COSELL_STORE_KEY (or COSELL_STORE_KEY_FILE); \
          `cosell setup store-key` makes one",

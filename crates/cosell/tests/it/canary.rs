@@ -263,7 +263,7 @@ async fn no_secret_appears_in_any_output() {
         .expect("sync paired the referral");
 
     // A short `cosell run`, its pages and endpoints.
-    let mut run = cosell(&["run", "-c", &config_arg], &env)
+    let run = cosell(&["run", "-c", &config_arg], &env)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -99,28 +99,24 @@ fn to_callback(redirect_uri: &Url, pairs: &[(&str, &str)], state: Option<&str>) 
     (StatusCode::FOUND, [(header::LOCATION, target.to_string())]).into_response()
 }
 
+/// An error shown on Salesforce's page instead of redirecting: `(error, description)`.
+type PageError = (&'static str, &'static str);
+
 /// Checks the client and its callback; the callback to send errors to.
-fn checked_callback(shared: &Shared, params: &HashMap<String, String>) -> Result<Url, Response> {
+fn checked_callback(shared: &Shared, params: &HashMap<String, String>) -> Result<Url, PageError> {
+    const MISMATCH: PageError = (
+        "redirect_uri_mismatch",
+        "redirect_uri must match configuration",
+    );
     let options = &shared.options;
     if params.get("client_id") != Some(&options.client_id) {
-        return Err(no_redirect(
-            "invalid_client_id",
-            "client identifier invalid",
-        ));
+        return Err(("invalid_client_id", "client identifier invalid"));
     }
     let redirect = params.get("redirect_uri").map(String::as_str).unwrap_or("");
     if !options.callback_urls.iter().any(|c| c == redirect) {
-        return Err(no_redirect(
-            "redirect_uri_mismatch",
-            "redirect_uri must match configuration",
-        ));
+        return Err(MISMATCH);
     }
-    Url::parse(redirect).map_err(|_| {
-        no_redirect(
-            "redirect_uri_mismatch",
-            "redirect_uri must match configuration",
-        )
-    })
+    Url::parse(redirect).map_err(|_| MISMATCH)
 }
 
 /// The errors that go back to the app instead of a login page.
@@ -174,7 +170,7 @@ pub async fn authorize_page(
     let params = parameters(&[query.unwrap_or_default().as_bytes()]);
     let callback = match checked_callback(&shared, &params) {
         Ok(callback) => callback,
-        Err(page) => return page,
+        Err((error, description)) => return no_redirect(error, description),
     };
     if let Some((error, description)) = request_error(&params) {
         return to_callback(
@@ -191,7 +187,7 @@ pub async fn authorize_submit(State(shared): State<Arc<Shared>>, body: Bytes) ->
     let params = parameters(&[&body]);
     let callback = match checked_callback(&shared, &params) {
         Ok(callback) => callback,
-        Err(page) => return page,
+        Err((error, description)) => return no_redirect(error, description),
     };
     let state = params.get("state").map(String::as_str);
     if let Some((error, description)) = request_error(&params) {
