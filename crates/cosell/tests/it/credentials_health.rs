@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use cosell::config::Config;
-use cosell::credentials::{StoreVault, PC_REFRESH_TOKEN};
+use cosell::credentials::{StoreVault, PC_REFRESH_TOKEN, SF_REFRESH_TOKEN};
 use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
 use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
 use secrecy::SecretString;
@@ -126,4 +126,49 @@ async fn a_refused_credential_shows_in_readyz_and_on_the_dashboard_until_the_adm
         assert_eq!((code, fix), (None, None), "no problem shown once healthy");
     }
     service.stop().await.unwrap();
+}
+
+#[tokio::test]
+async fn the_overview_api_reports_each_credential_with_its_code_and_fix_and_no_secret() {
+    let d = crate::dashboard_support::TestDashboard::start().await;
+    let (key, _) = CredentialKey::generate().unwrap();
+    let key = std::sync::Arc::new(key);
+    let secret = "refresh-token-that-must-stay-sealed";
+    StoreVault::new(d.store.clone(), key.clone(), PC_REFRESH_TOKEN)
+        .sign_in(&SecretString::from(secret.to_owned()), Some(false))
+        .await
+        .unwrap();
+    StoreVault::new(d.store.clone(), key, SF_REFRESH_TOKEN)
+        .until_revoked()
+        .sign_in(&SecretString::from(secret.to_owned()), None)
+        .await
+        .unwrap();
+    d.store
+        .record_credential_error(
+            SF_REFRESH_TOKEN,
+            "OAuth token request rejected (HTTP 400): invalid_grant: expired access/refresh token",
+        )
+        .await
+        .unwrap();
+
+    let (status, overview) = d.get_json("/api/overview").await;
+    assert_eq!(status, 200);
+    assert!(!overview.to_string().contains(secret));
+    let credentials = overview["credentials"].as_array().unwrap();
+    let find = |name: &str| {
+        credentials
+            .iter()
+            .find(|c| c["credential"] == name)
+            .unwrap_or_else(|| panic!("{name} listed: {credentials:?}"))
+    };
+    let pc = find(PC_REFRESH_TOKEN);
+    assert_eq!(pc["status"], "broken", "a token without MFA: {pc}");
+    assert_eq!(pc["mfa"], false);
+    assert_eq!(pc["expires_in_days"], 89);
+    let sf = find(SF_REFRESH_TOKEN);
+    assert_eq!(sf["status"], "broken");
+    assert_eq!(sf["error_code"], "invalid_grant");
+    assert_eq!(sf["fix"], "cosell login salesforce -c FILE");
+    assert_eq!(sf["expires_at"], Value::Null, "valid until revoked");
+    assert!(sf.get("sealed").is_none());
 }
