@@ -84,8 +84,9 @@ fn hidden_fields(html: &str) -> Vec<(String, String)> {
 }
 
 /// The person: opens `url`, signs in as the integration user and presses
-/// Allow; the browser follows Salesforce's redirect to cosell's callback.
-async fn approve_in_browser(url: &str) -> String {
+/// `action` (`allow` or `deny`); the browser follows Salesforce's redirect to
+/// cosell's callback.
+async fn answer_in_browser(url: &str, action: &str) -> String {
     let browser = reqwest::Client::new();
     let page = browser.get(url).send().await.unwrap();
     assert_eq!(page.status(), 200, "the authorize page opens");
@@ -100,7 +101,7 @@ async fn approve_in_browser(url: &str) -> String {
     let options = SfOptions::default();
     form.push(("username".into(), options.username));
     form.push(("pw".into(), options.password));
-    form.push(("action".into(), "allow".into()));
+    form.push(("action".into(), action.into()));
     let landed = browser
         .post(page_url.join("/services/oauth2/authorize").unwrap())
         .form(&form)
@@ -115,8 +116,18 @@ async fn approve_in_browser(url: &str) -> String {
     landed.text().await.unwrap()
 }
 
-/// Runs `cosell login salesforce`, playing the person once the page is printed.
-async fn login(config: &Path, env: &BTreeMap<String, String>, port: u16) -> (Output, String) {
+/// Runs `cosell login salesforce`, and once the page is printed lets `person`
+/// act on its URL; what the browser tab showed, cosell's output and stdout.
+async fn login<F, Fut>(
+    config: &Path,
+    env: &BTreeMap<String, String>,
+    port: u16,
+    person: F,
+) -> (String, Output, String)
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = String>,
+{
     let mut child = cosell(
         &["login", "salesforce", "--port", &port.to_string()],
         config,
@@ -148,16 +159,12 @@ async fn login(config: &Path, env: &BTreeMap<String, String>, port: u16) -> (Out
         printed
     });
     let url = url_rx.await.expect("cosell printed the page to open");
-    let page = approve_in_browser(&url).await;
+    let page = person(url).await;
     let printed = reader.await.unwrap();
     let output = tokio::task::spawn_blocking(move || child.wait_with_output().unwrap())
         .await
         .unwrap();
-    assert!(
-        page.contains("Signed in"),
-        "the browser tab says so: {page}"
-    );
-    (output, printed)
+    (page, output, printed)
 }
 
 fn run(command: Command) -> impl std::future::Future<Output = Output> {
@@ -169,10 +176,9 @@ fn run(command: Command) -> impl std::future::Future<Output = Output> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn after_login_salesforce_sync_works_with_the_stored_refresh_token() {
+/// Both emulators, the Salesforce one with `port`'s callback URL.
+async fn emulators(port: u16) -> (PartnerCenterEmulator, SalesforceEmulator) {
     let listener = || async { tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap() };
-    let port = free_port();
     let pc = PartnerCenterEmulator::start(listener().await, PcOptions::default())
         .await
         .unwrap();
@@ -185,6 +191,52 @@ async fn after_login_salesforce_sync_works_with_the_stored_refresh_token() {
     )
     .await
     .unwrap();
+    (pc, sf)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_denied_or_forged_sign_in_stores_nothing_and_says_so() {
+    let port = free_port();
+    let (pc, sf) = emulators(port).await;
+    let dir = tempfile::tempdir().unwrap();
+    let config_path = refresh_token_config(&pc, &sf, dir.path());
+    let (_, key_text) = CredentialKey::generate().unwrap();
+    let env = env(&key_text);
+
+    let (page, denied, _) = login(&config_path, &env, port, |url| async move {
+        answer_in_browser(&url, "deny").await
+    })
+    .await;
+    assert!(page.contains("did not allow"), "{page}");
+    let err = String::from_utf8_lossy(&denied.stderr);
+    assert!(!denied.status.success());
+    assert!(err.contains("access_denied"), "{err}");
+
+    // A redirect that did not come from this sign-in (another state).
+    let (_, forged, _) = login(&config_path, &env, port, |_| async move {
+        reqwest::get(format!(
+            "http://127.0.0.1:{port}/OauthRedirect?code=aPrxStolen&state=someone-elses"
+        ))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+    })
+    .await;
+    let err = String::from_utf8_lossy(&forged.stderr);
+    assert!(!forged.status.success());
+    assert!(err.contains("state does not match"), "{err}");
+
+    let config = Config::load_with_env(&config_path, &env).unwrap();
+    let store = cosell::connect::store(&config).await.unwrap();
+    assert!(store.credential(SF_REFRESH_TOKEN).await.unwrap().is_none());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_login_salesforce_sync_works_with_the_stored_refresh_token() {
+    let port = free_port();
+    let (pc, sf) = emulators(port).await;
     let dir = tempfile::tempdir().unwrap();
     let config_path = refresh_token_config(&pc, &sf, dir.path());
     let (key, key_text) = CredentialKey::generate().unwrap();
@@ -196,7 +248,14 @@ async fn after_login_salesforce_sync_works_with_the_stored_refresh_token() {
     assert!(!before.status.success());
     assert!(err.contains("cosell login salesforce"), "{err}");
 
-    let (output, printed) = login(&config_path, &env, port).await;
+    let (page, output, printed) = login(&config_path, &env, port, |url| async move {
+        answer_in_browser(&url, "allow").await
+    })
+    .await;
+    assert!(
+        page.contains("Signed in"),
+        "the browser tab says so: {page}"
+    );
     assert!(
         output.status.success(),
         "{printed}{}",
