@@ -20,6 +20,7 @@ use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
 use store::seal::CredentialKey;
 
 use crate::credentials_story::write_config;
+use crate::salesforce_login_story::{answer_in_browser, free_port, login};
 use crate::service_support::eventually;
 
 const PC_CLIENT_SECRET: &str = "CANARY-pc-client-secret-4b1f";
@@ -119,14 +120,6 @@ async fn output(command: Command) -> Output {
         .unwrap()
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// The configuration for JWT bearer with `key`, listening on the given ports.
 fn jwt_config(
     pc: &PartnerCenterEmulator,
@@ -209,10 +202,12 @@ async fn no_secret_appears_in_any_output() {
     )
     .await
     .unwrap();
+    let callback_port = free_port();
     let sf = SalesforceEmulator::start(
         listener().await,
         SfOptions {
             client_secret: SF_CLIENT_SECRET.into(),
+            callback_urls: vec![format!("http://localhost:{callback_port}/OauthRedirect")],
             jwt_certificate_pem: Some(cert),
             ..SfOptions::default()
         },
@@ -396,6 +391,51 @@ async fn no_secret_appears_in_any_output() {
             String::from_utf8_lossy(&out.stdout)
         );
         captured.command(&format!("{name}: {}", args.join(" ")), &out);
+    }
+
+    // Signing in again, both ways; the new tokens are secrets too.
+    pc.set_device_code_timing(Duration::from_secs(1), Duration::from_secs(120));
+    let signing_in = tokio::spawn(crate::credentials_story::login(
+        config_path.clone(),
+        env.clone(),
+    ));
+    let user_code = eventually("a code waiting for the admin", || async {
+        pc.pending_user_codes().into_iter().next()
+    })
+    .await;
+    assert!(pc.approve_device_code(&user_code));
+    let pc_login = signing_in.await.unwrap();
+    assert!(
+        pc_login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pc_login.stderr)
+    );
+    captured.command("login partner-center", &pc_login);
+    let (tab, sf_login, printed) = login(&refresh_config, &env, callback_port, |url| async move {
+        answer_in_browser(&url, "allow").await
+    })
+    .await;
+    assert!(
+        sf_login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&sf_login.stderr)
+    );
+    captured.push("login salesforce: the browser tab", tab);
+    captured.push("login salesforce: stdout", printed);
+    captured.command("login salesforce", &sf_login);
+    let signed_in_sync = output(cosell(&["sync", "-c", &refresh_arg], &env)).await;
+    assert!(
+        signed_in_sync.status.success(),
+        "{}",
+        String::from_utf8_lossy(&signed_in_sync.stderr)
+    );
+    captured.command("sync with the stored Salesforce token", &signed_in_sync);
+    for name in [
+        cosell::credentials::PC_REFRESH_TOKEN,
+        cosell::credentials::SF_REFRESH_TOKEN,
+    ] {
+        let stored = store.credential(name).await.unwrap().unwrap();
+        canaries.add(name, key.open(name, &stored.sealed).unwrap());
     }
 
     // What the store keeps, and the store file itself.

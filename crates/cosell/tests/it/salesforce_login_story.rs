@@ -56,7 +56,7 @@ fn cosell(args: &[&str], config: &Path, env: &BTreeMap<String, String>) -> Comma
 }
 
 /// A port nobody listens on right now, for the callback URL the app lists.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -86,7 +86,7 @@ fn hidden_fields(html: &str) -> Vec<(String, String)> {
 /// The person: opens `url`, signs in as the integration user and presses
 /// `action` (`allow` or `deny`); the browser follows Salesforce's redirect to
 /// cosell's callback.
-async fn answer_in_browser(url: &str, action: &str) -> String {
+pub(crate) async fn answer_in_browser(url: &str, action: &str) -> String {
     let browser = reqwest::Client::new();
     let page = browser.get(url).send().await.unwrap();
     assert_eq!(page.status(), 200, "the authorize page opens");
@@ -118,7 +118,7 @@ async fn answer_in_browser(url: &str, action: &str) -> String {
 
 /// Runs `cosell login salesforce`, and once the page is printed lets `person`
 /// act on its URL; what the browser tab showed, cosell's output and stdout.
-async fn login<F, Fut>(
+pub(crate) async fn login<F, Fut>(
     config: &Path,
     env: &BTreeMap<String, String>,
     port: u16,
