@@ -98,6 +98,17 @@ impl CredentialView {
         }
     }
 
+    /// What is wrong, without the fix (shown on its own line) and not when
+    /// the last error says it already.
+    pub fn headline(&self) -> Option<&str> {
+        if self.health.last_error.is_some() {
+            return None;
+        }
+        let problem = self.problem.as_deref()?;
+        let fix = format!("; fix: {}", self.health.fix);
+        Some(problem.split_once(&fix).map_or(problem, |(head, _)| head))
+    }
+
     /// The MFA state as read.
     pub fn mfa_text(&self) -> &'static str {
         match self.health.mfa {
@@ -158,12 +169,19 @@ mod tests {
 
         let soon = view(|c| c.expires_at = Some(Utc::now() + TimeDelta::days(3)));
         assert_eq!(soon.status, CredentialStatus::Warning);
+        let headline = soon.headline().unwrap();
+        assert!(headline.starts_with("expires in 3 day(s)"), "{headline}");
+        assert!(
+            !headline.contains("fix:"),
+            "the fix has its own line: {headline}"
+        );
 
         let refused = view(|c| {
             c.last_error = Some("invalid_grant: AADSTS700082: expired".into());
             c.last_error_at = Some(Utc::now());
         });
         assert_eq!(refused.status, CredentialStatus::Broken);
+        assert_eq!(refused.headline(), None, "the error line says it");
         assert!(refused
             .problem
             .as_deref()

@@ -97,6 +97,9 @@ async fn a_refused_credential_shows_in_readyz_and_on_the_dashboard_until_the_adm
     let mut browser = browser_or_skip().await;
     if let Some(browser) = browser.as_mut() {
         let (status, code, fix) = overview_row(browser, &admin).await;
+        crate::dashboard_browser::snap(browser, "credential-broken")
+            .await
+            .unwrap();
         assert_eq!(status, "broken");
         assert_eq!(code.as_deref(), Some("AADSTS700082"));
         assert_eq!(fix.as_deref(), Some("cosell login partner-center -c FILE"));
