@@ -120,7 +120,7 @@ fn checked_callback(shared: &Shared, params: &HashMap<String, String>) -> Result
 }
 
 /// The errors that go back to the app instead of a login page.
-fn request_error(params: &HashMap<String, String>) -> Option<(&'static str, &'static str)> {
+fn request_error(params: &HashMap<String, String>) -> Option<PageError> {
     if params.get("response_type").map(String::as_str) != Some("code") {
         return Some(("unsupported_response_type", "response type not supported"));
     }
@@ -162,41 +162,56 @@ fn page(params: &HashMap<String, String>, error: Option<&'static str>) -> Respon
     }
 }
 
+/// Why an authorize request goes no further.
+enum Refusal {
+    /// Shown on Salesforce's page: the client or its callback is wrong.
+    Page(PageError),
+    /// Sent back to the app's callback.
+    Callback(Url, PageError),
+}
+
+impl Refusal {
+    fn respond(self, state: Option<&str>) -> Response {
+        match self {
+            Refusal::Page((error, description)) => no_redirect(error, description),
+            Refusal::Callback(callback, (error, description)) => to_callback(
+                &callback,
+                &[("error", error), ("error_description", description)],
+                state,
+            ),
+        }
+    }
+}
+
+/// The app's callback, once the client, the callback and the request check out.
+fn checked(shared: &Shared, params: &HashMap<String, String>) -> Result<Url, Refusal> {
+    let callback = checked_callback(shared, params).map_err(Refusal::Page)?;
+    match request_error(params) {
+        Some(error) => Err(Refusal::Callback(callback, error)),
+        None => Ok(callback),
+    }
+}
+
 /// `GET /services/oauth2/authorize`: the login and consent page.
 pub async fn authorize_page(
     State(shared): State<Arc<Shared>>,
     RawQuery(query): RawQuery,
 ) -> Response {
     let params = parameters(&[query.unwrap_or_default().as_bytes()]);
-    let callback = match checked_callback(&shared, &params) {
-        Ok(callback) => callback,
-        Err((error, description)) => return no_redirect(error, description),
-    };
-    if let Some((error, description)) = request_error(&params) {
-        return to_callback(
-            &callback,
-            &[("error", error), ("error_description", description)],
-            params.get("state").map(String::as_str),
-        );
+    match checked(&shared, &params) {
+        Ok(_) => page(&params, None),
+        Err(refusal) => refusal.respond(params.get("state").map(String::as_str)),
     }
-    page(&params, None)
 }
 
 /// `POST /services/oauth2/authorize`: the person signs in and allows (or denies) access.
 pub async fn authorize_submit(State(shared): State<Arc<Shared>>, body: Bytes) -> Response {
     let params = parameters(&[&body]);
-    let callback = match checked_callback(&shared, &params) {
-        Ok(callback) => callback,
-        Err((error, description)) => return no_redirect(error, description),
-    };
     let state = params.get("state").map(String::as_str);
-    if let Some((error, description)) = request_error(&params) {
-        return to_callback(
-            &callback,
-            &[("error", error), ("error_description", description)],
-            state,
-        );
-    }
+    let callback = match checked(&shared, &params) {
+        Ok(callback) => callback,
+        Err(refusal) => return refusal.respond(state),
+    };
     let options = &shared.options;
     let signed_in = params
         .get("username")
