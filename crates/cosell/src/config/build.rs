@@ -393,7 +393,18 @@ impl Builder<'_> {
             },
             SalesforceAuth::RefreshToken => {
                 let client_secret = self.required_secret(secrets::SF_CLIENT_SECRET, &why);
-                let refresh_token = self.required_secret(secrets::SF_REFRESH_TOKEN, &why);
+                // With a store key the token may come from `cosell login salesforce`.
+                let refresh_token = if self.store_key_set() {
+                    Some(self.optional_secret(secrets::SF_REFRESH_TOKEN))
+                } else {
+                    self.required_secret(
+                        secrets::SF_REFRESH_TOKEN,
+                        &format!(
+                            "{why} (or set COSELL_STORE_KEY and run `cosell login salesforce`)"
+                        ),
+                    )
+                    .map(Some)
+                };
                 SalesforceCredentials::RefreshToken {
                     client_secret: client_secret?,
                     refresh_token: refresh_token?,

@@ -153,8 +153,10 @@ pub enum SalesforceCredentials {
     RefreshToken {
         /// Consumer secret (`COSELL_SF_CLIENT_SECRET`).
         client_secret: SecretString,
-        /// Refresh token (`COSELL_SF_REFRESH_TOKEN`).
-        refresh_token: SecretString,
+        /// Refresh token (`COSELL_SF_REFRESH_TOKEN`): seeds the store on a
+        /// first start; optional with a store key, where `cosell login
+        /// salesforce` keeps it.
+        refresh_token: Option<SecretString>,
     },
     /// Username and password.
     Password {

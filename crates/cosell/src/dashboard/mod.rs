@@ -1,13 +1,14 @@
 //! The operator's dashboard: server-rendered pages (askama, no JavaScript
 //! build) and a JSON API over the same data, read from the [`Store`].
 //!
-//! Pages: `/` overview, `/pairs` list and search, `/pairs/{id}` a pair's
+//! Pages: `/` overview (with the credentials' health), `/pairs` list and search, `/pairs/{id}` a pair's
 //! history, `/dead-letters` failed jobs with Retry. JSON: `/api/overview`,
 //! `/api/pairs`, `/api/pairs/{id}`, `/api/dead-letters` and the two retry
 //! endpoints. Everything shown comes from the store, which holds no secrets;
 //! templates keep askama's HTML escaping on.
 
 mod api;
+mod credentials;
 mod error;
 mod flash;
 mod format;
@@ -23,6 +24,7 @@ use axum::routing::{any, get, post};
 use axum::Router;
 use store::Store;
 
+pub use credentials::{CredentialStatus, CredentialView};
 pub use error::DashboardError;
 pub use history::{Changes, ConflictView, HistoryItem};
 pub use links::Links;

@@ -20,7 +20,7 @@ const DASHBOARD_URL_ENV: &str = "COSELL_DASHBOARD_URL";
 const SCREENSHOTS_ENV: &str = "COSELL_SCREENSHOTS";
 
 /// Saves a screenshot of the current page when `COSELL_SCREENSHOTS` is set.
-async fn snap(browser: &mut Browser, name: &str) -> Result<()> {
+pub(crate) async fn snap(browser: &mut Browser, name: &str) -> Result<()> {
     if let Some(dir) = std::env::var_os(SCREENSHOTS_ENV) {
         let dir = std::path::PathBuf::from(dir);
         std::fs::create_dir_all(&dir)?;

@@ -1,9 +1,11 @@
 //! Integration tests of the cosell binary crate (one test binary, modules per area).
 
 mod backfill;
+mod canary;
 mod config;
 mod config_check;
 mod config_support;
+mod credentials_health;
 mod credentials_story;
 mod dashboard;
 mod dashboard_api;
@@ -12,6 +14,7 @@ mod dashboard_cdp;
 mod dashboard_support;
 mod demo;
 mod pass_commands;
+mod salesforce_login_story;
 mod scale;
 mod service_bench;
 mod service_feed;
