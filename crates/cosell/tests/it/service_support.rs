@@ -302,6 +302,16 @@ impl TestApp {
         .await;
     }
 
+    /// Quiet on both sides: [`Self::settled`] on `objects`, and every
+    /// Partner Center webhook delivered and its job done.
+    pub async fn quiet(&self, objects: &[&str]) {
+        eventually("every webhook delivered", || async {
+            (self.pc.deliveries_in_flight() == 0).then_some(())
+        })
+        .await;
+        self.settled(objects).await;
+    }
+
     /// Fault injection on both emulators.
     pub fn faults(&self, pc: FaultConfig, sf: FaultConfig) {
         self.pc.control().set_faults(pc).expect("pc faults");

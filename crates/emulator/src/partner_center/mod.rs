@@ -209,6 +209,8 @@ pub(crate) struct App {
     pub(crate) data: Mutex<Data>,
     pub(crate) tokens: Mutex<auth::Tokens>,
     pub(crate) deliveries: Mutex<Vec<Delivery>>,
+    /// Events whose delivery has not ended yet (answered, or given up).
+    pub(crate) deliveries_in_flight: std::sync::atomic::AtomicUsize,
     pub(crate) pki: pki::Pki,
     pub(crate) control: Arc<Control>,
     pub(crate) http: reqwest::Client,
@@ -329,6 +331,7 @@ impl PartnerCenterEmulator {
             data: Mutex::new(Data::default()),
             tokens: Mutex::new(auth::Tokens::default()),
             deliveries: Mutex::new(Vec::new()),
+            deliveries_in_flight: std::sync::atomic::AtomicUsize::new(0),
             pki,
             control: Control::new(error::PcFaults),
             http,
@@ -422,6 +425,14 @@ impl PartnerCenterEmulator {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Webhook events still being delivered (not yet answered, or retrying):
+    /// tests wait for none instead of sleeping.
+    pub fn deliveries_in_flight(&self) -> usize {
+        self.app
+            .deliveries_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Stops the server and pending deliveries.
