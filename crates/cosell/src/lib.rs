@@ -15,4 +15,5 @@ pub mod emulated;
 pub mod emulator_cmd;
 pub mod service;
 pub mod setup;
+pub mod sign_in;
 pub mod telemetry;
