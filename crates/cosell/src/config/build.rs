@@ -746,9 +746,9 @@ impl Builder<'_> {
                 format!("is reachable from other machines and {} is not set, so /api and /metrics answer anyone who reaches it", secrets::ADMIN_TOKEN),
             );
         }
-        let admin_base = admin_url.clone().or_else(|| {
-            admin_listen.and_then(|a| Url::parse(&format!("http://{a}")).ok())
-        });
+        let admin_base = admin_url
+            .clone()
+            .or_else(|| admin_listen.and_then(|a| Url::parse(&format!("http://{a}")).ok()));
         let sign_in = match (f.sign_in, admin_base) {
             (Some(section), Some(base)) => Some(self.sign_in(section, &base)?),
             (Some(_), None) => return None,
@@ -779,7 +779,11 @@ impl Builder<'_> {
 
     /// `[server.sign_in]`; `admin_base` is the URL people open the dashboard at.
     fn sign_in(&mut self, f: SignInFile, admin_base: &Url) -> Option<SignInConfig> {
-        let login = self.url("server.sign_in.login_url", f.login_url, d::SIGN_IN_LOGIN_URL);
+        let login = self.url(
+            "server.sign_in.login_url",
+            f.login_url,
+            d::SIGN_IN_LOGIN_URL,
+        );
         let tenant = self.required(
             "server.sign_in.tenant",
             f.tenant,
@@ -830,7 +834,11 @@ impl Builder<'_> {
         ));
         let authority = login.zip(tenant.as_ref()).and_then(|(login, tenant)| {
             let text = format!("{}/{}", login.as_str().trim_end_matches('/'), tenant);
-            self.ok(https_url("server.sign_in.tenant", &text, d::SIGN_IN_LOGIN_URL))
+            self.ok(https_url(
+                "server.sign_in.tenant",
+                &text,
+                d::SIGN_IN_LOGIN_URL,
+            ))
         });
         let mut redirect_url = admin_base.clone();
         redirect_url.set_path(&format!(

@@ -81,7 +81,10 @@ mod tests {
         assert!(check(&c, &claims("bob@contoso.example", "0000-OID", &[])).is_ok());
         assert!(check(&c, &claims("eve@contoso.example", "y", &["admins-id"])).is_ok());
         let refused = check(&c, &claims("mallory@contoso.example", "z", &["other"])).unwrap_err();
-        assert!(refused.0.contains("mallory@contoso.example is not allowed"), "{refused:?}");
+        assert!(
+            refused.0.contains("mallory@contoso.example is not allowed"),
+            "{refused:?}"
+        );
     }
 
     #[test]

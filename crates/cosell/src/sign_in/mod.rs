@@ -106,7 +106,13 @@ pub fn protect(router: Router, sign_in: SignIn) -> Router {
 
 /// Paths anyone may open: sign-in itself and the readiness probe.
 fn is_open(path: &str) -> bool {
-    [SIGN_IN_PATH, SIGN_IN_CALLBACK_PATH, SIGNED_OUT_PATH, "/readyz"].contains(&path)
+    [
+        SIGN_IN_PATH,
+        SIGN_IN_CALLBACK_PATH,
+        SIGNED_OUT_PATH,
+        "/readyz",
+    ]
+    .contains(&path)
 }
 
 /// Paths for machines: JSON answers, bearer token accepted.
@@ -173,11 +179,21 @@ fn is_safe(method: &Method) -> bool {
 }
 
 fn csrf_refused(machine: bool) -> Response {
-    let message = "this request lacks the dashboard's CSRF token: reload the page and press the button again";
+    let message =
+        "this request lacks the dashboard's CSRF token: reload the page and press the button again";
     if machine {
-        (StatusCode::FORBIDDEN, Json(serde_json::json!({ "error": message }))).into_response()
+        (
+            StatusCode::FORBIDDEN,
+            Json(serde_json::json!({ "error": message })),
+        )
+            .into_response()
     } else {
-        page(StatusCode::FORBIDDEN, "Request refused", message, Some(("/", "Back to the dashboard")))
+        page(
+            StatusCode::FORBIDDEN,
+            "Request refused",
+            message,
+            Some(("/", "Back to the dashboard")),
+        )
     }
 }
 
@@ -263,7 +279,10 @@ async fn start(State(sign_in): State<SignIn>, Query(params): Query<StartParams>)
         expires_at: chrono::Utc::now().timestamp()
             + i64::try_from(session::PENDING_LIFETIME.as_secs()).unwrap_or(600),
     };
-    see_other(url.as_str(), Some(sign_in.inner.cookies.set_pending(&pending)))
+    see_other(
+        url.as_str(),
+        Some(sign_in.inner.cookies.set_pending(&pending)),
+    )
 }
 
 /// A sign-in that could not be completed: logged, and shown with a retry link.
@@ -273,7 +292,12 @@ fn failed(error: &ProviderError) -> Response {
         ProviderError::Unreachable { .. } => StatusCode::BAD_GATEWAY,
         ProviderError::Refused(_) | ProviderError::BadIdToken(_) => StatusCode::UNAUTHORIZED,
     };
-    page(status, "Sign-in failed", &error.to_string(), Some((SIGN_IN_PATH, "Try again")))
+    page(
+        status,
+        "Sign-in failed",
+        &error.to_string(),
+        Some((SIGN_IN_PATH, "Try again")),
+    )
 }
 
 /// `GET /auth/callback`: Entra ID is back with a code (or an error).
@@ -290,7 +314,11 @@ async fn callback(
     response
 }
 
-async fn finish(sign_in: &SignIn, headers: &HeaderMap, mut params: HashMap<String, String>) -> Response {
+async fn finish(
+    sign_in: &SignIn,
+    headers: &HeaderMap,
+    mut params: HashMap<String, String>,
+) -> Response {
     let restart = Some((SIGN_IN_PATH, "Sign in again"));
     let Some(pending) = sign_in.inner.cookies.pending(headers) else {
         return page(
@@ -305,8 +333,11 @@ async fn finish(sign_in: &SignIn, headers: &HeaderMap, mut params: HashMap<Strin
         return failed(&ProviderError::Refused(format!("{error}: {description}")));
     }
     let state_ok = params.get("state").is_some_and(|given| {
-        aws_lc_rs::constant_time::verify_slices_are_equal(given.as_bytes(), pending.state.as_bytes())
-            .is_ok()
+        aws_lc_rs::constant_time::verify_slices_are_equal(
+            given.as_bytes(),
+            pending.state.as_bytes(),
+        )
+        .is_ok()
     });
     let Some(code) = params.remove("code").filter(|_| state_ok) else {
         tracing::warn!("sign-in callback with a wrong state or no code refused");

@@ -14,8 +14,19 @@ struct SignInPage<'a> {
 }
 
 /// A sign-in page with `status`, a message and an optional link.
-pub fn page(status: StatusCode, title: &str, message: &str, link: Option<(&str, &str)>) -> Response {
-    match (SignInPage { title, message, link }).render() {
+pub fn page(
+    status: StatusCode,
+    title: &str,
+    message: &str,
+    link: Option<(&str, &str)>,
+) -> Response {
+    match (SignInPage {
+        title,
+        message,
+        link,
+    })
+    .render()
+    {
         Ok(html) => (status, Html(html)).into_response(),
         Err(error) => {
             tracing::error!(%error, "sign-in: page failed to render");

@@ -153,7 +153,10 @@ impl Provider {
     /// The discovery document, fetched at most once a day.
     pub async fn metadata(&self) -> Result<Metadata, ProviderError> {
         let mut cache = self.cache.lock().await;
-        if let Some(cached) = cache.as_ref().filter(|c| c.fetched.elapsed() < METADATA_TTL) {
+        if let Some(cached) = cache
+            .as_ref()
+            .filter(|c| c.fetched.elapsed() < METADATA_TTL)
+        {
             return Ok(cached.metadata.clone());
         }
         let fresh = self.fetch().await?;
@@ -176,7 +179,10 @@ impl Provider {
         })
     }
 
-    async fn get_json<T: serde::de::DeserializeOwned>(&self, url: &str) -> Result<T, ProviderError> {
+    async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        url: &str,
+    ) -> Result<T, ProviderError> {
         let unreachable = |reason: String| ProviderError::Unreachable {
             url: url.to_owned(),
             reason,
@@ -211,9 +217,7 @@ impl Provider {
             .set_auth_type(AuthType::RequestBody)
             .set_auth_uri(AuthUrl::new(metadata.authorization_endpoint.clone()).map_err(bad)?)
             .set_token_uri(TokenUrl::new(metadata.token_endpoint.clone()).map_err(bad)?)
-            .set_redirect_uri(
-                RedirectUrl::new(self.config.redirect_url.to_string()).map_err(bad)?,
-            ))
+            .set_redirect_uri(RedirectUrl::new(self.config.redirect_url.to_string()).map_err(bad)?))
     }
 
     /// Redeems `code` with the PKCE verifier; returns the checked ID token's claims.
@@ -243,11 +247,9 @@ impl Provider {
                     reason: other.to_string(),
                 },
             })?;
-        let id_token = response
-            .extra_fields()
-            .id_token
-            .clone()
-            .ok_or_else(|| ProviderError::BadIdToken("the token response has no id_token".into()))?;
+        let id_token = response.extra_fields().id_token.clone().ok_or_else(|| {
+            ProviderError::BadIdToken("the token response has no id_token".into())
+        })?;
         self.validate(&id_token, nonce).await
     }
 
@@ -257,9 +259,14 @@ impl Provider {
         let bad = |e: String| ProviderError::BadIdToken(e);
         let header = jsonwebtoken::decode_header(id_token).map_err(|e| bad(e.to_string()))?;
         if header.alg != Algorithm::RS256 {
-            return Err(bad(format!("it is signed with {:?}, not RS256", header.alg)));
+            return Err(bad(format!(
+                "it is signed with {:?}, not RS256",
+                header.alg
+            )));
         }
-        let kid = header.kid.ok_or_else(|| bad("its header names no key (kid)".into()))?;
+        let kid = header
+            .kid
+            .ok_or_else(|| bad("its header names no key (kid)".into()))?;
         let (key, issuer) = self.key(&kid).await?;
         let mut validation = Validation::new(Algorithm::RS256);
         validation.set_issuer(&[issuer]);
@@ -269,7 +276,8 @@ impl Provider {
             .map_err(|e| bad(e.to_string()))?
             .claims;
         let same = claims.nonce.as_deref().is_some_and(|n| {
-            aws_lc_rs::constant_time::verify_slices_are_equal(n.as_bytes(), nonce.as_bytes()).is_ok()
+            aws_lc_rs::constant_time::verify_slices_are_equal(n.as_bytes(), nonce.as_bytes())
+                .is_ok()
         });
         if !same {
             return Err(bad("its nonce is not the one this sign-in sent".into()));
@@ -299,6 +307,9 @@ impl Provider {
             }
         };
         let (key, issuer) = found;
-        Ok((key.map_err(|e| ProviderError::BadIdToken(e.to_string()))?, issuer))
+        Ok((
+            key.map_err(|e| ProviderError::BadIdToken(e.to_string()))?,
+            issuer,
+        ))
     }
 }

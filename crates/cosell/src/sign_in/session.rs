@@ -188,7 +188,13 @@ mod tests {
     use super::*;
 
     fn request_with(set_cookie: &HeaderValue) -> HeaderMap {
-        let pair = set_cookie.to_str().unwrap().split(';').next().unwrap().to_owned();
+        let pair = set_cookie
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
         let mut headers = HeaderMap::new();
         headers.insert(COOKIE, HeaderValue::from_str(&pair).unwrap());
         headers
@@ -208,7 +214,10 @@ mod tests {
         let cookies = Cookies::new(false);
         let set = cookies.set_session(&session(60), Duration::from_secs(60));
         let text = set.to_str().unwrap();
-        assert!(text.contains("HttpOnly") && text.contains("SameSite=Lax"), "{text}");
+        assert!(
+            text.contains("HttpOnly") && text.contains("SameSite=Lax"),
+            "{text}"
+        );
         assert!(!text.contains("ada@"), "the cookie is encrypted: {text}");
         let opened = cookies.session(&request_with(&set)).expect("opens");
         assert_eq!(opened.username, "ada@contoso.example");

@@ -42,7 +42,11 @@ async fn anonymous_people_are_sent_to_sign_in_and_scripts_need_the_token() {
     let post = anonymous
         .post_form(&format!("{admin}/dead-letters/retry-all"), &[])
         .await;
-    assert_eq!(post.status(), StatusCode::SEE_OTHER, "an anonymous form post signs in first");
+    assert_eq!(
+        post.status(),
+        StatusCode::SEE_OTHER,
+        "an anonymous form post signs in first"
+    );
 
     for (method, path) in [
         (Method::GET, "/api/overview"),
@@ -53,7 +57,10 @@ async fn anonymous_people_are_sent_to_sign_in_and_scripts_need_the_token() {
         let answer = anonymous.send(request).await;
         assert_eq!(answer.status(), StatusCode::UNAUTHORIZED, "{method} {path}");
         let body: serde_json::Value = answer.json().await.unwrap();
-        assert!(body["error"].as_str().unwrap().contains("sign-in required"), "{body}");
+        assert!(
+            body["error"].as_str().unwrap().contains("sign-in required"),
+            "{body}"
+        );
     }
 
     // Scrapers with the bearer token read /metrics and the API.
@@ -91,20 +98,35 @@ async fn an_allowed_person_signs_in_and_writes_only_with_the_csrf_token() {
     let mut ada = Visitor::new();
 
     let signed_in = ada.sign_in(&admin, DEMO_ADMIN).await;
-    assert_eq!(signed_in.status, StatusCode::SEE_OTHER, "{}", signed_in.body);
-    assert_eq!(signed_in.location.as_deref(), Some("/dead-letters"), "back where she started");
+    assert_eq!(
+        signed_in.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        signed_in.body
+    );
+    assert_eq!(
+        signed_in.location.as_deref(),
+        Some("/dead-letters"),
+        "back where she started"
+    );
     let session = ada
         .jar
         .keys()
         .find(|k| k.contains("cosell_session"))
         .cloned()
         .expect("a session cookie");
-    assert!(!ada.jar.keys().any(|k| k.contains("cosell_sign_in")), "the in-flight cookie is gone");
+    assert!(
+        !ada.jar.keys().any(|k| k.contains("cosell_sign_in")),
+        "the in-flight cookie is gone"
+    );
 
     let page = ada.get(&format!("{admin}/dead-letters")).await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.unwrap();
-    assert!(html.contains("Ada Admin"), "the page names who is signed in");
+    assert!(
+        html.contains("Ada Admin"),
+        "the page names who is signed in"
+    );
     let token = csrf_token(&html);
     let api = ada.get(&format!("{admin}/api/overview")).await;
     assert_eq!(api.status(), StatusCode::OK, "a session reads the API too");
@@ -123,7 +145,9 @@ async fn an_allowed_person_signs_in_and_writes_only_with_the_csrf_token() {
     let done = ada.post_form(&retry, &[("csrf_token", &token)]).await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&done), "/dead-letters");
-    let request = ada.request(Method::POST, &api_retry).header("x-csrf-token", &token);
+    let request = ada
+        .request(Method::POST, &api_retry)
+        .header("x-csrf-token", &token);
     assert_eq!(ada.send(request).await.status(), StatusCode::OK);
 
     // Sign-out needs the token as well, then ends the session.
@@ -133,7 +157,10 @@ async fn an_allowed_person_signs_in_and_writes_only_with_the_csrf_token() {
         .post_form(&format!("{admin}/auth/sign-out"), &[("csrf_token", &token)])
         .await;
     assert_eq!(location(&out), "/auth/signed-out");
-    assert!(!ada.jar.contains_key(&session), "the session cookie is cleared");
+    assert!(
+        !ada.jar.contains_key(&session),
+        "the session cookie is cleared"
+    );
     let after = ada.get(&format!("{admin}/")).await;
     assert_eq!(after.status(), StatusCode::SEE_OTHER, "signed out");
 }
@@ -148,16 +175,27 @@ async fn people_not_on_the_allow_list_and_changed_cookies_are_refused() {
     let refused = sam.sign_in(&admin, DEMO_SELLER).await;
     assert_eq!(refused.status, StatusCode::FORBIDDEN);
     assert!(
-        refused.body.contains(&format!("{DEMO_SELLER} is not allowed to use this dashboard")),
+        refused.body.contains(&format!(
+            "{DEMO_SELLER} is not allowed to use this dashboard"
+        )),
         "{}",
         refused.body
     );
-    assert!(!sam.jar.keys().any(|k| k.contains("cosell_session")), "no session for Sam");
-    assert_eq!(sam.get(&format!("{admin}/")).await.status(), StatusCode::SEE_OTHER);
+    assert!(
+        !sam.jar.keys().any(|k| k.contains("cosell_session")),
+        "no session for Sam"
+    );
+    assert_eq!(
+        sam.get(&format!("{admin}/")).await.status(),
+        StatusCode::SEE_OTHER
+    );
 
     // Ada's cookie with one character changed is no session at all.
     let mut ada = Visitor::new();
-    assert_eq!(ada.sign_in(&admin, DEMO_ADMIN).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        ada.sign_in(&admin, DEMO_ADMIN).await.status,
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(ada.get(&format!("{admin}/")).await.status(), StatusCode::OK);
     let (name, value) = ada
         .jar
@@ -169,7 +207,10 @@ async fn people_not_on_the_allow_list_and_changed_cookies_are_refused() {
     let i = changed.len() / 2;
     changed[i] = if changed[i] == b'x' { b'y' } else { b'x' };
     ada.jar.insert(name, String::from_utf8(changed).unwrap());
-    assert_eq!(ada.get(&format!("{admin}/")).await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        ada.get(&format!("{admin}/")).await.status(),
+        StatusCode::SEE_OTHER
+    );
     assert_eq!(
         ada.get(&format!("{admin}/api/overview")).await.status(),
         StatusCode::UNAUTHORIZED
@@ -184,7 +225,10 @@ async fn an_answer_that_does_not_belong_to_the_sign_in_is_refused() {
     let start = visitor.get(&format!("{admin}/auth/sign-in")).await;
     let authorize = location(&start);
     let chosen = visitor
-        .post_form(&authorize, &[(emulator::partner_center::USERNAME_FIELD, DEMO_ADMIN)])
+        .post_form(
+            &authorize,
+            &[(emulator::partner_center::USERNAME_FIELD, DEMO_ADMIN)],
+        )
         .await;
     let callback = location(&chosen);
 
@@ -192,9 +236,16 @@ async fn an_answer_that_does_not_belong_to_the_sign_in_is_refused() {
     let forged = callback.replace("state=", "state=x");
     let refused = visitor.get(&forged).await;
     assert_eq!(refused.status(), StatusCode::BAD_REQUEST);
-    assert!(refused.text().await.unwrap().contains("does not belong to this sign-in"));
+    assert!(refused
+        .text()
+        .await
+        .unwrap()
+        .contains("does not belong to this sign-in"));
 
     // Without the in-flight cookie (another browser): refused.
     let mut stranger = Visitor::new();
-    assert_eq!(stranger.get(&callback).await.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(
+        stranger.get(&callback).await.status(),
+        StatusCode::BAD_REQUEST
+    );
 }

@@ -93,22 +93,49 @@ impl Visitor {
     /// Signs in to the dashboard at `admin` as `user`, picking the user on
     /// the emulated Entra ID page.
     pub async fn sign_in(&mut self, admin: &str, user: &str) -> SignedIn {
-        let start = self.get(&format!("{admin}/auth/sign-in?return_to=%2Fdead-letters")).await;
-        assert_eq!(start.status(), StatusCode::SEE_OTHER, "sign-in starts with a redirect");
+        let start = self
+            .get(&format!("{admin}/auth/sign-in?return_to=%2Fdead-letters"))
+            .await;
+        assert_eq!(
+            start.status(),
+            StatusCode::SEE_OTHER,
+            "sign-in starts with a redirect"
+        );
         let authorize = location(&start);
         assert!(authorize.contains("/oauth2/v2.0/authorize?"), "{authorize}");
-        for part in ["code_challenge_method=S256", "nonce=", "state=", "scope=openid"] {
-            assert!(authorize.contains(part), "the authorize request has {part}: {authorize}");
+        for part in [
+            "code_challenge_method=S256",
+            "nonce=",
+            "state=",
+            "scope=openid",
+        ] {
+            assert!(
+                authorize.contains(part),
+                "the authorize request has {part}: {authorize}"
+            );
         }
         let page = self.get(&authorize).await;
         assert_eq!(page.status(), StatusCode::OK);
-        assert!(page.text().await.unwrap().contains(user), "the page offers {user}");
+        assert!(
+            page.text().await.unwrap().contains(user),
+            "the page offers {user}"
+        );
         let chosen = self
-            .post_form(&authorize, &[(emulator::partner_center::USERNAME_FIELD, user)])
+            .post_form(
+                &authorize,
+                &[(emulator::partner_center::USERNAME_FIELD, user)],
+            )
             .await;
-        assert_eq!(chosen.status(), StatusCode::FOUND, "Entra ID sends the browser back");
+        assert_eq!(
+            chosen.status(),
+            StatusCode::FOUND,
+            "Entra ID sends the browser back"
+        );
         let callback = location(&chosen);
-        assert!(callback.starts_with(&format!("{admin}/auth/callback?code=")), "{callback}");
+        assert!(
+            callback.starts_with(&format!("{admin}/auth/callback?code=")),
+            "{callback}"
+        );
         let done = self.get(&callback).await;
         SignedIn {
             status: done.status(),

@@ -385,7 +385,9 @@ pub(crate) async fn token_endpoint(
         GrantKind::ClientCredentials => client_credentials_grant(&form),
         GrantKind::RefreshToken => refresh_token_grant(&app, &form),
         GrantKind::DeviceCode => device_code_grant(&app, &form, &client_id),
-        GrantKind::AuthorizationCode => authorization_code_grant(&app, &form, &client_id, &connection),
+        GrantKind::AuthorizationCode => {
+            authorization_code_grant(&app, &form, &client_id, &connection)
+        }
     };
     let Issued {
         audience,

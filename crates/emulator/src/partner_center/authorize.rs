@@ -132,12 +132,7 @@ fn found(uri: &str, params: &[(&str, String)]) -> Response {
             query.append_pair(k, v);
         }
     }
-    (
-        StatusCode::FOUND,
-        [(header::LOCATION, url.to_string())],
-        "",
-    )
-        .into_response()
+    (StatusCode::FOUND, [(header::LOCATION, url.to_string())], "").into_response()
 }
 
 /// An error shown on Entra's sign-in page (no redirect).
@@ -183,7 +178,11 @@ fn redirect_registered(registered: &[String], presented: &str) -> bool {
 }
 
 /// Checks an authorization request as Entra does, in Entra's order.
-fn check(app: &App, tenant: &str, query: &HashMap<String, String>) -> Result<Authorization, Refusal> {
+fn check(
+    app: &App,
+    tenant: &str,
+    query: &HashMap<String, String>,
+) -> Result<Authorization, Refusal> {
     is_known_tenant(app, tenant).map_err(|r| Refusal::Page(*r))?;
     let page_missing = |name: &str| {
         Refusal::Page(error_page(
@@ -192,7 +191,9 @@ fn check(app: &App, tenant: &str, query: &HashMap<String, String>) -> Result<Aut
             &format!("The request body must contain the following parameter: '{name}'."),
         ))
     };
-    let client_id = query.get("client_id").ok_or_else(|| page_missing("client_id"))?;
+    let client_id = query
+        .get("client_id")
+        .ok_or_else(|| page_missing("client_id"))?;
     if *client_id != app.options.client_id {
         return Err(Refusal::Page(error_page(
             StatusCode::BAD_REQUEST,
@@ -203,7 +204,9 @@ fn check(app: &App, tenant: &str, query: &HashMap<String, String>) -> Result<Aut
             ),
         )));
     }
-    let redirect_uri = query.get("redirect_uri").ok_or_else(|| page_missing("redirect_uri"))?;
+    let redirect_uri = query
+        .get("redirect_uri")
+        .ok_or_else(|| page_missing("redirect_uri"))?;
     if !redirect_registered(&app.options.redirect_uris, redirect_uri) {
         return Err(Refusal::Page(error_page(
             StatusCode::BAD_REQUEST,
@@ -405,7 +408,12 @@ pub(crate) fn redeem(
     connection: &Connection,
 ) -> Result<Redeemed, Box<Response>> {
     let invalid_grant = |code: u32, description: &str| {
-        Box::new(entra(StatusCode::BAD_REQUEST, "invalid_grant", code, description))
+        Box::new(entra(
+            StatusCode::BAD_REQUEST,
+            "invalid_grant",
+            code,
+            description,
+        ))
     };
     let presented = form.get("code").ok_or_else(|| Box::new(missing("code")))?;
     let redirect_uri = form
@@ -493,8 +501,14 @@ mod tests {
             "http://127.0.0.1/auth/callback".to_owned(),
             "https://cosell.example.com/auth/callback".to_owned(),
         ];
-        assert!(redirect_registered(&registered, "http://127.0.0.1:8081/auth/callback"));
-        assert!(redirect_registered(&registered, "https://cosell.example.com/auth/callback"));
+        assert!(redirect_registered(
+            &registered,
+            "http://127.0.0.1:8081/auth/callback"
+        ));
+        assert!(redirect_registered(
+            &registered,
+            "https://cosell.example.com/auth/callback"
+        ));
         for bad in [
             "http://127.0.0.1:8081/other",
             "https://cosell.example.com:8443/auth/callback",

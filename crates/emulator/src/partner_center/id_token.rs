@@ -69,7 +69,8 @@ impl Signer {
         let key = EncodingKey::from_rsa_pem(pair.serialize_pem().as_bytes())?;
         let mut jwk = Jwk::from_encoding_key(&key, Algorithm::RS256)?;
         // Entra names keys by a thumbprint-like id; a digest of the public key serves.
-        let kid = URL_SAFE_NO_PAD.encode(&digest(&SHA256, pair.public_key_der().as_slice()).as_ref()[..20]);
+        let kid = URL_SAFE_NO_PAD
+            .encode(&digest(&SHA256, pair.public_key_der().as_slice()).as_ref()[..20]);
         jwk.common.key_id = Some(kid.clone());
         jwk.common.public_key_use = Some(jsonwebtoken::jwk::PublicKeyUse::Signature);
         Ok(Self { key, kid, jwk })
@@ -89,7 +90,11 @@ impl Signer {
         let now = chrono::Utc::now().timestamp();
         // `sub` is pairwise: the same user gets a different subject in each app.
         let sub = URL_SAFE_NO_PAD.encode(
-            digest(&SHA256, format!("{}|{}", user.object_id, request.client_id).as_bytes()).as_ref(),
+            digest(
+                &SHA256,
+                format!("{}|{}", user.object_id, request.client_id).as_bytes(),
+            )
+            .as_ref(),
         );
         let mut claims = json!({
             "aud": request.client_id,
