@@ -3,6 +3,7 @@
 mod backfill;
 mod config;
 mod config_check;
+mod config_sign_in;
 mod config_support;
 mod credentials_story;
 mod dashboard;
