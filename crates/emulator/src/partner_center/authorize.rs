@@ -86,7 +86,7 @@ struct Authorization {
 
 /// A refused request: an error page, or an error sent back to the app.
 enum Refusal {
-    Page(Response),
+    Page(Box<Response>),
     Redirect {
         redirect_uri: String,
         state: Option<String>,
@@ -99,7 +99,7 @@ enum Refusal {
 impl IntoResponse for Refusal {
     fn into_response(self) -> Response {
         match self {
-            Self::Page(response) => response,
+            Self::Page(response) => *response,
             Self::Redirect {
                 redirect_uri,
                 state,
@@ -183,36 +183,36 @@ fn check(
     tenant: &str,
     query: &HashMap<String, String>,
 ) -> Result<Authorization, Refusal> {
-    is_known_tenant(app, tenant).map_err(|r| Refusal::Page(*r))?;
+    is_known_tenant(app, tenant).map_err(Refusal::Page)?;
     let page_missing = |name: &str| {
-        Refusal::Page(error_page(
+        Refusal::Page(Box::new(error_page(
             StatusCode::BAD_REQUEST,
             900144,
             &format!("The request body must contain the following parameter: '{name}'."),
-        ))
+        )))
     };
     let client_id = query
         .get("client_id")
         .ok_or_else(|| page_missing("client_id"))?;
     if *client_id != app.options.client_id {
-        return Err(Refusal::Page(error_page(
+        return Err(Refusal::Page(Box::new(error_page(
             StatusCode::BAD_REQUEST,
             700016,
             &format!(
                 "Application with identifier '{client_id}' was not found in the directory '{}'.",
                 app.options.tenant
             ),
-        )));
+        ))));
     }
     let redirect_uri = query
         .get("redirect_uri")
         .ok_or_else(|| page_missing("redirect_uri"))?;
     if !redirect_registered(&app.options.redirect_uris, redirect_uri) {
-        return Err(Refusal::Page(error_page(
+        return Err(Refusal::Page(Box::new(error_page(
             StatusCode::BAD_REQUEST,
             50011,
             &format!("The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs configured for the application '{client_id}'. Make sure the redirect URI sent in the request matches one added to your application in the Azure portal."),
-        )));
+        ))));
     }
     let state = query.get("state").cloned();
     let refuse = |error, code, description: String| Refusal::Redirect {
