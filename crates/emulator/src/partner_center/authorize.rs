@@ -317,7 +317,7 @@ fn sign_in_page(app: &App, query: &str, error: Option<&str>) -> Response {
         .unwrap_or_default();
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Sign in to your account</title></head>\
-         <body><h1>Sign in</h1><p>{org} (emulated Microsoft Entra ID)</p>{error}\
+         <body><h1>Sign in</h1><p>{org}: Microsoft Entra ID sign-in</p>{error}\
          <form method=\"post\" action=\"{action}\" id=\"pick\"><ul>{users}</ul></form>\
          <form method=\"post\" action=\"{action}\" id=\"typed\"><label>Email or user name \
          <input type=\"text\" name=\"{USERNAME_FIELD}\" autocomplete=\"username\"></label> \
