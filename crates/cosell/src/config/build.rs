@@ -783,6 +783,13 @@ impl Builder<'_> {
         let admin_base = admin_url
             .clone()
             .or_else(|| admin_listen.and_then(|a| Url::parse(&format!("http://{a}")).ok()));
+        if f.sign_in.is_some() && admin_url.is_none() && exposed {
+            self.issues.push(Issue::new(
+                "server.admin_url",
+                "is not set, so Entra ID would send people back to the admin listener's own address over plain http, which it allows only for localhost",
+                "set it to the https URL people open the dashboard at, e.g. \"https://cosell-admin.example.com\", and register <admin_url>/auth/callback on the app",
+            ));
+        }
         let sign_in = match (f.sign_in, admin_base) {
             (Some(section), Some(base)) => Some(self.sign_in(section, &base)?),
             (Some(_), None) => return None,

@@ -144,11 +144,11 @@ pub async fn gate(State(sign_in): State<SignIn>, request: Request, next: Next) -
             )
                 .into_response()
         } else {
-            let return_to = request
-                .uri()
-                .path_and_query()
-                .map_or("/", |p| p.as_str())
-                .to_owned();
+            // A page comes back after sign-in; a form post cannot be replayed.
+            let return_to = match request.uri().path_and_query() {
+                Some(p) if is_safe(request.method()) => p.as_str().to_owned(),
+                _ => "/".to_owned(),
+            };
             let location = format!(
                 "{SIGN_IN_PATH}?{}",
                 url::form_urlencoded::Serializer::new(String::new())

@@ -109,6 +109,10 @@ fn sign_in_mistakes_name_their_key() {
         "server.sign_in.session_hours",
     );
 
+    let exposed = with_str(&signed_in(MINIMAL), "server.admin_listen", "0.0.0.0:8081");
+    let message = expect_issue(fx.load(&exposed, &env_with_secret()), "server.admin_url");
+    assert!(message.contains("only for localhost"), "{message}");
+
     let written = with_str(
         &signed_in(MINIMAL),
         "server.sign_in.client_secret",
