@@ -230,7 +230,10 @@ impl Poller {
             .map(|c| (c.target.clone(), c.at.at))
             .collect();
         let fresh = self.seen.unseen(changes, since);
-        let jobs: Vec<NewJob> = fresh.iter().map(|(target, _)| job_for(target)).collect();
+        let jobs: Vec<NewJob> = fresh
+            .iter()
+            .map(|(target, at)| change_job(target, Some(*at)))
+            .collect();
         self.engine.commit_feed(&read, &jobs).await?;
         self.seen.remember(fresh);
         Ok(jobs.len())
@@ -287,6 +290,21 @@ impl SeenChanges {
 pub fn job_for(target: &Target) -> NewJob {
     let key = target.job_key();
     NewJob::now(key.clone(), serde_json::json!({ "target": key }))
+}
+
+/// The job for a change of `target` its side stamped `changed_at`. A
+/// referral's job carries the stamp (read back by
+/// `settle::reported_change`), so a worker can tell a change the pair's
+/// last sync already saw: cosell's own write coming back, or one change
+/// reported by both the webhook and the poll.
+pub fn change_job(target: &Target, changed_at: Option<DateTime<Utc>>) -> NewJob {
+    let mut job = job_for(target);
+    if let (Target::Referral(_), Some(at)) = (target, changed_at) {
+        // Nine fractional digits, so the text sorts in time order.
+        let at = at.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string();
+        job.payload[store::EVENT_MEMBER] = serde_json::json!({ "at": at });
+    }
+    job
 }
 
 /// `at` moved back by `overlap` (saturating).
