@@ -5,7 +5,9 @@
 //! history, `/dead-letters` failed jobs with Retry. JSON: `/api/overview`,
 //! `/api/pairs`, `/api/pairs/{id}`, `/api/dead-letters` and the two retry
 //! endpoints. Everything shown comes from the store, which holds no secrets;
-//! templates keep askama's HTML escaping on.
+//! templates keep askama's HTML escaping on. With sign-in configured
+//! ([`crate::sign_in`]) a [`Viewer`] rides on each request: pages name the
+//! person and every form carries the session's CSRF token.
 
 mod api;
 mod error;
