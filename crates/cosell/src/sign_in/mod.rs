@@ -403,3 +403,113 @@ async fn signed_out() -> Response {
         Some((SIGN_IN_PATH, "Sign in again")),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use axum::body::Bytes;
+    use axum::http::header::COOKIE;
+    use tower::ServiceExt;
+
+    use super::*;
+
+    const TOKEN: &str = "csrf-token-of-the-session";
+
+    /// Sign-in against a tenant nobody answers for, over an app that echoes
+    /// the body of what gets through.
+    fn app() -> (Router, SignIn) {
+        let config = SignInConfig {
+            authority: "http://127.0.0.1:1/tenant".parse().unwrap(),
+            client_id: "client".into(),
+            client_secret: "secret".to_owned().into(),
+            redirect_url: "http://127.0.0.1:8081/auth/callback".parse().unwrap(),
+            allowed_users: vec!["ada@contoso.example".into()],
+            allowed_groups: Vec::new(),
+            session_lifetime: Duration::from_secs(3600),
+        };
+        let sign_in = SignIn::new(config, Some("scrape".to_owned().into())).unwrap();
+        let inner = Router::new()
+            .route("/", get(|| async { "overview" }))
+            .route("/api/overview", get(|| async { "{}" }))
+            .route(
+                "/dead-letters/retry-all",
+                post(|body: Bytes| async move { body }),
+            );
+        (protect(inner, sign_in.clone()), sign_in)
+    }
+
+    fn session_cookie(sign_in: &SignIn) -> String {
+        let session = Session {
+            name: "Ada".into(),
+            username: "ada@contoso.example".into(),
+            csrf: TOKEN.into(),
+            expires_at: chrono::Utc::now().timestamp() + 60,
+        };
+        let set = sign_in
+            .inner
+            .cookies
+            .set_session(&session, Duration::from_secs(60));
+        set.to_str().unwrap().split(';').next().unwrap().to_owned()
+    }
+
+    async fn call(app: &Router, request: axum::http::Request<Body>) -> (StatusCode, String) {
+        let response = app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    fn post_form(cookie: &str, body: &'static str) -> axum::http::Request<Body> {
+        axum::http::Request::post("/dead-letters/retry-all")
+            .header(COOKIE, cookie)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_form_post_gets_through_with_the_sessions_token_and_its_body_intact() {
+        let (app, sign_in) = app();
+        let cookie = session_cookie(&sign_in);
+        let body = "return_to=%2Fpairs&csrf_token=csrf-token-of-the-session";
+        let (status, echoed) = call(&app, post_form(&cookie, body)).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(echoed, body, "the handler reads the whole form");
+        for bad in ["return_to=%2Fpairs", "csrf_token=csrf-token-of-another"] {
+            let (status, page) = call(&app, post_form(&cookie, bad)).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{bad}");
+            assert!(page.contains("CSRF token"), "{page}");
+        }
+    }
+
+    #[tokio::test]
+    async fn the_bearer_token_opens_the_api_but_not_the_pages() {
+        let (app, _) = app();
+        let with_token = |path: &str| {
+            axum::http::Request::get(path)
+                .header("authorization", "Bearer scrape")
+                .body(Body::empty())
+                .unwrap()
+        };
+        assert_eq!(
+            call(&app, with_token("/api/overview")).await.0,
+            StatusCode::OK
+        );
+        assert_eq!(call(&app, with_token("/")).await.0, StatusCode::SEE_OTHER);
+    }
+
+    #[tokio::test]
+    async fn an_unreachable_tenant_is_explained_not_hidden() {
+        let (app, _) = app();
+        let request = axum::http::Request::get(SIGN_IN_PATH)
+            .body(Body::empty())
+            .unwrap();
+        let (status, page) = call(&app, request).await;
+        assert_eq!(status, StatusCode::BAD_GATEWAY);
+        assert!(page.contains("Entra ID could not be reached"), "{page}");
+        assert!(!page.contains("secret"), "{page}");
+    }
+}
