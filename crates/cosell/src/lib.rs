@@ -16,4 +16,5 @@ pub mod emulator_cmd;
 pub mod salesforce_token;
 pub mod service;
 pub mod setup;
+pub mod sign_in;
 pub mod telemetry;

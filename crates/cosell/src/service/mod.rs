@@ -279,7 +279,7 @@ pub async fn start(
     });
     let routers = Routers {
         public: server::public_router(Arc::clone(&state)),
-        admin: server::admin_router(Arc::clone(&state), dashboard_router(&state).await),
+        admin: server::admin_router(Arc::clone(&state), dashboard_router(&state).await)?,
     };
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(supervise(
