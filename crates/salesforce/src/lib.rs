@@ -3,7 +3,8 @@
 //! - [`auth`]: OAuth 2.0 token providers (JWT bearer, client credentials,
 //!   refresh token, username-password).
 //! - [`client::SalesforceClient`]: sObjects, upsert by external id,
-//!   Collections, Composite, SOQL with paging, describe, limits, Tooling.
+//!   Collections, Composite, SOQL with paging, getDeleted, describe, limits,
+//!   Tooling.
 //! - [`soql`]: a SOQL builder; statements are never concatenated from data.
 //! - [`record::Record`]: dynamic records with typed getters.
 //! - [`error`]: both Salesforce error shapes, typed error codes.
@@ -31,6 +32,6 @@ pub use limits::ApiUsage;
 pub use record::Record;
 pub use soql::{Condition, Direction, LikePattern, Literal, Soql};
 pub use types::{
-    CompositeRequest, QueryPage, SaveResult, SubResponse, Subrequest, SubrequestMethod,
-    UpsertResult,
+    CompositeRequest, DeletedRecord, DeletedRecords, QueryPage, SaveResult, SubResponse,
+    Subrequest, SubrequestMethod, UpsertResult,
 };

@@ -441,3 +441,72 @@ mod tests {
         assert_eq!(l["DailyApiRequests"].remaining, 14937);
     }
 }
+
+/// Salesforce dateTimes (`2025-05-07T22:07:19.000+0000`) in serde.
+mod sf_datetime {
+    use chrono::{DateTime, Utc};
+    use serde::{de::Error as _, Deserialize, Deserializer, Serializer};
+
+    use crate::record::{format_datetime, parse_datetime};
+
+    pub fn serialize<S: Serializer>(at: &DateTime<Utc>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format_datetime(at))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<DateTime<Utc>, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_datetime(&text).ok_or_else(|| D::Error::custom(format!("not a dateTime: {text}")))
+    }
+
+    /// The same for an optional value.
+    pub mod option {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(
+            at: &Option<DateTime<Utc>>,
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            match at {
+                Some(at) => super::serialize(at, s),
+                None => s.serialize_none(),
+            }
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(
+            d: D,
+        ) -> Result<Option<DateTime<Utc>>, D::Error> {
+            Option::<String>::deserialize(d)?
+                .map(|text| {
+                    parse_datetime(&text)
+                        .ok_or_else(|| D::Error::custom(format!("not a dateTime: {text}")))
+                })
+                .transpose()
+        }
+    }
+}
+
+/// One record a getDeleted window lists (reference §2.11).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedRecord {
+    /// The deleted record's id.
+    pub id: String,
+    /// When it was deleted (its SystemModstamp when it has one).
+    #[serde(with = "sf_datetime")]
+    pub deleted_date: chrono::DateTime<chrono::Utc>,
+}
+
+/// What getDeleted answers for one window (reference §2.11).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedRecords {
+    /// The records deleted inside the window.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub deleted_records: Vec<DeletedRecord>,
+    /// The oldest deletion the org's delete log still holds.
+    #[serde(default, with = "sf_datetime::option")]
+    pub earliest_date_available: Option<chrono::DateTime<chrono::Utc>>,
+    /// How far the answer is complete: the next window starts here.
+    #[serde(with = "sf_datetime")]
+    pub latest_date_covered: chrono::DateTime<chrono::Utc>,
+}

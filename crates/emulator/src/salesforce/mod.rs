@@ -322,11 +322,18 @@ impl SalesforceEmulator {
     }
 
     /// Moves the org's write clock `by` ahead: later writes are stamped as
-    /// if that much time had passed (tests of "latest change wins" without
-    /// sleeping).
+    /// if that much time had passed, and the replication resources cover
+    /// that much more (tests of "latest change wins" and of getDeleted
+    /// without sleeping).
     pub fn advance_clock(&self, by: Duration) {
         let by = chrono::Duration::from_std(by).unwrap_or_default();
         self.shared.lock().org.advance_clock(by);
+    }
+
+    /// The org's clock: real time plus every [`advance_clock`](Self::advance_clock).
+    /// Writes are stamped by it and getDeleted/getUpdated cover up to it.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.shared.lock().org.now()
     }
 
     /// Whether the org has multiple currencies (a `CurrencyIsoCode` field).

@@ -115,11 +115,17 @@ impl Org {
     /// ID ("The system currently ignores the milliseconds",
     /// https://salesforce.stackexchange.com/questions/234824).
     pub fn tick(&mut self) -> DateTime<Utc> {
-        let now = Utc::now() + self.clock_ahead;
+        let now = self.now();
         let now = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
         let next = now.max(self.last_stamp);
         self.last_stamp = next;
         next
+    }
+
+    /// The org's current time: real time plus how far tests moved the
+    /// clock ahead. The replication resources cover up to here.
+    pub fn now(&self) -> DateTime<Utc> {
+        Utc::now() + self.clock_ahead
     }
 
     /// Moves the write clock `by` further ahead of real time.

@@ -445,6 +445,7 @@ fn by_external_id(
 fn window(
     request: &RestRequest,
     max_days: i64,
+    now: DateTime<Utc>,
 ) -> Result<(DateTime<Utc>, DateTime<Utc>), ApiError> {
     let bad = |name: &str| {
         ApiError::one(
@@ -472,7 +473,7 @@ fn window(
             ),
         ));
     }
-    if start < Utc::now() - ChronoDuration::days(max_days) {
+    if start < now - ChronoDuration::days(max_days) {
         return Err(ApiError::one(
             400,
             ErrorItem::new(
@@ -484,9 +485,21 @@ fn window(
     Ok((start, end))
 }
 
+/// `latestDateCovered`: the window's end, but never past the org's current
+/// whole minute (a change can still commit inside the running minute).
+/// "If there's a value, it's less than or equal to endDate"
+/// (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_getdeleted_getdeletedresult.htm).
+fn covered(end: DateTime<Utc>, now: DateTime<Utc>) -> DateTime<Utc> {
+    end.min(
+        now.with_second(0)
+            .and_then(|t| t.with_nanosecond(0))
+            .unwrap_or(end),
+    )
+}
+
 fn updated(state: &mut State, request: &RestRequest, object: &ObjectDef) -> RestResult {
     only(request, &["GET"])?;
-    let (start, end) = window(request, UPDATED_WINDOW_DAYS)?;
+    let (start, end) = window(request, UPDATED_WINDOW_DAYS, state.org.now())?;
     let ids: Vec<Value> = state
         .org
         .rows(&object.name)
@@ -499,12 +512,7 @@ fn updated(state: &mut State, request: &RestRequest, object: &ObjectDef) -> Rest
         })
         .filter_map(|r| r.get("Id").cloned())
         .collect();
-    let covered = end.min(
-        Utc::now()
-            .with_second(0)
-            .and_then(|t| t.with_nanosecond(0))
-            .unwrap_or(end),
-    );
+    let covered = covered(end, state.org.now());
     Ok(RestResponse::json(
         200,
         json!({ "ids": ids, "latestDateCovered": format_datetime(covered) }),
@@ -513,7 +521,7 @@ fn updated(state: &mut State, request: &RestRequest, object: &ObjectDef) -> Rest
 
 fn deleted(state: &mut State, request: &RestRequest, object: &ObjectDef) -> RestResult {
     only(request, &["GET"])?;
-    let (start, end) = window(request, DELETED_WINDOW_DAYS)?;
+    let (start, end) = window(request, DELETED_WINDOW_DAYS, state.org.now())?;
     let records: Vec<Value> = state
         .org
         .deletions
@@ -529,12 +537,7 @@ fn deleted(state: &mut State, request: &RestRequest, object: &ObjectDef) -> Rest
         .map(|d| d.at)
         .min()
         .unwrap_or(start);
-    let covered = end.min(
-        Utc::now()
-            .with_second(0)
-            .and_then(|t| t.with_nanosecond(0))
-            .unwrap_or(end),
-    );
+    let covered = covered(end, state.org.now());
     Ok(RestResponse::json(
         200,
         json!({

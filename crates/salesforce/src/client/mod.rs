@@ -10,6 +10,7 @@ mod collections;
 mod composite;
 mod describe;
 mod query;
+mod replication;
 mod sobjects;
 mod tooling;
 mod transport;

@@ -500,6 +500,94 @@ async fn a_revoked_session_is_refreshed_once_and_a_dead_one_is_reported() {
 
 // ------------------------------------------------------------ records
 
+/// Team members skip the Recycle Bin: only getDeleted lists them, with the
+/// window Salesforce answers for (reference §2.11, §4.5).
+#[tokio::test]
+async fn get_deleted_lists_a_removed_team_member_inside_the_covered_window() {
+    let emulator = start(Options::default()).await;
+    let client = password_client(&emulator);
+    let users = client
+        .query(&Soql::select(["Id"]).from("User"))
+        .await
+        .unwrap()
+        .records;
+    let opp = client
+        .create("Opportunity", &opportunity("Team deal"))
+        .await
+        .unwrap();
+    let mut members = Vec::new();
+    for user in users.iter().take(2) {
+        let member = Record::of_type("OpportunityTeamMember")
+            .with("OpportunityId", opp.as_str())
+            .with("UserId", user.id().unwrap());
+        members.push(
+            client
+                .create("OpportunityTeamMember", &member)
+                .await
+                .unwrap(),
+        );
+    }
+    let start = emulator.now() - chrono::Duration::minutes(2);
+    client
+        .delete("OpportunityTeamMember", &members[0])
+        .await
+        .unwrap();
+    // The running minute is never covered: move the org a minute on.
+    emulator.advance_clock(Duration::from_secs(61));
+    let end = emulator.now();
+
+    let answer = client
+        .deleted("OpportunityTeamMember", start, end)
+        .await
+        .unwrap();
+    let ids: Vec<&str> = answer
+        .deleted_records
+        .iter()
+        .map(|d| d.id.as_str())
+        .collect();
+    assert_eq!(ids, vec![members[0].as_str()], "only the removed member");
+    let deleted_at = answer.deleted_records[0].deleted_date;
+    assert!(deleted_at >= start && deleted_at < answer.latest_date_covered);
+    assert!(answer.latest_date_covered <= end);
+    assert_eq!(
+        answer.latest_date_covered.timestamp() % 60,
+        0,
+        "minute granularity"
+    );
+
+    // A window starting where the last one was covered lists nothing new.
+    let next = client
+        .deleted(
+            "OpportunityTeamMember",
+            answer.latest_date_covered,
+            end + chrono::Duration::minutes(1),
+        )
+        .await
+        .unwrap();
+    assert!(next.deleted_records.is_empty(), "{next:?}");
+
+    // More than 15 days back is refused with Salesforce's code.
+    let refused = client
+        .deleted(
+            "OpportunityTeamMember",
+            end - chrono::Duration::days(20),
+            end,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(
+        refused.code(),
+        Some(&ErrorCode::Other("INVALID_REPLICATION_DATE".into())),
+        "{refused:?}"
+    );
+    // A window that ends before it starts never leaves the client.
+    let backwards = client
+        .deleted("OpportunityTeamMember", end, start)
+        .await
+        .unwrap_err();
+    assert!(matches!(backwards, Error::InvalidInput(_)), "{backwards:?}");
+}
+
 #[tokio::test]
 async fn a_record_is_created_read_updated_deleted_and_found_among_the_deleted() {
     let emulator = start(Options::default()).await;
