@@ -61,6 +61,11 @@ pub trait Store: CredentialStore + Send + Sync + 'static {
     async fn pair_by_referral(&self, referral_id: &str) -> Result<Option<Pair>>;
     /// Looks up by opportunity id, 15 or 18 characters.
     async fn pair_by_opportunity(&self, opportunity_id: &str) -> Result<Option<Pair>>;
+    /// The pairs whose snapshot holds `value` as a JSON string, such as the
+    /// id of a related row the sync recorded there (a deleted team member
+    /// traced to its opportunity). A scan of every snapshot's text: meant
+    /// for rare look-ups, not for each record read.
+    async fn pairs_with_snapshot_string(&self, value: &str) -> Result<Vec<Pair>>;
     /// Pairs matching the query, most recently updated first (`limit` 0 =
     /// no limit).
     async fn find_pairs(&self, query: &PairQuery) -> Result<Vec<Pair>>;

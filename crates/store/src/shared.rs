@@ -68,6 +68,12 @@ pub(crate) fn claimable_ids(now: &str, limit: &str) -> String {
     )
 }
 
+/// `value` as it appears inside stored JSON text: quoted and escaped (the
+/// stores keep JSON as serde_json writes it, without spaces or reordering).
+pub(crate) fn json_string(value: &str) -> String {
+    serde_json::Value::from(value).to_string()
+}
+
 pub(crate) fn fold_name(name: &str) -> String {
     name.to_lowercase()
 }

@@ -102,6 +102,18 @@ pub(super) async fn by_opportunity(pool: &PgPool, opportunity_id: &str) -> Resul
     row.as_ref().map(codec::pair).transpose()
 }
 
+/// Pairs whose stored snapshot text holds `value` as a JSON string.
+pub(super) async fn with_snapshot_string(pool: &PgPool, value: &str) -> Result<Vec<Pair>> {
+    let sql = format!(
+        "SELECT {PAIR_COLUMNS} FROM pairs WHERE strpos(snapshot::text, $1) > 0 ORDER BY updated_at DESC, id DESC"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(shared::json_string(value))
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(codec::pair).collect()
+}
+
 pub(super) async fn find(pool: &PgPool, query: &PairQuery) -> Result<Vec<Pair>> {
     let text = query
         .text

@@ -165,6 +165,10 @@ impl Store for SqliteStore {
         pairs::by_opportunity(&self.pool, opportunity_id).await
     }
 
+    async fn pairs_with_snapshot_string(&self, value: &str) -> Result<Vec<Pair>> {
+        pairs::with_snapshot_string(&self.pool, value).await
+    }
+
     async fn find_pairs(&self, query: &PairQuery) -> Result<Vec<Pair>> {
         pairs::find(&self.pool, query).await
     }

@@ -106,6 +106,18 @@ pub(super) async fn by_opportunity(
     row.as_ref().map(codec::pair).transpose()
 }
 
+/// Pairs whose stored snapshot text holds `value` as a JSON string.
+pub(super) async fn with_snapshot_string(pool: &SqlitePool, value: &str) -> Result<Vec<Pair>> {
+    let sql = format!(
+        "SELECT {PAIR_COLUMNS} FROM pairs WHERE instr(snapshot, ?1) > 0 ORDER BY updated_at DESC, id DESC"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(shared::json_string(value))
+        .fetch_all(pool)
+        .await?;
+    rows.iter().map(codec::pair).collect()
+}
+
 pub(super) async fn find(pool: &SqlitePool, query: &PairQuery) -> Result<Vec<Pair>> {
     let text = query
         .text

@@ -325,8 +325,57 @@ async fn a_pair_is_saved_only_over_the_version_it_was_read_at(db: &TestDb) {
     );
 }
 
+async fn a_pair_is_found_by_a_string_in_its_snapshot(db: &TestDb) {
+    let store = db.store();
+    let mut team = pair("Team deal", Some("ref-t"), Some(OPP_18));
+    team.snapshot = Some(
+        json!({ "name": "Team deal", "team_rows": ["00q000000000001AAA", "00q000000000002AAA"] }),
+    );
+    store.save_pair(&team).await.unwrap();
+    let mut other = pair("Other deal", Some("ref-o"), None);
+    // A longer id holding the first as a prefix, and the id as a name part.
+    other.snapshot = Some(
+        json!({ "name": "00q000000000001AAA and more", "team_rows": ["00q000000000001AAAX"] }),
+    );
+    store.save_pair(&other).await.unwrap();
+    store
+        .save_pair(&pair("No snapshot", None, None))
+        .await
+        .unwrap();
+
+    let found = store
+        .pairs_with_snapshot_string("00q000000000002AAA")
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![team.id]
+    );
+    let found = store
+        .pairs_with_snapshot_string("00q000000000001AAA")
+        .await
+        .unwrap();
+    assert_eq!(
+        found.iter().map(|p| p.id).collect::<Vec<_>>(),
+        vec![team.id],
+        "only a whole JSON string matches"
+    );
+    assert!(store
+        .pairs_with_snapshot_string("00q000000000009AAA")
+        .await
+        .unwrap()
+        .is_empty());
+    // Quotes and percent signs are data, not syntax.
+    assert!(store
+        .pairs_with_snapshot_string("%\"")
+        .await
+        .unwrap()
+        .is_empty());
+}
+
 both_backends!(
     a_pair_is_saved_only_over_the_version_it_was_read_at,
+    a_pair_is_found_by_a_string_in_its_snapshot,
     last_sync_times_are_the_newest_per_direction,
     pair_crud_round_trips,
     duplicate_ids_conflict,
