@@ -26,6 +26,9 @@ pub struct OpportunityView {
     pub solutions: Vec<SolutionRow>,
     pub note: Option<NoteRow>,
     pub team: Vec<Contact>,
+    /// The ids of the team rows read (OpportunityTeamMember), kept in the
+    /// snapshot so a deleted row can be traced to this opportunity.
+    pub team_rows: Vec<String>,
     /// When the newest of the related records (Account, contacts, contact
     /// roles, solutions, note) last changed.
     pub related_changed_at: Option<DateTime<Utc>>,
@@ -495,6 +498,7 @@ mod tests {
                 body: " Needs a POC ".into(),
             }),
             team: vec![],
+            team_rows: vec![],
             related_changed_at: None,
         }
     }

@@ -31,6 +31,11 @@ pub struct Snapshot {
     /// echo of cosell's own write, or a change a sync already read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub referral_changed_at: Option<DateTime<Utc>>,
+    /// The ids of the opportunity's team rows (OpportunityTeamMember) as
+    /// last read. Salesforce hard-deletes a team member and getDeleted names
+    /// only the row, so the feed finds the pair of a deleted row by these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub team_rows: Vec<String>,
 }
 
 impl Snapshot {

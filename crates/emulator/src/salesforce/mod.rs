@@ -336,6 +336,13 @@ impl SalesforceEmulator {
         self.shared.lock().org.now()
     }
 
+    /// [`now`](Self::now) as a function, for code under test that reads a
+    /// clock (so it agrees with the org's after `advance_clock`).
+    pub fn clock(&self) -> impl Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync + 'static {
+        let shared = self.shared.clone();
+        move || shared.lock().org.now()
+    }
+
     /// Whether the org has multiple currencies (a `CurrencyIsoCode` field).
     pub fn multi_currency(&self) -> bool {
         self.shared.options.multi_currency

@@ -124,6 +124,7 @@ fn view_of(deal: &Deal, at: &str, settings: &Settings) -> OpportunityView {
             body,
         }),
         team: deal.team.clone(),
+        team_rows: (0..deal.team.len()).map(|i| format!("00q{i}")).collect(),
         related_changed_at: None,
     }
 }

@@ -68,6 +68,10 @@ impl EngineError {
     }
 }
 
+/// The time as the engine sees it (the system clock unless a test sets one
+/// that follows an emulator's).
+pub type Clock = Arc<dyn Fn() -> chrono::DateTime<chrono::Utc> + Send + Sync>;
+
 /// The sync engine, shared by every command and worker.
 pub struct Engine {
     pc: ReferralsClient,
@@ -75,6 +79,7 @@ pub struct Engine {
     store: Arc<dyn Store>,
     settings: Settings,
     stages: Mutex<Option<StageMap>>,
+    clock: Clock,
 }
 
 /// What a full pass saw and did.
@@ -98,7 +103,20 @@ impl Engine {
             store,
             settings,
             stages: Mutex::new(None),
+            clock: Arc::new(chrono::Utc::now),
         }
+    }
+
+    /// The same engine reading the time from `clock` (tests whose emulator
+    /// clock runs ahead of real time).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The current time.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        (self.clock)()
     }
 
     pub fn settings(&self) -> &Settings {

@@ -130,6 +130,7 @@ pub async fn read_views(
                 solutions: related.solutions.get(&id).cloned().unwrap_or_default(),
                 note: related.notes.get(&id).cloned(),
                 team: related.team.get(&id).cloned().unwrap_or_default(),
+                team_rows: related.team_rows.get(&id).cloned().unwrap_or_default(),
                 id,
                 record,
                 account,
@@ -144,6 +145,8 @@ struct Related {
     solutions: BTreeMap<String, Vec<SolutionRow>>,
     notes: BTreeMap<String, NoteRow>,
     team: BTreeMap<String, Vec<crate::deal::Contact>>,
+    /// The ids of the team rows, per opportunity.
+    team_rows: BTreeMap<String, Vec<String>>,
     /// Newest change of the related rows, per opportunity.
     changed: BTreeMap<String, chrono::DateTime<chrono::Utc>>,
 }
@@ -269,6 +272,7 @@ async fn read_related(
                 }
                 _ => {
                     let opp = record.str("OpportunityId").unwrap_or_default().to_owned();
+                    related.team_rows.entry(opp.clone()).or_default().push(id);
                     if let Some(user) = record.relationship("User") {
                         related
                             .team

@@ -3,7 +3,10 @@
 //!
 //! Salesforce changes include the opportunity's related records (Account,
 //! contacts and their roles, solutions, the synced note, the team) and their
-//! deletions, each traced to the opportunities it affects. Partner Center
+//! deletions, each traced to the opportunities it affects. Removed team
+//! members, which only getDeleted lists, are read at most once a minute
+//! behind a cursor of their own ([`TEAM_DELETIONS_CURSOR`], module
+//! `team_deletions`) and traced through the ids each snapshot keeps. Partner Center
 //! changes are the referrals updated since the cursor; one that does not
 //! decode is still a change of its own (its sync then fails alone, with the
 //! reason) and never stops the rest of its page.
@@ -17,6 +20,7 @@
 mod opportunities;
 mod position;
 mod referrals;
+mod team_deletions;
 
 use std::collections::BTreeMap;
 
@@ -24,6 +28,7 @@ use partner_center::wire::Referral;
 use store::NewJob;
 
 pub use position::Position;
+pub use team_deletions::{CursorMove, TEAM_DELETIONS_CURSOR};
 
 use crate::engine::{Engine, EngineError, Target, PARTNER_CENTER_CURSOR, SALESFORCE_CURSOR};
 
@@ -78,6 +83,9 @@ pub struct FeedRead {
     pub referrals: BTreeMap<String, Referral>,
     /// Where the cursor moves once these changes are handled.
     pub to: Option<Position>,
+    /// Where the team deletions cursor moves (Salesforce, following the
+    /// cursor, once a minute; None otherwise).
+    pub team_deletions: Option<CursorMove>,
 }
 
 impl FeedRead {
@@ -133,7 +141,7 @@ impl Engine {
                 (found.changes, found.echoes, found.referrals)
             }
         };
-        let changes = newest_per_target(rows, cursor.as_ref(), overlap);
+        let mut changes = newest_per_target(rows, cursor.as_ref(), overlap);
         let to = changes
             .iter()
             .map(|c| &c.at)
@@ -141,12 +149,26 @@ impl Engine {
             .max()
             .cloned()
             .max(stored);
+        // Deletions are stamped on getDeleted's own clock and cursor: they
+        // join the changes but never move the modstamp cursor.
+        let mut team_deletions = None;
+        if side == Side::Salesforce && matches!(window, Window::SinceCursor { .. }) {
+            let found = self.team_deletions().await?;
+            for change in found.changes {
+                if !changes.iter().any(|c| c.target == change.target) {
+                    changes.push(change);
+                }
+            }
+            changes.sort_by(|a, b| a.at.cmp(&b.at));
+            team_deletions = found.cursor;
+        }
         Ok(FeedRead {
             side,
             from,
             changes,
             referrals,
             to,
+            team_deletions,
         })
     }
 
@@ -155,16 +177,25 @@ impl Engine {
     /// it since `read` began; returns whether it moved.
     pub async fn commit_feed(&self, read: &FeedRead, jobs: &[NewJob]) -> Result<bool, EngineError> {
         let to = read.to.as_ref().map(Position::encode);
-        match to {
-            Some(to) if read.from.as_ref() != Some(&to) => Ok(self
-                .store()
-                .enqueue_and_move_cursor(jobs, read.side.cursor(), read.from.as_deref(), &to)
-                .await?),
+        let moved = match to {
+            Some(to) if read.from.as_ref() != Some(&to) => {
+                self.store()
+                    .enqueue_and_move_cursor(jobs, read.side.cursor(), read.from.as_deref(), &to)
+                    .await?
+            }
             _ => {
                 self.store().enqueue(jobs).await?;
-                Ok(false)
+                false
             }
+        };
+        // After the jobs are in: a crash in between reads the deletions
+        // again, which traces nothing twice that was synced.
+        if let Some(team) = &read.team_deletions {
+            self.store()
+                .enqueue_and_move_cursor(&[], TEAM_DELETIONS_CURSOR, team.from.as_deref(), &team.to)
+                .await?;
         }
+        Ok(moved)
     }
 }
 

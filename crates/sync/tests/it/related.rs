@@ -207,3 +207,63 @@ async fn a_fix_on_the_account_clears_the_problem_with_marks_off() {
         json!("US")
     );
 }
+
+/// The partner team of a referral: who it lists, by email.
+fn partner_team(world: &World, referral: &str) -> Vec<String> {
+    world.referral(referral)["team"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|m| m["email"].as_str().map(str::to_owned))
+        .collect()
+}
+
+/// The opportunity team is the referral's partner team. Salesforce
+/// hard-deletes a removed team member (no Recycle Bin, so no `IsDeleted`
+/// row): only getDeleted tells, once its minute window covers the removal.
+#[tokio::test]
+async fn a_removed_team_member_leaves_the_partner_team() {
+    let world = World::new().await;
+    let created = emulator::sellers::co_sell_opportunity(&world.sf, "Team Member", "US").unwrap();
+    let users = world.sf.records("User");
+    let members: Vec<String> = users[..2]
+        .iter()
+        .map(|user| {
+            world
+                .sf
+                .insert(
+                    "OpportunityTeamMember",
+                    json!({ "OpportunityId": created.opportunity, "UserId": user["Id"] }),
+                )
+                .unwrap()
+        })
+        .collect();
+    world.pass().await;
+    let referral = world.referral_for(&created.opportunity)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let email = |i: usize| users[i]["Email"].as_str().unwrap().to_owned();
+    assert_eq!(partner_team(&world, &referral), vec![email(0), email(1)]);
+
+    world.sf.delete(&members[0]).unwrap();
+    // A minute on, getDeleted covers the removal (no sleeping).
+    world.sf.advance_clock(std::time::Duration::from_secs(61));
+    let report = world.pass().await;
+    assert_eq!(
+        partner_team(&world, &referral),
+        vec![email(1)],
+        "{:#?}",
+        report.outcomes
+    );
+
+    let before = world.writes();
+    let report = world.pass().await;
+    assert_eq!(
+        world.writes(),
+        before,
+        "the following pass writes nothing: {:#?}",
+        report.outcomes
+    );
+}

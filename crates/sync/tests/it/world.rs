@@ -60,12 +60,7 @@ impl World {
         let store = store::open(&format!("sqlite://{}/cosell.db", dir.path().display()))
             .await
             .unwrap();
-        let engine = Engine::new(
-            referrals_client(&pc),
-            salesforce_client(&sf),
-            store.clone(),
-            settings,
-        );
+        let engine = engine(&pc, &sf, store.clone(), settings);
         Self {
             pc,
             sf,
@@ -77,12 +72,7 @@ impl World {
 
     /// An engine over the same store and emulators with other settings.
     pub fn reconfigure(&mut self, settings: Settings) {
-        self.engine = Engine::new(
-            referrals_client(&self.pc),
-            salesforce_client(&self.sf),
-            self.store.clone(),
-            settings,
-        );
+        self.engine = engine(&self.pc, &self.sf, self.store.clone(), settings);
     }
 
     /// One full pass, like `cosell sync`.
@@ -302,6 +292,17 @@ fn salesforce_client(sf: &SalesforceEmulator) -> SalesforceClient {
 }
 
 /// Shallow-merges `extra` into `target` (objects only).
+/// An engine over both emulators whose clock is the Salesforce org's.
+fn engine(
+    pc: &PartnerCenterEmulator,
+    sf: &SalesforceEmulator,
+    store: std::sync::Arc<dyn store::Store>,
+    settings: Settings,
+) -> Engine {
+    Engine::new(referrals_client(pc), salesforce_client(sf), store, settings)
+        .with_clock(std::sync::Arc::new(sf.clock()))
+}
+
 pub fn merge(target: &mut Value, extra: Value) {
     if let (Some(target), Value::Object(extra)) = (target.as_object_mut(), extra) {
         for (key, value) in extra {

@@ -122,6 +122,10 @@ impl Engine {
                         .as_ref()
                         .and_then(|r| r.updated_date_time.as_ref())
                         .and_then(|t| t.to_utc()),
+                    // The team rows as read this pass (none read: as kept).
+                    team_rows: w
+                        .view()
+                        .map_or_else(|| snapshot.team_rows.clone(), |v| v.team_rows.clone()),
                     ..snapshot.clone()
                 };
                 pair.snapshot = stamped.to_json();
