@@ -2,6 +2,8 @@
 //! opportunity (its Account, a contact, a contact role, a solution, the
 //! synced note) reaches Partner Center on the next pass, deletions included.
 
+use std::sync::{Arc, Mutex};
+
 use serde_json::{json, Value};
 
 use crate::world::{marked, World};
@@ -271,4 +273,28 @@ async fn a_removed_team_member_leaves_the_partner_team() {
         "the following pass writes nothing: {:#?}",
         report.outcomes
     );
+}
+
+/// The idle poll cost: getDeleted is asked at most once per minute window
+/// (the first look only sets its cursor), whatever the number of passes.
+#[tokio::test]
+async fn idle_passes_ask_for_removed_team_members_at_most_once_a_minute() {
+    let mut world = World::new().await;
+    // The engine's clock stands still between the steps below.
+    let now = Arc::new(Mutex::new(world.sf.now()));
+    let clock = now.clone();
+    world.set_clock(Arc::new(move || *clock.lock().unwrap()));
+    let asked = |world: &World| world.sf.control().calls().matching("/deleted");
+    synced_deal(&world, "Idle Team").await;
+    assert_eq!(asked(&world), 0, "the first look only sets the cursor");
+    world.pass().await;
+    assert_eq!(asked(&world), 0, "the same minute: no call");
+
+    world.sf.advance_clock(std::time::Duration::from_secs(61));
+    *now.lock().unwrap() = world.sf.now();
+    world.pass().await;
+    assert_eq!(asked(&world), 1, "a new minute began: one call");
+    world.pass().await;
+    world.pass().await;
+    assert_eq!(asked(&world), 1, "covered up to this minute: no call");
 }

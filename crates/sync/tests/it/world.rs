@@ -75,6 +75,12 @@ impl World {
         self.engine = engine(&self.pc, &self.sf, self.store.clone(), settings);
     }
 
+    /// The engine reads the time from `clock` instead of the org's.
+    pub fn set_clock(&mut self, clock: sync::engine::Clock) {
+        let settings = self.engine.settings().clone();
+        self.engine = engine(&self.pc, &self.sf, self.store.clone(), settings).with_clock(clock);
+    }
+
     /// One full pass, like `cosell sync`.
     pub async fn pass(&self) -> PassReport {
         self.engine
@@ -296,11 +302,11 @@ fn salesforce_client(sf: &SalesforceEmulator) -> SalesforceClient {
 fn engine(
     pc: &PartnerCenterEmulator,
     sf: &SalesforceEmulator,
-    store: std::sync::Arc<dyn store::Store>,
+    store: Arc<dyn Store>,
     settings: Settings,
 ) -> Engine {
     Engine::new(referrals_client(pc), salesforce_client(sf), store, settings)
-        .with_clock(std::sync::Arc::new(sf.clock()))
+        .with_clock(Arc::new(sf.clock()))
 }
 
 pub fn merge(target: &mut Value, extra: Value) {
