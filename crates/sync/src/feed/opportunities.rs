@@ -5,7 +5,8 @@
 //! (`IsDeleted = true`, stamped at deletion; reference §2.10 and §3.1).
 //!
 //! Deleted team members are hard-deleted (reference §4.5) and only
-//! getDeleted lists them, without their opportunity; they are not traced.
+//! getDeleted lists them, without their opportunity: `team_deletions`
+//! traces them through the snapshots.
 
 use std::collections::BTreeSet;
 
