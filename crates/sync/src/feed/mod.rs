@@ -155,8 +155,12 @@ impl Engine {
         if side == Side::Salesforce && matches!(window, Window::SinceCursor { .. }) {
             let found = self.team_deletions().await?;
             for change in found.changes {
-                if !changes.iter().any(|c| c.target == change.target) {
-                    changes.push(change);
+                // At its newest position: a poller that already enqueued the
+                // target at an older stamp must see this as new.
+                match changes.iter_mut().find(|c| c.target == change.target) {
+                    Some(known) if known.at < change.at => known.at = change.at,
+                    Some(_) => {}
+                    None => changes.push(change),
                 }
             }
             changes.sort_by(|a, b| a.at.cmp(&b.at));

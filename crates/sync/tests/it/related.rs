@@ -6,6 +6,9 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 
+use sync::feed::{Side, Window};
+use sync::Target;
+
 use crate::world::{marked, World};
 
 /// A synced co-sell deal: its opportunity, account, contact and referral id.
@@ -221,6 +224,15 @@ fn partner_team(world: &World, referral: &str) -> Vec<String> {
         .collect()
 }
 
+/// A later deal moves the feed's cursor past the overlap, so the deals
+/// synced so far are not read again by chance: only getDeleted can tell
+/// that one of them lost a team member.
+async fn past_the_overlap(world: &World) {
+    world.sf.advance_clock(std::time::Duration::from_secs(30));
+    emulator::sellers::co_sell_opportunity(&world.sf, "Later Deal", "US").unwrap();
+    world.pass().await;
+}
+
 /// The opportunity team is the referral's partner team. Salesforce
 /// hard-deletes a removed team member (no Recycle Bin, so no `IsDeleted`
 /// row): only getDeleted tells, once its minute window covers the removal.
@@ -248,11 +260,7 @@ async fn a_removed_team_member_leaves_the_partner_team() {
         .to_owned();
     let email = |i: usize| users[i]["Email"].as_str().unwrap().to_owned();
     assert_eq!(partner_team(&world, &referral), vec![email(0), email(1)]);
-    // A later deal moves the feed's cursor past the overlap, so this deal's
-    // own rows are not read again by chance: only getDeleted can tell.
-    world.sf.advance_clock(std::time::Duration::from_secs(30));
-    emulator::sellers::co_sell_opportunity(&world.sf, "Later Deal", "US").unwrap();
-    world.pass().await;
+    past_the_overlap(&world).await;
 
     world.sf.delete(&members[0]).unwrap();
     // A minute on, getDeleted covers the removal (no sleeping).
@@ -297,4 +305,54 @@ async fn idle_passes_ask_for_removed_team_members_at_most_once_a_minute() {
     world.pass().await;
     world.pass().await;
     assert_eq!(asked(&world), 1, "covered up to this minute: no call");
+}
+
+/// The deletions cursor moves with the jobs only: a read that is never
+/// committed (`cosell plan`, a crash before the enqueue) leaves the removal
+/// for the next read, and a committed one is not asked for again.
+#[tokio::test]
+async fn a_team_removal_is_read_until_its_jobs_are_committed() {
+    let world = World::new().await;
+    let deal = synced_deal(&world, "Uncommitted Team").await;
+    let user = world.sf.records("User")[0]["Id"].clone();
+    let member = world
+        .sf
+        .insert(
+            "OpportunityTeamMember",
+            json!({ "OpportunityId": deal.opportunity, "UserId": user }),
+        )
+        .unwrap();
+    world.pass().await;
+    past_the_overlap(&world).await;
+    world.sf.delete(&member).unwrap();
+    world.sf.advance_clock(std::time::Duration::from_secs(61));
+
+    let window = Window::SinceCursor {
+        overlap: chrono::Duration::seconds(5),
+    };
+    let removal = |read: &sync::feed::FeedRead| {
+        read.changes
+            .iter()
+            .any(|c| c.target == Target::Opportunity(deal.opportunity.clone()) && c.at.id == member)
+    };
+    let read = world
+        .engine
+        .read_feed(Side::Salesforce, window)
+        .await
+        .unwrap();
+    assert!(removal(&read), "{:?}", read.changes);
+    let again = world
+        .engine
+        .read_feed(Side::Salesforce, window)
+        .await
+        .unwrap();
+    assert!(removal(&again), "not committed: read again");
+
+    world.engine.commit_feed(&again, &[]).await.unwrap();
+    let after = world
+        .engine
+        .read_feed(Side::Salesforce, window)
+        .await
+        .unwrap();
+    assert!(!removal(&after), "{:?}", after.changes);
 }
