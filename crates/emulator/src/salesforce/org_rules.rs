@@ -16,7 +16,10 @@
 //!   https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_duplicaterules.htm).
 //!   Matching is a deterministic subset of the standard matching rules [I]:
 //!   Accounts whose names are equal once case, spaces and punctuation are
-//!   ignored; Contacts with the same last name and e-mail address.
+//!   ignored; Contacts with the same last name and e-mail address, or the
+//!   same first and last name and phone number (two terms of the standard
+//!   contact matching equation,
+//!   https://help.salesforce.com/s/articleView?id=sf.matching_rules_standard_contact_rule.htm).
 
 use serde_json::{json, Map, Value};
 
@@ -147,10 +150,20 @@ fn same_entity(
             let key = |row| text(row, "Name").map(|n| company_key(&n));
             key(existing).is_some() && key(existing) == key(candidate)
         }
-        "Contact" => ["LastName", "Email"].iter().all(|field| {
-            let value = text(existing, field);
-            value.is_some() && value == text(candidate, field)
-        }),
+        "Contact" => {
+            let same = |field: &str| {
+                let value = text(existing, field);
+                value.is_some() && value == text(candidate, field)
+            };
+            let digits = |row| {
+                text(row, "Phone")
+                    .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
+                    .filter(|p| !p.is_empty())
+            };
+            let same_phone = digits(existing).is_some() && digits(existing) == digits(candidate);
+            (same("LastName") && same("Email"))
+                || (same("FirstName") && same("LastName") && same_phone)
+        }
         _ => false,
     }
 }

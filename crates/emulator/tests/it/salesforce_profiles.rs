@@ -107,6 +107,29 @@ async fn a_matching_contact_is_refused_per_record_in_a_collection() {
 }
 
 #[tokio::test]
+async fn a_contact_with_the_same_name_and_phone_matches_whatever_its_email() {
+    let org = enterprise().await;
+    let ana = json!({ "FirstName": "Ana", "LastName": "Silva", "Email": "ana@contoso.example", "Phone": "+1 (425) 555-0100" });
+    let first = org.post("/sobjects/Contact", ana).await;
+    let existing = first.body["id"].as_str().unwrap().to_owned();
+    let renamed = json!({ "FirstName": "ana", "LastName": "Silva", "Email": "ana.silva@contoso.example", "Phone": "14255550100" });
+    let again = org.post("/sobjects/Contact", renamed).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        again.body,
+        json!([duplicate_error(
+            "Contact",
+            "Standard_Contact_Duplicate_Rule",
+            "Standard_Contact_Match_Rule_v1_1",
+            &existing
+        )])
+    );
+    let other_person = json!({ "FirstName": "Bruno", "LastName": "Silva", "Phone": "14255550100" });
+    let created = org.post("/sobjects/Contact", other_person).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+}
+
+#[tokio::test]
 async fn the_demo_org_has_no_duplicate_rules() {
     let org = TestOrg::start().await;
     for _ in 0..2 {

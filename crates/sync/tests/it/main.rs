@@ -7,6 +7,7 @@ mod world;
 mod accept_and_close;
 mod conflicts;
 mod cost;
+mod duplicates;
 mod edits;
 mod faults;
 mod feed;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use emulator::partner_center::{ODataMode, Options as PcOptions, PartnerCenterEmulator};
-use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
+use emulator::salesforce::{Options as SfOptions, Profile, SalesforceEmulator};
 use partner_center::auth::{Grant as PcGrant, TokenConfig};
 use partner_center::{EntraTokenProvider, ReferralsClient};
 use salesforce::auth::{Grant as SfGrant, OAuthConfig, OAuthTokenProvider};
@@ -36,6 +36,12 @@ impl World {
 
     pub async fn with(settings: Settings, sf_options: SfOptions) -> Self {
         Self::with_emulators(settings, PcOptions::default(), sf_options).await
+    }
+
+    /// An org of this profile (`emulator::salesforce::Profile`) with the
+    /// default settings.
+    pub async fn in_profile(profile: Profile) -> Self {
+        Self::with(Settings::default(), SfOptions::for_profile(profile)).await
     }
 
     /// The demo org against a Partner Center honouring `$filter` as `mode` says.
