@@ -370,6 +370,7 @@ impl Org {
         }
         let changes = self.check(&def, Some(&existing), &kept)?;
         let stamp = format_datetime(self.tick());
+        let before = existing.clone();
         let mut row = existing;
         for (k, v) in &changes {
             row.insert(k.clone(), v.clone());
@@ -379,7 +380,7 @@ impl Org {
         row.insert("LastModifiedById".into(), json!(actor));
         let changed: HashSet<String> = changes.keys().cloned().collect();
         self.derive(&def, &mut row, &changed, false);
-        self.enforce_org_rules(&def, Some(id), &row)?;
+        self.enforce_org_rules(&def, Some(&before), &row)?;
         self.data
             .entry(def.name.clone())
             .or_default()

@@ -3,10 +3,15 @@
 //! rules first, then duplicate rules
 //! (https://developer.salesforce.com/docs/atlas.en-us.apexcode.meta/apexcode/apex_triggers_order_of_execution.htm).
 //!
-//! - The validation rule `Amount_Not_Negative` on Opportunity refuses a
-//!   negative `Amount` with `FIELD_CUSTOM_VALIDATION_EXCEPTION`, its error
-//!   message and the field it is shown at
-//!   (https://help.salesforce.com/s/articleView?id=sf.fields_about_field_validation.htm).
+//! - Validation rules on Opportunity refuse a save with
+//!   `FIELD_CUSTOM_VALIDATION_EXCEPTION`, the rule's error message and the
+//!   field it is shown at
+//!   (https://help.salesforce.com/s/articleView?id=sf.fields_about_field_validation.htm):
+//!   `Amount_Not_Negative` (a negative `Amount`) and
+//!   `Close_Date_Not_Moved_Into_Past`, the common
+//!   `AND(NOT(IsClosed), ISCHANGED(CloseDate), CloseDate < TODAY())`
+//!   (`ISCHANGED` is false when a record is created:
+//!   https://help.salesforce.com/s/articleView?id=sf.customize_functions_i_m.htm).
 //! - The Standard Account and Standard Contact duplicate rules, active in
 //!   every org, block a create or edit that matches an existing record with
 //!   `DUPLICATES_DETECTED` and a `duplicateResult` naming the rule and the
@@ -27,8 +32,55 @@ use super::errors::ErrorItem;
 use super::org::{Org, RecordErrors};
 use super::schema::ObjectDef;
 
-/// Its error message.
-pub const VALIDATION_MESSAGE: &str = "Amount cannot be negative.";
+/// One validation rule: a condition on the record before and after the
+/// save that refuses it, its message and the field the message is shown at.
+pub struct ValidationRule {
+    /// Developer name.
+    pub name: &'static str,
+    /// The object it is on.
+    pub object: &'static str,
+    /// The field the error is shown at.
+    pub field: &'static str,
+    /// Its error message.
+    pub message: &'static str,
+    /// True when the save must be refused (`before`: the record as stored,
+    /// None on create).
+    refuses: fn(before: Option<&Map<String, Value>>, row: &Map<String, Value>) -> bool,
+}
+
+/// The enterprise-like org's validation rules.
+pub const VALIDATION_RULES: &[ValidationRule] = &[
+    ValidationRule {
+        name: "Amount_Not_Negative",
+        object: "Opportunity",
+        field: "Amount",
+        message: "Amount cannot be negative.",
+        refuses: |_, row| {
+            row.get("Amount")
+                .and_then(Value::as_f64)
+                .is_some_and(|a| a < 0.0)
+        },
+    },
+    ValidationRule {
+        name: "Close_Date_Not_Moved_Into_Past",
+        object: "Opportunity",
+        field: "CloseDate",
+        message: "Close Date cannot be moved into the past on an open opportunity.",
+        refuses: |before, row| {
+            let Some(before) = before else {
+                return false;
+            };
+            let open = row.get("IsClosed") != Some(&Value::Bool(true));
+            let changed = before.get("CloseDate") != row.get("CloseDate");
+            let today = chrono::Utc::now().date_naive().to_string();
+            let past = row
+                .get("CloseDate")
+                .and_then(Value::as_str)
+                .is_some_and(|d| d < today.as_str());
+            open && changed && past
+        },
+    },
+];
 /// Alert text of the standard duplicate rules.
 pub const DUPLICATE_MESSAGE: &str = "Use one of these records?";
 
@@ -89,28 +141,31 @@ const DUPLICATE_RULES: &[DuplicateRule] = &[
 ];
 
 impl Org {
-    /// Runs the org's rules on the row as it would be saved (`own_id` is the
-    /// record's own ID on an edit, so it never matches itself).
+    /// Runs the org's rules on the row as it would be saved (`before`: the
+    /// stored record on an edit, which never matches itself).
     pub(super) fn enforce_org_rules(
         &self,
         def: &ObjectDef,
-        own_id: Option<&str>,
+        before: Option<&Map<String, Value>>,
         row: &Map<String, Value>,
     ) -> Result<(), RecordErrors> {
         if !self.org_rules {
             return Ok(());
         }
-        if def.name == "Opportunity"
-            && row
-                .get("Amount")
-                .and_then(Value::as_f64)
-                .is_some_and(|a| a < 0.0)
-        {
-            return Err(vec![ErrorItem::with_fields(
-                "FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                VALIDATION_MESSAGE,
-                vec!["Amount".into()],
-            )]);
+        let own_id = before.and_then(|b| b.get("Id")).and_then(Value::as_str);
+        let refused: Vec<ErrorItem> = VALIDATION_RULES
+            .iter()
+            .filter(|rule| rule.object == def.name && (rule.refuses)(before, row))
+            .map(|rule| {
+                ErrorItem::with_fields(
+                    "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                    rule.message,
+                    vec![rule.field.into()],
+                )
+            })
+            .collect();
+        if !refused.is_empty() {
+            return Err(refused);
         }
         if self.call.allow_duplicate_save {
             return Ok(());

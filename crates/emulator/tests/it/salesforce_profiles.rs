@@ -162,6 +162,45 @@ async fn the_validation_rule_refuses_with_its_message() {
 }
 
 #[tokio::test]
+async fn an_open_opportunity_s_close_date_cannot_be_moved_into_the_past() {
+    let org = enterprise().await;
+    let mut body = opportunity("Old");
+    body["CloseDate"] = json!("2020-01-31");
+    let created = org.post("/sobjects/Opportunity", body).await;
+    assert_eq!(
+        created.status,
+        StatusCode::CREATED,
+        "the rule only looks at changes: {}",
+        created.body
+    );
+    let id = org.create_opportunity("Moving").await;
+    let path = format!("/sobjects/Opportunity/{id}");
+    let refused = org.patch(&path, json!({ "CloseDate": "2021-06-30" })).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        refused.body,
+        json!([{ "message": "Close Date cannot be moved into the past on an open opportunity.",
+                 "errorCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "fields": ["CloseDate"] }])
+    );
+    let unrelated = org
+        .patch(&path, json!({ "Description": "still fine" }))
+        .await;
+    assert_eq!(
+        unrelated.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        unrelated.body
+    );
+    let closing = org
+        .patch(
+            &path,
+            json!({ "CloseDate": "2021-06-30", "StageName": "Closed Won" }),
+        )
+        .await;
+    assert_eq!(closing.status, StatusCode::NO_CONTENT, "{}", closing.body);
+}
+
+#[tokio::test]
 async fn the_required_region_is_defaulted_and_cannot_be_blanked() {
     let org = enterprise().await;
     let id = org.create_opportunity("Regional").await;

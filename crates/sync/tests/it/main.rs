@@ -19,4 +19,5 @@ mod properties;
 mod related;
 mod salesforce_to_partner_center;
 mod settings;
+mod validation_rules;
 mod visibility;
