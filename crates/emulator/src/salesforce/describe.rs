@@ -94,7 +94,8 @@ pub fn global(state: &State, request: &RestRequest) -> RestResult {
     let sobjects: Vec<Value> = state
         .org
         .objects()
-        .map(|o| Value::Object(summary(o, &base)))
+        .filter_map(|o| state.org.object_for_caller(&o.name))
+        .map(|o| Value::Object(summary(&o, &base)))
         .collect();
     Ok(RestResponse::json(
         200,

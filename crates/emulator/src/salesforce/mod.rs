@@ -30,6 +30,7 @@ pub mod profile;
 mod query;
 mod rest;
 mod schema;
+mod security;
 mod seed;
 mod setup_objects;
 mod soap;

@@ -61,6 +61,9 @@ pub struct Org {
     pub last_written: Option<String>,
     /// Enforces the enterprise profile's validation and duplicate rules.
     pub org_rules: bool,
+    /// Enforces field-level security and object permissions per user
+    /// ([`super::security`]).
+    pub field_security: bool,
     /// What the API call being served asks of those rules.
     pub call: super::org_rules::CallContext,
 }
@@ -81,6 +84,7 @@ impl Org {
             next_custom_prefix: 0,
             last_written: None,
             org_rules: false,
+            field_security: false,
             call: super::org_rules::CallContext::default(),
         };
         org.org_id = org.mint(super::standard::prefix::ORGANIZATION);
@@ -308,6 +312,7 @@ impl Org {
         }
         let changed: HashSet<String> = changes.keys().cloned().collect();
         self.derive(&def, &mut row, &changed, true);
+        self.check_permission_row(&def, &row)?;
         self.enforce_org_rules(&def, None, &row)?;
         self.data
             .entry(def.name.clone())
@@ -380,6 +385,10 @@ impl Org {
         row.insert("LastModifiedById".into(), json!(actor));
         let changed: HashSet<String> = changes.keys().cloned().collect();
         self.derive(&def, &mut row, &changed, false);
+        if self.permission_row_emptied(&def, &row) {
+            return self.delete(id).map_err(|e| vec![e]);
+        }
+        self.check_permission_row(&def, &row)?;
         self.enforce_org_rules(&def, Some(&before), &row)?;
         self.data
             .entry(def.name.clone())
@@ -467,11 +476,8 @@ impl Org {
             .iter()
             .filter_map(|a| def.field(a.field()))
             .filter(|f| {
-                if creating {
-                    !f.createable
-                } else {
-                    !f.updateable
-                }
+                let settable = if creating { f.createable } else { f.updateable };
+                !settable || self.field_access(def, f) != super::security::FieldAccess::Edit
             })
             .map(|f| f.name.clone())
             .collect();

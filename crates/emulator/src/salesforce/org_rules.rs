@@ -35,8 +35,6 @@ use super::schema::ObjectDef;
 /// One validation rule: a condition on the record before and after the
 /// save that refuses it, its message and the field the message is shown at.
 pub struct ValidationRule {
-    /// Developer name.
-    pub name: &'static str,
     /// The object it is on.
     pub object: &'static str,
     /// The field the error is shown at.
@@ -50,8 +48,8 @@ pub struct ValidationRule {
 
 /// The enterprise-like org's validation rules.
 pub const VALIDATION_RULES: &[ValidationRule] = &[
+    // Amount_Not_Negative
     ValidationRule {
-        name: "Amount_Not_Negative",
         object: "Opportunity",
         field: "Amount",
         message: "Amount cannot be negative.",
@@ -61,8 +59,8 @@ pub const VALIDATION_RULES: &[ValidationRule] = &[
                 .is_some_and(|a| a < 0.0)
         },
     },
+    // Close_Date_Not_Moved_Into_Past
     ValidationRule {
-        name: "Close_Date_Not_Moved_Into_Past",
         object: "Opportunity",
         field: "CloseDate",
         message: "Close Date cannot be moved into the past on an open opportunity.",
@@ -91,6 +89,9 @@ pub struct CallContext {
     pub allow_duplicate_save: bool,
     /// `/services/data/vXX.X` of the call, for record URLs in errors.
     pub base: String,
+    /// The user the call acts as (None: the emulator's own in-process
+    /// edits, which field-level security does not apply to).
+    pub user: Option<String>,
 }
 
 impl Default for CallContext {
@@ -98,13 +99,14 @@ impl Default for CallContext {
         Self {
             allow_duplicate_save: false,
             base: format!("/services/data/v{}.0", super::DEFAULT_MAX_API_VERSION),
+            user: None,
         }
     }
 }
 
 impl CallContext {
-    /// The context of a REST call with `headers` on API `base`.
-    pub fn of_call(duplicate_header: Option<&str>, base: String) -> Self {
+    /// The context of a REST call by `user` with `headers` on API `base`.
+    pub fn of_call(user: &str, duplicate_header: Option<&str>, base: String) -> Self {
         let allow_duplicate_save = duplicate_header.is_some_and(|h| {
             h.split([';', ','])
                 .filter_map(|p| p.split_once('='))
@@ -116,6 +118,7 @@ impl CallContext {
         Self {
             allow_duplicate_save,
             base,
+            user: Some(user.to_owned()),
         }
     }
 }

@@ -137,9 +137,13 @@ fn serve(
         force_all_or_none: false,
         fault,
     };
-    // The duplicate rule header holds for this call only (Composite
-    // subrequests included).
-    state.org.call = CallContext::of_call(request.header(DUPLICATE_RULE_HEADER), request.base());
+    // The caller and the duplicate rule header hold for this call only
+    // (Composite subrequests included).
+    state.org.call = CallContext::of_call(
+        &request.user,
+        request.header(DUPLICATE_RULE_HEADER),
+        request.base(),
+    );
     let response = match check_content_type(&request) {
         Ok(()) => dispatch(shared, state, &request),
         Err(e) => e.into(),

@@ -12,4 +12,5 @@ mod salesforce_composite;
 mod salesforce_crud;
 mod salesforce_profiles;
 mod salesforce_query;
+mod salesforce_security;
 mod salesforce_tooling;
