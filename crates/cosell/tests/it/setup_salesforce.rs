@@ -4,7 +4,7 @@
 
 use cosell::connect::{self, Observers};
 use cosell::setup::{self, Status};
-use emulator::salesforce::Options as SfOptions;
+use emulator::salesforce::{Options as SfOptions, Profile};
 
 use crate::setup_support::TestOrg;
 
@@ -268,4 +268,87 @@ async fn setup_finds_a_schema_installed_another_way() {
         "{report}"
     );
     assert_eq!(writes(&org), 0);
+}
+
+/// The connector's fields the integration user sees on Opportunity.
+async fn visible_connector_fields(sf: &salesforce::SalesforceClient) -> Vec<String> {
+    let describe = sf.describe("Opportunity").await.unwrap();
+    FIELDS
+        .iter()
+        .filter_map(|item| item.strip_prefix("field Opportunity."))
+        .filter(|name| describe.field(name).is_some())
+        .map(|name| (*name).to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn on_an_enterprise_org_setup_s_grants_make_the_fields_usable_and_nothing_else_does() {
+    let org = TestOrg::start(SfOptions {
+        bare: true,
+        ..SfOptions::for_profile(Profile::Enterprise)
+    })
+    .await;
+    let config = org.config();
+    let sf = connect::salesforce_client(&config, &Observers::default()).unwrap();
+    let engine = connect::engine(&config, &Observers::default())
+        .await
+        .unwrap();
+    let all: Vec<String> = FIELDS
+        .iter()
+        .filter_map(|item| item.strip_prefix("field Opportunity."))
+        .map(|name| (*name).to_owned())
+        .collect();
+
+    let first = setup::salesforce(&sf, &config, false).await.unwrap();
+    assert_eq!(first.missing(), 0, "{first}");
+    for item in [
+        "permission set Cosell_Connector",
+        "object permissions Microsoft_Solution__c",
+        "field permissions Opportunity.Referral_Identifier__c",
+        "field permissions Microsoft_Solution__c.Solution_Id__c",
+    ] {
+        assert_eq!(
+            first.status_of(item),
+            Some(Status::Created),
+            "{item}\n{first}"
+        );
+    }
+    assert_eq!(visible_connector_fields(&sf).await, all);
+
+    // The same fields without the grants (as Tooling leaves them): the
+    // integration user sees none of them and the connector cannot sync.
+    let set = sf
+        .query_all_records(
+            &salesforce::Soql::select(["Id"])
+                .from("PermissionSet")
+                .where_(salesforce::Condition::eq("Name", "Cosell_Connector")),
+        )
+        .await
+        .unwrap();
+    org.sf.delete(set[0].id().unwrap()).unwrap();
+    assert!(visible_connector_fields(&sf).await.is_empty());
+    assert!(sf.describe("Microsoft_Solution__c").await.is_err());
+    org.share_referral(1);
+    let refused = engine
+        .full_pass(config.worker.batch_size, chrono::Duration::seconds(5))
+        .await;
+    let error = refused.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(error.contains("INVALID_FIELD"), "{error}");
+
+    // Setup grants them again, and the connector syncs both ways.
+    let second = setup::salesforce(&sf, &config, false).await.unwrap();
+    assert_eq!(
+        second.status_of("permission set Cosell_Connector"),
+        Some(Status::Created),
+        "{second}"
+    );
+    assert_eq!(visible_connector_fields(&sf).await, all);
+    org.co_sell_opportunity(1);
+    let pass = engine
+        .full_pass(config.worker.batch_size, chrono::Duration::seconds(5))
+        .await
+        .expect("the sync pass runs");
+    assert_eq!(pass.summary.failed, 0, "{:#?}", pass.outcomes);
+    assert_eq!(pass.summary.salesforce.created, 1, "{}", pass.summary);
+    assert_eq!(pass.summary.partner_center.created, 1, "{}", pass.summary);
 }
