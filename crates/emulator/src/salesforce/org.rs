@@ -61,6 +61,8 @@ pub struct Org {
     pub last_written: Option<String>,
     /// Enforces the enterprise profile's validation and duplicate rules.
     pub org_rules: bool,
+    /// State and Country/Territory Picklists are on ([`super::countries`]).
+    pub country_picklists: bool,
     /// Enforces field-level security and object permissions per user
     /// ([`super::security`]).
     pub field_security: bool,
@@ -85,6 +87,7 @@ impl Org {
             last_written: None,
             org_rules: false,
             field_security: false,
+            country_picklists: false,
             call: super::org_rules::CallContext::default(),
         };
         org.org_id = org.mint(super::standard::prefix::ORGANIZATION);
@@ -312,6 +315,7 @@ impl Org {
         }
         let changed: HashSet<String> = changes.keys().cloned().collect();
         self.derive(&def, &mut row, &changed, true);
+        self.sync_countries(&def, &mut row, &changed)?;
         self.check_permission_row(&def, &row)?;
         self.enforce_org_rules(&def, None, &row)?;
         self.data
@@ -385,6 +389,7 @@ impl Org {
         row.insert("LastModifiedById".into(), json!(actor));
         let changed: HashSet<String> = changes.keys().cloned().collect();
         self.derive(&def, &mut row, &changed, false);
+        self.sync_countries(&def, &mut row, &changed)?;
         if self.permission_row_emptied(&def, &row) {
             return self.delete(id).map_err(|e| vec![e]);
         }

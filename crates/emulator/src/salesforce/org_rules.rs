@@ -32,6 +32,9 @@ use super::errors::ErrorItem;
 use super::org::{Org, RecordErrors};
 use super::schema::ObjectDef;
 
+/// A record's fields.
+type Row = Map<String, Value>;
+
 /// One validation rule: a condition on the record before and after the
 /// save that refuses it, its message and the field the message is shown at.
 pub struct ValidationRule {
@@ -43,7 +46,7 @@ pub struct ValidationRule {
     pub message: &'static str,
     /// True when the save must be refused (`before`: the record as stored,
     /// None on create).
-    refuses: fn(before: Option<&Map<String, Value>>, row: &Map<String, Value>) -> bool,
+    refuses: fn(before: Option<&Row>, row: &Row) -> bool,
 }
 
 /// The enterprise-like org's validation rules.

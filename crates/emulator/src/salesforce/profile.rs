@@ -12,7 +12,8 @@
 //!   and objects are invisible until a permission set or the user's profile
 //!   grants them. Unless bare, the connector's fields and object come
 //!   granted to the integration user by a `Cosell_Connector` permission set,
-//!   as `cosell setup salesforce` leaves them.
+//!   as `cosell setup salesforce` leaves them. State and Country/Territory
+//!   Picklists are on (see [`super::countries`]).
 //! - `single-currency`: the demo org without multi-currency (no
 //!   `CurrencyIsoCode` on any object).
 
@@ -57,6 +58,11 @@ impl Profile {
 }
 
 impl Profile {
+    /// True when State and Country/Territory Picklists are on.
+    pub fn country_picklists(self) -> bool {
+        self == Self::Enterprise
+    }
+
     /// True when field-level security and object permissions are enforced
     /// per user.
     pub fn enforces_field_security(self) -> bool {

@@ -239,3 +239,77 @@ async fn a_single_currency_org_has_no_currency_iso_code() {
         .await;
     assert_eq!(q.error_code(), "INVALID_FIELD");
 }
+
+#[tokio::test]
+async fn country_picklists_keep_code_and_name_in_step_and_refuse_free_text() {
+    let org = enterprise().await;
+    let by_code = org
+        .post(
+            "/sobjects/Account",
+            json!({ "Name": "Coded", "BillingCountryCode": "DE" }),
+        )
+        .await;
+    assert_eq!(by_code.status, StatusCode::CREATED, "{}", by_code.body);
+    let id = by_code.body["id"].as_str().unwrap().to_owned();
+    let row = org
+        .get(&format!(
+            "/sobjects/Account/{id}?fields=BillingCountry,BillingCountryCode"
+        ))
+        .await;
+    assert_eq!(
+        (
+            row.body["BillingCountry"].clone(),
+            row.body["BillingCountryCode"].clone()
+        ),
+        (json!("Germany"), json!("DE"))
+    );
+    let by_name = org
+        .patch(
+            &format!("/sobjects/Account/{id}"),
+            json!({ "BillingCountry": "france" }),
+        )
+        .await;
+    assert_eq!(by_name.status, StatusCode::NO_CONTENT, "{}", by_name.body);
+    let row = org
+        .get(&format!("/sobjects/Account/{id}?fields=BillingCountryCode"))
+        .await;
+    assert_eq!(row.body["BillingCountryCode"], "FR");
+
+    let free_text = org
+        .post(
+            "/sobjects/Account",
+            json!({ "Name": "Free", "BillingCountry": "US" }),
+        )
+        .await;
+    assert_eq!(free_text.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        free_text.body,
+        json!([{ "message": "There's a problem with this country, even though it may appear correct. Please select a country/territory from the list of valid countries.",
+                 "errorCode": "FIELD_INTEGRITY_EXCEPTION", "fields": ["BillingCountry"] }])
+    );
+    let bad_code = org
+        .post(
+            "/sobjects/Account",
+            json!({ "Name": "Bad", "BillingCountryCode": "XX" }),
+        )
+        .await;
+    assert_eq!(bad_code.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        bad_code.body,
+        json!([{ "message": "Billing Country Code: bad value for restricted picklist field: XX",
+                 "errorCode": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "fields": ["BillingCountryCode"] }])
+    );
+
+    let demo = TestOrg::start().await;
+    let plain = demo
+        .post(
+            "/sobjects/Account",
+            json!({ "Name": "Plain", "BillingCountry": "US" }),
+        )
+        .await;
+    assert_eq!(
+        plain.status,
+        StatusCode::CREATED,
+        "the demo org has no picklists"
+    );
+}

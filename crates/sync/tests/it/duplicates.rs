@@ -14,13 +14,7 @@ async fn a_referral_whose_customer_and_contact_exist_links_them() {
     // The org spells the company differently and knows the contact under
     // another address: cosell's own lookups miss both, the duplicate rules
     // match them.
-    let account = world
-        .sf
-        .insert(
-            "Account",
-            json!({ "Name": "Fabrikam-Expansion Customer", "BillingCountry": "US" }),
-        )
-        .unwrap();
+    let account = world.account("Fabrikam-Expansion Customer", Some("US"));
     let contact = world
         .sf
         .insert(

@@ -7,6 +7,7 @@ mod world;
 mod accept_and_close;
 mod conflicts;
 mod cost;
+mod country_picklists;
 mod duplicates;
 mod edits;
 mod faults;

@@ -40,8 +40,14 @@ impl World {
 
     /// An org of this profile (`emulator::salesforce::Profile`) with the
     /// default settings.
+    /// With State and Country/Territory Picklists on, countries go to
+    /// `BillingCountryCode` (the text field takes country names).
     pub async fn in_profile(profile: Profile) -> Self {
-        Self::with(Settings::default(), SfOptions::for_profile(profile)).await
+        let mut settings = Settings::default();
+        if profile.country_picklists() {
+            settings.country_code_field = "BillingCountryCode".into();
+        }
+        Self::with(settings, SfOptions::for_profile(profile)).await
     }
 
     /// The demo org against a Partner Center honouring `$filter` as `mode` says.
@@ -114,13 +120,11 @@ impl World {
 
     // ---- a Salesforce seller ----
 
+    /// An account; the country goes to the configured country field.
     pub fn account(&self, name: &str, country: Option<&str>) -> String {
-        self.sf
-            .insert(
-                "Account",
-                json!({ "Name": name, "BillingCountry": country, "BillingCity": "Redmond" }),
-            )
-            .unwrap()
+        let mut fields = json!({ "Name": name, "BillingCity": "Redmond" });
+        fields[&self.engine.settings().country_code_field] = json!(country);
+        self.sf.insert("Account", fields).unwrap()
     }
 
     /// An opportunity with Sync checked; `extra` overrides fields.
