@@ -55,12 +55,7 @@ pub async fn check(sf: &SalesforceClient, sync: &SyncConfig, report: &mut Report
         None => {}
     }
     match describe(sf, ACCOUNT).await? {
-        Some(account) => check_field(
-            &account,
-            sync.country_code_field.as_str(),
-            "sync.country_code_field",
-            report,
-        ),
+        Some(account) => check_country_field(&account, sync.country_code_field.as_str(), report),
         None => report.push_detail(
             Status::Missing,
             "object Account",
@@ -169,6 +164,26 @@ fn check_field(object: &SObjectDescribe, field: &str, key: &str, report: &mut Re
             ),
         );
     }
+}
+
+/// The customer's country field exists and takes ISO codes: with State and
+/// Country/Territory Picklists on (the org has `BillingCountryCode`), the
+/// text field takes only country names, so the code field must be used
+/// (https://help.salesforce.com/s/articleView?id=xcloud.admin_state_country_picklists_integ_values.htm).
+fn check_country_field(account: &SObjectDescribe, field: &str, report: &mut Report) {
+    let key = "sync.country_code_field";
+    let code_field = format!("{field}Code");
+    if account.field(field).is_some() && account.field(&code_field).is_some() {
+        report.push_detail(
+            Status::Missing,
+            format!("field {ACCOUNT}.{field} ({key})"),
+            format!(
+                "State and Country/Territory Picklists are on: {field} takes country names only; set {key} = \"{code_field}\""
+            ),
+        );
+        return;
+    }
+    check_field(account, field, key, report);
 }
 
 /// A feature the connector can do without.

@@ -288,8 +288,23 @@ async fn on_an_enterprise_org_setup_s_grants_make_the_fields_usable_and_nothing_
         ..SfOptions::for_profile(Profile::Enterprise)
     })
     .await;
+    // The org has State and Country/Territory Picklists: setup says which
+    // country field to use.
     let config = org.config();
     let sf = connect::salesforce_client(&config, &Observers::default()).unwrap();
+    let check = setup::salesforce(&sf, &config, true).await.unwrap();
+    let country = check
+        .lines
+        .iter()
+        .find(|l| l.item == "field Account.BillingCountry (sync.country_code_field)")
+        .unwrap_or_else(|| panic!("no country line:\n{check}"));
+    assert_eq!(country.status, Status::Missing, "{check}");
+    let text = std::fs::read_to_string(&org.config_path).unwrap().replace(
+        "[sync]\n",
+        "[sync]\ncountry_code_field = \"BillingCountryCode\"\n",
+    );
+    std::fs::write(&org.config_path, text).unwrap();
+    let config = org.config();
     let engine = connect::engine(&config, &Observers::default())
         .await
         .unwrap();
