@@ -29,6 +29,7 @@ mod org;
 mod org_rules;
 pub mod profile;
 mod query;
+mod record_types;
 mod rest;
 mod schema;
 mod security;

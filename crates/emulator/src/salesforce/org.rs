@@ -61,6 +61,9 @@ pub struct Org {
     pub last_written: Option<String>,
     /// Enforces the enterprise profile's validation and duplicate rules.
     pub org_rules: bool,
+    /// Opportunity record types and their sales processes, when the org has
+    /// them ([`super::record_types`]).
+    pub sales_processes: Option<super::record_types::SalesProcesses>,
     /// State and Country/Territory Picklists are on ([`super::countries`]).
     pub country_picklists: bool,
     /// Enforces field-level security and object permissions per user
@@ -88,6 +91,7 @@ impl Org {
             org_rules: false,
             field_security: false,
             country_picklists: false,
+            sales_processes: None,
             call: super::org_rules::CallContext::default(),
         };
         org.org_id = org.mint(super::standard::prefix::ORGANIZATION);
@@ -316,6 +320,7 @@ impl Org {
         let changed: HashSet<String> = changes.keys().cloned().collect();
         self.derive(&def, &mut row, &changed, true);
         self.sync_countries(&def, &mut row, &changed)?;
+        self.enforce_sales_process(&def, &mut row, true)?;
         self.check_permission_row(&def, &row)?;
         self.enforce_org_rules(&def, None, &row)?;
         self.data
@@ -390,6 +395,7 @@ impl Org {
         let changed: HashSet<String> = changes.keys().cloned().collect();
         self.derive(&def, &mut row, &changed, false);
         self.sync_countries(&def, &mut row, &changed)?;
+        self.enforce_sales_process(&def, &mut row, false)?;
         if self.permission_row_emptied(&def, &row) {
             return self.delete(id).map_err(|e| vec![e]);
         }

@@ -13,7 +13,9 @@
 //!   grants them. Unless bare, the connector's fields and object come
 //!   granted to the integration user by a `Cosell_Connector` permission set,
 //!   as `cosell setup salesforce` leaves them. State and Country/Territory
-//!   Picklists are on (see [`super::countries`]).
+//!   Picklists are on (see [`super::countries`]). Opportunity has the
+//!   record types `Direct_Deal` (every user's default; its sales process
+//!   lacks `On Hold`) and `Partner_Deal` (see [`super::record_types`]).
 //! - `single-currency`: the demo org without multi-currency (no
 //!   `CurrencyIsoCode` on any object).
 
@@ -58,6 +60,11 @@ impl Profile {
 }
 
 impl Profile {
+    /// True when Opportunity has record types with sales processes.
+    pub fn record_types(self) -> bool {
+        self == Self::Enterprise
+    }
+
     /// True when State and Country/Territory Picklists are on.
     pub fn country_picklists(self) -> bool {
         self == Self::Enterprise

@@ -17,7 +17,9 @@ use super::http::{
 };
 use super::org_rules::CallContext;
 use super::state::{Shared, State as EmState};
-use super::{auth, collections, composite, describe, faults, query, sobjects, tooling};
+use super::{
+    auth, collections, composite, describe, faults, query, record_types, sobjects, tooling,
+};
 use crate::control::DeferredFault;
 
 /// Largest request body read (sObject Collections of 200 long records fit).
@@ -188,6 +190,7 @@ pub fn dispatch(shared: &Shared, state: &mut EmState, request: &RestRequest) -> 
         ["composite"] => composite::run(shared, state, request, dispatch),
         ["composite", "sobjects", rest @ ..] => collections::route(state, request, rest),
         ["tooling", rest @ ..] => tooling::route(state, request, rest),
+        ["ui-api", "object-info", rest @ ..] => record_types::picklist_values(state, request, rest),
         _ => Err(ApiError::not_found()),
     };
     result.unwrap_or_else(RestResponse::from)

@@ -96,6 +96,9 @@ pub fn build(options: &Options, now: DateTime<Utc>) -> Org {
         org.org_rules = true;
         add_required_region(&mut org, now);
     }
+    if options.profile.record_types() {
+        super::record_types::enable(&mut org, now);
+    }
     if options.profile.country_picklists() {
         super::countries::enable(&mut org, now);
     }

@@ -313,3 +313,101 @@ async fn country_picklists_keep_code_and_name_in_step_and_refuse_free_text() {
         "the demo org has no picklists"
     );
 }
+
+async fn record_type_id(org: &TestOrg, developer_name: &str) -> String {
+    let found = org
+        .query(&format!("SELECT Id FROM RecordType WHERE SobjectType = 'Opportunity' AND DeveloperName = '{developer_name}'"))
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    found.body["records"][0]["Id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_stage_outside_the_record_type_s_sales_process_is_refused() {
+    let org = enterprise().await;
+    let direct = record_type_id(&org, "Direct_Deal").await;
+    let partner = record_type_id(&org, "Partner_Deal").await;
+
+    let mut on_hold = opportunity("Waiting");
+    on_hold["StageName"] = json!("On Hold");
+    let refused = org.post("/sobjects/Opportunity", on_hold.clone()).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        refused.body,
+        json!([{ "message": "Stage: bad value for restricted picklist field: On Hold",
+                 "errorCode": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "fields": ["StageName"] }]),
+        "the default record type (Direct_Deal) has no On Hold"
+    );
+    let id = org.create_opportunity("Direct").await;
+    let row = org
+        .get(&format!("/sobjects/Opportunity/{id}?fields=RecordTypeId"))
+        .await;
+    assert_eq!(row.body["RecordTypeId"], json!(direct));
+
+    on_hold["RecordTypeId"] = json!(partner);
+    let accepted = org.post("/sobjects/Opportunity", on_hold).await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.body);
+    let moved = org
+        .patch(
+            &format!(
+                "/sobjects/Opportunity/{}",
+                accepted.body["id"].as_str().unwrap()
+            ),
+            json!({ "StageName": "Needs Analysis" }),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        moved.body[0]["message"],
+        "Stage: bad value for restricted picklist field: Needs Analysis"
+    );
+}
+
+#[tokio::test]
+async fn the_ui_api_lists_a_record_type_s_stages() {
+    let org = enterprise().await;
+    let partner = record_type_id(&org, "Partner_Deal").await;
+    let values = |rt: String| {
+        let org = &org;
+        async move {
+            let answer = org
+                .get(&format!(
+                    "/ui-api/object-info/Opportunity/picklist-values/{rt}/StageName"
+                ))
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            answer.body["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["value"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        values(partner.clone()).await,
+        [
+            "On Hold",
+            "Prospecting",
+            "Qualification",
+            "Negotiation/Review",
+            "Closed Won",
+            "Closed Lost"
+        ]
+    );
+    let all = values("012000000000000AAA".into()).await;
+    assert_eq!(all.len(), 11, "the master record type has every stage");
+    let answer = org
+        .get(&format!(
+            "/ui-api/object-info/Opportunity/picklist-values/{partner}/StageName"
+        ))
+        .await;
+    assert_eq!(
+        answer.body["values"][4]["attributes"],
+        json!({ "closed": true, "defaultProbability": 100.0, "forecastCategoryName": "Closed", "won": true })
+    );
+    let unknown = org
+        .get("/ui-api/object-info/Opportunity/picklist-values/012000000000001AAA/StageName")
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+}
