@@ -17,6 +17,7 @@ mod kept_edits;
 mod odata_modes;
 mod partner_center_to_salesforce;
 mod properties;
+mod record_types;
 mod related;
 mod salesforce_to_partner_center;
 mod settings;

@@ -41,11 +41,16 @@ impl World {
     /// An org of this profile (`emulator::salesforce::Profile`) with the
     /// default settings.
     /// With State and Country/Territory Picklists on, countries go to
-    /// `BillingCountryCode` (the text field takes country names).
+    /// `BillingCountryCode` (the text field takes country names); with
+    /// record types, new opportunities are `Partner_Deal`s.
     pub async fn in_profile(profile: Profile) -> Self {
         let mut settings = Settings::default();
         if profile.country_picklists() {
             settings.country_code_field = "BillingCountryCode".into();
+        }
+        if profile.record_types() {
+            // The default record type's sales process has no On Hold.
+            settings.opportunity_record_type = Some("Partner_Deal".into());
         }
         Self::with(settings, SfOptions::for_profile(profile)).await
     }

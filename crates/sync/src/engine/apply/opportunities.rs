@@ -318,6 +318,9 @@ impl Engine {
         if let Some(account_id) = &w.account_id {
             body.insert("AccountId".into(), json!(account_id));
         }
+        if let Some(record_type) = stages.record_type_id() {
+            body.insert("RecordTypeId".into(), json!(record_type));
+        }
         w.snapshot = snapshot;
         w.audit.push(AuditEntry::new(
             None,
