@@ -224,6 +224,7 @@ mod tests {
             on_hold_stage: on_hold.into(),
             won_stage: won.map(Into::into),
             lost_stage: None,
+            opportunity_record_type: None,
             show_checkmark: true,
             country_code_field: ApiName::parse("BillingCountry", false).unwrap(),
             deal_value_field: ApiName::parse("Amount", false).unwrap(),

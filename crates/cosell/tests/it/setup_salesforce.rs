@@ -301,7 +301,7 @@ async fn on_an_enterprise_org_setup_s_grants_make_the_fields_usable_and_nothing_
     assert_eq!(country.status, Status::Missing, "{check}");
     let text = std::fs::read_to_string(&org.config_path).unwrap().replace(
         "[sync]\n",
-        "[sync]\ncountry_code_field = \"BillingCountryCode\"\n",
+        "[sync]\ncountry_code_field = \"BillingCountryCode\"\nopportunity_record_type = \"Partner_Deal\"\n",
     );
     std::fs::write(&org.config_path, text).unwrap();
     let config = org.config();
