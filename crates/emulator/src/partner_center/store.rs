@@ -39,12 +39,15 @@ pub(crate) fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
 #[derive(Debug, Default)]
 pub(crate) struct Clock {
     last: Option<DateTime<Utc>>,
+    /// How far the clock runs ahead of real time (tests move it instead of
+    /// sleeping).
+    ahead: ChronoDuration,
 }
 
 impl Clock {
     /// The current time, later than any earlier reading.
     pub(crate) fn now(&mut self) -> DateTime<Utc> {
-        let mut now = Utc::now();
+        let mut now = Utc::now() + self.ahead;
         let truncated = now.timestamp_subsec_nanos() as i64 % TICK_NANOS;
         now -= ChronoDuration::nanoseconds(truncated);
         if let Some(last) = self.last {
@@ -54,6 +57,11 @@ impl Clock {
         }
         self.last = Some(now);
         now
+    }
+
+    /// Moves the clock `by` further ahead of real time.
+    pub(crate) fn advance(&mut self, by: ChronoDuration) {
+        self.ahead += by;
     }
 }
 

@@ -14,3 +14,4 @@ mod salesforce_profiles;
 mod salesforce_query;
 mod salesforce_security;
 mod salesforce_tooling;
+mod salesforce_web_flow;
