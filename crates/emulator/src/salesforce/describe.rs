@@ -161,11 +161,10 @@ pub fn object(state: &State, request: &RestRequest, object: &ObjectDef) -> RestR
     let mut body = summary(object, &request.base());
     body.insert("fields".into(), Value::Array(fields));
     body.insert("childRelationships".into(), Value::Array(children));
-    body.insert("recordTypeInfos".into(), json!([{
-        "active": true, "available": true, "defaultRecordTypeMapping": true, "developerName": "Master",
-        "master": true, "name": "Master", "recordTypeId": "012000000000000AAA",
-        "urls": { "layout": format!("{}/sobjects/{}/describe/layouts/012000000000000AAA", request.base(), object.name) }
-    }]));
+    body.insert(
+        "recordTypeInfos".into(),
+        Value::Array(state.org.record_type_infos(&object.name, &request.base())),
+    );
     body.insert("compactLayoutable".into(), json!(object.createable));
     body.insert("searchLayoutable".into(), json!(object.createable));
     body.insert("networkScopeFieldName".into(), Value::Null);

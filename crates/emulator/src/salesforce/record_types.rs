@@ -126,6 +126,56 @@ impl Org {
         self.sales_processes.as_ref()?.stages.get(&id).cloned()
     }
 
+    /// Describe's `recordTypeInfos` for `object`: its record types, the
+    /// default one marked, then the master record type, available only when
+    /// there are no others
+    /// (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_describesobjects_describesobjectresult.htm#recordtypeinfo).
+    pub fn record_type_infos(&self, object: &str, base: &str) -> Vec<Value> {
+        let info = |id: &str,
+                    developer_name: &str,
+                    name: &str,
+                    default: bool,
+                    master: bool,
+                    available: bool| {
+            json!({
+                "active": true, "available": available, "defaultRecordTypeMapping": default,
+                "developerName": developer_name, "master": master, "name": name, "recordTypeId": id,
+                "urls": { "layout": format!("{base}/sobjects/{object}/describe/layouts/{id}") },
+            })
+        };
+        let default = self
+            .sales_processes
+            .as_ref()
+            .and_then(|p| p.default_record_type.as_deref());
+        let mut infos: Vec<Value> = self
+            .rows("RecordType")
+            .filter(|r| r.get("SobjectType").and_then(Value::as_str) == Some(object))
+            .filter(|r| r.get("IsActive") == Some(&Value::Bool(true)))
+            .map(|r| {
+                let text = |k: &str| r.get(k).and_then(Value::as_str).unwrap_or_default();
+                let id = text("Id");
+                info(
+                    id,
+                    text("DeveloperName"),
+                    text("Name"),
+                    Some(id) == default,
+                    false,
+                    true,
+                )
+            })
+            .collect();
+        let only_master = infos.is_empty();
+        infos.push(info(
+            MASTER_RECORD_TYPE,
+            "Master",
+            "Master",
+            only_master,
+            true,
+            only_master,
+        ));
+        infos
+    }
+
     /// Gives a new opportunity the default record type and keeps its stage
     /// within the record type's sales process.
     pub(super) fn enforce_sales_process(

@@ -327,6 +327,27 @@ async fn a_stage_outside_the_record_type_s_sales_process_is_refused() {
     let org = enterprise().await;
     let direct = record_type_id(&org, "Direct_Deal").await;
     let partner = record_type_id(&org, "Partner_Deal").await;
+    let describe = org.get("/sobjects/Opportunity/describe").await;
+    let infos: Vec<(Value, Value, Value)> = describe.body["recordTypeInfos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["developerName"].clone(),
+                i["defaultRecordTypeMapping"].clone(),
+                i["available"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        infos,
+        [
+            (json!("Direct_Deal"), json!(true), json!(true)),
+            (json!("Partner_Deal"), json!(false), json!(true)),
+            (json!("Master"), json!(false), json!(false)),
+        ]
+    );
 
     let mut on_hold = opportunity("Waiting");
     on_hold["StageName"] = json!("On Hold");
