@@ -10,6 +10,9 @@ use salesforce::{ErrorCode, SalesforceClient};
 use super::plan::OPPORTUNITY;
 use super::report::{Report, Status};
 use crate::config::SyncConfig;
+use sync::engine::read_record_type;
+use sync::stages::StageMap;
+use sync::Settings;
 
 /// The multi-currency field Salesforce adds to every object when the org
 /// enables multiple currencies.
@@ -28,6 +31,7 @@ pub async fn check(sf: &SalesforceClient, sync: &SyncConfig, report: &mut Report
         .await
         .context("could not read the org's opportunity stages")?;
     check_stages(&stages, sync, report);
+    check_record_type(sf, &stages, sync, report).await?;
 
     let opportunity = describe(sf, OPPORTUNITY)
         .await?
@@ -147,6 +151,52 @@ pub fn check_stages(stages: &[OpportunityStage], sync: &SyncConfig, report: &mut
             }
         }
     }
+}
+
+/// The configured record type exists and its sales process has every stage
+/// the connector moves opportunities to: the same check the sync engine
+/// makes before its first write.
+async fn check_record_type(
+    sf: &SalesforceClient,
+    stages: &[OpportunityStage],
+    sync: &SyncConfig,
+    report: &mut Report,
+) -> Result<()> {
+    let Some(name) = &sync.opportunity_record_type else {
+        return Ok(());
+    };
+    let item = format!("record type {name} (sync.opportunity_record_type)");
+    let settings = Settings {
+        active_stage: sync.active_stage.clone(),
+        on_hold_stage: sync.on_hold_stage.clone(),
+        won_stage: sync.won_stage.clone(),
+        lost_stage: sync.lost_stage.clone(),
+        ..Settings::default()
+    };
+    let rows = stages
+        .iter()
+        .filter(|s| s.is_active)
+        .map(|s| (s.api_name.clone(), s.is_closed, s.is_won))
+        .collect();
+    // Stage problems are reported on their own lines.
+    let Ok(map) = StageMap::new(rows, &settings) else {
+        return Ok(());
+    };
+    let found = read_record_type(sf, name.as_str())
+        .await
+        .context("could not read the org's Opportunity record types")?;
+    match found {
+        None => report.push_detail(
+            Status::Missing,
+            item,
+            "the org has no active Opportunity record type with this API name",
+        ),
+        Some((id, process)) => match map.with_record_type(name.as_str(), id, &process, &settings) {
+            Ok(_) => report.push(Status::Ok, item),
+            Err(problem) => report.push_detail(Status::Missing, item, problem),
+        },
+    }
+    Ok(())
 }
 
 /// A configured field exists on the object.

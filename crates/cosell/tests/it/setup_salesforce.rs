@@ -367,3 +367,52 @@ async fn on_an_enterprise_org_setup_s_grants_make_the_fields_usable_and_nothing_
     assert_eq!(pass.summary.salesforce.created, 1, "{}", pass.summary);
     assert_eq!(pass.summary.partner_center.created, 1, "{}", pass.summary);
 }
+
+#[tokio::test]
+async fn setup_checks_the_record_type_s_sales_process() {
+    let org = TestOrg::start(SfOptions::for_profile(Profile::Enterprise)).await;
+    let report_for = |record_type: &str| {
+        let text = std::fs::read_to_string(&org.config_path).unwrap();
+        let text = text
+            .lines()
+            .filter(|l| !l.starts_with("opportunity_record_type"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace(
+                "[sync]\n",
+                &format!("[sync]\nopportunity_record_type = \"{record_type}\"\n"),
+            );
+        std::fs::write(&org.config_path, text).unwrap();
+        let config = org.config();
+        async move {
+            let sf = connect::salesforce_client(&config, &Observers::default()).unwrap();
+            setup::salesforce(&sf, &config, true).await.unwrap()
+        }
+    };
+    let direct = report_for("Direct_Deal").await;
+    let line = direct
+        .lines
+        .iter()
+        .find(|l| l.item == "record type Direct_Deal (sync.opportunity_record_type)")
+        .unwrap_or_else(|| panic!("no record type line:\n{direct}"));
+    assert_eq!(line.status, Status::Missing, "{direct}");
+    assert!(
+        line.detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("lacks the stage(s) On Hold"),
+        "{direct}"
+    );
+    let partner = report_for("Partner_Deal").await;
+    assert_eq!(
+        partner.status_of("record type Partner_Deal (sync.opportunity_record_type)"),
+        Some(Status::Ok),
+        "{partner}"
+    );
+    let unknown = report_for("Reseller_Deal").await;
+    assert_eq!(
+        unknown.status_of("record type Reseller_Deal (sync.opportunity_record_type)"),
+        Some(Status::Missing),
+        "{unknown}"
+    );
+}

@@ -19,6 +19,7 @@ use tokio::sync::Mutex;
 
 pub use outcome::{Failure, Outcome, Summary, Write};
 pub use plan::{Candidate, Decision, Target};
+pub use salesforce_io::read_record_type;
 
 use crate::decide::{decide, Plan};
 use crate::feed::{FeedRead, Side, Window};
