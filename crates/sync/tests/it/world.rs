@@ -254,6 +254,29 @@ impl World {
         matches.into_iter().next().unwrap()
     }
 
+    /// Write calls both emulators served so far, and the records cosell
+    /// creates (Salesforce creates ride on POSTs shared with queries, so
+    /// new records are counted instead): unchanged means nothing written.
+    pub fn writes(&self) -> (u64, usize) {
+        let pc = self.pc.control().calls();
+        let sf = self.sf.control().calls();
+        let calls = pc.matching("PATCH")
+            + pc.matching("POST /v1.0/engagements/referrals")
+            + sf.matching("PATCH")
+            + sf.matching("DELETE");
+        let records = [
+            "Account",
+            "Contact",
+            "Opportunity",
+            "OpportunityContactRole",
+            "Note",
+        ]
+        .iter()
+        .map(|o| self.count(o))
+        .sum();
+        (calls, records)
+    }
+
     pub async fn audit_kinds(&self) -> Vec<String> {
         self.store
             .recent_audit(1000)
