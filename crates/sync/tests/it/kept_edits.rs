@@ -19,13 +19,7 @@ async fn a_microsoft_rename_reaches_the_opportunity_and_stays() {
     let opp = world.co_sell_opportunity("Old Name");
     world.pass().await;
     let id = world.referral_for(&opp)["id"].as_str().unwrap().to_owned();
-    world
-        .pc
-        .microsoft_update(
-            &id,
-            json!([{ "op": "replace", "path": "/name", "value": "New Name" }]),
-        )
-        .unwrap();
+    world.microsoft_sets(&id, "/name", json!("New Name"));
     world.pass().await;
     assert_eq!(world.opp(&opp)["Name"], json!("✔ New Name"));
     world.pass().await;
@@ -97,13 +91,7 @@ async fn a_later_account_edit_wins_over_an_earlier_microsoft_edit() {
     let opp = world.co_sell_opportunity("Latest Wins");
     world.pass().await;
     let id = world.referral_for(&opp)["id"].as_str().unwrap().to_owned();
-    world
-        .pc
-        .microsoft_update(
-            &id,
-            json!([{ "op": "replace", "path": "/customerProfile/name", "value": "Microsoft's name" }]),
-        )
-        .unwrap();
+    world.microsoft_sets(&id, "/customerProfile/name", json!("Microsoft's name"));
     // The seller edits two seconds later (a tie at Salesforce's whole
     // second would go to Salesforce anyway: this is later, not a tie).
     world.sf.advance_clock(std::time::Duration::from_secs(2));
@@ -132,13 +120,7 @@ async fn a_later_microsoft_edit_wins_over_an_earlier_account_edit() {
     let account = world.opp(&opp)["AccountId"].as_str().unwrap().to_owned();
     world.edit("Account", &account, json!({ "Name": "Seller's name" }));
     world.pc.advance_clock(std::time::Duration::from_secs(2));
-    world
-        .pc
-        .microsoft_update(
-            &id,
-            json!([{ "op": "replace", "path": "/customerProfile/name", "value": "Microsoft's name" }]),
-        )
-        .unwrap();
+    world.microsoft_sets(&id, "/customerProfile/name", json!("Microsoft's name"));
     world.pass().await;
     assert_eq!(
         world.sf.record("Account", &account).unwrap()["Name"],

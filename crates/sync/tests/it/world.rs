@@ -230,6 +230,16 @@ impl World {
         referral["id"].as_str().unwrap().to_owned()
     }
 
+    /// A Microsoft seller sets one field of a referral (`path` a JSON Pointer).
+    pub fn microsoft_sets(&self, id: &str, path: &str, value: Value) {
+        self.pc
+            .microsoft_update(
+                id,
+                json!([{ "op": "replace", "path": path, "value": value }]),
+            )
+            .expect("the emulator accepts Microsoft's edit");
+    }
+
     pub fn referral(&self, id: &str) -> Value {
         self.pc.referral(id).expect("the referral exists")
     }
