@@ -207,3 +207,31 @@ async fn a_fix_on_the_account_clears_the_problem_with_marks_off() {
         json!("US")
     );
 }
+
+/// A pass that only adds a related row in Salesforce (a second solution
+/// Microsoft added: the Audit line is the same as the pass before, so the
+/// opportunity itself is not written) reports it as a Salesforce update: the
+/// summary and `plan` agree with what was written.
+#[tokio::test]
+async fn a_related_row_written_alone_counts_as_a_salesforce_update() {
+    let world = World::new().await;
+    let deal = synced_deal(&world, "Related Count").await;
+    let mut report = None;
+    for solution in ["SOL-9", "SOL-10"] {
+        world
+            .pc
+            .microsoft_update(
+                &deal.referral,
+                json!([{ "op": "add", "path": "/details/requirements/solutions/-", "value": { "id": solution } }]),
+            )
+            .unwrap();
+        report = Some(world.pass().await);
+    }
+    let solutions = world.sf.records("Microsoft_Solution__c");
+    let on_deal = solutions
+        .iter()
+        .filter(|s| s["Opportunity__c"] == json!(deal.opportunity));
+    assert_eq!(on_deal.count(), 3);
+    let summary = report.unwrap().summary;
+    assert_eq!(summary.salesforce.updated, 1, "{summary:?}");
+}
