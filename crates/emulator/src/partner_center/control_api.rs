@@ -12,6 +12,7 @@ use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use serde_json::Value;
 
+use super::engagement::MicrosoftAnswer;
 use super::error::ApiError;
 use super::{pki, App, Data};
 use crate::control::FaultConfig;
@@ -23,6 +24,10 @@ pub(crate) fn routes() -> Router<Arc<App>> {
         .route(
             "/_emulator/referrals/{id}",
             patch(microsoft_update).get(one),
+        )
+        .route(
+            "/_emulator/referrals/{id}/microsoft",
+            post(microsoft_answer),
         )
         .route("/_emulator/deliveries", get(deliveries))
         .route("/_emulator/ca", get(ca))
@@ -54,6 +59,21 @@ async fn microsoft_update(
 ) -> Result<Response, ApiError> {
     let referral = app.microsoft_update(&id, parse(&body)?)?;
     Ok(Json(referral).into_response())
+}
+
+/// Microsoft answers the referral addressed to it:
+/// `{"decision":"accept","msxId":"…","seller":{…}}` or `{"decision":"decline","reason":"…"}`.
+async fn microsoft_answer(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let answer: MicrosoftAnswer = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::invalid(format!(
+            "Expected {{\"decision\":\"accept\",\"msxId\":\"…\"}} or {{\"decision\":\"decline\",\"reason\":\"…\"}}: {e}."
+        ))
+    })?;
+    Ok(Json(app.microsoft_answer(&id, answer)?).into_response())
 }
 
 async fn all(State(app): State<Arc<App>>) -> Json<Vec<Value>> {

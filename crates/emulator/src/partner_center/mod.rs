@@ -10,6 +10,7 @@ mod control_api;
 mod delivery;
 mod device_code;
 mod discovery;
+mod engagement;
 mod error;
 mod filter;
 mod http;
@@ -42,6 +43,7 @@ use crate::control::{control_layer, Control};
 use crate::listener::{self, TlsIdentity};
 
 pub use delivery::Delivery;
+pub use engagement::{MicrosoftAnswer, MicrosoftSeller};
 pub use error::{ApiError, ErrorCode};
 pub use odata_mode::ODataMode;
 
@@ -395,6 +397,12 @@ impl PartnerCenterEmulator {
     /// `patch` is a JSON Patch array or a JSON merge-patch object.
     pub fn microsoft_update(&self, id: &str, patch: Value) -> Result<Value, ApiError> {
         self.app.microsoft_update(id, patch)
+    }
+
+    /// Microsoft accepts or declines the referral a partner addressed to it
+    /// (like `POST /_emulator/referrals/{id}/microsoft`).
+    pub fn microsoft_answer(&self, id: &str, answer: MicrosoftAnswer) -> Result<Value, ApiError> {
+        self.app.microsoft_answer(id, answer)
     }
 
     /// The referral as the API would return it.

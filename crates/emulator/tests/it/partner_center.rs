@@ -6,6 +6,8 @@
 mod auth;
 #[path = "partner_center_control.rs"]
 mod control;
+#[path = "partner_center_engagement.rs"]
+mod engagement;
 #[path = "partner_center_list.rs"]
 mod list;
 #[path = "partner_center_referrals.rs"]
