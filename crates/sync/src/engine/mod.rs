@@ -3,6 +3,7 @@
 //! `cosell sync`, `plan`, `backfill` and the service's workers all run here.
 
 mod apply;
+mod engagements;
 pub mod outcome;
 pub mod plan;
 pub(crate) mod salesforce_io;
@@ -204,6 +205,10 @@ impl Engine {
         targets: Vec<Target>,
         mut referrals: BTreeMap<String, Referral>,
     ) -> Result<Vec<Candidate>, EngineError> {
+        let mut related = engagements::Related::new();
+        let targets = self
+            .redirect_microsoft_sides(targets, &mut referrals, &mut related)
+            .await?;
         let mut referral_ids = BTreeSet::new();
         let mut opportunity_ids = BTreeSet::new();
         let mut pairs = BTreeMap::new();
@@ -275,8 +280,14 @@ impl Engine {
                     .await?,
             );
         }
+        self.read_engagements(&referrals, &mut related).await?;
         let mut candidates = self.assemble(targets, pairs, referrals, views);
         for candidate in &mut candidates {
+            candidate.related = candidate
+                .referral
+                .as_ref()
+                .and_then(|r| r.id.as_ref())
+                .and_then(|id| related.get(id).cloned());
             candidate.unreadable = candidate.targets.iter().find_map(|t| match t {
                 Target::Referral(id) => unreadable.get(id).cloned(),
                 Target::Opportunity(_) => None,
@@ -391,6 +402,7 @@ impl Engine {
                 referral: referral_id
                     .as_ref()
                     .and_then(|id| referrals.get(id).cloned()),
+                related: None,
                 view: view.cloned(),
             });
             entry.targets.push(target);
