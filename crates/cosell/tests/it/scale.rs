@@ -349,7 +349,7 @@ async fn converged(app: &TestApp, expected: usize, patience: Duration) -> Durati
 async fn assert_each_deal_synced_once(app: &TestApp, seeded: &Seeded) {
     let deals = seeded.deals();
     let opportunities = app.sf.records("Opportunity");
-    let referrals = app.pc.referrals();
+    let referrals = app.pc.own_referrals();
     assert_eq!(opportunities.len(), deals, "one opportunity per deal");
     assert_eq!(referrals.len(), deals, "one referral per deal");
 

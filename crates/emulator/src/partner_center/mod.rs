@@ -415,6 +415,15 @@ impl PartnerCenterEmulator {
         self.app.rendered_all()
     }
 
+    /// The partner's own referrals, created or received: every referral but
+    /// the connected ones the partner addressed to Microsoft.
+    pub fn own_referrals(&self) -> Vec<Value> {
+        self.referrals()
+            .into_iter()
+            .filter(|r| !engagement::is_microsoft_side(r))
+            .collect()
+    }
+
     /// Every webhook delivery attempt so far.
     pub fn deliveries(&self) -> Vec<Delivery> {
         self.app

@@ -10,7 +10,7 @@ use store::{AuditEntry, AuditLevel, Pair};
 use super::{Work, PC_CONCURRENCY};
 use crate::deal::Deal;
 use crate::decide::AuditLine;
-use crate::engagement::MicrosoftAnswer;
+use crate::engagement::{may_engage_microsoft, MicrosoftAnswer};
 use crate::engine::outcome::{Failure, Write};
 use crate::engine::plan::Decision;
 use crate::engine::Engine;
@@ -130,7 +130,10 @@ impl Engine {
                     Decision::Update(u) => &u.outcome.merged,
                     _ => return None,
                 };
-                let engagement = w.referral.as_ref()?.engagement_id.as_deref()?;
+                // The referral found for a create may be one an interrupted
+                // pass made otherwise: only a Shared one can take Microsoft in.
+                let own = w.referral.as_ref().filter(|r| may_engage_microsoft(r))?;
+                let engagement = own.engagement_id.as_deref()?;
                 Some((i, referral_map::for_microsoft(deal, engagement)))
             })
             .collect();
