@@ -59,6 +59,7 @@ pub fn settings(config: &Config) -> Settings {
             .as_ref()
             .map(ToString::to_string)
             .unwrap_or_default(),
+        org_currency: s.org_currency.clone(),
         co_sell_only: s.co_sell_only,
         fields: sync::settings::FieldNames {
             sync_flag: f.sync_flag.to_string(),

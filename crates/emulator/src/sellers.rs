@@ -53,15 +53,16 @@ pub fn co_sell_opportunity(
         "Account",
         json!({ "Name": format!("{name} Inc"), "BillingCountry": country, "BillingCity": "Redmond" }),
     )?;
-    let opportunity = sf.insert(
-        "Opportunity",
-        json!({
-            "Name": name, "StageName": "Prospecting", "CloseDate": "2027-06-30",
-            "Amount": 50000, "CurrencyIsoCode": "USD", "AccountId": account,
-            "Sync_with_Partner_Center__c": true,
-            "How_can_Microsoft_help__c": "Proof of concept or demo",
-        }),
-    )?;
+    let mut fields = json!({
+        "Name": name, "StageName": "Prospecting", "CloseDate": "2027-06-30",
+        "Amount": 50000, "AccountId": account,
+        "Sync_with_Partner_Center__c": true,
+        "How_can_Microsoft_help__c": "Proof of concept or demo",
+    });
+    if sf.multi_currency() {
+        fields["CurrencyIsoCode"] = json!("USD");
+    }
+    let opportunity = sf.insert("Opportunity", fields)?;
     let contact = sf.insert(
         "Contact",
         json!({ "FirstName": "Sue", "LastName": "Smith", "Email": format!("sue@{}.example", slug(name)), "AccountId": account }),

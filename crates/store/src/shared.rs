@@ -35,6 +35,39 @@ pub(crate) fn opportunity_key_of_text(text: &str) -> Option<String> {
 
 /// Case-folded name stored beside the name for case-insensitive search
 /// (Unicode-aware, unlike SQLite's ASCII-only `lower`).
+/// SQL naming the pair a job of table alias `j` works on: the recorded
+/// pair its key (`referral:<id>`, or `opportunity:<id>` with a 15- or
+/// 18-character id) belongs to, or the key itself while no pair is
+/// recorded. Each branch is one unique-index lookup. Valid in both
+/// PostgreSQL and SQLite.
+pub(crate) fn pair_of(j: &str) -> String {
+    format!(
+        "coalesce(CASE \
+             WHEN {j}.dedup_key LIKE 'referral:%' THEN (SELECT CAST(p.id AS TEXT) FROM pairs p \
+                 WHERE p.referral_id = substr({j}.dedup_key, 10)) \
+             WHEN {j}.dedup_key LIKE 'opportunity:%' THEN (SELECT CAST(p.id AS TEXT) FROM pairs p \
+                 WHERE p.opportunity_key = substr({j}.dedup_key, 13, 15)) \
+             END, {j}.dedup_key)"
+    )
+}
+
+/// SQL selecting the ids of claimable jobs, earliest first, at most
+/// `limit`: due pending jobs whose pair has no running job (expired or
+/// not), and running jobs whose lease expired (taken over). The pairs of
+/// running jobs are computed once (an uncorrelated subquery), so a claim
+/// costs one pass over the due jobs, not one per running job. Two jobs of
+/// one pair never run at once, whatever keyed them.
+pub(crate) fn claimable_ids(now: &str, limit: &str) -> String {
+    let (pair_of_j, pair_of_r) = (pair_of("j"), pair_of("r"));
+    format!(
+        "SELECT j.id FROM jobs j \
+         WHERE (j.state = 'pending' AND j.run_at <= {now} AND {pair_of_j} NOT IN ( \
+                    SELECT {pair_of_r} FROM jobs r WHERE r.state = 'running')) \
+            OR (j.state = 'running' AND j.lease_expires_at <= {now}) \
+         ORDER BY j.run_at, j.created_at, j.id LIMIT {limit}"
+    )
+}
+
 pub(crate) fn fold_name(name: &str) -> String {
     name.to_lowercase()
 }

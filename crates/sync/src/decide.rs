@@ -251,16 +251,23 @@ fn engage_microsoft(candidate: &Candidate, decision: &Decision) -> bool {
 
 /// Values of the Salesforce writes that Salesforce cannot hold.
 fn left_out(decision: &Decision, settings: &Settings) -> Vec<String> {
-    let (deal, customer, contacts) = match decision {
-        Decision::CreateOpportunity { deal } => (deal, true, true),
-        Decision::Update(u) => (
-            &u.outcome.merged,
-            u.outcome.to_salesforce.contains(&Field::Customer),
-            u.outcome.to_salesforce.contains(&Field::Contacts),
-        ),
+    let (deal, customer, contacts, money) = match decision {
+        Decision::CreateOpportunity { deal } => (deal, true, true, true),
+        Decision::Update(u) => {
+            let to_salesforce = |field| u.outcome.to_salesforce.contains(&field);
+            (
+                &u.outcome.merged,
+                to_salesforce(Field::Customer),
+                to_salesforce(Field::Contacts),
+                to_salesforce(Field::DealValue) || to_salesforce(Field::Currency),
+            )
+        }
         _ => return Vec::new(),
     };
     let mut left_out = Vec::new();
+    if money {
+        left_out.extend(crate::salesforce_fit::deal_value(deal, settings).1);
+    }
     if customer {
         let fitted = crate::salesforce_fit::customer(&deal.customer, &settings.country_code_field);
         left_out.extend(fitted.1);
@@ -438,9 +445,17 @@ pub(crate) fn as_cosell_wrote_it(sf: &mut Deal, base: &Snapshot, settings: &Sett
         sf.contacts = base.deal.contacts.clone();
     }
     if settings.currency_field.is_empty() {
-        // A single-currency org has no currency field: its deals carry no
-        // currency of their own, which is no edit of Partner Center's.
-        sf.currency = base.deal.currency.clone();
+        // A single-currency org has no currency field: an amount as cosell
+        // wrote it (none, when the base's currency is not the org's) is the
+        // base's value and currency; an amount the seller typed is in the
+        // org's currency.
+        let (written, _) = crate::salesforce_fit::deal_value(&base.deal, settings);
+        if sf.deal_value == written {
+            sf.deal_value = base.deal.deal_value;
+            sf.currency = base.deal.currency.clone();
+        } else if sf.currency.is_none() {
+            sf.currency = base.deal.currency.clone();
+        }
     }
     if base.deal.close_date.is_none()
         && base.invented_close_date.is_some()

@@ -229,7 +229,11 @@ impl OpportunityView {
                 .f64(&settings.deal_value_field)
                 .and_then(Money::from_f64),
             currency: if settings.currency_field.is_empty() {
-                None
+                // A single-currency org keeps every amount in its own currency.
+                settings
+                    .org_currency
+                    .clone()
+                    .filter(|_| record.f64(&settings.deal_value_field).is_some())
             } else {
                 record.str(&settings.currency_field).map(str::to_uppercase)
             },
@@ -343,9 +347,10 @@ pub fn contact_from(record: &Record) -> Contact {
 pub fn opportunity_values(deal: &Deal, settings: &Settings) -> Map<String, Value> {
     let f = &settings.fields;
     let mut body = Map::new();
+    let (deal_value, _) = crate::salesforce_fit::deal_value(deal, settings);
     body.insert(
         settings.deal_value_field.clone(),
-        json!(deal.deal_value.map(Money::as_f64)),
+        json!(deal_value.map(Money::as_f64)),
     );
     if !settings.currency_field.is_empty() {
         if let Some(currency) = &deal.currency {

@@ -6,7 +6,8 @@
 //! https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_account.htm
 //! and .../sforce_api_objects_contact.htm.
 
-use crate::deal::{Contact, Customer};
+use crate::deal::{Contact, Customer, Deal, Money};
+use crate::settings::Settings;
 
 /// A value as Salesforce can hold it, and the fields left out.
 type Fitted<T> = (T, Vec<String>);
@@ -64,6 +65,28 @@ pub fn contacts(contacts: &[Contact]) -> Fitted<Vec<Contact>> {
         })
         .collect();
     (fitted, left_out)
+}
+
+/// The deal value as the opportunity can hold it: a single-currency org
+/// (no currency field) holds amounts in its own currency only, so an amount
+/// in another one is left out rather than written as the same number.
+pub fn deal_value(deal: &Deal, settings: &Settings) -> Fitted<Option<Money>> {
+    let foreign = settings.currency_field.is_empty()
+        && deal.deal_value.is_some()
+        && deal.currency.is_some()
+        && settings.org_currency.is_some()
+        && deal.currency != settings.org_currency;
+    if !foreign {
+        return (deal.deal_value, Vec::new());
+    }
+    let note = format!(
+        "Opportunity.{} ({} {}: this org keeps amounts in {} only; enter the converted amount to send it to Partner Center)",
+        settings.deal_value_field,
+        deal.deal_value.map(|m| m.to_string()).unwrap_or_default(),
+        deal.currency.as_deref().unwrap_or_default(),
+        settings.org_currency.as_deref().unwrap_or_default(),
+    );
+    (None, vec![note])
 }
 
 fn drop_unfit(field: &str, value: &mut Option<String>, max: usize, left_out: &mut Vec<String>) {

@@ -22,6 +22,10 @@ pub struct Settings {
     pub deal_value_field: String,
     /// Opportunity field holding the deal value's currency (empty: none).
     pub currency_field: String,
+    /// The corporate currency of a single-currency org (`currency_field`
+    /// empty): every Salesforce amount is in it, and an amount in another
+    /// currency cannot be written there.
+    pub org_currency: Option<String>,
     /// Bring only co-sell and pipeline-sharing referrals into Salesforce.
     pub co_sell_only: bool,
     pub fields: FieldNames,
@@ -98,6 +102,7 @@ impl Default for Settings {
             country_code_field: "BillingCountry".into(),
             deal_value_field: "Amount".into(),
             currency_field: "CurrencyIsoCode".into(),
+            org_currency: None,
             co_sell_only: true,
             fields: FieldNames::default(),
             portal_url: "https://partner.microsoft.com/dashboard/v2/referrals/cosell".into(),

@@ -554,6 +554,7 @@ impl Builder<'_> {
                 .api_name("sync.currency_field", other, d::CURRENCY_FIELD, false)
                 .map(Some),
         };
+        let org_currency = self.org_currency(currency.as_ref(), f.org_currency);
         let fields = self.fields(f.fields);
         Some(SyncConfig {
             active_stage: active_stage?,
@@ -564,10 +565,43 @@ impl Builder<'_> {
             country_code_field: country?,
             deal_value_field: deal_value?,
             currency_field: currency?,
+            org_currency: org_currency?,
             co_sell_only: f.co_sell_only.unwrap_or(d::CO_SELL_ONLY),
             fields: fields?,
             mappings: Vec::new(),
         })
+    }
+
+    /// `sync.org_currency`: required exactly when the org has no currency
+    /// field (`currency_field = ""`), an ISO 4217 code.
+    fn org_currency(
+        &mut self,
+        currency_field: Option<&Option<ApiName>>,
+        value: Option<String>,
+    ) -> Option<Option<String>> {
+        const KEY: &str = "sync.org_currency";
+        let single_currency = matches!(currency_field, Some(None));
+        let value = value.map(|v| v.trim().to_uppercase());
+        let result = match (single_currency, value) {
+            (true, Some(code)) if sync::iso::is_currency(&code) => Ok(Some(code)),
+            (true, Some(code)) => Err(Issue::new(
+                KEY,
+                format!("\"{code}\" is not an ISO 4217 currency code"),
+                "use your org's corporate currency (Setup > Company Information > Currency Locale), e.g. \"USD\"",
+            )),
+            (true, None) => Err(Issue::new(
+                KEY,
+                "is missing; sync.currency_field = \"\" says the org keeps every amount in one currency",
+                "set it to your org's corporate currency (Setup > Company Information > Currency Locale), e.g. \"USD\"",
+            )),
+            (false, Some(_)) => Err(Issue::new(
+                KEY,
+                "applies only to single-currency orgs",
+                "remove it, or set sync.currency_field = \"\" if the org has no multiple currencies",
+            )),
+            (false, None) => Ok(None),
+        };
+        self.ok(result)
     }
 
     /// An optional stage: absent means "discover it from OpportunityStage".

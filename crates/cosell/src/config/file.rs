@@ -73,6 +73,7 @@ pub(crate) struct SyncFile {
     pub country_code_field: Option<String>,
     pub deal_value_field: Option<String>,
     pub currency_field: Option<String>,
+    pub org_currency: Option<String>,
     pub co_sell_only: Option<bool>,
     #[serde(default)]
     pub fields: FieldsFile,

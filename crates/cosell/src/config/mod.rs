@@ -220,6 +220,9 @@ pub struct SyncConfig {
     pub deal_value_field: ApiName,
     /// Opportunity field holding the currency; None for single-currency orgs (`currency_field = ""`).
     pub currency_field: Option<ApiName>,
+    /// The corporate currency of a single-currency org (`sync.org_currency`):
+    /// every amount there is in it. Set exactly when `currency_field` is None.
+    pub org_currency: Option<String>,
     /// Bring only co-sell and pipeline-sharing referrals (not leads) into Salesforce.
     pub co_sell_only: bool,
     /// API names of the connector's fields and object.

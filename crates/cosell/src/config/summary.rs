@@ -99,7 +99,11 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
     writeln!(out, "  deal value field Opportunity.{}", s.deal_value_field)?;
     match &s.currency_field {
         Some(field) => writeln!(out, "  currency field   Opportunity.{field}")?,
-        None => writeln!(out, "  currency field   none (single-currency org)")?,
+        None => writeln!(
+            out,
+            "  currency field   none (single-currency org in {})",
+            s.org_currency.as_deref().unwrap_or("?")
+        )?,
     }
     let f = &s.fields;
     writeln!(

@@ -47,7 +47,7 @@ pub async fn check(sf: &SalesforceClient, sync: &SyncConfig, report: &mut Report
                 report.push_detail(
                     Status::Missing,
                     item,
-                    "the org does not use multiple currencies: enable them, or set sync.currency_field = \"\"",
+                    "the org does not use multiple currencies: enable them, or set sync.currency_field = \"\" and sync.org_currency to its corporate currency",
                 );
             }
         }
@@ -213,6 +213,7 @@ mod tests {
             country_code_field: ApiName::parse("BillingCountry", false).unwrap(),
             deal_value_field: ApiName::parse("Amount", false).unwrap(),
             currency_field: None,
+            org_currency: Some("USD".into()),
             co_sell_only: true,
             fields: default_field_names(),
             mappings: Vec::new(),

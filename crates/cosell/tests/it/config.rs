@@ -663,10 +663,20 @@ fn client_credentials_needs_a_my_domain() {
 #[test]
 fn an_empty_currency_field_means_a_single_currency_org() {
     let fx = Fixture::new();
+    let single = with_str(MINIMAL, "sync.currency_field", "");
+    let message = expect_issue(fx.load(&single, &base_env()), "sync.org_currency");
+    assert!(message.contains("corporate currency"), "{message}");
     let c = fx
-        .load(&with_str(MINIMAL, "sync.currency_field", ""), &base_env())
+        .load(&with_str(&single, "sync.org_currency", "eur"), &base_env())
         .unwrap();
     assert!(c.sync.currency_field.is_none());
+    assert_eq!(c.sync.org_currency.as_deref(), Some("EUR"));
+    let bad = with_str(&single, "sync.org_currency", "EURO");
+    let message = expect_issue(fx.load(&bad, &base_env()), "sync.org_currency");
+    assert!(message.contains("ISO 4217"), "{message}");
+    let stray = with_str(MINIMAL, "sync.org_currency", "USD");
+    let message = expect_issue(fx.load(&stray, &base_env()), "sync.org_currency");
+    assert!(message.contains("single-currency"), "{message}");
 }
 
 #[test]

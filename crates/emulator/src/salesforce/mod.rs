@@ -296,6 +296,11 @@ impl SalesforceEmulator {
         self.tls_ca_pem.clone()
     }
 
+    /// Whether the org has multiple currencies (a `CurrencyIsoCode` field).
+    pub fn multi_currency(&self) -> bool {
+        self.shared.options.multi_currency
+    }
+
     /// Call counting and fault injection.
     pub fn control(&self) -> Arc<Control> {
         self.shared.control.clone()

@@ -165,20 +165,6 @@ pub(super) async fn record_webhook(
     .await
 }
 
-/// SQL naming the pair a job of table alias `j` works on: the recorded
-/// pair its key (`referral:<id>`, or `opportunity:<id>` with a 15- or
-/// 18-character id) belongs to, or the key itself while no pair is
-/// recorded. Two jobs of one pair never run at once, whatever keyed them.
-fn pair_of(j: &str) -> String {
-    format!(
-        "coalesce((SELECT p.id::text FROM pairs p WHERE \
-             ({j}.dedup_key LIKE 'referral:%' AND p.referral_id = substr({j}.dedup_key, 10)) \
-             OR ({j}.dedup_key LIKE 'opportunity:%' \
-                 AND p.opportunity_key = substr({j}.dedup_key, 13, 15)) \
-             LIMIT 1), {j}.dedup_key)"
-    )
-}
-
 pub(super) async fn claim(
     pool: &PgPool,
     worker: &str,
@@ -188,27 +174,18 @@ pub(super) async fn claim(
     if limit == 0 {
         return Ok(Vec::new());
     }
-    // A due pending job is a candidate only while no job of its key is
-    // running (expired or not); an expired running job is taken over.
     // Locked rows belong to another claimer and are skipped; a row changed
-    // since our snapshot is re-checked against these conditions on lock.
+    // since our snapshot is re-checked against the conditions on lock.
     // Claims take turns (a transaction-scoped advisory lock), so two
     // claimers never both see a pair idle and take one job of it each.
-    let (pair_of_j, pair_of_r) = (pair_of("j"), pair_of("r"));
     let sql = format!(
-        "WITH picked AS ( \
-             SELECT j.id FROM jobs j \
-             WHERE (j.state = 'pending' AND j.run_at <= now() AND NOT EXISTS ( \
-                        SELECT 1 FROM jobs r WHERE r.state = 'running' AND {pair_of_r} = {pair_of_j})) \
-                OR (j.state = 'running' AND j.lease_expires_at <= now()) \
-             ORDER BY j.run_at, j.created_at, j.id \
-             LIMIT $2 \
-             FOR UPDATE SKIP LOCKED) \
+        "WITH picked AS ({} FOR UPDATE SKIP LOCKED) \
          UPDATE jobs SET state = 'running', lease_owner = $1, \
              lease_expires_at = now() + $3 * interval '1 microsecond', \
              attempts = jobs.attempts + 1, updated_at = now() \
          FROM picked WHERE jobs.id = picked.id \
          RETURNING {}",
+        shared::claimable_ids("now()", "$2"),
         qualified(JOB_COLUMNS, "jobs")
     );
     let rows = retry_races(|| async {

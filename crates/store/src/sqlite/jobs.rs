@@ -104,20 +104,6 @@ pub(super) async fn record_webhook(
     Ok(InboxOutcome::Stored)
 }
 
-/// SQL naming the pair a job of table alias `j` works on: the recorded
-/// pair its key (`referral:<id>`, or `opportunity:<id>` with a 15- or
-/// 18-character id) belongs to, or the key itself while no pair is
-/// recorded. Two jobs of one pair never run at once, whatever keyed them.
-fn pair_of(j: &str) -> String {
-    format!(
-        "coalesce((SELECT p.id FROM pairs p WHERE \
-             ({j}.dedup_key LIKE 'referral:%' AND p.referral_id = substr({j}.dedup_key, 10)) \
-             OR ({j}.dedup_key LIKE 'opportunity:%' \
-                 AND p.opportunity_key = substr({j}.dedup_key, 13, 15)) \
-             LIMIT 1), {j}.dedup_key)"
-    )
-}
-
 pub(super) async fn claim(
     pool: &SqlitePool,
     worker: &str,
@@ -128,19 +114,12 @@ pub(super) async fn claim(
         return Ok(Vec::new());
     }
     let now = codec::now_micros();
-    // A due pending job is a candidate only while no job of its pair is
-    // running (expired or not); an expired running job is taken over.
-    let (pair_of_j, pair_of_r) = (pair_of("j"), pair_of("r"));
     let sql = format!(
         "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_at = ?2, \
              attempts = attempts + 1, updated_at = ?3 \
-         WHERE id IN ( \
-             SELECT j.id FROM jobs j \
-             WHERE (j.state = 'pending' AND j.run_at <= ?3 AND NOT EXISTS ( \
-                        SELECT 1 FROM jobs r WHERE r.state = 'running' AND {pair_of_r} = {pair_of_j})) \
-                OR (j.state = 'running' AND j.lease_expires_at <= ?3) \
-             ORDER BY j.run_at, j.created_at, j.id LIMIT ?4) \
-         RETURNING {JOB_COLUMNS}"
+         WHERE id IN ({}) \
+         RETURNING {JOB_COLUMNS}",
+        shared::claimable_ids("?3", "?4")
     );
     let rows = sqlx::query(&sql)
         .bind(worker)

@@ -669,6 +669,55 @@ fn a_single_currency_org_never_clears_partner_centers_currency() {
     );
 }
 
+#[test]
+fn a_sellers_amount_in_a_single_currency_org_is_in_the_orgs_currency() {
+    let settings = Settings {
+        currency_field: String::new(),
+        org_currency: Some("USD".into()),
+        ..Settings::default()
+    };
+    let mut base = agreed();
+    base.currency = Some("EUR".into());
+    // As cosell wrote it: the EUR amount could not be held, so none.
+    let mut sf = base.clone();
+    sf.deal_value = None;
+    sf.currency = None;
+    let plan = run(&base, &base, EARLY, &sf, LATE, &settings);
+    assert!(update(&plan).outcome.to_partner_center.is_empty());
+    // The seller typed the converted amount: it goes out in USD.
+    sf.deal_value = Money::from_f64(980.0);
+    sf.currency = Some("USD".into());
+    let plan = run(&base, &base, EARLY, &sf, LATE, &settings);
+    let outcome = &update(&plan).outcome;
+    assert_eq!(
+        outcome.to_partner_center,
+        vec![Field::DealValue, Field::Currency]
+    );
+    assert_eq!(outcome.merged.currency.as_deref(), Some("USD"));
+}
+
+#[test]
+fn a_foreign_amount_from_partner_center_is_left_out_of_a_single_currency_org() {
+    let settings = Settings {
+        currency_field: String::new(),
+        org_currency: Some("USD".into()),
+        ..Settings::default()
+    };
+    let base = agreed();
+    let mut pc = base.clone();
+    pc.currency = Some("EUR".into());
+    pc.deal_value = Money::from_f64(900.0);
+    let sf = base.clone();
+    let plan = run(&base, &pc, LATE, &sf, EARLY, &settings);
+    assert!(
+        plan.left_out
+            .iter()
+            .any(|l| l.contains("EUR") && l.contains("USD")),
+        "{:?}",
+        plan.left_out
+    );
+}
+
 /// The partner's own referral of a co-sell engagement.
 fn own_shared(deal: &Deal) -> Referral {
     let mut referral = referral_of(deal, EARLY);

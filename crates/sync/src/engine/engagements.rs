@@ -16,6 +16,9 @@ use crate::engagement;
 /// Other referrals of each engagement read, by the partner's own referral id.
 pub(super) type Related = BTreeMap<String, Vec<Referral>>;
 
+/// An engagement read for a referral id (None: Partner Center refused it).
+type Read = (String, Result<Option<Vec<Referral>>, EngineError>);
+
 impl Engine {
     /// The referrals of an engagement; a refusal other than an outage
     /// leaves it unread (None), so nothing is concluded from it.
@@ -125,7 +128,7 @@ impl Engine {
             .filter(|(id, r)| !related.contains_key(*id) && engagement::may_engage_microsoft(r))
             .filter_map(|(id, r)| Some((id.clone(), r.engagement_id.clone()?)))
             .collect();
-        let read: Vec<(String, Result<Option<Vec<Referral>>, EngineError>)> = stream::iter(wanted)
+        let read: Vec<Read> = stream::iter(wanted)
             .map(
                 |(id, engagement_id)| async move { (id, self.engagement_of(&engagement_id).await) },
             )

@@ -348,3 +348,56 @@ async fn a_value_salesforce_cannot_hold_is_left_out_and_the_rest_syncs() {
         json!("ann(at)degrade")
     );
 }
+
+/// Symptom 8: in a single-currency org (`currency_field = ""`) a seller's
+/// amount reaches Partner Center in the org's currency, and a referral in
+/// another currency is not written as the same number: its amount is left
+/// out and audited, stays in Partner Center, and the seller's converted
+/// amount flows back.
+#[tokio::test]
+async fn a_single_currency_org_syncs_amounts_both_ways_and_refuses_a_foreign_one() {
+    let settings = sync::Settings {
+        currency_field: String::new(),
+        org_currency: Some("USD".into()),
+        ..sync::Settings::default()
+    };
+    let sf_options =
+        emulator::salesforce::Options::for_profile(emulator::salesforce::Profile::SingleCurrency);
+    let world = World::with(settings, sf_options).await;
+    let opp = world.co_sell_opportunity("Single currency deal");
+    world.pass().await;
+    let referral = world.referral_for(&opp);
+    assert_eq!(referral["details"]["dealValue"].as_f64(), Some(50000.0));
+    assert_eq!(referral["details"]["currency"], json!("USD"));
+    assert!(marked(&world.opp(&opp), "✔"), "{}", world.opp(&opp));
+
+    let id = world.microsoft_shares_with(
+        "Euro deal",
+        json!({ "details": { "dealValue": 900, "currency": "EUR" } }),
+    );
+    world.pass().await;
+    let o = world.opp_for_referral(&id);
+    assert_eq!(o["Amount"], Value::Null, "900 EUR is not 900 USD");
+    let audit = o["Audit__c"].as_str().unwrap();
+    assert!(audit.contains("EUR") && audit.contains("USD"), "{audit}");
+    let before = writes(&world);
+    world.pass().await;
+    assert_eq!(writes(&world), before, "the next pass writes nothing");
+    assert_eq!(
+        world.referral(&id)["details"]["dealValue"].as_f64(),
+        Some(900.0)
+    );
+    assert_eq!(world.referral(&id)["details"]["currency"], json!("EUR"));
+
+    // The seller accepts the deal with the amount converted.
+    let active = sync::Settings::default().active_stage;
+    world.edit(
+        "Opportunity",
+        &id_of(&o),
+        json!({ "StageName": active, "Amount": 980 }),
+    );
+    world.pass().await;
+    let referral = world.referral(&id);
+    assert_eq!(referral["details"]["dealValue"].as_f64(), Some(980.0));
+    assert_eq!(referral["details"]["currency"], json!("USD"));
+}

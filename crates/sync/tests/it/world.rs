@@ -121,8 +121,11 @@ impl World {
     pub fn opportunity(&self, name: &str, account_id: &str, extra: Value) -> String {
         let mut fields = json!({
             "Name": name, "StageName": "Prospecting", "CloseDate": "2027-06-30", "Amount": 50000,
-            "CurrencyIsoCode": "USD", "AccountId": account_id, "Sync_with_Partner_Center__c": true,
+            "AccountId": account_id, "Sync_with_Partner_Center__c": true,
         });
+        if self.sf.multi_currency() {
+            fields["CurrencyIsoCode"] = json!("USD");
+        }
         merge(&mut fields, extra);
         self.sf.insert("Opportunity", fields).unwrap()
     }
