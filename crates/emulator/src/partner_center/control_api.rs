@@ -10,7 +10,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
-use serde_json::Value;
+use serde_json::{json, Value};
 
 use super::engagement::MicrosoftAnswer;
 use super::error::ApiError;
@@ -29,6 +29,7 @@ pub(crate) fn routes() -> Router<Arc<App>> {
             "/_emulator/referrals/{id}/microsoft",
             post(microsoft_answer),
         )
+        .route("/_emulator/clock", post(advance_clock).get(clock))
         .route("/_emulator/deliveries", get(deliveries))
         .route("/_emulator/ca", get(ca))
         .route("/_emulator/cert/{file}", get(cert))
@@ -74,6 +75,22 @@ async fn microsoft_answer(
         ))
     })?;
     Ok(Json(app.microsoft_answer(&id, answer)?).into_response())
+}
+
+/// `{"advanceSeconds": N}` moves the clock forward; answers `{"now": …}`.
+async fn advance_clock(State(app): State<Arc<App>>, body: Bytes) -> Result<Response, ApiError> {
+    let seconds = parse(&body)?["advanceSeconds"].as_u64().ok_or_else(|| {
+        ApiError::invalid_at(
+            "advanceSeconds",
+            "Send {\"advanceSeconds\": N} with N a whole number of seconds.",
+        )
+    })?;
+    let now = app.advance_clock(std::time::Duration::from_secs(seconds))?;
+    Ok(Json(json!({ "now": now })).into_response())
+}
+
+async fn clock(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(json!({ "now": app.now() }))
 }
 
 async fn all(State(app): State<Arc<App>>) -> Json<Vec<Value>> {

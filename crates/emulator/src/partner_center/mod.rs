@@ -6,6 +6,7 @@
 //! reference marks as inferences are knobs on [`Rules`].
 
 mod auth;
+mod clock;
 mod control_api;
 mod delivery;
 mod device_code;
@@ -78,6 +79,9 @@ pub struct Rules {
     pub incoming_expiry: Duration,
     /// Which `$filter` properties are honoured. Default [`ODataMode::Permissive`].
     pub odata: ODataMode,
+    /// How old a deal registration must be before its referral may be
+    /// marked Won (FY26 co-sell rules: 72 hours).
+    pub won_after_registration: Duration,
 }
 
 impl Default for Rules {
@@ -95,6 +99,7 @@ impl Default for Rules {
             validation_events_per_minute: 2,
             incoming_expiry: Duration::from_secs(14 * 24 * 3600),
             odata: ODataMode::default(),
+            won_after_registration: Duration::from_secs(72 * 3600),
         }
     }
 }
@@ -403,6 +408,13 @@ impl PartnerCenterEmulator {
     /// (like `POST /_emulator/referrals/{id}/microsoft`).
     pub fn microsoft_answer(&self, id: &str, answer: MicrosoftAnswer) -> Result<Value, ApiError> {
         self.app.microsoft_answer(id, answer)
+    }
+
+    /// Moves the emulator's clock forward (like `POST /_emulator/clock`):
+    /// unanswered incoming referrals past their 14 days expire. Returns the
+    /// new time as Partner Center writes it.
+    pub fn advance_clock(&self, by: Duration) -> Result<String, ApiError> {
+        self.app.advance_clock(by)
     }
 
     /// The referral as the API would return it.

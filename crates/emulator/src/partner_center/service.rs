@@ -387,6 +387,9 @@ impl App {
                 validate::check_deal_type(&next, &self.options.rules)?;
             }
             let now = data.store.clock.now();
+            if by_partner {
+                validate::check_won_after_registration(&current, &next, now, &self.options.rules)?;
+            }
             let stamp = format_utc(now);
             next["updatedDateTime"] = json!(stamp);
             if next["status"] == "Active"

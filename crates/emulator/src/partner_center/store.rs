@@ -35,16 +35,23 @@ pub(crate) fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
         .map(|n| n.and_utc())
 }
 
-/// A clock whose readings strictly increase, at 100 ns resolution.
+/// A clock whose readings strictly increase, at 100 ns resolution, and
+/// which tests move forward (days in a call, never by sleeping).
 #[derive(Debug, Default)]
 pub(crate) struct Clock {
     last: Option<DateTime<Utc>>,
+    ahead: ChronoDuration,
 }
 
 impl Clock {
+    /// Moves the clock forward.
+    pub(crate) fn advance(&mut self, by: ChronoDuration) {
+        self.ahead += by;
+    }
+
     /// The current time, later than any earlier reading.
     pub(crate) fn now(&mut self) -> DateTime<Utc> {
-        let mut now = Utc::now();
+        let mut now = Utc::now() + self.ahead;
         let truncated = now.timestamp_subsec_nanos() as i64 % TICK_NANOS;
         now -= ChronoDuration::nanoseconds(truncated);
         if let Some(last) = self.last {
@@ -140,6 +147,14 @@ mod tests {
         let a = clock.now();
         let b = clock.now();
         assert!(b > a);
+    }
+
+    #[test]
+    fn an_advanced_clock_reads_later() {
+        let mut clock = Clock::default();
+        let before = clock.now();
+        clock.advance(ChronoDuration::days(14));
+        assert!(clock.now() - before >= ChronoDuration::days(14));
     }
 
     #[test]

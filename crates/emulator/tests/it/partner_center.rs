@@ -4,6 +4,8 @@
 
 #[path = "partner_center_auth.rs"]
 mod auth;
+#[path = "partner_center_clock.rs"]
+mod clock;
 #[path = "partner_center_control.rs"]
 mod control;
 #[path = "partner_center_engagement.rs"]
