@@ -11,6 +11,7 @@ mod cost;
 mod edits;
 mod faults;
 mod feed;
+mod fy26_rules;
 mod invalid;
 mod kept_edits;
 mod odata_modes;
