@@ -117,15 +117,23 @@ impl Engine {
     }
 
     /// Reads the engagement of each of the partner's own `Shared` referrals
-    /// not read yet.
+    /// not read yet, unless its pair already saw Microsoft's referral
+    /// (`asked`): Microsoft's answers then arrive as changes to that
+    /// referral, which [`Self::redirect_microsoft_sides`] follows, so a
+    /// settled engagement costs no extra call.
     pub(super) async fn read_engagements(
         &self,
         referrals: &BTreeMap<String, Referral>,
+        asked: &BTreeSet<String>,
         related: &mut Related,
     ) -> Result<(), EngineError> {
         let wanted: Vec<(String, String)> = referrals
             .iter()
-            .filter(|(id, r)| !related.contains_key(*id) && engagement::may_engage_microsoft(r))
+            .filter(|(id, r)| {
+                !related.contains_key(*id)
+                    && !asked.contains(*id)
+                    && engagement::may_engage_microsoft(r)
+            })
             .filter_map(|(id, r)| Some((id.clone(), r.engagement_id.clone()?)))
             .collect();
         let read: Vec<Read> = stream::iter(wanted)

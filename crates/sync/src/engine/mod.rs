@@ -280,7 +280,18 @@ impl Engine {
                     .await?,
             );
         }
-        self.read_engagements(&referrals, &mut related).await?;
+        let asked: BTreeSet<String> = pairs
+            .values()
+            .filter(|p| {
+                p.snapshot
+                    .as_ref()
+                    .and_then(crate::snapshot::Snapshot::from_json)
+                    .is_some_and(|s| s.microsoft.is_some())
+            })
+            .filter_map(|p| p.referral_id.clone())
+            .collect();
+        self.read_engagements(&referrals, &asked, &mut related)
+            .await?;
         let mut candidates = self.assemble(targets, pairs, referrals, views);
         for candidate in &mut candidates {
             candidate.related = candidate
