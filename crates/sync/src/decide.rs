@@ -227,13 +227,20 @@ fn microsoft_answer(candidate: &Candidate) -> Option<MicrosoftAnswer> {
 /// Whether this pass asks Microsoft to co-sell: a new deal that asks for
 /// Microsoft's help, or the partner's own open `Shared` referral asking for
 /// help whose engagement has no referral addressed to Microsoft yet (an
-/// earlier pass created the referral and stopped before asking).
+/// earlier pass recorded the pair and failed to ask). A pass that only
+/// links a pair nobody recorded yet leaves asking to the pass creating it,
+/// which may be running at this moment.
 fn engage_microsoft(candidate: &Candidate, decision: &Decision) -> bool {
     match decision {
         Decision::CreateReferral { deal } => deal.help.is_some(),
         Decision::Update(u) => {
             let merged = &u.outcome.merged;
-            u.problems.is_empty()
+            let recorded = candidate
+                .pair
+                .as_ref()
+                .is_some_and(|p| p.referral_id.is_some());
+            recorded
+                && u.problems.is_empty()
                 && merged.help.is_some()
                 && !merged.lifecycle.is_closed()
                 && candidate

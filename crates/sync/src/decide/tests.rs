@@ -784,6 +784,15 @@ fn co_sell_an_engagement_without_microsofts_referral_asks_again() {
     assert!(engaged(Some(vec![]), None).engage_microsoft);
     // Not read: nothing is concluded.
     assert!(!engaged(None, None).engage_microsoft);
+    // A pass linking a pair nobody recorded yet leaves it to the creator.
+    let settings = Settings::default();
+    let mut linking = candidate(
+        None,
+        Some(own_shared(&agreed())),
+        Some(view_of(&agreed(), EARLY, &settings)),
+    );
+    linking.related = Some(vec![]);
+    assert!(!decide(&linking, &settings).engage_microsoft);
     // Already asked.
     assert!(
         !engaged(

@@ -11,7 +11,7 @@ use partner_center::odata::ReferralQuery;
 use partner_center::wire::Referral;
 
 use super::{Engine, EngineError, Target, READ_CONCURRENCY};
-use crate::engagement;
+use crate::engagement::{self, MicrosoftAnswer};
 
 /// Other referrals of each engagement read, by the partner's own referral id.
 pub(super) type Related = BTreeMap<String, Vec<Referral>>;
@@ -40,8 +40,8 @@ impl Engine {
         }
     }
 
-    /// Replaces targets naming a referral addressed to Microsoft with the
-    /// deal's own referral in the same engagement. Only referrals without a
+    /// Replaces targets naming a referral Microsoft answered with the deal's
+    /// own referral in the same engagement. Only referrals without a
     /// pair are looked at (the Microsoft side never has one); those read
     /// here join `referrals` so they are not read twice.
     pub(super) async fn redirect_microsoft_sides(
@@ -86,6 +86,11 @@ impl Engine {
             let Some(theirs) = referrals.get(&id).filter(|r| r.is_for_microsoft()) else {
                 continue;
             };
+            // Not answered yet (its creation coming back): nothing to follow,
+            // and no engagement read; the target is skipped as Microsoft's.
+            if MicrosoftAnswer::of(theirs) == MicrosoftAnswer::Asked {
+                continue;
+            }
             let Some(engagement_id) = theirs.engagement_id.clone() else {
                 continue;
             };
