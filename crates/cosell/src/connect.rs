@@ -16,7 +16,8 @@ use store::Store;
 use sync::{Engine, Settings};
 
 use crate::config::{Config, SalesforceCredentials};
-use crate::credentials::{StoreVault, PC_REFRESH_TOKEN};
+use crate::credentials::{StoreVault, PC_REFRESH_TOKEN, SF_REFRESH_TOKEN};
+use crate::salesforce_token::{SalesforceApp, StoredRefreshToken};
 
 /// Scope of delegated Referrals API tokens.
 const REFERRALS_SCOPE: &str = "https://api.partner.microsoft.com/.default offline_access";
@@ -137,8 +138,19 @@ pub fn webhooks_client(config: &Config, observers: &Observers) -> Result<Webhook
     })
 }
 
-/// The Salesforce client, authenticated as `[salesforce] auth` says.
+/// The Salesforce client, authenticated as `[salesforce] auth` says, for
+/// sign-in methods that need no store (see [`salesforce_client_over`]).
 pub fn salesforce_client(config: &Config, observers: &Observers) -> Result<SalesforceClient> {
+    salesforce_client_over(config, observers, None)
+}
+
+/// The Salesforce client; with `auth = "refresh_token"` and a store key the
+/// refresh token comes from `store` (`cosell login salesforce`).
+pub fn salesforce_client_over(
+    config: &Config,
+    observers: &Observers,
+    store: Option<&Arc<dyn Store>>,
+) -> Result<SalesforceClient> {
     let sf = &config.salesforce;
     let client_id = sf.client_id.clone();
     let grant = match &sf.credentials {
@@ -159,10 +171,33 @@ pub fn salesforce_client(config: &Config, observers: &Observers) -> Result<Sales
         SalesforceCredentials::RefreshToken {
             client_secret,
             refresh_token,
-        } => SfGrant::RefreshToken {
-            client_id,
-            client_secret: Some(client_secret.clone()),
-            refresh_token: refresh_token.clone(),
+        } => match (&config.store.key, store, refresh_token) {
+            (Some(key), Some(store), seed) => {
+                let vault = StoreVault::new(Arc::clone(store), Arc::clone(key), SF_REFRESH_TOKEN)
+                    .until_revoked();
+                let app = SalesforceApp {
+                    login_url: sf.login_url.clone(),
+                    client_id,
+                    client_secret: client_secret.clone(),
+                };
+                return build_salesforce_client(
+                    config,
+                    observers,
+                    StoredRefreshToken::new(vault, app, seed.clone()),
+                );
+            }
+            (_, _, Some(token)) => SfGrant::RefreshToken {
+                client_id,
+                client_secret: Some(client_secret.clone()),
+                refresh_token: token.clone(),
+            },
+            (Some(_), None, None) => anyhow::bail!(
+                "the Salesforce refresh token is kept in the store, which this command does not open; \
+                 set COSELL_SF_REFRESH_TOKEN"
+            ),
+            (None, _, None) => anyhow::bail!(
+                "no Salesforce refresh token: set COSELL_SF_REFRESH_TOKEN, or set COSELL_STORE_KEY and run `cosell login salesforce`"
+            ),
         },
         SalesforceCredentials::Password {
             username,
@@ -178,11 +213,21 @@ pub fn salesforce_client(config: &Config, observers: &Observers) -> Result<Sales
     };
     let provider = OAuthTokenProvider::new(OAuthConfig::new(sf.login_url.clone(), grant))
         .context("could not set up Salesforce authentication")?;
+    build_salesforce_client(config, observers, Arc::new(provider))
+}
+
+/// The client over a token provider, with the configured API version.
+fn build_salesforce_client(
+    config: &Config,
+    observers: &Observers,
+    provider: Arc<dyn salesforce::auth::TokenProvider>,
+) -> Result<SalesforceClient> {
+    let sf = &config.salesforce;
     let client_config = ClientConfig {
         api_version: sf.api_version.to_string(),
         ..ClientConfig::default()
     };
-    let mut builder = SalesforceClient::builder(Arc::new(provider)).config(client_config);
+    let mut builder = SalesforceClient::builder(provider).config(client_config);
     if let Some(observer) = &observers.salesforce {
         builder = builder.observer(observer.clone());
     }
@@ -225,7 +270,7 @@ pub fn engine_with_store(
 ) -> Result<Arc<Engine>> {
     Ok(Arc::new(Engine::new(
         referrals_client(config, observers, &store)?,
-        salesforce_client(config, observers)?,
+        salesforce_client_over(config, observers, Some(&store))?,
         store,
         settings(config),
     )))

@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use serde::Serialize;
 use store::StoredCredential;
 
-use crate::credentials::PC_REFRESH_TOKEN;
+use crate::credentials::{PC_REFRESH_TOKEN, SF_REFRESH_TOKEN};
 
 /// How long before the expected expiry the health turns into a warning.
 pub const EXPIRY_WARNING: TimeDelta = TimeDelta::days(14);
@@ -67,16 +67,35 @@ impl CredentialHealth {
         self.expires_at.map(|at| at - now)
     }
 
+    /// Why the credential cannot work until an operator signs in again:
+    /// it expired, the identity provider refused it with a code (a current
+    /// error, not an outage), or its token lacks the MFA claim Partner
+    /// Center requires. None while it works or may recover by itself.
+    pub fn broken(&self, now: DateTime<Utc>) -> Option<String> {
+        if let (Some(error), Some(_)) = (&self.last_error, &self.error_code) {
+            return Some(format!("refresh refused: {error}; fix: {}", self.fix));
+        }
+        if self.mfa == Some(false) {
+            return Some(self.no_mfa());
+        }
+        let left = self.expires_in(now)?;
+        (left <= TimeDelta::zero()).then(|| format!("expired; fix: {}", self.fix))
+    }
+
+    fn no_mfa(&self) -> String {
+        format!(
+            "the token carries no MFA claim, which Partner Center refuses; fix: {} (sign in with MFA)",
+            self.fix
+        )
+    }
+
     /// What needs an operator now, if anything.
     pub fn problem(&self, now: DateTime<Utc>) -> Option<String> {
         if let Some(error) = &self.last_error {
             return Some(format!("refresh failing: {error}; fix: {}", self.fix));
         }
         if self.mfa == Some(false) {
-            return Some(format!(
-                "the token carries no MFA claim, which Partner Center refuses; fix: {} (sign in with MFA)",
-                self.fix
-            ));
+            return Some(self.no_mfa());
         }
         let left = self.expires_in(now)?;
         if left <= TimeDelta::zero() {
@@ -96,6 +115,7 @@ impl CredentialHealth {
 fn fix_for(name: &str) -> String {
     match name {
         PC_REFRESH_TOKEN => "cosell login partner-center -c FILE".to_owned(),
+        SF_REFRESH_TOKEN => "cosell login salesforce -c FILE".to_owned(),
         other => format!("sign in again for {other}"),
     }
 }
@@ -178,6 +198,43 @@ mod tests {
             .problem(now)
             .unwrap()
             .contains("MFA"));
+    }
+
+    #[test]
+    fn a_credential_is_broken_only_when_refused_expired_or_without_mfa() {
+        let now = Utc::now();
+        assert_eq!(CredentialHealth::of(&stored()).broken(now), None);
+
+        let mut outage = stored();
+        outage.last_error = Some("token request failed: connection refused".into());
+        outage.last_error_at = Some(now);
+        assert_eq!(CredentialHealth::of(&outage).broken(now), None);
+
+        let mut refused = stored();
+        refused.last_error = Some("invalid_grant: AADSTS700082: expired".into());
+        refused.last_error_at = Some(now);
+        let reason = CredentialHealth::of(&refused).broken(now).unwrap();
+        assert!(reason.contains("AADSTS700082"), "{reason}");
+        assert!(reason.contains("cosell login partner-center"), "{reason}");
+
+        let mut expired = stored();
+        expired.expires_at = Some(now - TimeDelta::minutes(1));
+        assert!(CredentialHealth::of(&expired)
+            .broken(now)
+            .unwrap()
+            .starts_with("expired"));
+
+        let mut no_mfa = stored();
+        no_mfa.mfa = Some(false);
+        assert!(CredentialHealth::of(&no_mfa)
+            .broken(now)
+            .unwrap()
+            .contains("MFA"));
+
+        let mut salesforce = refused.clone();
+        salesforce.name = SF_REFRESH_TOKEN.into();
+        let reason = CredentialHealth::of(&salesforce).broken(now).unwrap();
+        assert!(reason.contains("cosell login salesforce"), "{reason}");
     }
 
     #[test]

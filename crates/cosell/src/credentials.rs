@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use partner_center::auth::AuthError;
 use partner_center::vault::{
     RefreshTokenHold, RefreshTokenVault, Rotation, REFRESH_TOKEN_LIFETIME,
@@ -18,18 +18,69 @@ use crate::credential_health::CredentialHealth;
 
 /// Name of the Partner Center (Referrals admin) refresh token in the store.
 pub const PC_REFRESH_TOKEN: &str = "partner_center.refresh_token";
+/// Name of the Salesforce refresh token (`cosell login salesforce`) in the store.
+pub const SF_REFRESH_TOKEN: &str = "salesforce.refresh_token";
 
 /// A refresh token kept sealed in the store.
 pub struct StoreVault {
     store: Arc<dyn Store>,
     key: Arc<CredentialKey>,
     name: &'static str,
+    /// How long a token lives once issued; None when it lives until revoked.
+    lifetime: Option<TimeDelta>,
 }
 
 impl StoreVault {
-    /// The vault of credential `name` in `store`, sealed with `key`.
+    /// The vault of credential `name` in `store`, sealed with `key`, holding
+    /// Entra refresh tokens (which expire after [`REFRESH_TOKEN_LIFETIME`]).
     pub fn new(store: Arc<dyn Store>, key: Arc<CredentialKey>, name: &'static str) -> Self {
-        Self { store, key, name }
+        Self {
+            store,
+            key,
+            name,
+            lifetime: Some(REFRESH_TOKEN_LIFETIME),
+        }
+    }
+
+    /// The vault of a token that lives until revoked (a Salesforce refresh
+    /// token under the default policy "Refresh token is valid until revoked").
+    pub fn until_revoked(mut self) -> Self {
+        self.lifetime = None;
+        self
+    }
+
+    /// The stored token, opened; None when none is stored.
+    pub async fn current(&self) -> anyhow::Result<Option<SecretString>> {
+        let Some(stored) = self.store.credential(self.name).await? else {
+            return Ok(None);
+        };
+        Ok(Some(SecretString::from(
+            self.key.open(self.name, &stored.sealed)?,
+        )))
+    }
+
+    /// Records that the stored token was just used successfully (it is kept
+    /// as it is; its health shows the refresh).
+    pub async fn refreshed(&self) -> anyhow::Result<()> {
+        let hold = self.store.hold_credential(self.name).await?;
+        let Some(stored) = hold.current().cloned() else {
+            return Ok(());
+        };
+        let write = CredentialWrite {
+            sealed: stored.sealed,
+            obtained_at: stored.obtained_at,
+            expires_at: stored.expires_at,
+            mfa: stored.mfa,
+        };
+        hold.commit(&write).await?;
+        Ok(())
+    }
+
+    /// Records a refresh the identity provider refused (no secret in `error`).
+    pub async fn record_error(&self, error: &str) {
+        if let Err(e) = self.store.record_credential_error(self.name, error).await {
+            tracing::warn!(credential = self.name, error = %e, "could not record the failed refresh");
+        }
     }
 
     /// Stores a token an operator just signed in for, replacing any other.
@@ -52,7 +103,7 @@ impl StoreVault {
         Ok(CredentialWrite {
             sealed: self.key.seal(self.name, token.expose_secret())?,
             obtained_at: issued_at,
-            expires_at: Some(issued_at + REFRESH_TOKEN_LIFETIME),
+            expires_at: self.lifetime.map(|lifetime| issued_at + lifetime),
             mfa,
         })
     }
@@ -81,20 +132,19 @@ impl RefreshTokenVault for StoreVault {
             None => None,
         };
         Ok(Box::new(StoreHold {
-            vault: StoreVault::new(Arc::clone(&self.store), Arc::clone(&self.key), self.name),
+            vault: StoreVault {
+                store: Arc::clone(&self.store),
+                key: Arc::clone(&self.key),
+                name: self.name,
+                lifetime: self.lifetime,
+            },
             hold,
             token,
         }))
     }
 
     async fn failed(&self, error: &AuthError) {
-        if let Err(e) = self
-            .store
-            .record_credential_error(self.name, &error.to_string())
-            .await
-        {
-            tracing::warn!(credential = self.name, error = %e, "could not record the failed refresh");
-        }
+        self.record_error(&error.to_string()).await;
         let Ok(Some(stored)) = self.store.credential(self.name).await else {
             return;
         };

@@ -24,10 +24,12 @@ pub const PC_CERT_PATH: &str = "/_emulator/cert/";
 pub fn secrets_env() -> BTreeMap<String, String> {
     let (pc, sf) = (PcOptions::default(), SfOptions::default());
     [
-        (secrets::PC_CLIENT_SECRET, pc.client_secret),
+        (secrets::PC_CLIENT_SECRET, pc.client_secret.clone()),
         (secrets::PC_REFRESH_TOKEN, pc.refresh_token),
         (secrets::SF_CLIENT_SECRET, sf.client_secret),
         (secrets::SF_PASSWORD, sf.password),
+        // The Partner Center app registration also serves dashboard sign-in.
+        (secrets::SIGN_IN_CLIENT_SECRET, pc.client_secret),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -73,6 +75,27 @@ on_hold_stage = "{DEMO_ON_HOLD_STAGE}"
         sf = sf.url(),
         sf_client = sf_options.client_id,
         sf_user = sf_options.username,
+    )
+}
+
+/// `[server.sign_in]` against the Partner Center emulator's tenant (the same
+/// app registration serves), letting in the demo admins' group: the
+/// emulator's [`DEMO_ADMIN`](emulator::partner_center::DEMO_ADMIN) can sign
+/// in, [`DEMO_SELLER`](emulator::partner_center::DEMO_SELLER) is refused.
+pub fn sign_in_section(pc: &PartnerCenterEmulator) -> String {
+    let options = PcOptions::default();
+    format!(
+        r#"
+[server.sign_in]
+login_url = "{login}"
+tenant = "{tenant}"
+client_id = "{client}"
+allowed_groups = ["{group}"]
+"#,
+        login = pc.url(),
+        tenant = options.tenant,
+        client = options.client_id,
+        group = emulator::partner_center::DEMO_ADMINS_GROUP,
     )
 }
 

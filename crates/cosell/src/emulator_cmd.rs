@@ -70,8 +70,11 @@ pub async fn partner_center(args: PartnerCenterEmulatorArgs) -> anyhow::Result<(
         crate::emulated::PC_CERT_PATH
     );
     println!("webhook_trust_anchors_file = \"{}\"", ca_file.display());
+    // Dashboard sign-in against the emulated tenant (pick a user on its page).
+    print!("{}", crate::emulated::sign_in_section(&emulator));
     println!("\n# environment");
     println!("export {}={client_secret}", secrets::PC_CLIENT_SECRET);
+    println!("export {}={client_secret}", secrets::SIGN_IN_CLIENT_SECRET);
     println!("export {}={refresh_token}", secrets::PC_REFRESH_TOKEN);
     println!("\nPress Ctrl-C to stop.");
     tracing::info!(%url, "partner center emulator started");

@@ -13,6 +13,8 @@ pub mod dashboard;
 pub mod demo;
 pub mod emulated;
 pub mod emulator_cmd;
+pub mod salesforce_token;
 pub mod service;
 pub mod setup;
+pub mod sign_in;
 pub mod telemetry;

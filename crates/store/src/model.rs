@@ -141,12 +141,19 @@ pub enum InboxOutcome {
     Duplicate,
 }
 
+/// Payload member describing the single event behind a job (see
+/// [`NewJob::payload`]).
+pub const EVENT_MEMBER: &str = "event";
+
 /// Work to enqueue.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewJob {
     /// At most one pending job per key (e.g. `referral:<id>`, `opportunity:<id>`).
     pub dedup_key: String,
-    /// What to do; owned by the sync crate.
+    /// What to do; owned by the sync crate. Its [`EVENT_MEMBER`], if any,
+    /// is `{"at": TEXT}`, when the change behind the job happened, as text
+    /// that sorts in time order. A job merged with another pending one of
+    /// its key keeps the later `at`, or none when either had none.
     pub payload: serde_json::Value,
     /// Not before this time (None = now).
     pub run_at: Option<DateTime<Utc>>,

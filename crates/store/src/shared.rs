@@ -101,7 +101,8 @@ fn earlier(
 
 /// Merges jobs of one batch that share a key the way enqueue merges into a
 /// pending job: the earlier `run_at` wins and the later payload replaces the
-/// earlier. Keeps first-seen key order.
+/// earlier; its event member keeps the latest `at` of the two, or goes when
+/// either has none. Keeps first-seen key order.
 pub(crate) fn merge_batch(jobs: &[NewJob]) -> Vec<NewJob> {
     let now = Utc::now();
     let mut merged: Vec<NewJob> = Vec::with_capacity(jobs.len());
@@ -111,7 +112,16 @@ pub(crate) fn merge_batch(jobs: &[NewJob]) -> Vec<NewJob> {
             Some(&at) => {
                 let slot = &mut merged[at];
                 slot.run_at = earlier(slot.run_at, job.run_at, now);
+                let latest = latest_event(&slot.payload, &job.payload);
                 slot.payload = job.payload.clone();
+                if let Some(payload) = slot.payload.as_object_mut() {
+                    match latest {
+                        Some(at) => payload[crate::EVENT_MEMBER]["at"] = at,
+                        None => {
+                            payload.remove(crate::EVENT_MEMBER);
+                        }
+                    }
+                }
             }
             None => {
                 index.insert(&job.dedup_key, merged.len());
@@ -120,6 +130,17 @@ pub(crate) fn merge_batch(jobs: &[NewJob]) -> Vec<NewJob> {
         }
     }
     merged
+}
+
+/// The later event stamp of two payloads, when both carry one.
+fn latest_event(a: &serde_json::Value, b: &serde_json::Value) -> Option<serde_json::Value> {
+    let at = |p: &serde_json::Value| {
+        p.get(crate::EVENT_MEMBER)?
+            .get("at")?
+            .as_str()
+            .map(str::to_owned)
+    };
+    Some(serde_json::Value::String(at(a)?.max(at(b)?)))
 }
 
 /// In-process wake-up for `wait_for_jobs`.

@@ -4,7 +4,7 @@
 //! until the data changes. Serialised flat, so a stored plain [`Deal`] still
 //! reads as a snapshot.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::deal::Deal;
@@ -31,6 +31,11 @@ pub struct Snapshot {
     /// answer reaches the opportunity's audit once.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub microsoft: Option<MicrosoftAnswer>,
+    /// Partner Center's stamp on the referral as cosell last wrote or read
+    /// it: a webhook for a change at or before it reports nothing new (the
+    /// echo of cosell's own write, or a change a sync already read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referral_changed_at: Option<DateTime<Utc>>,
 }
 
 impl Snapshot {
@@ -50,6 +55,12 @@ impl Snapshot {
     /// The snapshot as stored.
     pub fn to_json(&self) -> Option<serde_json::Value> {
         serde_json::to_value(self).ok()
+    }
+
+    /// A referral change stamped `changed_at` is already in this snapshot:
+    /// cosell read or wrote the referral as stamped then or later.
+    pub fn has_seen_change_at(&self, changed_at: DateTime<Utc>) -> bool {
+        self.referral_changed_at.is_some_and(|at| changed_at <= at)
     }
 }
 
@@ -89,5 +100,26 @@ mod tests {
         let (a, b) = (json!({"x": 1}), json!({"x": 2}));
         assert_eq!(fingerprint(&[&a, &b]), fingerprint(&[&a, &b]));
         assert_ne!(fingerprint(&[&a, &b]), fingerprint(&[&b, &a]));
+    }
+
+    #[test]
+    fn a_change_at_or_before_the_recorded_stamp_was_seen() {
+        let at = DateTime::parse_from_rfc3339("2026-12-02T10:00:00.1234567Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let snapshot = Snapshot {
+            referral_changed_at: Some(at),
+            ..Snapshot::default()
+        };
+        assert!(snapshot.has_seen_change_at(at), "cosell's own write");
+        assert!(snapshot.has_seen_change_at(at - chrono::Duration::seconds(1)));
+        assert!(
+            !snapshot.has_seen_change_at(at + chrono::Duration::nanoseconds(100)),
+            "a change one tick later is new"
+        );
+        assert!(
+            !Snapshot::default().has_seen_change_at(at),
+            "no stamp: sync"
+        );
     }
 }

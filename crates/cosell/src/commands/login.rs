@@ -12,6 +12,7 @@ use partner_center::device_code::{self, PollOutcome, SLOW_DOWN_STEP};
 use partner_center::vault::has_mfa_claim;
 use secrecy::ExposeSecret;
 
+use super::login_salesforce::LoginSalesforceArgs;
 use crate::cli::ConfigArgs;
 use crate::config::Config;
 use crate::connect;
@@ -29,6 +30,9 @@ const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
 pub enum LoginCommand {
     /// Sign the Referrals admin in (device code flow) and store the refresh token.
     PartnerCenter(LoginPartnerCenterArgs),
+    /// Sign the integration user in to Salesforce (web server flow with PKCE
+    /// on a localhost redirect) and store the refresh token.
+    Salesforce(LoginSalesforceArgs),
 }
 
 /// `cosell login partner-center`.
@@ -44,6 +48,10 @@ pub async fn run(command: LoginCommand) -> Result<()> {
         LoginCommand::PartnerCenter(args) => {
             let config = Config::load(&args.config.config)?;
             partner_center(&config, &mut std::io::stdout()).await
+        }
+        LoginCommand::Salesforce(args) => {
+            let config = Config::load(&args.config.config)?;
+            super::login_salesforce::salesforce(&config, args.port, &mut std::io::stdout()).await
         }
     }
 }

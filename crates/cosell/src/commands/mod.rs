@@ -3,6 +3,7 @@
 
 pub mod backfill;
 pub mod login;
+pub mod login_salesforce;
 mod pass;
 pub mod retry;
 pub mod run;

@@ -12,8 +12,8 @@ use url::Url;
 use super::defaults as d;
 use super::error::Issue;
 use super::file::{
-    FieldsFile, FileConfig, PartnerCenterFile, SalesforceFile, ServerFile, StoreFile, SyncFile,
-    WorkerFile,
+    FieldsFile, FileConfig, PartnerCenterFile, SalesforceFile, ServerFile, SignInFile, StoreFile,
+    SyncFile, WorkerFile,
 };
 use super::mapping;
 use super::secrets::{self, EnvSource, SecretOrigin};
@@ -22,7 +22,8 @@ use super::values::{
 };
 use super::{
     Config, FieldNames, PartnerCenterConfig, SalesforceAuth, SalesforceConfig,
-    SalesforceCredentials, ServerConfig, StoreConfig, SyncConfig, Warning, WorkerConfig,
+    SalesforceCredentials, ServerConfig, SignInConfig, StoreConfig, SyncConfig, Warning,
+    WorkerConfig, SIGN_IN_CALLBACK_PATH,
 };
 
 /// Why `auth = "password"` is warned about: Salesforce retires the OAuth
@@ -393,7 +394,18 @@ impl Builder<'_> {
             },
             SalesforceAuth::RefreshToken => {
                 let client_secret = self.required_secret(secrets::SF_CLIENT_SECRET, &why);
-                let refresh_token = self.required_secret(secrets::SF_REFRESH_TOKEN, &why);
+                // With a store key the token may come from `cosell login salesforce`.
+                let refresh_token = if self.store_key_set() {
+                    Some(self.optional_secret(secrets::SF_REFRESH_TOKEN))
+                } else {
+                    self.required_secret(
+                        secrets::SF_REFRESH_TOKEN,
+                        &format!(
+                            "{why} (or set COSELL_STORE_KEY and run `cosell login salesforce`)"
+                        ),
+                    )
+                    .map(Some)
+                };
                 SalesforceCredentials::RefreshToken {
                     client_secret: client_secret?,
                     refresh_token: refresh_token?,
@@ -772,12 +784,36 @@ impl Builder<'_> {
             d::MAX_MAX_CONNECTIONS,
         );
         let admin_token = self.optional_secret(secrets::ADMIN_TOKEN);
-        if admin_token.is_none() && admin_listen.is_some_and(|a| !a.ip().is_loopback()) {
+        let exposed = admin_listen.is_some_and(|a| !a.ip().is_loopback());
+        if admin_token.is_none() && exposed {
             self.warn(
                 "server.admin_listen",
                 format!("is reachable from other machines and {} is not set, so /api and /metrics answer anyone who reaches it", secrets::ADMIN_TOKEN),
             );
         }
+        let admin_base = admin_url
+            .clone()
+            .or_else(|| admin_listen.and_then(|a| Url::parse(&format!("http://{a}")).ok()));
+        if f.sign_in.is_some() && admin_url.is_none() && exposed {
+            self.issues.push(Issue::new(
+                "server.admin_url",
+                "is not set, so Entra ID would send people back to the admin listener's own address over plain http, which it allows only for localhost",
+                "set it to the https URL people open the dashboard at, e.g. \"https://cosell-admin.example.com\", and register <admin_url>/auth/callback on the app",
+            ));
+        }
+        let sign_in = match (f.sign_in, admin_base) {
+            (Some(section), Some(base)) => Some(self.sign_in(section, &base)?),
+            (Some(_), None) => return None,
+            (None, _) => {
+                if exposed {
+                    self.warn(
+                        "server.sign_in",
+                        "is not set and the admin listener is reachable from other machines, so the dashboard answers anyone who reaches it: set up sign-in (docs/OPERATIONS.md)",
+                    );
+                }
+                None
+            }
+        };
         Some(ServerConfig {
             listen: listen?,
             admin_listen: admin_listen?,
@@ -789,6 +825,86 @@ impl Builder<'_> {
             max_connections: usize::try_from(max_connections?).ok()?,
             max_connections_per_ip: usize::try_from(per_ip?).ok()?,
             admin_token,
+            sign_in,
+        })
+    }
+
+    /// `[server.sign_in]`; `admin_base` is the URL people open the dashboard at.
+    fn sign_in(&mut self, f: SignInFile, admin_base: &Url) -> Option<SignInConfig> {
+        let login = self.url(
+            "server.sign_in.login_url",
+            f.login_url,
+            d::SIGN_IN_LOGIN_URL,
+        );
+        let tenant = self.required(
+            "server.sign_in.tenant",
+            f.tenant,
+            "set it to your Entra tenant id (Entra admin center > Overview > Tenant ID)",
+        );
+        if let Some(alias) = tenant.as_deref().filter(|t| {
+            ["common", "organizations", "consumers"]
+                .iter()
+                .any(|a| a.eq_ignore_ascii_case(t))
+        }) {
+            self.issues.push(Issue::new(
+                "server.sign_in.tenant",
+                format!("\"{alias}\" lets people of any tenant sign in"),
+                "set it to your own tenant id, so only your organization's accounts can sign in",
+            ));
+        }
+        let client_id = self.required(
+            "server.sign_in.client_id",
+            f.client_id,
+            "set it to the application (client) id of the Entra app registration people sign in with",
+        );
+        let secret = self.required_secret(
+            secrets::SIGN_IN_CLIENT_SECRET,
+            "[server.sign_in] needs the app registration's client secret",
+        );
+        let lower = |list: Option<Vec<String>>| -> Vec<String> {
+            list.unwrap_or_default()
+                .into_iter()
+                .map(|v| v.trim().to_ascii_lowercase())
+                .filter(|v| !v.is_empty())
+                .collect()
+        };
+        let allowed_users = lower(f.allowed_users);
+        let allowed_groups = lower(f.allowed_groups);
+        if allowed_users.is_empty() && allowed_groups.is_empty() {
+            self.issues.push(Issue::new(
+                "server.sign_in.allowed_users",
+                "is empty and so is server.sign_in.allowed_groups: nobody could use the dashboard",
+                "list who may sign in, e.g. allowed_users = [\"ada@contoso.com\"], or a security group's object id in allowed_groups",
+            ));
+        }
+        let hours = self.ok(in_range(
+            "server.sign_in.session_hours",
+            f.session_hours.unwrap_or(d::SESSION_HOURS),
+            1,
+            d::MAX_SESSION_HOURS,
+            "",
+        ));
+        let authority = login.zip(tenant.as_ref()).and_then(|(login, tenant)| {
+            let text = format!("{}/{}", login.as_str().trim_end_matches('/'), tenant);
+            self.ok(https_url(
+                "server.sign_in.tenant",
+                &text,
+                d::SIGN_IN_LOGIN_URL,
+            ))
+        });
+        let mut redirect_url = admin_base.clone();
+        redirect_url.set_path(&format!(
+            "{}{SIGN_IN_CALLBACK_PATH}",
+            admin_base.path().trim_end_matches('/')
+        ));
+        Some(SignInConfig {
+            authority: authority?,
+            client_id: client_id?,
+            client_secret: secret?,
+            redirect_url,
+            allowed_users,
+            allowed_groups,
+            session_lifetime: Duration::from_secs(u64::try_from(hours?).ok()? * 3600),
         })
     }
 

@@ -107,3 +107,10 @@ pub const POLL_OVERLAP_SECONDS: i64 = 5;
 pub const MAX_SECONDS: i64 = 24 * 60 * 60;
 /// Largest `worker.poll_overlap_seconds` (one hour).
 pub const MAX_POLL_OVERLAP_SECONDS: i64 = 60 * 60;
+
+/// `server.sign_in.login_url`: Microsoft Entra ID's global cloud.
+pub const SIGN_IN_LOGIN_URL: &str = "https://login.microsoftonline.com";
+/// `server.sign_in.session_hours`: a working day.
+pub const SESSION_HOURS: i64 = 8;
+/// Longest `server.sign_in.session_hours`: a week.
+pub const MAX_SESSION_HOURS: i64 = 168;

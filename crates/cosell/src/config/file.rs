@@ -115,6 +115,19 @@ pub(crate) struct ServerFile {
     pub body_read_timeout_seconds: Option<i64>,
     pub max_connections: Option<i64>,
     pub max_connections_per_ip: Option<i64>,
+    pub sign_in: Option<SignInFile>,
+}
+
+/// `[server.sign_in]`.
+#[derive(Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SignInFile {
+    pub login_url: Option<String>,
+    pub tenant: Option<String>,
+    pub client_id: Option<String>,
+    pub allowed_users: Option<Vec<String>>,
+    pub allowed_groups: Option<Vec<String>>,
+    pub session_hours: Option<i64>,
 }
 
 /// `[worker]`: integers are read as TOML's i64 so that range errors, not type

@@ -153,8 +153,10 @@ pub enum SalesforceCredentials {
     RefreshToken {
         /// Consumer secret (`COSELL_SF_CLIENT_SECRET`).
         client_secret: SecretString,
-        /// Refresh token (`COSELL_SF_REFRESH_TOKEN`).
-        refresh_token: SecretString,
+        /// Refresh token (`COSELL_SF_REFRESH_TOKEN`): seeds the store on a
+        /// first start; optional with a store key, where `cosell login
+        /// salesforce` keeps it.
+        refresh_token: Option<SecretString>,
     },
     /// Username and password.
     Password {
@@ -290,7 +292,32 @@ pub struct ServerConfig {
     pub max_connections_per_ip: usize,
     /// Bearer token `/api` and `/metrics` ask for (`COSELL_ADMIN_TOKEN`); None: open.
     pub admin_token: Option<SecretString>,
+    /// Sign-in with Entra ID for the dashboard and `/api` (`[server.sign_in]`); None: open.
+    pub sign_in: Option<SignInConfig>,
 }
+
+/// `[server.sign_in]`: OpenID Connect sign-in against the partner's Entra ID tenant.
+#[derive(Debug, Clone)]
+pub struct SignInConfig {
+    /// `{login_url}/{tenant}`; the discovery document is at
+    /// `{authority}/v2.0/.well-known/openid-configuration`.
+    pub authority: Url,
+    /// The Entra app registration's application (client) id.
+    pub client_id: String,
+    /// Its client secret (`COSELL_SIGN_IN_CLIENT_SECRET`).
+    pub client_secret: SecretString,
+    /// Where Entra sends people back: `<admin base>/auth/callback`.
+    pub redirect_url: Url,
+    /// People allowed in, by sign-in name, email or object id (lowercase).
+    pub allowed_users: Vec<String>,
+    /// Security groups (object ids, lowercase) whose members are allowed in.
+    pub allowed_groups: Vec<String>,
+    /// How long a sign-in lasts.
+    pub session_lifetime: Duration,
+}
+
+/// Path of the sign-in callback under the admin base URL.
+pub const SIGN_IN_CALLBACK_PATH: &str = "/auth/callback";
 
 /// Path of the webhook intake endpoint on the server.
 pub const WEBHOOK_PATH: &str = "/webhooks/partner-center";

@@ -26,8 +26,11 @@ pub const STORE_KEY: &str = "COSELL_STORE_KEY";
 /// Bearer token scrapers and scripts send to `/api` and `/metrics` (optional).
 pub const ADMIN_TOKEN: &str = "COSELL_ADMIN_TOKEN";
 
+/// Client secret of the Entra app people sign in to the dashboard with.
+pub const SIGN_IN_CLIENT_SECRET: &str = "COSELL_SIGN_IN_CLIENT_SECRET";
+
 /// Every secret environment variable cosell reads.
-pub const ALL_SECRET_VARS: [&str; 7] = [
+pub const ALL_SECRET_VARS: [&str; 8] = [
     STORE_KEY,
     PC_CLIENT_SECRET,
     PC_REFRESH_TOKEN,
@@ -35,6 +38,7 @@ pub const ALL_SECRET_VARS: [&str; 7] = [
     SF_PASSWORD,
     SF_REFRESH_TOKEN,
     ADMIN_TOKEN,
+    SIGN_IN_CLIENT_SECRET,
 ];
 
 /// Suffix of the variable naming a file that holds a secret.
@@ -162,6 +166,7 @@ pub(crate) fn env_var_for_key(section: &str, key: &str) -> Option<&'static str> 
         ("salesforce", "password") => Some(SF_PASSWORD),
         ("salesforce", "refresh_token") => Some(SF_REFRESH_TOKEN),
         ("server", "admin_token" | "bearer_token" | "token") => Some(ADMIN_TOKEN),
+        ("sign_in", "client_secret") => Some(SIGN_IN_CLIENT_SECRET),
         _ => None,
     }
 }

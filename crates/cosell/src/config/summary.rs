@@ -171,6 +171,21 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
         srv.header_read_timeout.as_secs(),
         srv.body_read_timeout.as_secs()
     )?;
+    match &srv.sign_in {
+        Some(s) => writeln!(
+            out,
+            "  sign-in          Entra ID {} as app {}: {} people, {} groups allowed; register {}",
+            s.authority,
+            s.client_id,
+            s.allowed_users.len(),
+            s.allowed_groups.len(),
+            s.redirect_url
+        )?,
+        None => writeln!(
+            out,
+            "  sign-in          off: the dashboard answers anyone who reaches the admin listener"
+        )?,
+    }
 
     let w = &c.worker;
     writeln!(out, "\n[worker]")?;

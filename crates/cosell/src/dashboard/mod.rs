@@ -1,13 +1,16 @@
 //! The operator's dashboard: server-rendered pages (askama, no JavaScript
 //! build) and a JSON API over the same data, read from the [`Store`].
 //!
-//! Pages: `/` overview, `/pairs` list and search, `/pairs/{id}` a pair's
+//! Pages: `/` overview (with the credentials' health), `/pairs` list and search, `/pairs/{id}` a pair's
 //! history, `/dead-letters` failed jobs with Retry. JSON: `/api/overview`,
 //! `/api/pairs`, `/api/pairs/{id}`, `/api/dead-letters` and the two retry
 //! endpoints. Everything shown comes from the store, which holds no secrets;
-//! templates keep askama's HTML escaping on.
+//! templates keep askama's HTML escaping on. With sign-in configured
+//! ([`crate::sign_in`]) a [`Viewer`] rides on each request: pages name the
+//! person and every form carries the session's CSRF token.
 
 mod api;
+mod credentials;
 mod error;
 mod flash;
 mod format;
@@ -23,9 +26,11 @@ use axum::routing::{any, get, post};
 use axum::Router;
 use store::Store;
 
+pub use credentials::{CredentialStatus, CredentialView};
 pub use error::DashboardError;
 pub use history::{Changes, ConflictView, HistoryItem};
 pub use links::Links;
+pub(crate) use pages::is_local_path;
 pub use view::{
     ApiUsageView, DeadLetter, DeadLetters, LastSync, Overview, PairCounts, PairDetail, PairList,
     PairRef, PairSummary, QueueView,
@@ -36,6 +41,19 @@ pub use view::{
 /// [`salesforce::ApiUsage`]); the raw header form `api-usage=N/M` is also
 /// accepted. Absent means "unknown".
 pub const API_USAGE_CURSOR: &str = "salesforce.api_usage";
+
+/// The signed-in person a request comes from, put in the request's
+/// extensions by sign-in (absent when sign-in is not configured). Pages show
+/// the name and a sign-out button, and every form carries the CSRF token.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    /// Display name.
+    pub name: String,
+    /// Sign-in name (UPN or email).
+    pub username: String,
+    /// The session's CSRF token, for the forms' hidden `csrf_token` field.
+    pub csrf_token: String,
+}
 
 /// What the dashboard reads from and how it links out to both systems.
 #[derive(Clone)]

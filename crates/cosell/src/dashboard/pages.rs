@@ -11,6 +11,7 @@ use axum::http::header::{
 };
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
+use axum::Extension;
 use serde::Deserialize;
 use store::PairState;
 
@@ -18,7 +19,7 @@ use super::error::{parse_id, DashboardError};
 use super::flash::{self, Flash, FlashView};
 use super::format::When;
 use super::view::{self, state_label, DeadLetters, Overview, PairDetail, PairList};
-use super::{guard, DashboardState};
+use super::{guard, DashboardState, Viewer};
 
 /// Where a form post lands when it names no page to return to.
 const DEFAULT_RETURN: &str = "/dead-letters";
@@ -46,6 +47,8 @@ pub struct Chrome {
     /// Which navigation entry is current.
     pub active: &'static str,
     pub flash: Option<FlashView>,
+    /// Who is signed in, when sign-in is on.
+    pub viewer: Option<Viewer>,
 }
 
 /// A state filter choice in the pair list's form.
@@ -177,6 +180,7 @@ impl IntoResponse for PageError {
                 title: status.canonical_reason().unwrap_or("Error").to_owned(),
                 active: "",
                 flash: None,
+                viewer: None,
             },
             status: status.as_u16(),
             reason: status.canonical_reason().unwrap_or("Error").to_owned(),
@@ -198,10 +202,14 @@ impl IntoResponse for PageError {
 
 pub type PageResult = Result<Page, PageError>;
 
+/// The signed-in person, if sign-in put one in the request.
+type MaybeViewer = Option<Extension<Viewer>>;
+
 fn chrome(
     title: impl Into<String>,
     active: &'static str,
     headers: &HeaderMap,
+    viewer: MaybeViewer,
 ) -> (Chrome, Option<(HeaderName, HeaderValue)>) {
     let (flash, clear) = flash::take(headers);
     (
@@ -209,13 +217,18 @@ fn chrome(
             title: title.into(),
             active,
             flash,
+            viewer: viewer.map(|Extension(v)| v),
         },
         clear,
     )
 }
 
 /// `GET /`.
-pub async fn overview(State(state): State<DashboardState>, headers: HeaderMap) -> PageResult {
+pub async fn overview(
+    State(state): State<DashboardState>,
+    viewer: MaybeViewer,
+    headers: HeaderMap,
+) -> PageResult {
     let o = view::overview(&state).await?;
     let tiles = PairState::ALL
         .into_iter()
@@ -225,7 +238,7 @@ pub async fn overview(State(state): State<DashboardState>, headers: HeaderMap) -
             count: o.pairs.of(s),
         })
         .collect();
-    let (chrome, clear_flash) = chrome("Overview", "overview", &headers);
+    let (chrome, clear_flash) = chrome("Overview", "overview", &headers, viewer);
     let page = OverviewPage {
         chrome,
         to_salesforce: o.last_sync.to_salesforce(),
@@ -242,6 +255,7 @@ pub async fn overview(State(state): State<DashboardState>, headers: HeaderMap) -
 /// `GET /pairs?q=&state=&page=`.
 pub async fn pairs(
     State(state): State<DashboardState>,
+    viewer: MaybeViewer,
     headers: HeaderMap,
     Query(params): Query<ListParams>,
 ) -> PageResult {
@@ -262,7 +276,7 @@ pub async fn pairs(
         Some(q) => format!("Pairs matching “{q}”"),
         None => "Pairs".to_owned(),
     };
-    let (chrome, clear_flash) = chrome(title, "pairs", &headers);
+    let (chrome, clear_flash) = chrome(title, "pairs", &headers, viewer);
     let page = PairsPage {
         chrome,
         q: q.unwrap_or_default(),
@@ -280,12 +294,13 @@ pub async fn pairs(
 /// `GET /pairs/{id}`.
 pub async fn pair(
     State(state): State<DashboardState>,
+    viewer: MaybeViewer,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> PageResult {
     let id = parse_id(&id)?;
     let d = view::pair_detail(&state, id).await?;
-    let (chrome, clear_flash) = chrome(d.pair.name.clone(), "pairs", &headers);
+    let (chrome, clear_flash) = chrome(d.pair.name.clone(), "pairs", &headers, viewer);
     let page = PairPage {
         chrome,
         facts: d.deal_facts(),
@@ -299,9 +314,13 @@ pub async fn pair(
 }
 
 /// `GET /dead-letters`.
-pub async fn dead_letters(State(state): State<DashboardState>, headers: HeaderMap) -> PageResult {
+pub async fn dead_letters(
+    State(state): State<DashboardState>,
+    viewer: MaybeViewer,
+    headers: HeaderMap,
+) -> PageResult {
     let d = view::dead_letters(&state).await?;
-    let (chrome, clear_flash) = chrome("Dead letters", "dead-letters", &headers);
+    let (chrome, clear_flash) = chrome("Dead letters", "dead-letters", &headers, viewer);
     let page = DeadLettersPage { chrome, d };
     Ok(Page {
         html: page.render()?,
@@ -364,7 +383,8 @@ fn return_to(body: &[u8]) -> String {
         .unwrap_or_else(|| DEFAULT_RETURN.to_owned())
 }
 
-fn is_local_path(path: &str) -> bool {
+/// True for a path on this site (not an absolute or scheme-relative URL).
+pub(crate) fn is_local_path(path: &str) -> bool {
     path.starts_with('/')
         && !path.starts_with("//")
         && path.chars().all(|c| c.is_ascii_graphic() && c != '\\')

@@ -9,6 +9,7 @@ use serde_json::Value;
 use store::{Job, JobCounts, Pair, PairId, PairQuery, PairState, RetryTarget, Store};
 use uuid::Uuid;
 
+use super::credentials::{self, CredentialView};
 use super::error::DashboardError;
 use super::format::{value_text, When};
 use super::history::HistoryItem;
@@ -78,6 +79,8 @@ pub struct Overview {
     /// None when the service has not recorded it (shown as "unknown").
     pub api_usage: Option<ApiUsageView>,
     pub recent_activity: Vec<HistoryItem>,
+    /// Health of the credentials kept in the store.
+    pub credentials: Vec<CredentialView>,
 }
 
 /// One pair as listed.
@@ -284,6 +287,7 @@ pub async fn overview(state: &DashboardState) -> Result<Overview> {
         dead_letters: dead,
         api_usage: api_usage(store.as_ref()).await?,
         recent_activity,
+        credentials: credentials::views(store.as_ref()).await?,
     })
 }
 

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
+use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator, DEMO_ADMIN};
 use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
@@ -21,6 +21,7 @@ use crate::connect::{self, Observers};
 use crate::emulated;
 use crate::emulator_cmd::shutdown_signal;
 use crate::service::{self, Service, Tuning};
+use crate::sign_in::SIGN_IN_PATH;
 
 /// The demo's default seed, so two runs show the same deals.
 const DEFAULT_SEED: u64 = 2026;
@@ -46,8 +47,14 @@ impl Demo {
         let dir = tempfile::tempdir().context("cannot create the demo's temporary folder")?;
         let mut rng = StdRng::seed_from_u64(seed);
         let invalid_opportunity = seed::seed(&pc, &sf, &mut rng)?;
-        let config = demo_config(&pc, &sf, dir.path(), listen)?;
-        let service = service::start(config, Tuning::default(), None).await?;
+        // Bound first, so sign-in knows the dashboard's real address when
+        // `listen` names port 0.
+        let listeners = service::Listeners {
+            public: bind("127.0.0.1:0").await?,
+            admin: bind(&listen.to_string()).await?,
+        };
+        let config = demo_config(&pc, &sf, dir.path(), listeners.admin.local_addr()?)?;
+        let service = service::start(config, Tuning::default(), Some(listeners)).await?;
         register_webhooks(&service).await?;
         Ok(Self {
             pc,
@@ -70,6 +77,10 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     let mut demo = Demo::start(args.listen, args.seed.unwrap_or(DEFAULT_SEED)).await?;
     println!("cosell demo is running.");
     println!("  dashboard            {}/", demo.service.admin_url());
+    println!(
+        "  sign in              {}{SIGN_IN_PATH} as {DEMO_ADMIN} (pick \"Ada Admin\" on the emulated Entra ID page)",
+        demo.service.admin_url()
+    );
     println!("  Partner Center (emu) {}", demo.pc.url());
     println!("  Salesforce (emu)     {}", demo.sf.url());
     println!("A Microsoft seller and a Salesforce seller change deals every few seconds. Press Ctrl-C to stop.");
@@ -107,12 +118,13 @@ url = "sqlite://{store}"
 # The webhook listener takes any free port; the emulator is told which.
 listen = "127.0.0.1:0"
 admin_listen = "{listen}"
-
+{sign_in}
 [worker]
 salesforce_poll_seconds = 2
 partner_center_reconcile_seconds = 60
 "#,
         connections = emulated::connection_sections(pc, sf, &ca),
+        sign_in = emulated::sign_in_section(pc),
         store = dir.join("demo.db").display(),
     );
     Config::from_toml_str(&text, dir, &emulated::secrets_env())

@@ -1,5 +1,6 @@
-//! `/healthz` (the process answers) and `/readyz` (the store accepts a write
-//! and both remote APIs are reachable with our credentials). The remote
+//! `/healthz` (the process answers) and `/readyz` (the store accepts a write,
+//! no stored credential is known broken, and both remote APIs are reachable
+//! with our credentials). The remote
 //! checks cost API calls, so their result is cached for a few seconds: a
 //! probe every second does not turn into an API call every second.
 
@@ -16,6 +17,7 @@ use serde::Serialize;
 use tokio::sync::Mutex;
 
 use super::AppState;
+use crate::credential_health::CredentialHealth;
 
 /// How long a readiness result is reused.
 pub const DEFAULT_READINESS_TTL: Duration = Duration::from_secs(5);
@@ -103,8 +105,13 @@ pub async fn readyz(State(state): State<Arc<AppState>>) -> Response {
 /// webhook intake needs, so `/readyz` fails exactly while intake does); the
 /// remote checks cost API calls and are reused for the TTL.
 async fn readiness(state: &AppState) -> Readiness {
-    let (store, mut checks) = tokio::join!(store_check(state), remote_checks(state));
+    let (store, credentials, mut checks) = tokio::join!(
+        store_check(state),
+        credentials_check(state),
+        remote_checks(state)
+    );
     checks.insert("store", store);
+    checks.insert("credentials", credentials);
     let report = Readiness::of(checks);
     if !report.ready {
         tracing::warn!(?report, "not ready");
@@ -115,6 +122,33 @@ async fn readiness(state: &AppState) -> Readiness {
 /// One write probe, which also lets a store that came back be used again.
 pub async fn store_check(state: &AppState) -> Check {
     Check::from_result(tokio::time::timeout(CHECK_TIMEOUT, state.store.probe_write()).await)
+}
+
+/// Not ready while a stored credential is known broken (refused with a
+/// code, expired, or without the MFA claim): the reason names the fix.
+async fn credentials_check(state: &AppState) -> Check {
+    let stored = match state.store.credentials().await {
+        Ok(stored) => stored,
+        Err(e) => {
+            return Check {
+                ok: false,
+                error: Some(format!("could not read the stored credentials: {e}")),
+            }
+        }
+    };
+    let now = chrono::Utc::now();
+    let broken: Vec<String> = stored
+        .iter()
+        .map(CredentialHealth::of)
+        .filter_map(|health| {
+            let reason = health.broken(now)?;
+            Some(format!("{}: {reason}", health.credential))
+        })
+        .collect();
+    Check {
+        ok: broken.is_empty(),
+        error: (!broken.is_empty()).then(|| broken.join("; ")),
+    }
 }
 
 /// The cached remote checks, made again when older than the TTL. The lock

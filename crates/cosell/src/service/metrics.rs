@@ -137,6 +137,7 @@ pub struct Metrics {
     api_calls: Family<ApiLabels, Counter>,
     api_errors: Family<ApiLabels, Counter>,
     webhook_verifications: Family<ResultLabels, Counter>,
+    already_seen: Counter,
     poll_lag: Family<PollerLabels, Gauge<f64, AtomicU64>>,
     credential_expiry: Family<CredentialLabels, Gauge<f64, AtomicU64>>,
     partner_center_filters: Family<FilterLabels, Gauge>,
@@ -191,6 +192,12 @@ impl Metrics {
             "Partner Center webhook deliveries by verification result",
             webhook_verifications.clone(),
         );
+        let already_seen = Counter::default();
+        registry.register(
+            "changes_already_seen",
+            "Jobs for a referral change the pair's last sync had already seen (cosell's own write coming back, or one change reported twice), settled without a read",
+            already_seen.clone(),
+        );
         let poll_lag = Family::<PollerLabels, Gauge<f64, AtomicU64>>::default();
         registry.register(
             "poll_lag_seconds",
@@ -230,6 +237,7 @@ impl Metrics {
             api_calls,
             api_errors,
             webhook_verifications,
+            already_seen,
             poll_lag,
             credential_expiry,
             partner_center_filters,
@@ -278,6 +286,11 @@ impl Metrics {
         self.webhook_verifications
             .get_or_create(&ResultLabels { result })
             .inc();
+    }
+
+    /// Counts a job settled because its change was already seen.
+    pub fn change_already_seen(&self) {
+        self.already_seen.inc();
     }
 
     /// Counts a connection opened (`+1`) or closed (`-1`).

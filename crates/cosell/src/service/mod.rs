@@ -12,6 +12,7 @@
 
 pub mod backoff;
 pub mod connections;
+pub mod credential_watch;
 pub mod file_limit;
 pub mod health;
 pub mod metrics;
@@ -278,7 +279,7 @@ pub async fn start(
     });
     let routers = Routers {
         public: server::public_router(Arc::clone(&state)),
-        admin: server::admin_router(Arc::clone(&state), dashboard_router(&state).await),
+        admin: server::admin_router(Arc::clone(&state), dashboard_router(&state).await)?,
     };
     let shutdown = CancellationToken::new();
     let task = tokio::spawn(supervise(
@@ -369,6 +370,14 @@ async fn supervise(
         health::watch_store(
             Arc::clone(&state),
             state.tuning.store_probe_interval,
+            shutdown.clone(),
+        )
+        .map_ok(),
+    );
+    tasks.spawn(
+        credential_watch::watch(
+            Arc::clone(&state),
+            credential_watch::CHECK_INTERVAL,
             shutdown.clone(),
         )
         .map_ok(),

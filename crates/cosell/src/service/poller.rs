@@ -230,18 +230,38 @@ impl Poller {
             .map(|c| (c.target.clone(), c.at.at))
             .collect();
         let fresh = self.seen.unseen(changes, since);
-        let jobs: Vec<NewJob> = fresh.iter().map(|(target, _)| job_for(target)).collect();
+        let jobs: Vec<NewJob> = fresh
+            .iter()
+            .map(|(target, at)| change_job(target, Some(*at)))
+            .collect();
         self.engine.commit_feed(&read, &jobs).await?;
-        self.seen.remember(fresh);
+        self.seen.remember(fresh, Utc::now());
         Ok(jobs.len())
     }
 }
 
 /// Changes already enqueued inside the overlap window, by job key, with
 /// their stamp: every poll re-reads the overlap, and what was enqueued with
-/// the same stamp is not enqueued again (dedupe on id and stamp).
+/// the same stamp is not enqueued again (dedupe on id and stamp). Salesforce
+/// stamps whole seconds, so a record edited again within the second of its
+/// last stamp keeps that stamp: a stamp counts as seen only once it was
+/// enqueued at least [`STAMP_SETTLED`] after it, when no later edit can
+/// carry it any more; until then every poll enqueues it again (the job
+/// finds nothing to do if nothing changed).
 #[derive(Debug, Default)]
-pub struct SeenChanges(std::sync::Mutex<std::collections::HashMap<String, DateTime<Utc>>>);
+pub struct SeenChanges(std::sync::Mutex<std::collections::HashMap<String, Seen>>);
+
+/// The newest stamp enqueued for a job key, and whether it had settled.
+#[derive(Debug, Clone, Copy)]
+struct Seen {
+    stamp: DateTime<Utc>,
+    settled: bool,
+}
+
+/// How long after its stamp a record may still be edited with the same
+/// stamp: a second of stamp precision, and a second of clock skew between
+/// cosell and the service.
+const STAMP_SETTLED: chrono::Duration = chrono::Duration::seconds(2);
 
 impl SeenChanges {
     /// The changes not enqueued yet with this stamp; forgets what fell out of
@@ -260,25 +280,26 @@ impl SeenChanges {
             // carry whole seconds): forget only what it can no longer return,
             // or that slice is enqueued again on every poll.
             let forget_before = back_by(since, WINDOW_SLACK);
-            seen.retain(|_, stamp| *stamp >= forget_before);
+            seen.retain(|_, known| known.stamp >= forget_before);
         }
         changes
             .into_iter()
             .filter(|(target, stamp)| {
                 seen.get(&target.job_key())
-                    .is_none_or(|known| stamp > known)
+                    .is_none_or(|known| *stamp > known.stamp || !known.settled)
             })
             .collect()
     }
 
-    /// Records changes once their jobs are committed.
-    pub fn remember(&self, enqueued: Vec<(Target, DateTime<Utc>)>) {
+    /// Records changes once their jobs are committed, at `now`.
+    pub fn remember(&self, enqueued: Vec<(Target, DateTime<Utc>)>, now: DateTime<Utc>) {
         let mut seen = self
             .0
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         for (target, stamp) in enqueued {
-            seen.insert(target.job_key(), stamp);
+            let settled = now >= stamp + STAMP_SETTLED;
+            seen.insert(target.job_key(), Seen { stamp, settled });
         }
     }
 }
@@ -287,6 +308,21 @@ impl SeenChanges {
 pub fn job_for(target: &Target) -> NewJob {
     let key = target.job_key();
     NewJob::now(key.clone(), serde_json::json!({ "target": key }))
+}
+
+/// The job for a change of `target` its side stamped `changed_at`. A
+/// referral's job carries the stamp (read back by
+/// `settle::reported_change`), so a worker can tell a change the pair's
+/// last sync already saw: cosell's own write coming back, or one change
+/// reported by both the webhook and the poll.
+pub fn change_job(target: &Target, changed_at: Option<DateTime<Utc>>) -> NewJob {
+    let mut job = job_for(target);
+    if let (Target::Referral(_), Some(at)) = (target, changed_at) {
+        // Nine fractional digits, so the text sorts in time order.
+        let at = at.format("%Y-%m-%dT%H:%M:%S%.9fZ").to_string();
+        job.payload[store::EVENT_MEMBER] = serde_json::json!({ "at": at });
+    }
+    job
 }
 
 /// `at` moved back by `overlap` (saturating).
@@ -323,7 +359,7 @@ mod tests {
             Some(at(0)),
         );
         assert_eq!(first.len(), 2);
-        seen.remember(first);
+        seen.remember(first, at(20));
         // The next poll re-reads the overlap: same stamps are skipped, a newer one is not.
         let again = seen.unseen(
             vec![(opp("006A"), at(10)), (opp("006B"), at(15))],
@@ -353,8 +389,24 @@ mod tests {
         let seen = SeenChanges::default();
         let first = seen.unseen(change.clone(), Some(since));
         assert_eq!(first.len(), 1);
-        seen.remember(first);
+        seen.remember(first, since + STAMP_SETTLED);
         assert!(seen.unseen(change, Some(since)).is_empty());
+    }
+
+    #[test]
+    fn a_stamp_seen_within_its_second_is_enqueued_again() {
+        use chrono::TimeZone;
+        // Salesforce stamps whole seconds: an edit 0.5 s after the one seen
+        // at 10.2 s carries the same stamp, and must not be taken as seen.
+        let stamp = Utc.timestamp_opt(1_800_000_010, 0).unwrap();
+        let change = vec![(Target::Opportunity("006A".into()), stamp)];
+        let seen = SeenChanges::default();
+        let first = seen.unseen(change.clone(), Some(stamp));
+        seen.remember(first, stamp + chrono::Duration::milliseconds(200));
+        let again = seen.unseen(change.clone(), Some(stamp));
+        assert_eq!(again.len(), 1, "still within the stamp's second");
+        seen.remember(again, stamp + STAMP_SETTLED);
+        assert!(seen.unseen(change, Some(stamp)).is_empty(), "settled");
     }
 
     #[test]

@@ -119,8 +119,9 @@ pub async fn require_bearer(
         .into_response()
 }
 
-/// Compares in constant time, so the answer's timing does not leak the token.
-fn bearer_matches(request: &Request, token: &SecretString) -> bool {
+/// True when `request` carries `Authorization: Bearer <token>`; compares in
+/// constant time, so the answer's timing does not leak the token.
+pub(crate) fn bearer_matches(request: &Request, token: &SecretString) -> bool {
     let Some(given) = request
         .headers()
         .get(header::AUTHORIZATION)

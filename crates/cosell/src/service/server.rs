@@ -16,6 +16,7 @@ use tower_http::trace::TraceLayer;
 use super::{health, security, webhook, AppState};
 use crate::config::WEBHOOK_PATH;
 use crate::credential_health::CredentialHealth;
+use crate::sign_in::{self, SignIn};
 
 /// prometheus-client writes the OpenMetrics text format (ending in `# EOF`),
 /// which Prometheus scrapes under this content type.
@@ -35,24 +36,33 @@ pub fn public_router(state: Arc<AppState>) -> Router {
 }
 
 /// The admin listener's routes: `/readyz`, `/metrics` and the dashboard,
-/// behind the bearer token (when configured) and the `Host` check.
-pub fn admin_router(state: Arc<AppState>, dashboard: Router) -> Router {
+/// behind sign-in (when `[server.sign_in]` is set; the bearer token still
+/// reads `/api` and `/metrics`) or else the bearer token alone (when
+/// configured), and behind the `Host` check.
+pub fn admin_router(state: Arc<AppState>, dashboard: Router) -> anyhow::Result<Router> {
     let server = &state.config.server;
     let hosts = Arc::new(security::AllowedHosts::new(server.admin_url.as_ref()));
-    let token = server.admin_token.clone().map(Arc::new);
+    let token = server.admin_token.clone();
+    let sign_in = server.sign_in.clone();
     let mut router = Router::new()
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics))
         .with_state(state)
         .merge(dashboard);
-    if let Some(token) = token {
-        router = router.layer(middleware::from_fn_with_state(
-            token,
-            security::require_bearer,
-        ));
+    match (sign_in, token) {
+        (Some(config), token) => {
+            router = sign_in::protect(router, SignIn::new(config, token)?);
+        }
+        (None, Some(token)) => {
+            router = router.layer(middleware::from_fn_with_state(
+                Arc::new(token),
+                security::require_bearer,
+            ));
+        }
+        (None, None) => {}
     }
     let router = router.layer(middleware::from_fn_with_state(hosts, security::check_host));
-    security::with_headers(router).layer(TraceLayer::new_for_http())
+    Ok(security::with_headers(router).layer(TraceLayer::new_for_http()))
 }
 
 /// `GET /metrics`: refreshes the gauges read from the store, then encodes.

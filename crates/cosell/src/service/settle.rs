@@ -51,6 +51,15 @@ pub struct Settlement {
     pub synced: Vec<Synced>,
 }
 
+/// When Partner Center stamped the one referral change a job reports (its
+/// payload's event member; a job merged from several events has none).
+pub fn reported_change(job: &Job) -> Option<DateTime<Utc>> {
+    let at = job.payload.get(store::EVENT_MEMBER)?.get("at")?.as_str()?;
+    DateTime::parse_from_rfc3339(at)
+        .ok()
+        .map(|at| at.with_timezone(&Utc))
+}
+
 /// The sync target of a job: its payload's `target`, else its dedup key.
 pub fn job_target(job: &Job) -> Option<Target> {
     job.payload

@@ -22,7 +22,7 @@ use serde_json::json;
 use store::{InboxEvent, InboxOutcome};
 use sync::Target;
 
-use super::poller::job_for;
+use super::poller::change_job;
 use super::AppState;
 
 /// Event names that mean "this referral changed" (reference §2.2).
@@ -129,7 +129,11 @@ pub async fn receive(
         body: body_json,
         received_at,
     };
-    let job = job_for(&Target::Referral(referral_id));
+    let changed_at = event
+        .resource_change_utc_date
+        .as_ref()
+        .and_then(|t| t.to_utc());
+    let job = change_job(&Target::Referral(referral_id), changed_at);
     match state.store.record_webhook(&inbox, &job).await {
         Ok(InboxOutcome::Stored) => {
             tracing::info!("webhook stored, sync job enqueued");

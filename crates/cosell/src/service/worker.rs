@@ -95,6 +95,10 @@ async fn run_batch(
     jobs: Vec<Job>,
     shutdown: &CancellationToken,
 ) {
+    let jobs = settle_echoes(ctx, worker_id, jobs).await;
+    if jobs.is_empty() {
+        return;
+    }
     let ids: Vec<_> = jobs.iter().map(|j| j.id).collect();
     let targets: Vec<Target> = jobs.iter().filter_map(settle::job_target).collect();
     tracing::debug!(targets = ?targets, "syncing batch");
@@ -141,6 +145,34 @@ async fn run_batch(
     for (job, action) in settlement.actions {
         apply(ctx, worker_id, &job, action).await;
     }
+}
+
+/// Completes the jobs that only report a referral change the pair's last
+/// sync already saw (cosell's own write coming back, or one change reported
+/// by both the webhook and the poll: nothing to read or sync) and returns
+/// the others. Such a job runs after any job of its pair that was running
+/// (one pair, one worker), so that job's write is recorded by then; when in
+/// doubt the job syncs.
+async fn settle_echoes(ctx: &WorkerContext, worker_id: &str, jobs: Vec<Job>) -> Vec<Job> {
+    let mut rest = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let seen = match (settle::reported_change(&job), settle::job_target(&job)) {
+            (Some(at), Some(Target::Referral(id))) => ctx
+                .engine
+                .has_seen_referral_change(&id, at)
+                .await
+                .unwrap_or(false),
+            _ => false,
+        };
+        if seen {
+            tracing::debug!(job = %job.id, key = %job.dedup_key, "the pair's last sync saw this change; nothing to sync");
+            ctx.metrics.change_already_seen();
+            apply(ctx, worker_id, &job, JobAction::Complete).await;
+        } else {
+            rest.push(job);
+        }
+    }
+    rest
 }
 
 /// Records one job's settlement in the store.

@@ -29,7 +29,8 @@ pub use report::{Line, Report, Status};
 /// Fails when a prerequisite is missing, after reporting everything.
 pub async fn run_command(args: SetupSalesforceArgs) -> Result<()> {
     let config = Config::load(&args.config.config)?;
-    let sf = connect::salesforce_client(&config, &Observers::default())?;
+    let store = connect::store(&config).await?;
+    let sf = connect::salesforce_client_over(&config, &Observers::default(), Some(&store))?;
     let report = salesforce(&sf, &config, args.dry_run).await?;
     print!("{report}");
     let missing = report.missing();

@@ -26,7 +26,7 @@ use crate::service_support::{eventually, eventually_within, AppOptions};
 
 /// The environment of an installation that signs in with `cosell login`:
 /// the emulators' secrets without a refresh token, and a store key.
-fn login_env(key: &str) -> BTreeMap<String, String> {
+pub(crate) fn login_env(key: &str) -> BTreeMap<String, String> {
     let mut env = cosell::emulated::secrets_env();
     env.remove(secrets::PC_REFRESH_TOKEN);
     env.insert(secrets::STORE_KEY.to_owned(), key.to_owned());
@@ -34,7 +34,11 @@ fn login_env(key: &str) -> BTreeMap<String, String> {
 }
 
 /// A configuration for the emulators with its SQLite store in `dir`.
-fn write_config(pc: &PartnerCenterEmulator, sf: &SalesforceEmulator, dir: &Path) -> PathBuf {
+pub(crate) fn write_config(
+    pc: &PartnerCenterEmulator,
+    sf: &SalesforceEmulator,
+    dir: &Path,
+) -> PathBuf {
     let ca = cosell::emulated::write_ca(pc, dir).expect("write CA");
     let o = AppOptions::default();
     let text = format!(
@@ -64,7 +68,7 @@ poll_overlap_seconds = {overlap}
 }
 
 /// Runs `cosell login partner-center -c FILE` as a person does, off the runtime.
-async fn login(config: PathBuf, env: BTreeMap<String, String>) -> Output {
+pub(crate) async fn login(config: PathBuf, env: BTreeMap<String, String>) -> Output {
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_cosell"))
             .args(["login", "partner-center", "-c"])

@@ -2,12 +2,14 @@
 //! jobs in every interesting state, the dashboard served on 127.0.0.1:0, and
 //! a helper that reads a page the way a person does (text without markup).
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Duration as Span, TimeZone, Utc};
+use cosell::config::SignInConfig;
 use cosell::dashboard::{self, DashboardState, Links};
+use cosell::sign_in::{self, SignIn};
+use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator, DEMO_ADMINS_GROUP};
 use serde_json::{json, Value};
 use store::{AuditEntry, AuditLevel, FailureAction, NewJob, Pair, PairState, Store};
 use tempfile::TempDir;
@@ -54,6 +56,9 @@ pub struct TestDashboard {
     pub seeded: Seeded,
     /// Follows no redirects, so tests see the 303 and its cookie.
     pub http: reqwest::Client,
+    /// The Partner Center emulator playing Entra ID, when sign-in is on
+    /// (kept running as long as the dashboard).
+    _entra: Option<PartnerCenterEmulator>,
     _dir: TempDir,
     _server: tokio::task::JoinHandle<()>,
 }
@@ -61,6 +66,16 @@ pub struct TestDashboard {
 impl TestDashboard {
     /// Seeds a new SQLite store and serves the dashboard over it.
     pub async fn start() -> Self {
+        Self::start_with(false).await
+    }
+
+    /// The same, behind sign-in against the Partner Center emulator's
+    /// tenant: its demo admins' group is let in.
+    pub async fn start_signed_in() -> Self {
+        Self::start_with(true).await
+    }
+
+    async fn start_with(signed_in: bool) -> Self {
         let dir = tempfile::tempdir().expect("temp dir");
         let url = format!("sqlite://{}", dir.path().join("t.db").display());
         let store = store::open(&url).await.expect("open store");
@@ -69,7 +84,33 @@ impl TestDashboard {
             Some(PORTAL.parse().unwrap()),
             Some(INSTANCE.parse().unwrap()),
         );
-        let (addr, server) = serve(DashboardState::new(Arc::clone(&store), links)).await;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let mut router = dashboard::router(DashboardState::new(Arc::clone(&store), links));
+        let mut entra = None;
+        if signed_in {
+            let pc = PartnerCenterEmulator::start(
+                tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap(),
+                PcOptions::default(),
+            )
+            .await
+            .expect("the Entra ID (Partner Center) emulator");
+            let options = PcOptions::default();
+            let config = SignInConfig {
+                authority: format!("{}/{}", pc.url(), options.tenant).parse().unwrap(),
+                client_id: options.client_id,
+                client_secret: options.client_secret.into(),
+                redirect_url: format!("http://{addr}/auth/callback").parse().unwrap(),
+                allowed_users: Vec::new(),
+                allowed_groups: vec![DEMO_ADMINS_GROUP.to_owned()],
+                session_lifetime: Duration::from_secs(3600),
+            };
+            router = sign_in::protect(router, SignIn::new(config, None).unwrap());
+            entra = Some(pc);
+        }
+        let server = tokio::spawn(async move {
+            axum::serve(listener, router).await.unwrap();
+        });
         Self {
             base: format!("http://{addr}"),
             store,
@@ -79,6 +120,7 @@ impl TestDashboard {
                 .timeout(Duration::from_secs(10))
                 .build()
                 .unwrap(),
+            _entra: entra,
             _dir: dir,
             _server: server,
         }
@@ -122,17 +164,6 @@ impl TestDashboard {
             .await
             .unwrap()
     }
-}
-
-/// Serves the dashboard on an ephemeral port.
-pub async fn serve(state: DashboardState) -> (SocketAddr, tokio::task::JoinHandle<()>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let app = dashboard::router(state);
-    let server = tokio::spawn(async move {
-        axum::serve(listener, app).await.unwrap();
-    });
-    (addr, server)
 }
 
 fn deal(name: &str, value: f64, lifecycle: &str) -> Value {

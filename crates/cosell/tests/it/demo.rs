@@ -4,17 +4,19 @@
 use std::time::{Duration, Instant};
 
 use cosell::demo::Demo;
+use emulator::partner_center::DEMO_ADMIN;
 use serde_json::Value;
 
-use crate::dashboard_browser::{browser_or_skip, walk_through};
+use crate::dashboard_browser::{browser_or_skip, sign_in, walk_through};
+use crate::sign_in_support::Visitor;
 
 /// The promise: live syncs within this long after start.
 const FIRST_SYNCS_WITHIN: Duration = Duration::from_secs(30);
 
-async fn overview(base: &str) -> Value {
-    reqwest::get(format!("{base}/api/overview"))
+async fn overview(admin: &mut Visitor, base: &str) -> Value {
+    admin
+        .get(&format!("{base}/api/overview"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap()
@@ -28,8 +30,12 @@ async fn the_demo_shows_live_syncs_within_thirty_seconds_and_its_dead_letter_can
         .await
         .expect("the demo starts");
     let base = demo.service.admin_url();
+    // The demo's dashboard is behind sign-in, as the demo admin.
+    let mut admin = Visitor::new();
+    let signed_in = admin.sign_in(&base, DEMO_ADMIN).await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.body);
     let ready = loop {
-        let o = overview(&base).await;
+        let o = overview(&mut admin, &base).await;
         let both_ways = o["last_sync"]["partner_center_to_salesforce"].is_string()
             && o["last_sync"]["salesforce_to_partner_center"].is_string();
         if both_ways
@@ -57,6 +63,9 @@ async fn the_demo_shows_live_syncs_within_thirty_seconds_and_its_dead_letter_can
     let Some(mut browser) = browser_or_skip().await else {
         return;
     };
+    sign_in(&mut browser, &base, DEMO_ADMIN)
+        .await
+        .expect("sign in to the demo dashboard");
     let walk = walk_through(&mut browser, &base)
         .await
         .expect("walk through the demo dashboard");

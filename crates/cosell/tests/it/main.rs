@@ -1,9 +1,12 @@
 //! Integration tests of the cosell binary crate (one test binary, modules per area).
 
 mod backfill;
+mod canary;
 mod config;
 mod config_check;
+mod config_sign_in;
 mod config_support;
+mod credentials_health;
 mod credentials_story;
 mod dashboard;
 mod dashboard_api;
@@ -12,16 +15,19 @@ mod dashboard_cdp;
 mod dashboard_support;
 mod demo;
 mod pass_commands;
+mod salesforce_login_story;
 mod scale;
 mod service_bench;
 mod service_feed;
 mod service_health;
 mod service_listeners;
 mod service_resilience;
+mod service_sign_in;
 mod service_support;
 mod service_sync;
 mod service_webhooks;
 mod setup_salesforce;
 mod setup_sfdx;
 mod setup_support;
+mod sign_in_support;
 mod token_outage;

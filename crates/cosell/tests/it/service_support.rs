@@ -36,6 +36,8 @@ pub struct AppOptions {
     pub max_connections_per_ip: u64,
     /// `COSELL_ADMIN_TOKEN`, the bearer token `/api` and `/metrics` ask for.
     pub admin_token: Option<String>,
+    /// `[server.sign_in]` against the Partner Center emulator's tenant.
+    pub sign_in: bool,
     /// Another store than the SQLite file in the tempdir (e.g. PostgreSQL).
     pub store_url: Option<String>,
     pub tuning: Tuning,
@@ -57,6 +59,7 @@ impl Default for AppOptions {
             header_read_timeout_seconds: 10,
             max_connections_per_ip: 256,
             admin_token: None,
+            sign_in: false,
             store_url: None,
             tuning: Tuning {
                 retry: Backoff {
@@ -154,8 +157,13 @@ poll_overlap_seconds = {overlap}
         pc_poll = o.partner_center_reconcile_seconds,
         overlap = o.poll_overlap_seconds,
     );
+    let sign_in = if o.sign_in {
+        cosell::emulated::sign_in_section(&pc)
+    } else {
+        String::new()
+    };
     let config_path = dir.path().join("cosell.toml");
-    std::fs::write(&config_path, text).expect("write config");
+    std::fs::write(&config_path, text + &sign_in).expect("write config");
     let store = store::open(&store_url).await.expect("store");
     let mut app = TestApp {
         pc,
@@ -300,6 +308,16 @@ impl TestApp {
             (read.at >= newest && jobs.pending == 0 && jobs.running == 0).then_some(())
         })
         .await;
+    }
+
+    /// Quiet on both sides: [`Self::settled`] on `objects`, and every
+    /// Partner Center webhook delivered and its job done.
+    pub async fn quiet(&self, objects: &[&str]) {
+        eventually("every webhook delivered", || async {
+            (self.pc.deliveries_in_flight() == 0).then_some(())
+        })
+        .await;
+        self.settled(objects).await;
     }
 
     /// Fault injection on both emulators.

@@ -183,6 +183,120 @@ fn assert_element(element: &Element, value: &Value, context: &str) {
 
 use xml::Element;
 
+/// The External Client App's API name.
+const ECA: &str = "Cosell_Connector";
+
+/// The root of `folder/file` under the source root, checked to name the app.
+fn eca_part(folder: &str, file: &str, root_name: &str) -> Element {
+    let root = parse_file(&source_root().join(folder).join(file));
+    assert_eq!(root.name, root_name, "{folder}/{file}");
+    if root_name != "ExternalClientApplication" {
+        assert_eq!(
+            root.text_of("externalClientApplication"),
+            Some(ECA),
+            "{folder}/{file} belongs to the app"
+        );
+    }
+    assert!(
+        root.text_of("label").is_some_and(|l| !l.is_empty()),
+        "{folder}/{file}: label"
+    );
+    root
+}
+
+#[test]
+fn the_external_client_app_preauthorizes_the_permission_set_for_every_flow_cosell_uses() {
+    // Metadata API Developer Guide: ExternalClientApplication (.eca in
+    // externalClientApps), ExtlClntAppOauthSettings (.ecaOauth in
+    // extlClntAppOauthSettings), ExtlClntAppGlobalOauthSettings
+    // (.ecaGlblOauth in extlClntAppGlobalOauthSets),
+    // ExtlClntAppOauthConfigurablePolicies (.ecaOauthPlcy in
+    // extlClntAppOauthPolicies), ExtlClntAppConfigurablePolicies (.ecaPlcy
+    // in extlClntAppPolicies).
+    let header = eca_part(
+        "externalClientApps",
+        &format!("{ECA}.eca-meta.xml"),
+        "ExternalClientApplication",
+    );
+    assert_eq!(header.text_of("distributionState"), Some("Local"));
+
+    let settings = eca_part(
+        "extlClntAppOauthSettings",
+        &format!("{ECA}_oauth.ecaOauth-meta.xml"),
+        "ExtlClntAppOauthSettings",
+    );
+    let scopes: BTreeSet<&str> = settings
+        .text_of("commaSeparatedOauthScopes")
+        .unwrap()
+        .split(',')
+        .map(str::trim)
+        .collect();
+    assert_eq!(
+        scopes,
+        BTreeSet::from(["Api", "RefreshToken"]),
+        "the REST API and a refresh token"
+    );
+
+    let global = eca_part(
+        "extlClntAppGlobalOauthSets",
+        &format!("{ECA}_glbloauth.ecaGlblOauth-meta.xml"),
+        "ExtlClntAppGlobalOauthSettings",
+    );
+    let callback = format!(
+        "http://localhost:{}{}",
+        cosell::commands::login_salesforce::DEFAULT_PORT,
+        cosell::commands::login_salesforce::CALLBACK_PATH
+    );
+    assert_eq!(
+        global.text_of("callbackUrl"),
+        Some(callback.as_str()),
+        "cosell login salesforce's redirect"
+    );
+    assert_eq!(
+        emulator::salesforce::DEFAULT_CALLBACK_URL,
+        callback,
+        "the emulator's app agrees"
+    );
+    assert_eq!(global.text_of("isPkceRequired"), Some("true"));
+    assert_eq!(
+        global.text_of("isClientCredentialsFlowEnabled"),
+        Some("true")
+    );
+    for secret in ["consumerKey", "consumerSecret"] {
+        assert_eq!(
+            global.text_of(secret),
+            None,
+            "{secret} stays out of source control"
+        );
+    }
+
+    let policies = eca_part(
+        "extlClntAppOauthPolicies",
+        &format!("{ECA}_oauthPlcy.ecaOauthPlcy-meta.xml"),
+        "ExtlClntAppOauthConfigurablePolicies",
+    );
+    assert_eq!(
+        policies.text_of("permittedUsersPolicyType"),
+        Some("AdminApprovedPreAuthorized"),
+        "only pre-authorized users: JWT bearer needs it"
+    );
+    assert_eq!(
+        policies.text_of("commaSeparatedPermissionSet"),
+        Some(PERMISSION_SET_NAME)
+    );
+    assert!(source_root()
+        .join("permissionsets")
+        .join(format!("{PERMISSION_SET_NAME}.permissionset-meta.xml"))
+        .exists());
+
+    let plugins = eca_part(
+        "extlClntAppPolicies",
+        &format!("{ECA}_plcy.ecaPlcy-meta.xml"),
+        "ExtlClntAppConfigurablePolicies",
+    );
+    assert_eq!(plugins.text_of("isOauthPluginEnabled"), Some("true"));
+}
+
 /// A small reader for the Metadata API's XML files: elements, text and the
 /// five predefined entities; attributes, comments and the prolog are skipped.
 mod xml {

@@ -9,21 +9,25 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 use serde_json::json;
 
+use super::authorize::{self, AuthCodes, AUTHORIZATION_CODE_GRANT};
 use super::device_code::{DeviceCodes, Poll, DEVICE_CODE_GRANT};
 use super::error::{ApiError, ErrorCode};
 use super::App;
+use crate::listener::Connection;
 
 /// Audience (resource) of the Referrals API.
 pub(crate) const REFERRALS_AUDIENCE: &str = "https://api.partner.microsoft.com";
 /// Audience (resource) of the other Partner Center APIs, webhooks included.
 pub(crate) const PARTNER_CENTER_AUDIENCE: &str = "https://api.partnercenter.microsoft.com";
+/// Audience of the access token a sign-in (OpenID scopes only) yields: Microsoft Graph.
+const GRAPH_AUDIENCE: &str = "https://graph.microsoft.com";
 /// Resources this token endpoint issues tokens for.
 const RESOURCES: &[&str] = &[REFERRALS_AUDIENCE, PARTNER_CENTER_AUDIENCE];
 /// OpenID scopes that may accompany a resource scope in a delegated grant.
@@ -66,6 +70,8 @@ pub(crate) struct Tokens {
     /// Whether sign-ins satisfy MFA.
     pub(crate) mfa: bool,
     pub(crate) device_codes: DeviceCodes,
+    /// Authorization codes waiting to be redeemed.
+    pub(crate) auth_codes: AuthCodes,
     /// When the configured refresh token (`Options::refresh_token`) was issued.
     started: Instant,
 }
@@ -79,6 +85,7 @@ impl Default for Tokens {
             refresh_lifetime: REFRESH_TOKEN_LIFETIME,
             mfa: true,
             device_codes: DeviceCodes::default(),
+            auth_codes: AuthCodes::default(),
             started: Instant::now(),
         }
     }
@@ -284,12 +291,14 @@ enum GrantKind {
     ClientCredentials,
     RefreshToken,
     DeviceCode,
+    AuthorizationCode,
 }
 
 /// `POST /{tenant}/oauth2/v2.0/token`.
 pub(crate) async fn token_endpoint(
     State(app): State<Arc<App>>,
     Path(tenant): Path<String>,
+    ConnectInfo(connection): ConnectInfo<Connection>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
@@ -316,6 +325,7 @@ pub(crate) async fn token_endpoint(
         "client_credentials" => GrantKind::ClientCredentials,
         "refresh_token" => GrantKind::RefreshToken,
         DEVICE_CODE_GRANT => GrantKind::DeviceCode,
+        AUTHORIZATION_CODE_GRANT => GrantKind::AuthorizationCode,
         other => {
             return entra(
                 StatusCode::BAD_REQUEST,
@@ -375,8 +385,16 @@ pub(crate) async fn token_endpoint(
         GrantKind::ClientCredentials => client_credentials_grant(&form),
         GrantKind::RefreshToken => refresh_token_grant(&app, &form),
         GrantKind::DeviceCode => device_code_grant(&app, &form, &client_id),
+        GrantKind::AuthorizationCode => {
+            authorization_code_grant(&app, &form, &client_id, &connection)
+        }
     };
-    let (audience, mfa, new_refresh) = match issued {
+    let Issued {
+        audience,
+        mfa,
+        refresh: new_refresh,
+        id_token,
+    } = match issued {
         Ok(issued) => issued,
         Err(response) => return *response,
     };
@@ -391,6 +409,8 @@ pub(crate) async fn token_endpoint(
     let lifetime = options.token_lifetime.as_secs();
     let granted_scope = if app_only {
         format!("{audience}/.default")
+    } else if audience == GRAPH_AUDIENCE {
+        format!("openid profile email {audience}/User.Read")
     } else {
         format!("{audience}/user_impersonation")
     };
@@ -404,6 +424,9 @@ pub(crate) async fn token_endpoint(
     if let Some(refresh) = new_refresh {
         body["refresh_token"] = json!(refresh);
     }
+    if let Some(id_token) = id_token {
+        body["id_token"] = json!(id_token);
+    }
     (
         StatusCode::OK,
         [
@@ -415,20 +438,62 @@ pub(crate) async fn token_endpoint(
         .into_response()
 }
 
-/// What a grant yields: the audience, whether the sign-in had MFA, and a
-/// new refresh token for delegated grants.
-type Issued = Result<(&'static str, bool, Option<String>), Box<Response>>;
+/// What a grant yields.
+struct Issued {
+    /// The access token's audience.
+    audience: &'static str,
+    /// Whether the sign-in behind it had MFA.
+    mfa: bool,
+    /// A new refresh token (delegated grants).
+    refresh: Option<String>,
+    /// A signed ID token (sign-ins with the `openid` scope).
+    id_token: Option<String>,
+}
 
-fn client_credentials_grant(form: &HashMap<String, String>) -> Issued {
+impl Issued {
+    fn access(audience: &'static str, mfa: bool, refresh: Option<String>) -> Self {
+        Self {
+            audience,
+            mfa,
+            refresh,
+            id_token: None,
+        }
+    }
+}
+
+/// A grant's outcome, or the Entra error answer.
+type Granted = Result<Issued, Box<Response>>;
+
+fn client_credentials_grant(form: &HashMap<String, String>) -> Granted {
     let Some(scope) = form.get("scope") else {
         return Err(Box::new(missing("scope")));
     };
-    Ok((resource_of(scope, true)?, false, None))
+    Ok(Issued::access(resource_of(scope, true)?, false, None))
+}
+
+/// Redeems a code from the authorization endpoint: a sign-in (OpenID scopes
+/// only) yields an ID token and a Microsoft Graph access token.
+fn authorization_code_grant(
+    app: &App,
+    form: &HashMap<String, String>,
+    client_id: &str,
+    connection: &Connection,
+) -> Granted {
+    let redeemed = authorize::redeem(app, form, client_id, connection)?;
+    let mut tokens = app.tokens();
+    let mfa = tokens.mfa;
+    let refresh = redeemed.offline.then(|| tokens.issue_refresh(mfa));
+    Ok(Issued {
+        audience: GRAPH_AUDIENCE,
+        mfa,
+        refresh,
+        id_token: redeemed.id_token,
+    })
 }
 
 /// Redeems a refresh token: it must be known and unexpired; it stays valid
 /// (Entra does not revoke a used refresh token) and a new one comes back.
-fn refresh_token_grant(app: &App, form: &HashMap<String, String>) -> Issued {
+fn refresh_token_grant(app: &App, form: &HashMap<String, String>) -> Granted {
     // A refresh without scope keeps the original grant's scope; the
     // configured refresh token was granted for the Referrals API.
     let scope = form
@@ -458,17 +523,21 @@ fn refresh_token_grant(app: &App, form: &HashMap<String, String>) -> Issued {
     }
     *tokens.redemptions.entry(presented.clone()).or_default() += 1;
     let rotated = tokens.issue_refresh(grant.mfa);
-    Ok((audience, grant.mfa, Some(rotated)))
+    Ok(Issued::access(audience, grant.mfa, Some(rotated)))
 }
 
-fn device_code_grant(app: &App, form: &HashMap<String, String>, client_id: &str) -> Issued {
+fn device_code_grant(app: &App, form: &HashMap<String, String>, client_id: &str) -> Granted {
     let Some(device_code) = form.get("device_code") else {
         return Err(Box::new(missing("device_code")));
     };
     let mut tokens = app.tokens();
     match tokens.device_codes.poll(device_code, client_id) {
         Poll::Refused(response) => Err(Box::new(response)),
-        Poll::Approved { audience, mfa } => Ok((audience, mfa, Some(tokens.issue_refresh(mfa)))),
+        Poll::Approved { audience, mfa } => Ok(Issued::access(
+            audience,
+            mfa,
+            Some(tokens.issue_refresh(mfa)),
+        )),
     }
 }
 

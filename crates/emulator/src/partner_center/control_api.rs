@@ -85,7 +85,11 @@ async fn advance_clock(State(app): State<Arc<App>>, body: Bytes) -> Result<Respo
             "Send {\"advanceSeconds\": N} with N a whole number of seconds.",
         )
     })?;
-    let now = app.advance_clock(std::time::Duration::from_secs(seconds))?;
+    let by = i64::try_from(seconds)
+        .ok()
+        .and_then(chrono::Duration::try_seconds)
+        .ok_or_else(|| ApiError::invalid_at("advanceSeconds", "The clock cannot move that far."))?;
+    let now = app.advance_clock(by);
     Ok(Json(json!({ "now": now })).into_response())
 }
 

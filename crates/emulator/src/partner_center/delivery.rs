@@ -3,6 +3,7 @@
 //! to `webhook_max_attempts` attempts with exponential backoff; every
 //! attempt is recorded.
 
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -130,7 +131,10 @@ pub(crate) fn enqueue(app: &Arc<App>, event: Event) {
     let mut shutdown = app.shutdown.subscribe();
     let id = uuid::Uuid::new_v4().to_string();
     let runtime = app.runtime.clone();
+    app.deliveries_in_flight.fetch_add(1, Ordering::SeqCst);
     runtime.spawn(async move {
+        // Counted out however the task ends, even if it is dropped.
+        let _in_flight = InFlight(Arc::clone(&app));
         let max_attempts = app.options.webhook_max_attempts.max(1);
         for attempt in 1..=max_attempts {
             if *shutdown.borrow() {
@@ -187,6 +191,15 @@ pub(crate) fn enqueue(app: &Arc<App>, event: Event) {
             }
         }
     });
+}
+
+/// One event's delivery task; counts the event out when dropped.
+struct InFlight(Arc<App>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.deliveries_in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// Exponential backoff: base × 2^(attempt−1), capped.

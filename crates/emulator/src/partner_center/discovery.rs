@@ -80,7 +80,7 @@ pub(crate) fn openid_configuration(origin: &str, tenant: &str, alias: bool) -> V
         "claims_supported": [
             "sub", "iss", "cloud_instance_name", "cloud_instance_host_name", "cloud_graph_host_name",
             "msgraph_host", "aud", "exp", "iat", "auth_time", "acr", "nonce", "preferred_username",
-            "name", "tid", "ver", "at_hash", "c_hash", "email"
+            "name", "tid", "ver", "at_hash", "c_hash", "email", "oid", "groups"
         ],
         "kerberos_endpoint": format!("{authority}/kerberos"),
         "tenant_region_scope": "NA",
@@ -106,14 +106,14 @@ pub(crate) async fn openid_configuration_endpoint(
     }
 }
 
-/// `GET /{tenant}/discovery/v2.0/keys`: empty, because the emulator's access
-/// tokens are opaque strings, not signed JWTs.
+/// `GET /{tenant}/discovery/v2.0/keys`: the key ID tokens are signed with
+/// (access tokens are opaque to clients and not verified against it).
 pub(crate) async fn jwks_endpoint(
     State(app): State<Arc<App>>,
     Path(tenant): Path<String>,
 ) -> Response {
     match known_tenant(&app, &tenant) {
-        Ok(_) => cached(json!({ "keys": [] })),
+        Ok(_) => cached(app.signer.jwks()),
         Err(response) => *response,
     }
 }

@@ -6,6 +6,7 @@
 //! reference marks as inferences are knobs on [`Rules`].
 
 mod auth;
+mod authorize;
 mod clock;
 mod control_api;
 mod delivery;
@@ -15,6 +16,7 @@ mod engagement;
 mod error;
 mod filter;
 mod http;
+mod id_token;
 mod iso;
 mod listing;
 mod model;
@@ -43,6 +45,7 @@ use tokio::task::JoinHandle;
 use crate::control::{control_layer, Control};
 use crate::listener::{self, TlsIdentity};
 
+pub use authorize::USERNAME_FIELD;
 pub use delivery::Delivery;
 pub use engagement::{MicrosoftAnswer, MicrosoftSeller};
 pub use error::{ApiError, ErrorCode};
@@ -137,6 +140,47 @@ pub struct Options {
     pub certificate_url: Option<String>,
     /// Open behaviours.
     pub rules: Rules,
+    /// The tenant's people, who can sign in at the authorize endpoint.
+    pub users: Vec<DirectoryUser>,
+    /// Redirect URIs registered for the app (Web platform). An `http`
+    /// loopback URI matches whatever port the request names.
+    pub redirect_uris: Vec<String>,
+    /// ID tokens carry the `groups` claim (the app's `groupMembershipClaims`). Default true.
+    pub groups_claim: bool,
+}
+
+/// Object id of the demo tenant's "cosell admins" security group.
+pub const DEMO_ADMINS_GROUP: &str = "b7c3e1f0-4a2d-4e8b-9c61-3d5f7a9b0e12";
+/// The demo tenant's admin, a member of [`DEMO_ADMINS_GROUP`].
+pub const DEMO_ADMIN: &str = "ada.admin@fabrikam-partner.example";
+/// A demo tenant user who is in no group.
+pub const DEMO_SELLER: &str = "sam.seller@fabrikam-partner.example";
+/// Where cosell's dashboard receives sign-ins; registered for loopback by default.
+pub const DEMO_REDIRECT_PATH: &str = "/auth/callback";
+
+/// A person in the emulated tenant's directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirectoryUser {
+    /// Object id (`oid`).
+    pub object_id: String,
+    /// Sign-in name (`preferred_username`).
+    pub user_principal_name: String,
+    /// Display name (`name`).
+    pub display_name: String,
+    /// Object ids of the security groups the user is in (`groups`).
+    pub groups: Vec<String>,
+}
+
+impl DirectoryUser {
+    /// A user with a new object id.
+    pub fn new(user_principal_name: &str, display_name: &str, groups: &[&str]) -> Self {
+        Self {
+            object_id: uuid::Uuid::new_v4().to_string(),
+            user_principal_name: user_principal_name.to_owned(),
+            display_name: display_name.to_owned(),
+            groups: groups.iter().map(|g| (*g).to_owned()).collect(),
+        }
+    }
 }
 
 impl Default for Options {
@@ -157,6 +201,15 @@ impl Default for Options {
             webhook_timeout: Duration::from_secs(10),
             certificate_url: None,
             rules: Rules::default(),
+            users: vec![
+                DirectoryUser::new(DEMO_ADMIN, "Ada Admin", &[DEMO_ADMINS_GROUP]),
+                DirectoryUser::new(DEMO_SELLER, "Sam Seller", &[]),
+            ],
+            redirect_uris: ["http://127.0.0.1", "http://localhost"]
+                .into_iter()
+                .map(|host| format!("{host}{DEMO_REDIRECT_PATH}"))
+                .collect(),
+            groups_claim: true,
         }
     }
 }
@@ -179,6 +232,9 @@ impl std::fmt::Debug for Options {
             .field("webhook_timeout", &self.webhook_timeout)
             .field("certificate_url", &self.certificate_url)
             .field("rules", &self.rules)
+            .field("users", &self.users)
+            .field("redirect_uris", &self.redirect_uris)
+            .field("groups_claim", &self.groups_claim)
             .finish()
     }
 }
@@ -216,7 +272,10 @@ pub(crate) struct App {
     pub(crate) data: Mutex<Data>,
     pub(crate) tokens: Mutex<auth::Tokens>,
     pub(crate) deliveries: Mutex<Vec<Delivery>>,
+    /// Events whose delivery has not ended yet (answered, or given up).
+    pub(crate) deliveries_in_flight: std::sync::atomic::AtomicUsize,
     pub(crate) pki: pki::Pki,
+    pub(crate) signer: id_token::Signer,
     pub(crate) control: Arc<Control>,
     pub(crate) http: reqwest::Client,
     pub(crate) runtime: tokio::runtime::Handle,
@@ -297,6 +356,10 @@ fn router(app: Arc<App>) -> Router {
             get(discovery::openid_configuration_endpoint),
         )
         .route(discovery::JWKS_ROUTE, get(discovery::jwks_endpoint))
+        .route(
+            authorize::AUTHORIZE_ROUTE,
+            get(authorize::authorize_page).post(authorize::authorize_submit),
+        )
         .merge(referrals::routes())
         .merge(webhooks::routes())
         .route_layer(from_fn_with_state(Arc::clone(&app.control), control_layer));
@@ -320,6 +383,10 @@ impl PartnerCenterEmulator {
             .await
             .map_err(std::io::Error::other)?
             .map_err(std::io::Error::other)?;
+        let signer = tokio::task::spawn_blocking(id_token::Signer::generate)
+            .await
+            .map_err(std::io::Error::other)?
+            .map_err(std::io::Error::other)?;
         let tls = tokio::task::spawn_blocking(TlsIdentity::generate)
             .await
             .map_err(std::io::Error::other)??;
@@ -336,7 +403,9 @@ impl PartnerCenterEmulator {
             data: Mutex::new(Data::default()),
             tokens: Mutex::new(auth::Tokens::default()),
             deliveries: Mutex::new(Vec::new()),
+            deliveries_in_flight: std::sync::atomic::AtomicUsize::new(0),
             pki,
+            signer,
             control: Control::new(error::PcFaults),
             http,
             runtime: tokio::runtime::Handle::current(),
@@ -371,6 +440,12 @@ impl PartnerCenterEmulator {
             "{}/{}/oauth2/v2.0/token",
             self.app.base_url, self.app.options.tenant
         )
+    }
+
+    /// The tenant's sign-in authority, `http://127.0.0.1:PORT/{tenant}`: its
+    /// OpenID discovery document is at `{authority}/v2.0/.well-known/openid-configuration`.
+    pub fn authority_url(&self) -> String {
+        format!("{}/{}", self.app.base_url, self.app.options.tenant)
     }
 
     /// Base of the Referrals API (`…/v1.0/engagements`).
@@ -410,11 +485,14 @@ impl PartnerCenterEmulator {
         self.app.microsoft_answer(id, answer)
     }
 
-    /// Moves the emulator's clock forward (like `POST /_emulator/clock`):
-    /// unanswered incoming referrals past their 14 days expire. Returns the
-    /// new time as Partner Center writes it.
-    pub fn advance_clock(&self, by: Duration) -> Result<String, ApiError> {
-        self.app.advance_clock(by)
+    /// Moves the service's clock `by` ahead (like `POST /_emulator/clock`):
+    /// later changes are stamped as if that much time had passed (tests of
+    /// "latest change wins" without sleeping), and unanswered incoming
+    /// referrals past their 14 days expire. Returns the new time as Partner
+    /// Center writes it.
+    pub fn advance_clock(&self, by: std::time::Duration) -> String {
+        self.app
+            .advance_clock(chrono::Duration::from_std(by).unwrap_or_default())
     }
 
     /// The referral as the API would return it.
@@ -443,6 +521,14 @@ impl PartnerCenterEmulator {
             .lock()
             .unwrap_or_else(|p| p.into_inner())
             .clone()
+    }
+
+    /// Webhook events still being delivered (not yet answered, or retrying):
+    /// tests wait for none instead of sleeping.
+    pub fn deliveries_in_flight(&self) -> usize {
+        self.app
+            .deliveries_in_flight
+            .load(std::sync::atomic::Ordering::SeqCst)
     }
 
     /// Stops the server and pending deliveries.

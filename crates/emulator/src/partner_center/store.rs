@@ -40,15 +40,12 @@ pub(crate) fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
 #[derive(Debug, Default)]
 pub(crate) struct Clock {
     last: Option<DateTime<Utc>>,
+    /// How far the clock runs ahead of real time (tests move it instead of
+    /// sleeping).
     ahead: ChronoDuration,
 }
 
 impl Clock {
-    /// Moves the clock forward.
-    pub(crate) fn advance(&mut self, by: ChronoDuration) {
-        self.ahead += by;
-    }
-
     /// The current time, later than any earlier reading.
     pub(crate) fn now(&mut self) -> DateTime<Utc> {
         let mut now = Utc::now() + self.ahead;
@@ -61,6 +58,11 @@ impl Clock {
         }
         self.last = Some(now);
         now
+    }
+
+    /// Moves the clock `by` further ahead of real time.
+    pub(crate) fn advance(&mut self, by: ChronoDuration) {
+        self.ahead += by;
     }
 }
 

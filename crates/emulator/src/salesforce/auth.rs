@@ -1,4 +1,5 @@
 //! `POST /services/oauth2/token`: the password, client-credentials,
+//! authorization-code (web server flow, see [`super::web_server_flow`]),
 //! refresh-token and JWT-bearer grants with Salesforce's token response
 //! (reference §1.6: `issued_at` in milliseconds as a string, an HMAC
 //! `signature`, no `expires_in`) and its `{"error","error_description"}`
@@ -20,6 +21,8 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::state::{Session, Shared, State as EmState};
+use super::web_server_flow;
+use super::RunAs;
 use crate::listener::Connection;
 
 /// The password grant.
@@ -28,6 +31,8 @@ const GRANT_PASSWORD: &str = "password";
 const GRANT_CLIENT_CREDENTIALS: &str = "client_credentials";
 /// The refresh-token grant.
 const GRANT_REFRESH: &str = "refresh_token";
+/// The authorization-code grant (web server flow).
+const GRANT_AUTHORIZATION_CODE: &str = "authorization_code";
 /// The JWT bearer grant.
 const GRANT_JWT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 /// The production login host, which JWT audiences and identity URLs name.
@@ -40,13 +45,14 @@ const ACCESS_TOKEN_RANDOM_LEN: usize = 96;
 const REFRESH_TOKEN_LEN: usize = 87;
 
 /// An OAuth failure: HTTP 400 and `{"error","error_description"}`.
-struct OAuthError {
+pub struct OAuthError {
     error: &'static str,
     description: &'static str,
 }
 
 impl OAuthError {
-    const fn new(error: &'static str, description: &'static str) -> Self {
+    /// The failure `error` with `description`.
+    pub const fn new(error: &'static str, description: &'static str) -> Self {
         Self { error, description }
     }
 }
@@ -84,14 +90,7 @@ pub async fn token(
     RawQuery(query): RawQuery,
     body: Bytes,
 ) -> Response {
-    let mut params: HashMap<String, String> = HashMap::new();
-    for source in [query.unwrap_or_default().into_bytes(), body.to_vec()] {
-        for (k, v) in url::form_urlencoded::parse(&source) {
-            params
-                .entry(k.into_owned())
-                .or_insert_with(|| v.into_owned());
-        }
-    }
+    let mut params = web_server_flow::parameters(&[query.unwrap_or_default().as_bytes(), &body]);
     if let Some((id, secret)) = basic_credentials(&headers) {
         params.entry("client_id".into()).or_insert(id);
         params.entry("client_secret".into()).or_insert(secret);
@@ -140,7 +139,18 @@ fn grant(shared: &Shared, params: &HashMap<String, String>) -> Result<Value, OAu
             if !ok {
                 return Err(AUTH_FAILURE);
             }
-            Ok(issue(shared, &mut state, &admin, true))
+            // "No refresh token is issued": the user cannot authorize the
+            // app in this flow (REST API Developer Guide, "Username-Password
+            // OAuth Authentication Flow",
+            // developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/intro_understanding_username_password_oauth_flow.htm;
+            // Salesforce Help, "OAuth 2.0 Username-Password Flow for Special
+            // Scenarios": the flow supports no scopes or refresh tokens).
+            Ok(issue(shared, &mut state, &admin, false))
+        }
+        Some(GRANT_AUTHORIZATION_CODE) => {
+            check_client(true)?;
+            let user = web_server_flow::redeem(&mut state, params)?;
+            Ok(issue(shared, &mut state, &user, true))
         }
         Some(GRANT_CLIENT_CREDENTIALS) => {
             // Only the My Domain host serves this grant (reference §1.1).
@@ -151,8 +161,8 @@ fn grant(shared: &Shared, params: &HashMap<String, String>) -> Result<Value, OAu
                 ));
             }
             check_client(true)?;
-            let admin = state.org.admin_id.clone();
-            Ok(issue(shared, &mut state, &admin, false))
+            let user = run_as_user(shared, &state)?;
+            Ok(issue(shared, &mut state, &user, false))
         }
         Some(GRANT_REFRESH) => {
             check_client(false)?;
@@ -179,6 +189,35 @@ fn grant(shared: &Shared, params: &HashMap<String, String>) -> Result<Value, OAu
             "grant type not supported",
         )),
     }
+}
+
+/// The External Client App's Run As user, whom the client credentials flow
+/// acts as (Salesforce Help, "OAuth 2.0 Client Credentials Flow for
+/// Server-to-Server Integration": the app needs a Run As (execution) user;
+/// without one the flow fails, reference §1.3).
+fn run_as_user(shared: &Shared, state: &EmState) -> Result<String, OAuthError> {
+    const NO_USER: OAuthError =
+        OAuthError::new("invalid_grant", "no client credentials user enabled");
+    let username = match &shared.options.client_credentials_user {
+        RunAs::IntegrationUser => shared.options.username.as_str(),
+        RunAs::Username(name) => name.as_str(),
+        RunAs::Unset => return Err(NO_USER),
+    };
+    active_user(state, username).ok_or(NO_USER)
+}
+
+/// The ID of the active user named `username`.
+fn active_user(state: &EmState, username: &str) -> Option<String> {
+    state
+        .org
+        .rows("User")
+        .find(|u| {
+            u.get("Username")
+                .and_then(Value::as_str)
+                .is_some_and(|n| n.eq_ignore_ascii_case(username))
+                && u.get("IsActive") == Some(&Value::Bool(true))
+        })
+        .and_then(|u| u.get("Id").and_then(Value::as_str).map(str::to_owned))
 }
 
 /// `POST /services/oauth2/revoke`: ends an access or refresh token (200 either way
@@ -290,20 +329,10 @@ fn verify_assertion(
         ));
     }
     let subject = claims.sub.or(claims.prn).unwrap_or_default();
-    state
-        .org
-        .rows("User")
-        .find(|u| {
-            u.get("Username")
-                .and_then(Value::as_str)
-                .is_some_and(|n| n.eq_ignore_ascii_case(&subject))
-                && u.get("IsActive") == Some(&Value::Bool(true))
-        })
-        .and_then(|u| u.get("Id").and_then(Value::as_str).map(str::to_owned))
-        .ok_or(OAuthError::new(
-            "invalid_grant",
-            "user hasn't approved this consumer",
-        ))
+    active_user(state, &subject).ok_or(OAuthError::new(
+        "invalid_grant",
+        "user hasn't approved this consumer",
+    ))
 }
 
 /// A random token of `len` characters.

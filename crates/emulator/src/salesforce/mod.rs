@@ -38,6 +38,7 @@ mod standard;
 mod state;
 mod tooling;
 mod values;
+mod web_server_flow;
 
 use std::fmt;
 use std::sync::Arc;
@@ -90,9 +91,27 @@ pub struct Options {
     pub max_api_version: u32,
     /// The host is the org's My Domain (client credentials allowed).
     pub my_domain: bool,
+    /// The External Client App's callback URLs (web server flow).
+    pub callback_urls: Vec<String>,
+    /// The app's Run As user for the client credentials flow.
+    pub client_credentials_user: RunAs,
     /// The kind of org (see [`Profile`]); [`Options::for_profile`] keeps
     /// `multi_currency` consistent with it.
     pub profile: Profile,
+}
+
+/// The callback URL `cosell login salesforce` listens on by default.
+pub const DEFAULT_CALLBACK_URL: &str = "http://localhost:1717/OauthRedirect";
+
+/// Who the client credentials flow runs as: the app's "Run As" user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RunAs {
+    /// The integration user ([`Options::username`]).
+    IntegrationUser,
+    /// Another user of the org, by username.
+    Username(String),
+    /// None set: the flow is refused.
+    Unset,
 }
 
 impl Options {
@@ -121,6 +140,8 @@ impl Default for Options {
             min_api_version: DEFAULT_MIN_API_VERSION,
             max_api_version: DEFAULT_MAX_API_VERSION,
             my_domain: true,
+            callback_urls: vec![DEFAULT_CALLBACK_URL.to_owned()],
+            client_credentials_user: RunAs::IntegrationUser,
             profile: Profile::Demo,
         }
     }
@@ -251,6 +272,10 @@ impl SalesforceEmulator {
         });
         let mut api = Router::new()
             .route("/services/oauth2/token", post(auth::token))
+            .route(
+                "/services/oauth2/authorize",
+                get(web_server_flow::authorize_page).post(web_server_flow::authorize_submit),
+            )
             .route("/services/Soap/u/{version}", post(soap::login))
             .route("/services/oauth2/revoke", post(auth::revoke))
             .route(
@@ -294,6 +319,14 @@ impl SalesforceEmulator {
     /// PEM of the CA that issued the HTTPS certificate (trust it as a root).
     pub fn tls_ca_pem(&self) -> String {
         self.tls_ca_pem.clone()
+    }
+
+    /// Moves the org's write clock `by` ahead: later writes are stamped as
+    /// if that much time had passed (tests of "latest change wins" without
+    /// sleeping).
+    pub fn advance_clock(&self, by: Duration) {
+        let by = chrono::Duration::from_std(by).unwrap_or_default();
+        self.shared.lock().org.advance_clock(by);
     }
 
     /// Whether the org has multiple currencies (a `CurrencyIsoCode` field).

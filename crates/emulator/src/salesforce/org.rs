@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration as ChronoDuration, NaiveDate, Utc};
 use serde_json::{json, Map, Value};
 
 use super::errors::{entity_deleted, malformed_id, ErrorItem};
@@ -50,6 +50,9 @@ pub struct Org {
     pub deletions: Vec<Deletion>,
     counter: u64,
     last_stamp: DateTime<Utc>,
+    /// How far the org's clock runs ahead of real time (tests move it
+    /// instead of sleeping).
+    clock_ahead: ChronoDuration,
     /// Currencies when the org is multi-currency.
     pub currency: Option<Currency>,
     /// The integration (admin) user.
@@ -75,6 +78,7 @@ impl Org {
             deletions: Vec::new(),
             counter: 0,
             last_stamp: DateTime::<Utc>::UNIX_EPOCH,
+            clock_ahead: ChronoDuration::zero(),
             currency,
             admin_id: String::new(),
             seller_ids: Vec::new(),
@@ -111,11 +115,16 @@ impl Org {
     /// ID ("The system currently ignores the milliseconds",
     /// https://salesforce.stackexchange.com/questions/234824).
     pub fn tick(&mut self) -> DateTime<Utc> {
-        let now = Utc::now();
+        let now = Utc::now() + self.clock_ahead;
         let now = DateTime::from_timestamp(now.timestamp(), 0).unwrap_or(now);
         let next = now.max(self.last_stamp);
         self.last_stamp = next;
         next
+    }
+
+    /// Moves the write clock `by` further ahead of real time.
+    pub fn advance_clock(&mut self, by: ChronoDuration) {
+        self.clock_ahead += by;
     }
 
     /// Adds or replaces an object.
@@ -886,7 +895,6 @@ fn valid_email(text: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::Duration as ChronoDuration;
 
     #[test]
     fn the_clock_keeps_whole_seconds_and_never_goes_back() {

@@ -32,6 +32,28 @@ impl fmt::Debug for Session {
     }
 }
 
+/// A code from the web server flow, waiting to be redeemed once.
+#[derive(Clone)]
+pub struct AuthorizationCode {
+    /// The user who allowed access.
+    pub user_id: String,
+    /// The callback it was sent to; the token request must name it again.
+    pub redirect_uri: String,
+    /// The PKCE challenge of the authorization request.
+    pub code_challenge: Option<String>,
+    /// When it was issued.
+    pub issued: Instant,
+}
+
+impl fmt::Debug for AuthorizationCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuthorizationCode")
+            .field("user_id", &self.user_id)
+            .field("redirect_uri", &self.redirect_uri)
+            .finish_non_exhaustive()
+    }
+}
+
 /// The rows of a query still to be paged through with `nextRecordsUrl`.
 #[derive(Debug, Clone)]
 pub struct Cursor {
@@ -50,6 +72,8 @@ pub struct State {
     pub sessions: HashMap<String, Session>,
     /// Refresh tokens → user ID.
     pub refresh_tokens: HashMap<String, String>,
+    /// Web server flow codes not redeemed yet.
+    pub authorization_codes: HashMap<String, AuthorizationCode>,
     /// API calls counted today.
     pub api_used: u64,
     /// Daily allocation.
@@ -67,6 +91,7 @@ impl State {
             org: seed::build(options, Utc::now()),
             sessions: HashMap::new(),
             refresh_tokens: HashMap::new(),
+            authorization_codes: HashMap::new(),
             api_used: 0,
             daily_limit: options.daily_api_limit,
             token_lifetime: options.token_lifetime,

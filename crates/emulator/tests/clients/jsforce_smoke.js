@@ -72,8 +72,8 @@ async function main() {
   check(user.organizationId === soapUser.organizationId, 'OAuth2 password login');
   check(conn.accessToken.startsWith('00D'), 'access token shape');
 
-  // OAuth2 refresh-token flow: a stale access token is refreshed on the first 401.
-  const tokenResponse = await (
+  // The username-password flow issues no refresh token (as Salesforce).
+  const passwordGrant = await (
     await fetch(`${loginUrl}/services/oauth2/token`, {
       method: 'POST',
       body: new URLSearchParams({
@@ -85,7 +85,44 @@ async function main() {
       }),
     })
   ).json();
-  check(typeof tokenResponse.refresh_token === 'string', 'password grant returns a refresh_token');
+  check(passwordGrant.refresh_token === undefined, 'password grant returns no refresh_token');
+
+  // OAuth2 refresh-token flow: the web server flow with PKCE gives the refresh
+  // token, and a stale access token is refreshed with it on the first 401.
+  const CALLBACK = 'http://localhost:1717/OauthRedirect';
+  const verifier = crypto.randomBytes(32).toString('base64url');
+  const challenge = crypto.createHash('sha256').update(verifier).digest('base64url');
+  const approved = await fetch(`${loginUrl}/services/oauth2/authorize`, {
+    method: 'POST',
+    redirect: 'manual',
+    body: new URLSearchParams({
+      response_type: 'code',
+      client_id: CLIENT_ID,
+      redirect_uri: CALLBACK,
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+      state: RUN,
+      username: USERNAME,
+      pw: PASSWORD,
+      action: 'allow',
+    }),
+  });
+  const callback = new URL(approved.headers.get('location'));
+  check(callback.searchParams.get('state') === RUN, 'the callback carries the state');
+  const tokenResponse = await (
+    await fetch(`${loginUrl}/services/oauth2/token`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        code: callback.searchParams.get('code'),
+        client_id: CLIENT_ID,
+        client_secret: CLIENT_SECRET,
+        redirect_uri: CALLBACK,
+        code_verifier: verifier,
+      }),
+    })
+  ).json();
+  check(typeof tokenResponse.refresh_token === 'string', 'the web server flow returns a refresh_token');
   const stale = new jsforce.Connection({
     oauth2: { loginUrl, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET },
     instanceUrl: tokenResponse.instance_url,

@@ -74,7 +74,11 @@ async fn openid_configuration_points_at_the_tenant_token_endpoint() {
 
     let (status, keys) = get(&pc.http, doc["jwks_uri"].as_str().unwrap()).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(keys["keys"], serde_json::json!([]));
+    // The ID token signing key: one RSA key, named by kid, for signatures.
+    let key = &keys["keys"][0];
+    assert_eq!(key["kty"], "RSA", "{keys}");
+    assert_eq!(key["use"], "sig", "{keys}");
+    assert!(key["kid"].is_string() && key["n"].is_string() && key["e"].is_string());
 }
 
 #[tokio::test]

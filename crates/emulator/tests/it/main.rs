@@ -13,3 +13,4 @@ mod salesforce_crud;
 mod salesforce_profiles;
 mod salesforce_query;
 mod salesforce_tooling;
+mod salesforce_web_flow;

@@ -14,6 +14,8 @@ mod engagement;
 mod list;
 #[path = "partner_center_referrals.rs"]
 mod referrals;
+#[path = "partner_center_sign_in.rs"]
+mod sign_in;
 #[path = "partner_center_updates.rs"]
 mod updates;
 #[path = "partner_center_webhooks.rs"]

@@ -8,6 +8,7 @@
 
 mod cache;
 mod jwt;
+pub mod web_server;
 
 pub(crate) use cache::TokenCache;
 pub use jwt::{JwtClaims, ASSERTION_LIFETIME};
@@ -444,29 +445,39 @@ impl TokenProvider for OAuthTokenProvider {
         let form = self.form()?;
         let exposed: Vec<(&str, &str)> =
             form.iter().map(|(k, v)| (*k, v.expose_secret())).collect();
-        let response = self
-            .http
-            .post(self.token_url.clone())
-            .header(reqwest::header::ACCEPT, "application/json")
-            .form(&exposed)
-            .send()
-            .await?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await?;
-        if (200..300).contains(&status) {
-            return AccessToken::from_response_body(status, &body);
-        }
-        match serde_json::from_slice::<WireOAuthError>(&body) {
-            Ok(e) => Err(AuthError::OAuth {
-                status,
-                error: e.error,
-                description: e.error_description.unwrap_or_default(),
-            }),
-            Err(_) => Err(AuthError::MalformedResponse {
-                status,
-                reason: "error response without an OAuth error body".into(),
-            }),
-        }
+        let (status, body) = post_token_form(&self.http, &self.token_url, &exposed).await?;
+        AccessToken::from_response_body(status, &body)
+    }
+}
+
+/// Posts `form` to the token endpoint; the success status and body, or the
+/// OAuth error Salesforce answered (reference §1.7).
+pub(crate) async fn post_token_form(
+    http: &reqwest::Client,
+    token_url: &Url,
+    form: &[(&str, &str)],
+) -> Result<(u16, Vec<u8>), AuthError> {
+    let response = http
+        .post(token_url.clone())
+        .header(reqwest::header::ACCEPT, "application/json")
+        .form(form)
+        .send()
+        .await?;
+    let status = response.status().as_u16();
+    let body = response.bytes().await?;
+    if (200..300).contains(&status) {
+        return Ok((status, body.to_vec()));
+    }
+    match serde_json::from_slice::<WireOAuthError>(&body) {
+        Ok(e) => Err(AuthError::OAuth {
+            status,
+            error: e.error,
+            description: e.error_description.unwrap_or_default(),
+        }),
+        Err(_) => Err(AuthError::MalformedResponse {
+            status,
+            reason: "error response without an OAuth error body".into(),
+        }),
     }
 }
 

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use emulator::control::FaultConfig;
-use emulator::salesforce::{Options, SalesforceEmulator};
+use emulator::salesforce::{Options, SalesforceEmulator, DEFAULT_CALLBACK_URL};
+use salesforce::auth::web_server::{authorize_url, AuthorizeRequest, CodeExchange, Pkce};
 use salesforce::auth::{
     AccessToken, AuthError, Grant, OAuthConfig, OAuthTokenProvider, StaticTokenProvider,
     TokenProvider,
@@ -235,30 +236,64 @@ async fn client_credentials_grant_works_only_on_my_domain() {
 }
 
 #[tokio::test]
-async fn refresh_token_grant_uses_the_refresh_token_the_password_grant_issued() {
+async fn the_web_server_flow_with_pkce_gives_a_refresh_token_that_keeps_minting() {
     let options = Options::default();
     let emulator = start(options.clone()).await;
-    // The client's AccessToken does not carry refresh tokens (no flow it runs
-    // needs one), so read the password grant's raw response here.
-    let login: Value = reqwest::Client::new()
-        .post(format!("{}/services/oauth2/token", emulator.url()))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", options.client_id.as_str()),
-            ("client_secret", options.client_secret.as_str()),
-            ("username", options.username.as_str()),
-            ("password", options.password.as_str()),
-        ])
+    let login_url = Url::parse(&emulator.url()).unwrap();
+    let pkce = Pkce::generate();
+    let authorize = authorize_url(
+        &AuthorizeRequest {
+            login_url: &login_url,
+            client_id: &options.client_id,
+            redirect_uri: DEFAULT_CALLBACK_URL,
+            scope: "api refresh_token",
+            state: "st",
+        },
+        &pkce,
+    )
+    .unwrap();
+    // The person signs in and allows access: the form the page posts.
+    let mut form: Vec<(String, String)> = authorize.query_pairs().into_owned().collect();
+    for (k, v) in [
+        ("username", options.username.as_str()),
+        ("pw", options.password.as_str()),
+        ("action", "allow"),
+    ] {
+        form.push((k.to_owned(), v.to_owned()));
+    }
+    let redirect = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .post(format!("{}/services/oauth2/authorize", emulator.url()))
+        .form(&form)
         .send()
         .await
-        .unwrap()
-        .json()
-        .await
         .unwrap();
-    let refresh_token = login["refresh_token"]
-        .as_str()
-        .expect("password grant issues a refresh token")
-        .to_owned();
+    let callback = Url::parse(redirect.headers()["location"].to_str().unwrap()).unwrap();
+    let code = callback
+        .query_pairs()
+        .find(|(k, _)| k == "code")
+        .expect("a code")
+        .1
+        .into_owned();
+    let token_url = Url::parse(&format!("{}/services/oauth2/token", emulator.url())).unwrap();
+    let client_secret = secret(&options.client_secret);
+    let exchange = CodeExchange {
+        token_url: &token_url,
+        client_id: &options.client_id,
+        client_secret: Some(&client_secret),
+        redirect_uri: DEFAULT_CALLBACK_URL,
+    };
+    let http = reqwest::Client::new();
+    let signed_in = exchange.redeem(&http, &code, &pkce).await.unwrap();
+    assert_oauth_error(
+        exchange.redeem(&http, &code, &pkce).await.unwrap_err(),
+        "invalid_grant",
+        "invalid authorization code",
+    );
+    let refresh_token = signed_in.refresh_token.expose_secret().to_owned();
+    let first_access = signed_in.access.access_token.expose_secret().to_owned();
 
     let grant = |refresh: &str| Grant::RefreshToken {
         client_id: options.client_id.clone(),
@@ -271,7 +306,7 @@ async fn refresh_token_grant_uses_the_refresh_token_the_password_grant_issued() 
         .await;
     assert!(id.is_ok(), "{id:?}");
     let first = current_token(&client).await;
-    assert_ne!(first, login["access_token"].as_str().unwrap());
+    assert_ne!(first, first_access);
 
     // The refresh token keeps minting after the access token is revoked.
     revoke(&emulator, &first).await;

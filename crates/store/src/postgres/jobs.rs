@@ -80,7 +80,15 @@ async fn enqueue_on(conn: &mut PgConnection, jobs: &[NewJob]) -> Result<u64> {
             "INSERT INTO jobs (id, dedup_key, payload, state, attempts, run_at) \
              VALUES ($1, $2, $3::json, 'pending', 0, coalesce($4, now())) \
              ON CONFLICT (dedup_key) WHERE state = 'pending' DO UPDATE SET \
-                 payload = EXCLUDED.payload, run_at = least(jobs.run_at, EXCLUDED.run_at), updated_at = now() \
+                 payload = CASE \
+                     WHEN json_typeof(EXCLUDED.payload) <> 'object' THEN EXCLUDED.payload \
+                     WHEN (jobs.payload::jsonb #>> '{event,at}') IS NULL \
+                         OR (EXCLUDED.payload::jsonb #>> '{event,at}') IS NULL \
+                         THEN (EXCLUDED.payload::jsonb - 'event')::json \
+                     ELSE jsonb_set(EXCLUDED.payload::jsonb, '{event,at}', to_jsonb(greatest( \
+                         jobs.payload::jsonb #>> '{event,at}', EXCLUDED.payload::jsonb #>> '{event,at}')))::json \
+                 END, \
+                 run_at = least(jobs.run_at, EXCLUDED.run_at), updated_at = now() \
              RETURNING id",
         )
         .bind(id)

@@ -33,7 +33,14 @@ async fn enqueue_on(conn: &mut SqliteConnection, jobs: &[NewJob]) -> Result<u64>
             "INSERT INTO jobs (id, dedup_key, payload, state, attempts, run_at, created_at, updated_at) \
              VALUES (?1, ?2, ?3, 'pending', 0, ?4, ?5, ?5) \
              ON CONFLICT (dedup_key) WHERE state = 'pending' DO UPDATE SET \
-                 payload = excluded.payload, run_at = min(jobs.run_at, excluded.run_at), \
+                 payload = CASE \
+                     WHEN json_extract(jobs.payload, '$.event.at') IS NULL \
+                         OR json_extract(excluded.payload, '$.event.at') IS NULL \
+                         THEN json_remove(excluded.payload, '$.event') \
+                     ELSE json_set(excluded.payload, '$.event.at', max( \
+                         json_extract(jobs.payload, '$.event.at'), json_extract(excluded.payload, '$.event.at'))) \
+                 END, \
+                 run_at = min(jobs.run_at, excluded.run_at), \
                  updated_at = excluded.updated_at \
              RETURNING id",
         )

@@ -40,10 +40,15 @@ async fn enqueue_merges_pending_jobs(db: &TestDb) {
             .unwrap(),
         0
     );
-    // A later run_at does not postpone it.
+    // A later run_at does not postpone it; a job merged from several
+    // events describes none of them, so the event member goes.
     assert_eq!(
         store
-            .enqueue(&[job_at("referral:1", json!({"v": 3}), 120)])
+            .enqueue(&[job_at(
+                "referral:1",
+                json!({"v": 3, store::EVENT_MEMBER: {"at": "t"}}),
+                120
+            )])
             .await
             .unwrap(),
         0
@@ -51,22 +56,39 @@ async fn enqueue_merges_pending_jobs(db: &TestDb) {
     // Duplicates inside one batch merge too.
     let batch = [
         NewJob::now("opportunity:1", json!(1)),
-        NewJob::now("opportunity:1", json!(2)),
+        NewJob::now("opportunity:1", json!({"v": 2, "event": {"at": "2"}})),
+        NewJob::now("opportunity:2", json!({"v": 1, "event": {"at": "2"}})),
+        NewJob::now("opportunity:2", json!({"v": 2, "event": {"at": "1"}})),
     ];
-    assert_eq!(store.enqueue(&batch).await.unwrap(), 1);
+    assert_eq!(store.enqueue(&batch).await.unwrap(), 2);
+    // Merged events keep the later stamp.
+    assert_eq!(
+        store
+            .enqueue(&[NewJob::now(
+                "opportunity:2",
+                json!({"v": 3, "event": {"at": "1"}})
+            )])
+            .await
+            .unwrap(),
+        0
+    );
     assert_eq!(
         store.job_counts().await.unwrap(),
         JobCounts {
-            pending: 2,
+            pending: 3,
             ..JobCounts::default()
         }
     );
 
     let claimed = store.claim_jobs("w1", 10, LEASE).await.unwrap();
-    assert_eq!(claimed.len(), 2, "both are due now");
+    assert_eq!(claimed.len(), 3, "all are due now");
     let by_key: HashMap<_, _> = claimed.iter().map(|j| (j.dedup_key.as_str(), j)).collect();
     assert_eq!(by_key["referral:1"].payload, json!({"v": 3}));
-    assert_eq!(by_key["opportunity:1"].payload, json!(2));
+    assert_eq!(by_key["opportunity:1"].payload, json!({"v": 2}));
+    assert_eq!(
+        by_key["opportunity:2"].payload,
+        json!({"v": 3, "event": {"at": "2"}})
+    );
     for job in &claimed {
         assert_eq!(job.state, JobState::Running);
         assert_eq!(job.attempts, 1);

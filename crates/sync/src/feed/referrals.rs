@@ -13,6 +13,7 @@ use partner_center::UndocumentedFilter;
 
 use super::{Change, Position};
 use crate::engine::{Engine, EngineError, Target};
+use crate::snapshot::Snapshot;
 
 /// What the referral listing found.
 pub(super) struct Found {
@@ -122,6 +123,27 @@ impl Engine {
         let pair = self.store().pair_by_referral(id).await?;
         Ok(pair.is_some_and(|p| {
             p.state != store::PairState::Failed && p.referral_version.as_ref() == Some(tag)
+        }))
+    }
+}
+
+impl Engine {
+    /// A change of `referral_id` stamped `changed_at` (a webhook's, a
+    /// poll's) is nothing the pair's last sync did not see (cosell's own write coming back, or a
+    /// change it already read): syncing it would re-read the referral for
+    /// nothing. A failed pair is always synced again.
+    pub async fn has_seen_referral_change(
+        &self,
+        referral_id: &str,
+        changed_at: DateTime<Utc>,
+    ) -> Result<bool, EngineError> {
+        let pair = self.store().pair_by_referral(referral_id).await?;
+        Ok(pair.is_some_and(|p| {
+            p.state != store::PairState::Failed
+                && p.snapshot
+                    .as_ref()
+                    .and_then(Snapshot::from_json)
+                    .is_some_and(|s| s.has_seen_change_at(changed_at))
         }))
     }
 }

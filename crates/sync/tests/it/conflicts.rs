@@ -62,3 +62,45 @@ async fn the_latest_change_wins_the_loser_is_audited_and_nothing_flip_flops() {
         "no echo writes"
     );
 }
+
+/// The other direction: Microsoft's change made after the seller's wins,
+/// reaches the opportunity, and the seller's value is in the audit.
+#[tokio::test]
+async fn a_later_partner_center_change_wins_and_the_sellers_value_is_audited() {
+    let world = World::new().await;
+    let opp = world.co_sell_opportunity("Microsoft Last");
+    world.pass().await;
+    let id = world.referral_for(&opp)["id"].as_str().unwrap().to_owned();
+
+    world.edit("Opportunity", &opp, json!({ "Amount": 22222 }));
+    world.pc.advance_clock(std::time::Duration::from_secs(2));
+    world
+        .pc
+        .microsoft_update(
+            &id,
+            json!([{ "op": "replace", "path": "/details/dealValue", "value": 11111 }]),
+        )
+        .unwrap();
+    world.pass().await;
+
+    assert_eq!(world.opp(&opp)["Amount"].as_f64(), Some(11111.0));
+    assert_eq!(
+        world.referral(&id)["details"]["dealValue"].as_f64(),
+        Some(11111.0)
+    );
+    let audit = world.store.recent_audit(100).await.unwrap();
+    let conflict = audit
+        .iter()
+        .find(|e| e.kind == "conflict")
+        .expect("a conflict entry");
+    assert!(
+        conflict.message.contains("22222"),
+        "the loser's value is kept: {}",
+        conflict.message
+    );
+    let again = world.pass().await;
+    assert_eq!(
+        again.summary.partner_center.updated + again.summary.salesforce.updated,
+        0
+    );
+}

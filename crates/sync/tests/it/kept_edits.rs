@@ -126,7 +126,9 @@ async fn a_later_account_edit_wins_over_an_earlier_microsoft_edit() {
             json!([{ "op": "replace", "path": "/customerProfile/name", "value": "Microsoft's name" }]),
         )
         .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    // The seller edits two seconds later (a tie at Salesforce's whole
+    // second would go to Salesforce anyway: this is later, not a tie).
+    world.sf.advance_clock(std::time::Duration::from_secs(2));
     let account = world.opp(&opp)["AccountId"].as_str().unwrap().to_owned();
     world.edit("Account", &account, json!({ "Name": "Seller's name" }));
     world.pass().await;
@@ -138,6 +140,46 @@ async fn a_later_account_edit_wins_over_an_earlier_microsoft_edit() {
         world.sf.record("Account", &account).unwrap()["Name"],
         json!("Seller's name")
     );
+}
+
+/// Symptom 5, the other way: Microsoft's rename made after the seller's
+/// Account rename wins, reaches the Account, and the seller's value is in
+/// the audit.
+#[tokio::test]
+async fn a_later_microsoft_edit_wins_over_an_earlier_account_edit() {
+    let world = World::new().await;
+    let opp = world.co_sell_opportunity("Microsoft Wins");
+    world.pass().await;
+    let id = world.referral_for(&opp)["id"].as_str().unwrap().to_owned();
+    let account = world.opp(&opp)["AccountId"].as_str().unwrap().to_owned();
+    world.edit("Account", &account, json!({ "Name": "Seller's name" }));
+    world.pc.advance_clock(std::time::Duration::from_secs(2));
+    world
+        .pc
+        .microsoft_update(
+            &id,
+            json!([{ "op": "replace", "path": "/customerProfile/name", "value": "Microsoft's name" }]),
+        )
+        .unwrap();
+    world.pass().await;
+    assert_eq!(
+        world.sf.record("Account", &account).unwrap()["Name"],
+        json!("Microsoft's name")
+    );
+    assert_eq!(
+        world.referral(&id)["customerProfile"]["name"],
+        json!("Microsoft's name")
+    );
+    let audit = world.store.recent_audit(100).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.kind == "conflict" && e.message.contains("Seller's name")),
+        "the seller's value is in the audit"
+    );
+    let before = writes(&world);
+    world.pass().await;
+    assert_eq!(writes(&world), before, "nothing flip-flops");
 }
 
 /// Symptom 6: referrals arriving together for one customer share one Account

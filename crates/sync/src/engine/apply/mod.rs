@@ -104,6 +104,7 @@ impl Engine {
         self.create_referrals(&mut work).await;
         self.engage_microsoft(&mut work).await;
         self.write_salesforce(&mut work, stages, directory).await;
+        self.link_new_pairs(&mut work).await;
         self.patch_referrals(&mut work).await;
         self.mark_failures(&mut work).await;
         self.record(work).await

@@ -61,7 +61,10 @@ impl Engine {
         // The pair is saved only over the version read here: a worker that
         // synced it meanwhile wins, and this job runs again on fresh reads.
         let read_at = known.as_ref().map(|p| p.updated_at);
-        let linking = known.is_none() && matches!(w.plan.decision, Decision::Update(_));
+        // No snapshot was ever recorded: an earlier sync (maybe on an
+        // instance that died) created a side and stopped before recording.
+        let linking = known.as_ref().is_none_or(|p| p.snapshot.is_none())
+            && matches!(w.plan.decision, Decision::Update(_));
         let mut pair = known.unwrap_or_else(|| Pair::new(""));
         if matches!(w.plan.decision, Decision::Skip(_)) && w.candidate.pair.is_none() {
             return Outcome::new(
@@ -76,9 +79,7 @@ impl Engine {
         pair.referral_id = pair.referral_id.or(referral_id);
         pair.opportunity_id = pair.opportunity_id.or(w.opportunity_id.clone());
         if linking {
-            // Both records exist but no pair was recorded: an earlier sync
-            // (maybe on an instance that died) created one side and stopped
-            // before recording it. The pair's history starts here.
+            // The pair's history starts here.
             w.audit.push(AuditEntry::new(
                 None,
                 AuditLevel::Info,
@@ -118,7 +119,15 @@ impl Engine {
         }
         if w.failure.is_none() {
             if let Some(snapshot) = &w.snapshot {
-                pair.snapshot = snapshot.to_json();
+                let stamped = Snapshot {
+                    referral_changed_at: w
+                        .referral
+                        .as_ref()
+                        .and_then(|r| r.updated_date_time.as_ref())
+                        .and_then(|t| t.to_utc()),
+                    ..snapshot.clone()
+                };
+                pair.snapshot = stamped.to_json();
                 pair.state = match snapshot.deal.lifecycle {
                     Lifecycle::Pending => PairState::OnHold,
                     l if l.is_closed() => PairState::Closed,
@@ -196,6 +205,42 @@ impl Engine {
             w.salesforce,
             w.failure,
         )
+    }
+
+    /// Records each pair this batch created as soon as both its ids exist,
+    /// before the link-back and the record of the outcome: from then on a
+    /// job of the pair keyed by either side waits for this one (one pair,
+    /// one worker), and cosell's own writes coming back find their pair. A
+    /// sync cut off after this leaves a pair without a snapshot, which the
+    /// next sync links (`pair_linked`).
+    pub(super) async fn link_new_pairs(&self, work: &mut [Work]) {
+        for w in work.iter_mut() {
+            let new = matches!(
+                w.plan.decision,
+                Decision::CreateReferral { .. } | Decision::CreateOpportunity { .. }
+            );
+            if !new || w.failure.is_some() || w.candidate.pair.is_some() {
+                continue;
+            }
+            let referral_id = w.referral.as_ref().and_then(|r| r.id.clone());
+            let (Some(referral_id), Some(opportunity_id)) = (referral_id, w.opportunity_id.clone())
+            else {
+                continue;
+            };
+            let name = match &w.plan.decision {
+                Decision::CreateReferral { deal } | Decision::CreateOpportunity { deal } => {
+                    deal.name.clone()
+                }
+                _ => String::new(),
+            };
+            let mut pair = Pair::new(name);
+            pair.referral_id = Some(referral_id);
+            pair.opportunity_id = Some(opportunity_id);
+            // Taken by another worker meanwhile: the record joins theirs.
+            if let Ok(true) = self.store.save_pair_over(&pair, None).await {
+                w.candidate.pair = Some(pair);
+            }
+        }
     }
 
     /// The pair already recorded for either id, if any.
