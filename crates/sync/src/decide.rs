@@ -175,9 +175,10 @@ fn bookkeeping(
         .or_else(|| view.referral_id(settings))
         .unwrap_or_default();
     let written = view.audit(settings).lines().next().unwrap_or_default();
-    let reported = audit_message(written).starts_with(crate::deal::MARK_FAILED)
-        || (settings.show_checkmark && view.mark() == Some(false));
-    if plan.audit.is_none() && reported && matches!(plan.decision, Decision::Update(_)) {
+    if plan.audit.is_none()
+        && view.reports_problem(settings)
+        && matches!(plan.decision, Decision::Update(_))
+    {
         plan.audit = Some(AuditLine::Resolved);
     }
     let ok = plan.audit.as_ref().map(AuditLine::ok);

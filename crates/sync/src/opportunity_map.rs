@@ -176,6 +176,15 @@ impl OpportunityView {
         self.record.str(&settings.fields.audit).unwrap_or_default()
     }
 
+    /// The opportunity shows a problem cosell reported (its last audit
+    /// line is a ✖, or, with marks on, its name carries one) and waits for
+    /// a fix, which may be on a related record.
+    pub fn reports_problem(&self, settings: &Settings) -> bool {
+        let written = self.audit(settings).lines().next().unwrap_or_default();
+        audit_message(written).starts_with(crate::deal::MARK_FAILED)
+            || (settings.show_checkmark && self.mark() == Some(false))
+    }
+
     /// When the opportunity last changed (for conflict resolution).
     pub fn last_modified(&self) -> Option<DateTime<Utc>> {
         self.record.datetime("LastModifiedDate")

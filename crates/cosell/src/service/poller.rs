@@ -229,13 +229,14 @@ impl Poller {
             .iter()
             .map(|c| (c.target.clone(), c.at.at))
             .collect();
-        let fresh = self.seen.unseen(changes, since);
+        let now = Utc::now();
+        let fresh = self.seen.unseen(changes, since, now);
         let jobs: Vec<NewJob> = fresh
             .iter()
             .map(|(target, at)| change_job(target, Some(*at)))
             .collect();
         self.engine.commit_feed(&read, &jobs).await?;
-        self.seen.remember(fresh, Utc::now());
+        self.seen.remember(fresh, now);
         Ok(jobs.len())
     }
 }
@@ -244,10 +245,10 @@ impl Poller {
 /// their stamp: every poll re-reads the overlap, and what was enqueued with
 /// the same stamp is not enqueued again (dedupe on id and stamp). Salesforce
 /// stamps whole seconds, so a record edited again within the second of its
-/// last stamp keeps that stamp: a stamp counts as seen only once it was
-/// enqueued at least [`STAMP_SETTLED`] after it, when no later edit can
-/// carry it any more; until then every poll enqueues it again (the job
-/// finds nothing to do if nothing changed).
+/// last stamp keeps that stamp: a stamp first enqueued sooner than
+/// [`STAMP_SETTLED`] after it is enqueued once more by the first poll after
+/// that, when no later edit can carry it any more (the job finds nothing to
+/// do if nothing changed).
 #[derive(Debug, Default)]
 pub struct SeenChanges(std::sync::Mutex<std::collections::HashMap<String, Seen>>);
 
@@ -270,6 +271,7 @@ impl SeenChanges {
         &self,
         changes: Vec<(Target, DateTime<Utc>)>,
         since: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
     ) -> Vec<(Target, DateTime<Utc>)> {
         let mut seen = self
             .0
@@ -285,8 +287,9 @@ impl SeenChanges {
         changes
             .into_iter()
             .filter(|(target, stamp)| {
-                seen.get(&target.job_key())
-                    .is_none_or(|known| *stamp > known.stamp || !known.settled)
+                seen.get(&target.job_key()).is_none_or(|known| {
+                    *stamp > known.stamp || (!known.settled && now >= known.stamp + STAMP_SETTLED)
+                })
             })
             .collect()
     }
@@ -357,6 +360,7 @@ mod tests {
         let first = seen.unseen(
             vec![(opp("006A"), at(10)), (opp("006B"), at(11))],
             Some(at(0)),
+            at(20),
         );
         assert_eq!(first.len(), 2);
         seen.remember(first, at(20));
@@ -364,16 +368,19 @@ mod tests {
         let again = seen.unseen(
             vec![(opp("006A"), at(10)), (opp("006B"), at(15))],
             Some(at(5)),
+            at(20),
         );
         assert_eq!(again, vec![(opp("006B"), at(15))]);
         // Not remembered (enqueue failed): offered again next time.
         assert_eq!(
-            seen.unseen(vec![(opp("006B"), at(15))], Some(at(5))).len(),
+            seen.unseen(vec![(opp("006B"), at(15))], Some(at(5)), at(20))
+                .len(),
             1
         );
         // Out of the window: forgotten.
         assert_eq!(
-            seen.unseen(vec![(opp("006A"), at(10))], Some(at(12))).len(),
+            seen.unseen(vec![(opp("006A"), at(10))], Some(at(12)), at(20))
+                .len(),
             1
         );
     }
@@ -387,26 +394,33 @@ mod tests {
         let early = Utc.timestamp_opt(1_800_000_010, 300_000_000).unwrap();
         let change = vec![(Target::Opportunity("006A".into()), early)];
         let seen = SeenChanges::default();
-        let first = seen.unseen(change.clone(), Some(since));
+        let later = since + STAMP_SETTLED;
+        let first = seen.unseen(change.clone(), Some(since), later);
         assert_eq!(first.len(), 1);
-        seen.remember(first, since + STAMP_SETTLED);
-        assert!(seen.unseen(change, Some(since)).is_empty());
+        seen.remember(first, later);
+        assert!(seen.unseen(change, Some(since), later).is_empty());
     }
 
     #[test]
-    fn a_stamp_seen_within_its_second_is_enqueued_again() {
+    fn a_stamp_seen_within_its_second_is_enqueued_once_more_after_it() {
         use chrono::TimeZone;
         // Salesforce stamps whole seconds: an edit 0.5 s after the one seen
         // at 10.2 s carries the same stamp, and must not be taken as seen.
         let stamp = Utc.timestamp_opt(1_800_000_010, 0).unwrap();
         let change = vec![(Target::Opportunity("006A".into()), stamp)];
         let seen = SeenChanges::default();
-        let first = seen.unseen(change.clone(), Some(stamp));
-        seen.remember(first, stamp + chrono::Duration::milliseconds(200));
-        let again = seen.unseen(change.clone(), Some(stamp));
-        assert_eq!(again.len(), 1, "still within the stamp's second");
-        seen.remember(again, stamp + STAMP_SETTLED);
-        assert!(seen.unseen(change, Some(stamp)).is_empty(), "settled");
+        let early = stamp + chrono::Duration::milliseconds(200);
+        let first = seen.unseen(change.clone(), Some(stamp), early);
+        seen.remember(first, early);
+        assert!(
+            seen.unseen(change.clone(), Some(stamp), early).is_empty(),
+            "not again while its second may still change"
+        );
+        let settled = stamp + STAMP_SETTLED;
+        let again = seen.unseen(change.clone(), Some(stamp), settled);
+        assert_eq!(again.len(), 1, "once more after it settled");
+        seen.remember(again, settled);
+        assert!(seen.unseen(change, Some(stamp), settled).is_empty());
     }
 
     #[test]

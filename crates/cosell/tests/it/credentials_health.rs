@@ -10,13 +10,12 @@ use std::time::Duration;
 
 use cosell::config::Config;
 use cosell::credentials::{StoreVault, PC_REFRESH_TOKEN, SF_REFRESH_TOKEN};
-use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
-use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
+use emulator::partner_center::Options as PcOptions;
 use secrecy::SecretString;
 use serde_json::Value;
 use store::seal::CredentialKey;
 
-use crate::credentials_story::{login, login_env, write_config};
+use crate::credentials_story::{login, LoginWorld};
 use crate::dashboard_browser::browser_or_skip;
 use crate::dashboard_cdp::Browser;
 use crate::service_support::{eventually, eventually_within, AppOptions};
@@ -52,18 +51,15 @@ async fn overview_row(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_credential_shows_in_readyz_and_on_the_dashboard_until_the_admin_signs_in() {
-    let listener = || async { tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap() };
-    let pc = PartnerCenterEmulator::start(listener().await, PcOptions::default())
-        .await
-        .unwrap();
-    let sf = SalesforceEmulator::start(listener().await, SfOptions::default())
-        .await
-        .unwrap();
-    pc.set_device_code_timing(Duration::from_secs(1), Duration::from_secs(120));
-    let dir = tempfile::tempdir().unwrap();
-    let config_path = write_config(&pc, &sf, dir.path());
-    let (key, key_text) = CredentialKey::generate().unwrap();
-    let env = login_env(&key_text);
+    let LoginWorld {
+        pc,
+        sf: _sf,
+        dir: _dir,
+        config_path,
+        key,
+        env,
+        key_text: _,
+    } = LoginWorld::start().await;
     let config = Config::load_with_env(&config_path, &env).expect("the config loads");
     let store = cosell::connect::store(&config).await.unwrap();
 

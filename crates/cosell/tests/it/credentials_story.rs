@@ -68,6 +68,45 @@ poll_overlap_seconds = {overlap}
 }
 
 /// Runs `cosell login partner-center -c FILE` as a person does, off the runtime.
+/// Both emulators (device codes polled every second), a config for them in
+/// a temporary directory, and a store key with the environment to sign in.
+pub(crate) struct LoginWorld {
+    pub pc: PartnerCenterEmulator,
+    pub sf: SalesforceEmulator,
+    pub dir: tempfile::TempDir,
+    pub config_path: PathBuf,
+    pub key: CredentialKey,
+    /// The key as `COSELL_STORE_KEY` holds it.
+    pub key_text: String,
+    pub env: BTreeMap<String, String>,
+}
+
+impl LoginWorld {
+    pub(crate) async fn start() -> Self {
+        let listener = || async { tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap() };
+        let pc = PartnerCenterEmulator::start(listener().await, PcOptions::default())
+            .await
+            .unwrap();
+        let sf = SalesforceEmulator::start(listener().await, SfOptions::default())
+            .await
+            .unwrap();
+        pc.set_device_code_timing(Duration::from_secs(1), Duration::from_secs(120));
+        let dir = tempfile::tempdir().unwrap();
+        let config_path = write_config(&pc, &sf, dir.path());
+        let (key, key_text) = CredentialKey::generate().unwrap();
+        let env = login_env(&key_text);
+        Self {
+            pc,
+            sf,
+            dir,
+            config_path,
+            key,
+            key_text,
+            env,
+        }
+    }
+}
+
 pub(crate) async fn login(config: PathBuf, env: BTreeMap<String, String>) -> Output {
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_cosell"))
@@ -91,18 +130,15 @@ async fn stored_token(store: &dyn Store, key: &CredentialKey) -> Option<(i64, St
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn after_login_the_service_syncs_across_a_restart_past_the_first_tokens_expiry() {
-    let listener = || async { tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap() };
-    let pc = PartnerCenterEmulator::start(listener().await, PcOptions::default())
-        .await
-        .unwrap();
-    let sf = SalesforceEmulator::start(listener().await, SfOptions::default())
-        .await
-        .unwrap();
-    pc.set_device_code_timing(Duration::from_secs(1), Duration::from_secs(120));
-    let dir = tempfile::tempdir().unwrap();
-    let config_path = write_config(&pc, &sf, dir.path());
-    let (key, key_text) = CredentialKey::generate().unwrap();
-    let env = login_env(&key_text);
+    let LoginWorld {
+        pc,
+        sf: _sf,
+        dir: _dir,
+        config_path,
+        key,
+        key_text,
+        env,
+    } = LoginWorld::start().await;
 
     let signing_in = tokio::spawn(login(config_path.clone(), env.clone()));
     let user_code = eventually("a code waiting for the admin", || async {

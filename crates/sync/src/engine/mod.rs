@@ -343,9 +343,9 @@ impl Engine {
                 let snapshot = crate::snapshot::Snapshot::from_json(pair.snapshot.as_ref()?)
                     .filter(|s| !s.failure_only)?;
                 let view = views.iter().find(|v| same_id(&v.id, opportunity))?;
-                // A deal showing ✖ waits for its fix, which may be on a related
-                // record (the Account's country): it must be decided again.
-                if view.raw_name().starts_with(crate::deal::MARK_FAILED) {
+                // A deal showing a problem waits for its fix, which may be on
+                // a related record (the Account's country): decide it again.
+                if view.reports_problem(&self.settings) {
                     return None;
                 }
                 let mut deal = view.to_deal(&self.settings);

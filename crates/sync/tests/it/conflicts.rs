@@ -13,13 +13,7 @@ async fn the_latest_change_wins_the_loser_is_audited_and_nothing_flip_flops() {
     world.pass().await;
     let id = world.referral_for(&opp)["id"].as_str().unwrap().to_owned();
 
-    world
-        .pc
-        .microsoft_update(
-            &id,
-            json!([{ "op": "replace", "path": "/details/dealValue", "value": 11111 }]),
-        )
-        .unwrap();
+    world.microsoft_sets(&id, "/details/dealValue", json!(11111));
     // Salesforce's stamp is to the second, so an edit within the same second
     // ties, and Salesforce takes the tie: either way it wins here.
     world.edit("Opportunity", &opp, json!({ "Amount": 22222 }));
@@ -74,13 +68,7 @@ async fn a_later_partner_center_change_wins_and_the_sellers_value_is_audited() {
 
     world.edit("Opportunity", &opp, json!({ "Amount": 22222 }));
     world.pc.advance_clock(std::time::Duration::from_secs(2));
-    world
-        .pc
-        .microsoft_update(
-            &id,
-            json!([{ "op": "replace", "path": "/details/dealValue", "value": 11111 }]),
-        )
-        .unwrap();
+    world.microsoft_sets(&id, "/details/dealValue", json!(11111));
     world.pass().await;
 
     assert_eq!(world.opp(&opp)["Amount"].as_f64(), Some(11111.0));

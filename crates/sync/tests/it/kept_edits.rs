@@ -7,28 +7,6 @@ use serde_json::{json, Value};
 
 use crate::world::{marked, World};
 
-/// Write calls both emulators served so far (Salesforce creates ride on
-/// POSTs shared with queries, so new records are counted instead).
-fn writes(world: &World) -> (u64, usize) {
-    let pc = world.pc.control().calls();
-    let sf = world.sf.control().calls();
-    let calls = pc.matching("PATCH")
-        + pc.matching("POST /v1.0/engagements/referrals")
-        + sf.matching("PATCH")
-        + sf.matching("DELETE");
-    let records = [
-        "Account",
-        "Contact",
-        "Opportunity",
-        "OpportunityContactRole",
-        "Note",
-    ]
-    .iter()
-    .map(|o| world.count(o))
-    .sum();
-    (calls, records)
-}
-
 fn id_of(value: &serde_json::Value) -> String {
     value["Id"].as_str().unwrap().to_owned()
 }
@@ -41,13 +19,7 @@ async fn a_microsoft_rename_reaches_the_opportunity_and_stays() {
     let opp = world.co_sell_opportunity("Old Name");
     world.pass().await;
     let id = world.referral_for(&opp)["id"].as_str().unwrap().to_owned();
-    world
-        .pc
-        .microsoft_update(
-            &id,
-            json!([{ "op": "replace", "path": "/name", "value": "New Name" }]),
-        )
-        .unwrap();
+    world.microsoft_sets(&id, "/name", json!("New Name"));
     world.pass().await;
     assert_eq!(world.opp(&opp)["Name"], json!("✔ New Name"));
     world.pass().await;
@@ -98,10 +70,10 @@ async fn on_hold_nothing_is_pushed_and_the_second_pass_writes_nothing() {
         json!({ "team": [{ "firstName": "Mia", "lastName": "Partner", "email": "mia@partner.example" }] }),
     );
     world.pass().await;
-    let after_first = writes(&world);
+    let after_first = world.writes();
     world.pass().await;
     assert_eq!(
-        writes(&world),
+        world.writes(),
         after_first,
         "the second pass writes nothing"
     );
@@ -119,13 +91,7 @@ async fn a_later_account_edit_wins_over_an_earlier_microsoft_edit() {
     let opp = world.co_sell_opportunity("Latest Wins");
     world.pass().await;
     let id = world.referral_for(&opp)["id"].as_str().unwrap().to_owned();
-    world
-        .pc
-        .microsoft_update(
-            &id,
-            json!([{ "op": "replace", "path": "/customerProfile/name", "value": "Microsoft's name" }]),
-        )
-        .unwrap();
+    world.microsoft_sets(&id, "/customerProfile/name", json!("Microsoft's name"));
     // The seller edits two seconds later (a tie at Salesforce's whole
     // second would go to Salesforce anyway: this is later, not a tie).
     world.sf.advance_clock(std::time::Duration::from_secs(2));
@@ -154,13 +120,7 @@ async fn a_later_microsoft_edit_wins_over_an_earlier_account_edit() {
     let account = world.opp(&opp)["AccountId"].as_str().unwrap().to_owned();
     world.edit("Account", &account, json!({ "Name": "Seller's name" }));
     world.pc.advance_clock(std::time::Duration::from_secs(2));
-    world
-        .pc
-        .microsoft_update(
-            &id,
-            json!([{ "op": "replace", "path": "/customerProfile/name", "value": "Microsoft's name" }]),
-        )
-        .unwrap();
+    world.microsoft_sets(&id, "/customerProfile/name", json!("Microsoft's name"));
     world.pass().await;
     assert_eq!(
         world.sf.record("Account", &account).unwrap()["Name"],
@@ -177,9 +137,9 @@ async fn a_later_microsoft_edit_wins_over_an_earlier_account_edit() {
             .any(|e| e.kind == "conflict" && e.message.contains("Seller's name")),
         "the seller's value is in the audit"
     );
-    let before = writes(&world);
+    let before = world.writes();
     world.pass().await;
-    assert_eq!(writes(&world), before, "nothing flip-flops");
+    assert_eq!(world.writes(), before, "nothing flip-flops");
 }
 
 /// Symptom 6: referrals arriving together for one customer share one Account
@@ -283,9 +243,9 @@ async fn a_name_at_the_limit_gets_room_for_its_mark() {
     world.pass().await;
     let o = world.opp_for_referral(&id);
     assert_eq!(o["Name"].as_str().unwrap().chars().count(), 120);
-    let before = writes(&world);
+    let before = world.writes();
     world.pass().await;
-    assert_eq!(writes(&world), before, "the cut name is no rename");
+    assert_eq!(world.writes(), before, "the cut name is no rename");
     assert_eq!(world.referral(&id)["name"], json!(name));
 }
 
@@ -331,9 +291,9 @@ async fn plan_shows_nothing_for_an_invalid_deal_already_reported() {
         "{:?}",
         plans.iter().map(|(_, p)| p.describe()).collect::<Vec<_>>()
     );
-    let before = writes(&world);
+    let before = world.writes();
     let report = world.pass().await;
-    assert_eq!(writes(&world), before);
+    assert_eq!(world.writes(), before);
     assert_eq!(report.summary.retryable, 0);
 }
 
@@ -380,9 +340,9 @@ async fn a_value_salesforce_cannot_hold_is_left_out_and_the_rest_syncs() {
     assert!(audit.contains("Account.BillingCity"), "{audit}");
     assert!(audit.contains("Contact.Email"), "{audit}");
     assert!(marked(&o, "✔"));
-    let before = writes(&world);
+    let before = world.writes();
     world.pass().await;
-    assert_eq!(writes(&world), before, "nothing retried");
+    assert_eq!(world.writes(), before, "nothing retried");
     let referral = world.referral(&id);
     assert_eq!(referral["customerProfile"]["address"]["city"], json!(city));
     assert_eq!(
@@ -422,9 +382,9 @@ async fn a_single_currency_org_syncs_amounts_both_ways_and_refuses_a_foreign_one
     assert_eq!(o["Amount"], Value::Null, "900 EUR is not 900 USD");
     let audit = o["Audit__c"].as_str().unwrap();
     assert!(audit.contains("EUR") && audit.contains("USD"), "{audit}");
-    let before = writes(&world);
+    let before = world.writes();
     world.pass().await;
-    assert_eq!(writes(&world), before, "the next pass writes nothing");
+    assert_eq!(world.writes(), before, "the next pass writes nothing");
     assert_eq!(
         world.referral(&id)["details"]["dealValue"].as_f64(),
         Some(900.0)

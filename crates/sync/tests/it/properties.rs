@@ -230,27 +230,6 @@ fn edit_partner_center(world: &World, pair: &Pair, field: Field, value: &Value) 
         .unwrap();
 }
 
-/// Write calls and records so far (see `kept_edits::writes`).
-fn writes(world: &World) -> (u64, usize) {
-    let pc = world.pc.control().calls();
-    let sf = world.sf.control().calls();
-    let calls = pc.matching("PATCH")
-        + pc.matching("POST /v1.0/engagements/referrals")
-        + sf.matching("PATCH")
-        + sf.matching("DELETE");
-    let records = [
-        "Account",
-        "Contact",
-        "Opportunity",
-        "OpportunityContactRole",
-        "Note",
-    ]
-    .iter()
-    .map(|o| world.count(o))
-    .sum();
-    (calls, records)
-}
-
 /// (d): a pass preceded by its plan; every pair the plan leaves alone is
 /// left alone, and every pair it changes is written.
 async fn planned_pass(world: &World) -> Vec<Outcome> {
@@ -355,10 +334,10 @@ async fn run(steps: Vec<Step>) {
     settle(&mut window, &mut expected);
     // (a) one pass converges, the next writes nothing and plan shows nothing.
     planned_pass(&world).await;
-    let before = writes(&world);
+    let before = world.writes();
     let outcomes = planned_pass(&world).await;
     assert_eq!(
-        writes(&world),
+        world.writes(),
         before,
         "a settled pass writes nothing: {outcomes:#?}"
     );

@@ -175,3 +175,35 @@ async fn a_deleted_note_clears_the_referrals_notes() {
         "the notes are cleared: {notes}"
     );
 }
+
+/// With marks off, a problem shows only in the Audit field: a fix made on
+/// the Account that restores the synced value still clears it (the deal is
+/// decided again although it reads as its snapshot).
+#[tokio::test]
+async fn a_fix_on_the_account_clears_the_problem_with_marks_off() {
+    let world = World::with_settings(sync::Settings {
+        show_checkmark: false,
+        ..sync::Settings::default()
+    })
+    .await;
+    let deal = synced_deal(&world, "Quiet Fix").await;
+    world.edit("Account", &deal.account, json!({ "BillingCountry": "USA" }));
+    world.pass().await;
+    let audit = |world: &World| {
+        world.opp(&deal.opportunity)["Audit__c"]
+            .as_str()
+            .unwrap_or_default()
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(audit(&world).contains('✖'), "{}", audit(&world));
+    world.edit("Account", &deal.account, json!({ "BillingCountry": "US" }));
+    world.pass().await;
+    assert!(!audit(&world).contains('✖'), "{}", audit(&world));
+    assert_eq!(
+        world.referral(&deal.referral)["customerProfile"]["address"]["country"],
+        json!("US")
+    );
+}

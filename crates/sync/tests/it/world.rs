@@ -215,6 +215,16 @@ impl World {
         referral["id"].as_str().unwrap().to_owned()
     }
 
+    /// A Microsoft seller sets one field of a referral (`path` a JSON Pointer).
+    pub fn microsoft_sets(&self, id: &str, path: &str, value: Value) {
+        self.pc
+            .microsoft_update(
+                id,
+                json!([{ "op": "replace", "path": path, "value": value }]),
+            )
+            .expect("the emulator accepts Microsoft's edit");
+    }
+
     pub fn referral(&self, id: &str) -> Value {
         self.pc.referral(id).expect("the referral exists")
     }
@@ -237,6 +247,29 @@ impl World {
             "exactly one referral for opportunity {opportunity_id}"
         );
         matches.into_iter().next().unwrap()
+    }
+
+    /// Write calls both emulators served so far, and the records cosell
+    /// creates (Salesforce creates ride on POSTs shared with queries, so
+    /// new records are counted instead): unchanged means nothing written.
+    pub fn writes(&self) -> (u64, usize) {
+        let pc = self.pc.control().calls();
+        let sf = self.sf.control().calls();
+        let calls = pc.matching("PATCH")
+            + pc.matching("POST /v1.0/engagements/referrals")
+            + sf.matching("PATCH")
+            + sf.matching("DELETE");
+        let records = [
+            "Account",
+            "Contact",
+            "Opportunity",
+            "OpportunityContactRole",
+            "Note",
+        ]
+        .iter()
+        .map(|o| self.count(o))
+        .sum();
+        (calls, records)
     }
 
     pub async fn audit_kinds(&self) -> Vec<String> {
