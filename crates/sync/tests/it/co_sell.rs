@@ -143,3 +143,50 @@ async fn a_deal_without_a_help_request_opens_no_engagement() {
     assert_eq!(own["type"], "Independent");
     assert_eq!(world.pc.referrals().len(), 1);
 }
+
+#[tokio::test]
+async fn a_crash_after_creating_the_deals_referral_still_asks_microsoft_once() {
+    let world = World::new().await;
+    let opp = world.co_sell_opportunity("Crash Before Asking");
+    // The first attempt recorded its intent and created the deal's own
+    // Shared referral, then died before asking Microsoft or recording it.
+    let mut intent = store::Pair::new("Crash Before Asking");
+    intent.opportunity_id = Some(opp.clone());
+    world.store.save_pair(&intent).await.unwrap();
+    let deal = sync::Deal {
+        name: "Crash Before Asking".into(),
+        customer: sync::deal::Customer {
+            name: "Crash Inc".into(),
+            country: Some("US".into()),
+            ..Default::default()
+        },
+        contacts: vec![sync::deal::Contact {
+            last_name: "Smith".into(),
+            email: Some("sue@crash.example".into()),
+            ..Default::default()
+        }],
+        close_date: chrono::NaiveDate::from_ymd_opt(2030, 6, 30),
+        help: Some(sync::deal::HelpOption::ProofOfConceptOrDemo),
+        visible_to_microsoft: true,
+        solutions: ["SOL-15974-MQF".to_owned()].into(),
+        ..Default::default()
+    };
+    world
+        .engine
+        .partner_center()
+        .create(&sync::referral_map::new_referral(&deal, &opp, &[]))
+        .await
+        .unwrap();
+
+    let report = world.pass().await;
+    assert_eq!(report.summary.failed, 0, "{:#?}", report.outcomes);
+    let (own, microsoft) = engagement(&world, &opp);
+    assert_eq!(world.opp(&opp)["Referral_Identifier__c"], own["id"]);
+    assert_eq!(microsoft["status"], "New");
+    world.pass().await;
+    assert_eq!(
+        world.pc.referrals().len(),
+        2,
+        "asked once, one referral of the deal"
+    );
+}
