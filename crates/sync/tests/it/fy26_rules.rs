@@ -78,7 +78,7 @@ async fn a_registered_deal_won_too_early_is_reported_and_goes_through_once_the_w
     );
     assert_eq!(world.referral(id)["status"], "Active");
 
-    // After the wait, the seller's next save goes through.
+    // After the wait, the seller's next change goes through with Won.
     world.pc.advance_clock(Duration::from_secs(72 * HOUR));
     world.edit(
         "Opportunity",
