@@ -228,9 +228,9 @@ fn microsoft_answer(candidate: &Candidate) -> Option<MicrosoftAnswer> {
 /// Whether this pass asks Microsoft to co-sell: a new deal that asks for
 /// Microsoft's help, or the partner's own open `Shared` referral asking for
 /// help whose engagement has no referral addressed to Microsoft yet (an
-/// earlier pass recorded the pair and failed to ask). A pass that only
-/// links a pair nobody recorded yet leaves asking to the pass creating it,
-/// which may be running at this moment.
+/// earlier pass recorded the pair and failed to ask). A pass over a pair no
+/// pass finished recording (no snapshot) leaves asking to the pass creating
+/// it, which may be running at this moment.
 fn engage_microsoft(candidate: &Candidate, decision: &Decision) -> bool {
     match decision {
         Decision::CreateReferral { deal } => deal.help.is_some(),
@@ -239,7 +239,7 @@ fn engage_microsoft(candidate: &Candidate, decision: &Decision) -> bool {
             let recorded = candidate
                 .pair
                 .as_ref()
-                .is_some_and(|p| p.referral_id.is_some());
+                .is_some_and(|p| p.referral_id.is_some() && p.snapshot.is_some());
             recorded
                 && u.problems.is_empty()
                 && merged.help.is_some()

@@ -793,6 +793,12 @@ fn co_sell_an_engagement_without_microsofts_referral_asks_again() {
     );
     linking.related = Some(vec![]);
     assert!(!decide(&linking, &settings).engage_microsoft);
+    // Nor does one over a pair the creating pass linked but did not finish.
+    let mut just_linked = Pair::new("Contoso migration");
+    just_linked.referral_id = Some(REF.into());
+    just_linked.opportunity_id = Some(OPP.into());
+    linking.pair = Some(just_linked);
+    assert!(!decide(&linking, &settings).engage_microsoft);
     // Already asked.
     assert!(
         !engaged(

@@ -102,6 +102,11 @@ impl Engine {
             self.settle_without_writes(w);
         }
         self.create_referrals(&mut work).await;
+        // A referral created for an opportunity pairs them at once; an
+        // opportunity created for a referral, once Salesforce has written.
+        self.link_new_pairs(&mut work).await;
+        // Asked after the pair is recorded: a pass that stops before asking
+        // leaves a pair the next pass finds without Microsoft's referral.
         self.engage_microsoft(&mut work).await;
         self.write_salesforce(&mut work, stages, directory).await;
         self.link_new_pairs(&mut work).await;
