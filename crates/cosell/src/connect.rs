@@ -52,6 +52,7 @@ pub fn settings(config: &Config) -> Settings {
         on_hold_stage: s.on_hold_stage.clone(),
         won_stage: s.won_stage.clone(),
         lost_stage: s.lost_stage.clone(),
+        opportunity_record_type: s.opportunity_record_type.as_ref().map(ToString::to_string),
         show_checkmark: s.show_checkmark,
         country_code_field: s.country_code_field.to_string(),
         deal_value_field: s.deal_value_field.to_string(),

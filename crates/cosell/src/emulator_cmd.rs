@@ -138,6 +138,16 @@ pub async fn salesforce(args: SalesforceEmulatorArgs) -> anyhow::Result<()> {
     println!("auth = \"password\"");
     println!("client_id = \"{}\"", shown.client_id);
     println!("username = \"{}\"", shown.username);
+    if shown.profile.country_picklists() || shown.profile.record_types() {
+        // What this org's picklists and sales processes need (setup checks both).
+        println!("\n[sync]");
+        if shown.profile.country_picklists() {
+            println!("country_code_field = \"BillingCountryCode\"");
+        }
+        if shown.profile.record_types() {
+            println!("opportunity_record_type = \"Partner_Deal\"");
+        }
+    }
     println!("\n# environment");
     println!(
         "export {}={}",

@@ -49,9 +49,16 @@ pub fn co_sell_opportunity(
     name: &str,
     country: &str,
 ) -> Result<CoSellOpportunity, EmulatorError> {
+    // With State and Country/Territory Picklists on, the code goes to the
+    // code field (the text field takes country names).
+    let country_field = if sf.country_picklists() {
+        "BillingCountryCode"
+    } else {
+        "BillingCountry"
+    };
     let account = sf.insert(
         "Account",
-        json!({ "Name": format!("{name} Inc"), "BillingCountry": country, "BillingCity": "Redmond" }),
+        json!({ "Name": format!("{name} Inc"), country_field: country, "BillingCity": "Redmond" }),
     )?;
     let mut fields = json!({
         "Name": name, "StageName": "Prospecting", "CloseDate": "2027-06-30",

@@ -273,7 +273,7 @@ pub struct ApiError {
 }
 
 /// One per-record error entry (`statusCode` shape).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecordError {
     /// The Salesforce status code.
     #[serde(rename = "statusCode")]
@@ -284,6 +284,57 @@ pub struct RecordError {
     /// Fields the error concerns, when given.
     #[serde(default, deserialize_with = "null_as_empty")]
     pub fields: Vec<String>,
+    /// The duplicate rule that blocked the save and the records it matched
+    /// (`DUPLICATES_DETECTED` only).
+    #[serde(
+        rename = "duplicateResult",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub duplicate_result: Option<DuplicateResult>,
+}
+
+/// What a duplicate rule found (the `DuplicateResult` of the SOAP and REST
+/// APIs:
+/// https://developer.salesforce.com/docs/atlas.en-us.apexref.meta/apexref/apex_class_Datacloud_DuplicateResult.htm).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DuplicateResult {
+    /// Developer name of the duplicate rule.
+    #[serde(default)]
+    pub duplicate_rule: String,
+    /// The object the rule is on.
+    #[serde(default)]
+    pub duplicate_rule_entity_type: String,
+    /// One result per matching rule the duplicate rule ran.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub match_results: Vec<MatchResult>,
+}
+
+/// The records one matching rule found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatchResult {
+    /// Developer name of the matching rule.
+    #[serde(default)]
+    pub rule: String,
+    /// The object of the matching records.
+    #[serde(default)]
+    pub entity_type: String,
+    /// The matching records.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub match_records: Vec<MatchRecord>,
+}
+
+/// One existing record a matching rule found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MatchRecord {
+    /// How closely it matches, 0 to 100.
+    #[serde(default)]
+    pub match_confidence: f64,
+    /// The record (its `Id` and the fields the rule compared).
+    pub record: crate::Record,
 }
 
 impl From<RecordError> for ApiError {

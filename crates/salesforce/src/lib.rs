@@ -26,7 +26,9 @@ pub use auth::{
     TokenProvider,
 };
 pub use client::{CallEvent, CallObserver, ClientConfig, SalesforceClient};
-pub use error::{ApiError, Error, ErrorCode, RecordError};
+pub use error::{
+    ApiError, DuplicateResult, Error, ErrorCode, MatchRecord, MatchResult, RecordError,
+};
 pub use limits::ApiUsage;
 pub use record::Record;
 pub use soql::{Condition, Direction, LikePattern, Literal, Soql};

@@ -25,7 +25,7 @@ pub struct QueryPage {
 }
 
 /// Per-record result of a Collections write (or a single create).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SaveResult {
     /// Record id (absent on most failures).
     #[serde(default)]

@@ -8,6 +8,7 @@
 //! The engine's `apply` only carries plans out and records the results.
 
 mod audit;
+mod duplicates;
 #[cfg(test)]
 mod tests;
 
@@ -16,6 +17,7 @@ use serde::Serialize;
 use serde_json::json;
 
 pub use audit::{sentence, AuditLine};
+pub use duplicates::{existing_record, ExistingRecord};
 
 use crate::deal::Deal;
 use crate::engagement::{self, MicrosoftAnswer};

@@ -14,6 +14,10 @@ pub struct Settings {
     pub won_stage: Option<String>,
     /// Stage for lost deals (None: the org's first closed, not won stage).
     pub lost_stage: Option<String>,
+    /// Developer name of the Opportunity record type new opportunities get
+    /// (None: the integration user's default); its sales process must have
+    /// every stage above.
+    pub opportunity_record_type: Option<String>,
     /// Show ✔/✖ before the opportunity name after a sync.
     pub show_checkmark: bool,
     /// Account field holding the ISO country code.
@@ -98,6 +102,7 @@ impl Default for Settings {
             on_hold_stage: "On Hold".into(),
             won_stage: None,
             lost_stage: None,
+            opportunity_record_type: None,
             show_checkmark: true,
             country_code_field: "BillingCountry".into(),
             deal_value_field: "Amount".into(),

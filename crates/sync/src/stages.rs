@@ -19,6 +19,8 @@ pub struct StageMap {
     stages: BTreeMap<String, StageInfo>,
     won: String,
     lost: String,
+    /// The record type new opportunities get (`sync.opportunity_record_type`).
+    record_type_id: Option<String>,
 }
 
 impl StageMap {
@@ -61,7 +63,42 @@ impl StageMap {
             stages,
             won: won.unwrap_or_default(),
             lost: lost.unwrap_or_default(),
+            record_type_id: None,
         })
+    }
+
+    /// Uses record type `name` (`id`) for new opportunities, checking that
+    /// its sales process (`process`: the stages it allows) has every stage
+    /// the connector moves opportunities to.
+    pub fn with_record_type(
+        mut self,
+        name: &str,
+        id: String,
+        process: &[String],
+        settings: &Settings,
+    ) -> Result<Self, String> {
+        let missing: Vec<&str> = [
+            settings.on_hold_stage.as_str(),
+            settings.active_stage.as_str(),
+            self.won.as_str(),
+            self.lost.as_str(),
+        ]
+        .into_iter()
+        .filter(|stage| !process.iter().any(|p| p == stage))
+        .collect();
+        if !missing.is_empty() {
+            return Err(format!(
+                "sync.opportunity_record_type = \"{name}\": its sales process lacks the stage(s) {}; add them to the sales process in Setup or choose a record type whose process has them",
+                missing.join(", ")
+            ));
+        }
+        self.record_type_id = Some(id);
+        Ok(self)
+    }
+
+    /// The record type new opportunities get, when one is configured.
+    pub fn record_type_id(&self) -> Option<&str> {
+        self.record_type_id.as_deref()
     }
 
     /// True for a known stage that is not closed.

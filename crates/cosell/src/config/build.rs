@@ -567,12 +567,14 @@ impl Builder<'_> {
                 .map(Some),
         };
         let org_currency = self.org_currency(currency.as_ref(), f.org_currency);
+        let record_type = self.record_type(f.opportunity_record_type);
         let fields = self.fields(f.fields);
         Some(SyncConfig {
             active_stage: active_stage?,
             on_hold_stage: on_hold_stage?,
             won_stage,
             lost_stage,
+            opportunity_record_type: record_type?,
             show_checkmark: f.show_checkmark.unwrap_or(d::SHOW_CHECKMARK),
             country_code_field: country?,
             deal_value_field: deal_value?,
@@ -624,6 +626,21 @@ impl Builder<'_> {
             Some(value),
             "set it to the API name of a closed stage, or remove it to use the org's default from OpportunityStage",
         )
+    }
+
+    /// `sync.opportunity_record_type`: a record type's developer name, if set.
+    fn record_type(&mut self, value: Option<String>) -> Option<Option<ApiName>> {
+        let Some(value) = value else {
+            return Some(None);
+        };
+        let result = ApiName::parse(value.trim(), false).map(Some).map_err(|problem| {
+            Issue::new(
+                "sync.opportunity_record_type",
+                problem,
+                "use the record type's API name from Setup > Object Manager > Opportunity > Record Types, e.g. \"Partner_Deal\", or remove it to use the integration user's default",
+            )
+        });
+        self.ok(result)
     }
 
     /// A Salesforce API name with a default.

@@ -69,6 +69,7 @@ pub(crate) struct SyncFile {
     pub on_hold_stage: Option<String>,
     pub won_stage: Option<String>,
     pub lost_stage: Option<String>,
+    pub opportunity_record_type: Option<String>,
     pub show_checkmark: Option<bool>,
     pub country_code_field: Option<String>,
     pub deal_value_field: Option<String>,

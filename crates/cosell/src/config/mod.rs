@@ -214,6 +214,9 @@ pub struct SyncConfig {
     pub won_stage: Option<String>,
     /// Stage for lost deals; None: discovered from OpportunityStage (IsClosed, not IsWon).
     pub lost_stage: Option<String>,
+    /// Developer name of the Opportunity record type new opportunities get;
+    /// None: the integration user's default record type.
+    pub opportunity_record_type: Option<ApiName>,
     /// Show ✔/✖ in the opportunity name after a sync.
     pub show_checkmark: bool,
     /// Account field holding the two-letter ISO country code.

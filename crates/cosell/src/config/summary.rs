@@ -93,6 +93,9 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
         "  lost_stage       {}",
         stage_or_discovered(s.lost_stage.as_deref())
     )?;
+    if let Some(record_type) = &s.opportunity_record_type {
+        writeln!(out, "  record type      {record_type}")?;
+    }
     writeln!(out, "  show_checkmark   {}", s.show_checkmark)?;
     writeln!(out, "  co_sell_only     {}", s.co_sell_only)?;
     writeln!(out, "  country field    Account.{}", s.country_code_field)?;

@@ -10,6 +10,9 @@ use salesforce::{ErrorCode, SalesforceClient};
 use super::plan::OPPORTUNITY;
 use super::report::{Report, Status};
 use crate::config::SyncConfig;
+use sync::engine::read_record_type;
+use sync::stages::StageMap;
+use sync::Settings;
 
 /// The multi-currency field Salesforce adds to every object when the org
 /// enables multiple currencies.
@@ -28,6 +31,7 @@ pub async fn check(sf: &SalesforceClient, sync: &SyncConfig, report: &mut Report
         .await
         .context("could not read the org's opportunity stages")?;
     check_stages(&stages, sync, report);
+    check_record_type(sf, &stages, sync, report).await?;
 
     let opportunity = describe(sf, OPPORTUNITY)
         .await?
@@ -55,12 +59,7 @@ pub async fn check(sf: &SalesforceClient, sync: &SyncConfig, report: &mut Report
         None => {}
     }
     match describe(sf, ACCOUNT).await? {
-        Some(account) => check_field(
-            &account,
-            sync.country_code_field.as_str(),
-            "sync.country_code_field",
-            report,
-        ),
+        Some(account) => check_country_field(&account, sync.country_code_field.as_str(), report),
         None => report.push_detail(
             Status::Missing,
             "object Account",
@@ -154,6 +153,52 @@ pub fn check_stages(stages: &[OpportunityStage], sync: &SyncConfig, report: &mut
     }
 }
 
+/// The configured record type exists and its sales process has every stage
+/// the connector moves opportunities to: the same check the sync engine
+/// makes before its first write.
+async fn check_record_type(
+    sf: &SalesforceClient,
+    stages: &[OpportunityStage],
+    sync: &SyncConfig,
+    report: &mut Report,
+) -> Result<()> {
+    let Some(name) = &sync.opportunity_record_type else {
+        return Ok(());
+    };
+    let item = format!("record type {name} (sync.opportunity_record_type)");
+    let settings = Settings {
+        active_stage: sync.active_stage.clone(),
+        on_hold_stage: sync.on_hold_stage.clone(),
+        won_stage: sync.won_stage.clone(),
+        lost_stage: sync.lost_stage.clone(),
+        ..Settings::default()
+    };
+    let rows = stages
+        .iter()
+        .filter(|s| s.is_active)
+        .map(|s| (s.api_name.clone(), s.is_closed, s.is_won))
+        .collect();
+    // Stage problems are reported on their own lines.
+    let Ok(map) = StageMap::new(rows, &settings) else {
+        return Ok(());
+    };
+    let found = read_record_type(sf, name.as_str())
+        .await
+        .context("could not read the org's Opportunity record types")?;
+    match found {
+        None => report.push_detail(
+            Status::Missing,
+            item,
+            "the org has no active Opportunity record type with this API name",
+        ),
+        Some((id, process)) => match map.with_record_type(name.as_str(), id, &process, &settings) {
+            Ok(_) => report.push(Status::Ok, item),
+            Err(problem) => report.push_detail(Status::Missing, item, problem),
+        },
+    }
+    Ok(())
+}
+
 /// A configured field exists on the object.
 fn check_field(object: &SObjectDescribe, field: &str, key: &str, report: &mut Report) {
     let item = format!("field {}.{field} ({key})", object.name);
@@ -169,6 +214,26 @@ fn check_field(object: &SObjectDescribe, field: &str, key: &str, report: &mut Re
             ),
         );
     }
+}
+
+/// The customer's country field exists and takes ISO codes: with State and
+/// Country/Territory Picklists on (the org has `BillingCountryCode`), the
+/// text field takes only country names, so the code field must be used
+/// (https://help.salesforce.com/s/articleView?id=xcloud.admin_state_country_picklists_integ_values.htm).
+fn check_country_field(account: &SObjectDescribe, field: &str, report: &mut Report) {
+    let key = "sync.country_code_field";
+    let code_field = format!("{field}Code");
+    if account.field(field).is_some() && account.field(&code_field).is_some() {
+        report.push_detail(
+            Status::Missing,
+            format!("field {ACCOUNT}.{field} ({key})"),
+            format!(
+                "State and Country/Territory Picklists are on: {field} takes country names only; set {key} = \"{code_field}\""
+            ),
+        );
+        return;
+    }
+    check_field(account, field, key, report);
 }
 
 /// A feature the connector can do without.
@@ -209,6 +274,7 @@ mod tests {
             on_hold_stage: on_hold.into(),
             won_stage: won.map(Into::into),
             lost_stage: None,
+            opportunity_record_type: None,
             show_checkmark: true,
             country_code_field: ApiName::parse("BillingCountry", false).unwrap(),
             deal_value_field: ApiName::parse("Amount", false).unwrap(),

@@ -272,6 +272,10 @@ fn bad_values_are_reported_on_their_key() {
             Value::String("Billing Country".into()),
         ),
         ("sync.deal_value_field", Value::String("9Amount".into())),
+        (
+            "sync.opportunity_record_type",
+            Value::String("Partner Deal".into()),
+        ),
         ("sync.fields.audit", Value::String("Audit".into())),
         (
             "sync.fields.sync_flag",

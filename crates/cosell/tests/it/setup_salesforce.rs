@@ -4,7 +4,7 @@
 
 use cosell::connect::{self, Observers};
 use cosell::setup::{self, Status};
-use emulator::salesforce::Options as SfOptions;
+use emulator::salesforce::{Options as SfOptions, Profile};
 
 use crate::setup_support::TestOrg;
 
@@ -268,4 +268,151 @@ async fn setup_finds_a_schema_installed_another_way() {
         "{report}"
     );
     assert_eq!(writes(&org), 0);
+}
+
+/// The connector's fields the integration user sees on Opportunity.
+async fn visible_connector_fields(sf: &salesforce::SalesforceClient) -> Vec<String> {
+    let describe = sf.describe("Opportunity").await.unwrap();
+    FIELDS
+        .iter()
+        .filter_map(|item| item.strip_prefix("field Opportunity."))
+        .filter(|name| describe.field(name).is_some())
+        .map(|name| (*name).to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn on_an_enterprise_org_setup_s_grants_make_the_fields_usable_and_nothing_else_does() {
+    let org = TestOrg::start(SfOptions {
+        bare: true,
+        ..SfOptions::for_profile(Profile::Enterprise)
+    })
+    .await;
+    // The org has State and Country/Territory Picklists: setup says which
+    // country field to use.
+    let config = org.config();
+    let sf = connect::salesforce_client(&config, &Observers::default()).unwrap();
+    let check = setup::salesforce(&sf, &config, true).await.unwrap();
+    let country = check
+        .lines
+        .iter()
+        .find(|l| l.item == "field Account.BillingCountry (sync.country_code_field)")
+        .unwrap_or_else(|| panic!("no country line:\n{check}"));
+    assert_eq!(country.status, Status::Missing, "{check}");
+    let text = std::fs::read_to_string(&org.config_path).unwrap().replace(
+        "[sync]\n",
+        "[sync]\ncountry_code_field = \"BillingCountryCode\"\nopportunity_record_type = \"Partner_Deal\"\n",
+    );
+    std::fs::write(&org.config_path, text).unwrap();
+    let config = org.config();
+    let engine = connect::engine(&config, &Observers::default())
+        .await
+        .unwrap();
+    let all: Vec<String> = FIELDS
+        .iter()
+        .filter_map(|item| item.strip_prefix("field Opportunity."))
+        .map(|name| (*name).to_owned())
+        .collect();
+
+    let first = setup::salesforce(&sf, &config, false).await.unwrap();
+    assert_eq!(first.missing(), 0, "{first}");
+    for item in [
+        "permission set Cosell_Connector",
+        "object permissions Microsoft_Solution__c",
+        "field permissions Opportunity.Referral_Identifier__c",
+        "field permissions Microsoft_Solution__c.Solution_Id__c",
+    ] {
+        assert_eq!(
+            first.status_of(item),
+            Some(Status::Created),
+            "{item}\n{first}"
+        );
+    }
+    assert_eq!(visible_connector_fields(&sf).await, all);
+
+    // The same fields without the grants (as Tooling leaves them): the
+    // integration user sees none of them and the connector cannot sync.
+    let set = sf
+        .query_all_records(
+            &salesforce::Soql::select(["Id"])
+                .from("PermissionSet")
+                .where_(salesforce::Condition::eq("Name", "Cosell_Connector")),
+        )
+        .await
+        .unwrap();
+    org.sf.delete(set[0].id().unwrap()).unwrap();
+    assert!(visible_connector_fields(&sf).await.is_empty());
+    assert!(sf.describe("Microsoft_Solution__c").await.is_err());
+    org.share_referral(1);
+    let refused = engine
+        .full_pass(config.worker.batch_size, chrono::Duration::seconds(5))
+        .await;
+    let error = refused.err().map(|e| e.to_string()).unwrap_or_default();
+    assert!(error.contains("INVALID_FIELD"), "{error}");
+
+    // Setup grants them again, and the connector syncs both ways.
+    let second = setup::salesforce(&sf, &config, false).await.unwrap();
+    assert_eq!(
+        second.status_of("permission set Cosell_Connector"),
+        Some(Status::Created),
+        "{second}"
+    );
+    assert_eq!(visible_connector_fields(&sf).await, all);
+    org.co_sell_opportunity(1);
+    let pass = engine
+        .full_pass(config.worker.batch_size, chrono::Duration::seconds(5))
+        .await
+        .expect("the sync pass runs");
+    assert_eq!(pass.summary.failed, 0, "{:#?}", pass.outcomes);
+    assert_eq!(pass.summary.salesforce.created, 1, "{}", pass.summary);
+    assert_eq!(pass.summary.partner_center.created, 1, "{}", pass.summary);
+}
+
+#[tokio::test]
+async fn setup_checks_the_record_type_s_sales_process() {
+    let org = TestOrg::start(SfOptions::for_profile(Profile::Enterprise)).await;
+    let report_for = |record_type: &str| {
+        let text = std::fs::read_to_string(&org.config_path).unwrap();
+        let text = text
+            .lines()
+            .filter(|l| !l.starts_with("opportunity_record_type"))
+            .collect::<Vec<_>>()
+            .join("\n")
+            .replace(
+                "[sync]\n",
+                &format!("[sync]\nopportunity_record_type = \"{record_type}\"\n"),
+            );
+        std::fs::write(&org.config_path, text).unwrap();
+        let config = org.config();
+        async move {
+            let sf = connect::salesforce_client(&config, &Observers::default()).unwrap();
+            setup::salesforce(&sf, &config, true).await.unwrap()
+        }
+    };
+    let direct = report_for("Direct_Deal").await;
+    let line = direct
+        .lines
+        .iter()
+        .find(|l| l.item == "record type Direct_Deal (sync.opportunity_record_type)")
+        .unwrap_or_else(|| panic!("no record type line:\n{direct}"));
+    assert_eq!(line.status, Status::Missing, "{direct}");
+    assert!(
+        line.detail
+            .as_deref()
+            .unwrap_or_default()
+            .contains("lacks the stage(s) On Hold"),
+        "{direct}"
+    );
+    let partner = report_for("Partner_Deal").await;
+    assert_eq!(
+        partner.status_of("record type Partner_Deal (sync.opportunity_record_type)"),
+        Some(Status::Ok),
+        "{partner}"
+    );
+    let unknown = report_for("Reseller_Deal").await;
+    assert_eq!(
+        unknown.status_of("record type Reseller_Deal (sync.opportunity_record_type)"),
+        Some(Status::Missing),
+        "{unknown}"
+    );
 }

@@ -154,15 +154,19 @@ fn write(state: &mut State, request: &RestRequest, op: Op<'_>) -> RestResult {
                 ),
             ));
         };
-        let def = state.org.object(type_name).cloned().ok_or_else(|| {
-            ApiError::one(
-                400,
-                ErrorItem::new(
-                    "INVALID_TYPE",
-                    format!("sObject type '{type_name}' is not supported."),
-                ),
-            )
-        })?;
+        let def = state
+            .org
+            .object_for_caller(type_name)
+            .map(std::borrow::Cow::into_owned)
+            .ok_or_else(|| {
+                ApiError::one(
+                    400,
+                    ErrorItem::new(
+                        "INVALID_TYPE",
+                        format!("sObject type '{type_name}' is not supported."),
+                    ),
+                )
+            })?;
         let assigns = parse_record(&def, map, &raw)?;
         plans.push(match op {
             Op::Create => Planned::Create {
@@ -279,7 +283,10 @@ fn apply(org: &mut Org, plan: Planned, user: &str) -> Result<Value, Vec<ErrorIte
             key,
             assigns,
         } => {
-            let def = org.object(&object).cloned().ok_or_else(Vec::new)?;
+            let def = org
+                .object_for_caller(&object)
+                .map(std::borrow::Cow::into_owned)
+                .ok_or_else(Vec::new)?;
             match upsert(org, &def, &field, &key, assigns, user, false)? {
                 Upserted::Created(id) => {
                     Ok(json!({ "id": id, "success": true, "errors": [], "created": true }))

@@ -94,7 +94,8 @@ pub fn global(state: &State, request: &RestRequest) -> RestResult {
     let sobjects: Vec<Value> = state
         .org
         .objects()
-        .map(|o| Value::Object(summary(o, &base)))
+        .filter_map(|o| state.org.object_for_caller(&o.name))
+        .map(|o| Value::Object(summary(&o, &base)))
         .collect();
     Ok(RestResponse::json(
         200,
@@ -160,11 +161,10 @@ pub fn object(state: &State, request: &RestRequest, object: &ObjectDef) -> RestR
     let mut body = summary(object, &request.base());
     body.insert("fields".into(), Value::Array(fields));
     body.insert("childRelationships".into(), Value::Array(children));
-    body.insert("recordTypeInfos".into(), json!([{
-        "active": true, "available": true, "defaultRecordTypeMapping": true, "developerName": "Master",
-        "master": true, "name": "Master", "recordTypeId": "012000000000000AAA",
-        "urls": { "layout": format!("{}/sobjects/{}/describe/layouts/012000000000000AAA", request.base(), object.name) }
-    }]));
+    body.insert(
+        "recordTypeInfos".into(),
+        Value::Array(state.org.record_type_infos(&object.name, &request.base())),
+    );
     body.insert("compactLayoutable".into(), json!(object.createable));
     body.insert("searchLayoutable".into(), json!(object.createable));
     body.insert("networkScopeFieldName".into(), Value::Null);

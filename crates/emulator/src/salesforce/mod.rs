@@ -18,6 +18,7 @@ mod columns;
 mod composite;
 mod connector;
 mod control_api;
+mod countries;
 mod describe;
 mod errors;
 mod faults;
@@ -28,8 +29,10 @@ mod org;
 mod org_rules;
 pub mod profile;
 mod query;
+mod record_types;
 mod rest;
 mod schema;
+mod security;
 mod seed;
 mod setup_objects;
 mod soap;
@@ -352,6 +355,12 @@ impl SalesforceEmulator {
     /// The organization ID (`00D…`).
     pub fn org_id(&self) -> String {
         self.shared.lock().org.org_id.clone()
+    }
+
+    /// True when State and Country/Territory Picklists are on: addresses
+    /// take ISO codes in `BillingCountryCode` and the like.
+    pub fn country_picklists(&self) -> bool {
+        self.shared.lock().org.country_picklists
     }
 
     /// The integration user's ID.

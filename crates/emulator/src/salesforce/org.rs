@@ -64,6 +64,14 @@ pub struct Org {
     pub last_written: Option<String>,
     /// Enforces the enterprise profile's validation and duplicate rules.
     pub org_rules: bool,
+    /// Opportunity record types and their sales processes, when the org has
+    /// them ([`super::record_types`]).
+    pub sales_processes: Option<super::record_types::SalesProcesses>,
+    /// State and Country/Territory Picklists are on ([`super::countries`]).
+    pub country_picklists: bool,
+    /// Enforces field-level security and object permissions per user
+    /// ([`super::security`]).
+    pub field_security: bool,
     /// What the API call being served asks of those rules.
     pub call: super::org_rules::CallContext,
 }
@@ -85,6 +93,9 @@ impl Org {
             next_custom_prefix: 0,
             last_written: None,
             org_rules: false,
+            field_security: false,
+            country_picklists: false,
+            sales_processes: None,
             call: super::org_rules::CallContext::default(),
         };
         org.org_id = org.mint(super::standard::prefix::ORGANIZATION);
@@ -317,6 +328,9 @@ impl Org {
         }
         let changed: HashSet<String> = changes.keys().cloned().collect();
         self.derive(&def, &mut row, &changed, true);
+        self.sync_countries(&def, &mut row, &changed)?;
+        self.enforce_sales_process(&def, &mut row, true)?;
+        self.check_permission_row(&def, &row)?;
         self.enforce_org_rules(&def, None, &row)?;
         self.data
             .entry(def.name.clone())
@@ -379,6 +393,7 @@ impl Org {
         }
         let changes = self.check(&def, Some(&existing), &kept)?;
         let stamp = format_datetime(self.tick());
+        let before = existing.clone();
         let mut row = existing;
         for (k, v) in &changes {
             row.insert(k.clone(), v.clone());
@@ -388,7 +403,13 @@ impl Org {
         row.insert("LastModifiedById".into(), json!(actor));
         let changed: HashSet<String> = changes.keys().cloned().collect();
         self.derive(&def, &mut row, &changed, false);
-        self.enforce_org_rules(&def, Some(id), &row)?;
+        self.sync_countries(&def, &mut row, &changed)?;
+        self.enforce_sales_process(&def, &mut row, false)?;
+        if self.permission_row_emptied(&def, &row) {
+            return self.delete(id).map_err(|e| vec![e]);
+        }
+        self.check_permission_row(&def, &row)?;
+        self.enforce_org_rules(&def, Some(&before), &row)?;
         self.data
             .entry(def.name.clone())
             .or_default()
@@ -475,11 +496,8 @@ impl Org {
             .iter()
             .filter_map(|a| def.field(a.field()))
             .filter(|f| {
-                if creating {
-                    !f.createable
-                } else {
-                    !f.updateable
-                }
+                let settable = if creating { f.createable } else { f.updateable };
+                !settable || self.field_access(def, f) != super::security::FieldAccess::Edit
             })
             .map(|f| f.name.clone())
             .collect();

@@ -3,10 +3,15 @@
 //! rules first, then duplicate rules
 //! (https://developer.salesforce.com/docs/atlas.en-us.apexcode.meta/apexcode/apex_triggers_order_of_execution.htm).
 //!
-//! - The validation rule `Amount_Not_Negative` on Opportunity refuses a
-//!   negative `Amount` with `FIELD_CUSTOM_VALIDATION_EXCEPTION`, its error
-//!   message and the field it is shown at
-//!   (https://help.salesforce.com/s/articleView?id=sf.fields_about_field_validation.htm).
+//! - Validation rules on Opportunity refuse a save with
+//!   `FIELD_CUSTOM_VALIDATION_EXCEPTION`, the rule's error message and the
+//!   field it is shown at
+//!   (https://help.salesforce.com/s/articleView?id=sf.fields_about_field_validation.htm):
+//!   `Amount_Not_Negative` (a negative `Amount`) and
+//!   `Close_Date_Not_Moved_Into_Past`, the common
+//!   `AND(NOT(IsClosed), ISCHANGED(CloseDate), CloseDate < TODAY())`
+//!   (`ISCHANGED` is false when a record is created:
+//!   https://help.salesforce.com/s/articleView?id=sf.customize_functions_i_m.htm).
 //! - The Standard Account and Standard Contact duplicate rules, active in
 //!   every org, block a create or edit that matches an existing record with
 //!   `DUPLICATES_DETECTED` and a `duplicateResult` naming the rule and the
@@ -16,7 +21,10 @@
 //!   https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/headers_duplicaterules.htm).
 //!   Matching is a deterministic subset of the standard matching rules [I]:
 //!   Accounts whose names are equal once case, spaces and punctuation are
-//!   ignored; Contacts with the same last name and e-mail address.
+//!   ignored; Contacts with the same last name and e-mail address, or the
+//!   same first and last name and phone number (two terms of the standard
+//!   contact matching equation,
+//!   https://help.salesforce.com/s/articleView?id=sf.matching_rules_standard_contact_rule.htm).
 
 use serde_json::{json, Map, Value};
 
@@ -24,8 +32,56 @@ use super::errors::ErrorItem;
 use super::org::{Org, RecordErrors};
 use super::schema::ObjectDef;
 
-/// Its error message.
-pub const VALIDATION_MESSAGE: &str = "Amount cannot be negative.";
+/// A record's fields.
+type Row = Map<String, Value>;
+
+/// One validation rule: a condition on the record before and after the
+/// save that refuses it, its message and the field the message is shown at.
+pub struct ValidationRule {
+    /// The object it is on.
+    pub object: &'static str,
+    /// The field the error is shown at.
+    pub field: &'static str,
+    /// Its error message.
+    pub message: &'static str,
+    /// True when the save must be refused (`before`: the record as stored,
+    /// None on create).
+    refuses: fn(before: Option<&Row>, row: &Row) -> bool,
+}
+
+/// The enterprise-like org's validation rules.
+pub const VALIDATION_RULES: &[ValidationRule] = &[
+    // Amount_Not_Negative
+    ValidationRule {
+        object: "Opportunity",
+        field: "Amount",
+        message: "Amount cannot be negative.",
+        refuses: |_, row| {
+            row.get("Amount")
+                .and_then(Value::as_f64)
+                .is_some_and(|a| a < 0.0)
+        },
+    },
+    // Close_Date_Not_Moved_Into_Past
+    ValidationRule {
+        object: "Opportunity",
+        field: "CloseDate",
+        message: "Close Date cannot be moved into the past on an open opportunity.",
+        refuses: |before, row| {
+            let Some(before) = before else {
+                return false;
+            };
+            let open = row.get("IsClosed") != Some(&Value::Bool(true));
+            let changed = before.get("CloseDate") != row.get("CloseDate");
+            let today = chrono::Utc::now().date_naive().to_string();
+            let past = row
+                .get("CloseDate")
+                .and_then(Value::as_str)
+                .is_some_and(|d| d < today.as_str());
+            open && changed && past
+        },
+    },
+];
 /// Alert text of the standard duplicate rules.
 pub const DUPLICATE_MESSAGE: &str = "Use one of these records?";
 
@@ -36,6 +92,9 @@ pub struct CallContext {
     pub allow_duplicate_save: bool,
     /// `/services/data/vXX.X` of the call, for record URLs in errors.
     pub base: String,
+    /// The user the call acts as (None: the emulator's own in-process
+    /// edits, which field-level security does not apply to).
+    pub user: Option<String>,
 }
 
 impl Default for CallContext {
@@ -43,13 +102,14 @@ impl Default for CallContext {
         Self {
             allow_duplicate_save: false,
             base: format!("/services/data/v{}.0", super::DEFAULT_MAX_API_VERSION),
+            user: None,
         }
     }
 }
 
 impl CallContext {
-    /// The context of a REST call with `headers` on API `base`.
-    pub fn of_call(duplicate_header: Option<&str>, base: String) -> Self {
+    /// The context of a REST call by `user` with `headers` on API `base`.
+    pub fn of_call(user: &str, duplicate_header: Option<&str>, base: String) -> Self {
         let allow_duplicate_save = duplicate_header.is_some_and(|h| {
             h.split([';', ','])
                 .filter_map(|p| p.split_once('='))
@@ -61,6 +121,7 @@ impl CallContext {
         Self {
             allow_duplicate_save,
             base,
+            user: Some(user.to_owned()),
         }
     }
 }
@@ -86,28 +147,31 @@ const DUPLICATE_RULES: &[DuplicateRule] = &[
 ];
 
 impl Org {
-    /// Runs the org's rules on the row as it would be saved (`own_id` is the
-    /// record's own ID on an edit, so it never matches itself).
+    /// Runs the org's rules on the row as it would be saved (`before`: the
+    /// stored record on an edit, which never matches itself).
     pub(super) fn enforce_org_rules(
         &self,
         def: &ObjectDef,
-        own_id: Option<&str>,
+        before: Option<&Map<String, Value>>,
         row: &Map<String, Value>,
     ) -> Result<(), RecordErrors> {
         if !self.org_rules {
             return Ok(());
         }
-        if def.name == "Opportunity"
-            && row
-                .get("Amount")
-                .and_then(Value::as_f64)
-                .is_some_and(|a| a < 0.0)
-        {
-            return Err(vec![ErrorItem::with_fields(
-                "FIELD_CUSTOM_VALIDATION_EXCEPTION",
-                VALIDATION_MESSAGE,
-                vec!["Amount".into()],
-            )]);
+        let own_id = before.and_then(|b| b.get("Id")).and_then(Value::as_str);
+        let refused: Vec<ErrorItem> = VALIDATION_RULES
+            .iter()
+            .filter(|rule| rule.object == def.name && (rule.refuses)(before, row))
+            .map(|rule| {
+                ErrorItem::with_fields(
+                    "FIELD_CUSTOM_VALIDATION_EXCEPTION",
+                    rule.message,
+                    vec![rule.field.into()],
+                )
+            })
+            .collect();
+        if !refused.is_empty() {
+            return Err(refused);
         }
         if self.call.allow_duplicate_save {
             return Ok(());
@@ -147,10 +211,20 @@ fn same_entity(
             let key = |row| text(row, "Name").map(|n| company_key(&n));
             key(existing).is_some() && key(existing) == key(candidate)
         }
-        "Contact" => ["LastName", "Email"].iter().all(|field| {
-            let value = text(existing, field);
-            value.is_some() && value == text(candidate, field)
-        }),
+        "Contact" => {
+            let same = |field: &str| {
+                let value = text(existing, field);
+                value.is_some() && value == text(candidate, field)
+            };
+            let digits = |row| {
+                text(row, "Phone")
+                    .map(|p| p.chars().filter(char::is_ascii_digit).collect::<String>())
+                    .filter(|p| !p.is_empty())
+            };
+            let same_phone = digits(existing).is_some() && digits(existing) == digits(candidate);
+            (same("LastName") && same("Email"))
+                || (same("FirstName") && same("LastName") && same_phone)
+        }
         _ => false,
     }
 }

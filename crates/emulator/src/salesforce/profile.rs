@@ -6,8 +6,16 @@
 //! - `enterprise`: like a production Enterprise Edition org: the Standard
 //!   Account and Standard Contact duplicate rules active (a matching create
 //!   fails with `DUPLICATES_DETECTED` unless `Sforce-Duplicate-Rule-Header:
-//!   allowSave=true`), a validation rule on Opportunity and a required custom
-//!   field with a default value.
+//!   allowSave=true`), validation rules on Opportunity, a required custom
+//!   field with a default value, and field-level security and object
+//!   permissions enforced per user (see [`super::security`]): custom fields
+//!   and objects are invisible until a permission set or the user's profile
+//!   grants them. Unless bare, the connector's fields and object come
+//!   granted to the integration user by a `Cosell_Connector` permission set,
+//!   as `cosell setup salesforce` leaves them. State and Country/Territory
+//!   Picklists are on (see [`super::countries`]). Opportunity has the
+//!   record types `Direct_Deal` (every user's default; its sales process
+//!   lacks `On Hold`) and `Partner_Deal` (see [`super::record_types`]).
 //! - `single-currency`: the demo org without multi-currency (no
 //!   `CurrencyIsoCode` on any object).
 
@@ -47,6 +55,24 @@ impl Profile {
     /// True when the org enforces the standard duplicate rules, the
     /// Opportunity validation rule and the required custom field.
     pub fn enforces_org_rules(self) -> bool {
+        self == Self::Enterprise
+    }
+}
+
+impl Profile {
+    /// True when Opportunity has record types with sales processes.
+    pub fn record_types(self) -> bool {
+        self == Self::Enterprise
+    }
+
+    /// True when State and Country/Territory Picklists are on.
+    pub fn country_picklists(self) -> bool {
+        self == Self::Enterprise
+    }
+
+    /// True when field-level security and object permissions are enforced
+    /// per user.
+    pub fn enforces_field_security(self) -> bool {
         self == Self::Enterprise
     }
 }

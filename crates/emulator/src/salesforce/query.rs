@@ -28,11 +28,12 @@ pub struct OrgCatalog<'a>(pub &'a Org);
 
 impl Catalog for OrgCatalog<'_> {
     fn object(&self, name: &str) -> Option<String> {
-        self.0.object(name).map(|o| o.name.clone())
+        self.0.object_for_caller(name).map(|o| o.name.clone())
     }
 
     fn field(&self, object: &str, field: &str) -> Option<FieldMeta> {
-        let f = self.0.object(object)?.field(field)?;
+        let def = self.0.object_for_caller(object)?;
+        let f = def.field(field)?;
         Some(FieldMeta {
             name: f.name.clone(),
             kind: f.ftype.kind(),
@@ -41,7 +42,8 @@ impl Catalog for OrgCatalog<'_> {
     }
 
     fn relationship(&self, object: &str, name: &str) -> Option<RelationshipMeta> {
-        let f = self.0.object(object)?.relationship(name)?;
+        let def = self.0.object_for_caller(object)?;
+        let f = def.relationship(name)?;
         Some(RelationshipMeta {
             name: f.relationship_name.clone()?,
             target: f.reference_to.first()?.clone(),

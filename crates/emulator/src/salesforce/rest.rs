@@ -17,7 +17,9 @@ use super::http::{
 };
 use super::org_rules::CallContext;
 use super::state::{Shared, State as EmState};
-use super::{auth, collections, composite, describe, faults, query, sobjects, tooling};
+use super::{
+    auth, collections, composite, describe, faults, query, record_types, sobjects, tooling,
+};
 use crate::control::DeferredFault;
 
 /// Largest request body read (sObject Collections of 200 long records fit).
@@ -137,9 +139,13 @@ fn serve(
         force_all_or_none: false,
         fault,
     };
-    // The duplicate rule header holds for this call only (Composite
-    // subrequests included).
-    state.org.call = CallContext::of_call(request.header(DUPLICATE_RULE_HEADER), request.base());
+    // The caller and the duplicate rule header hold for this call only
+    // (Composite subrequests included).
+    state.org.call = CallContext::of_call(
+        &request.user,
+        request.header(DUPLICATE_RULE_HEADER),
+        request.base(),
+    );
     let response = match check_content_type(&request) {
         Ok(()) => dispatch(shared, state, &request),
         Err(e) => e.into(),
@@ -184,6 +190,7 @@ pub fn dispatch(shared: &Shared, state: &mut EmState, request: &RestRequest) -> 
         ["composite"] => composite::run(shared, state, request, dispatch),
         ["composite", "sobjects", rest @ ..] => collections::route(state, request, rest),
         ["tooling", rest @ ..] => tooling::route(state, request, rest),
+        ["ui-api", "object-info", rest @ ..] => record_types::picklist_values(state, request, rest),
         _ => Err(ApiError::not_found()),
     };
     result.unwrap_or_else(RestResponse::from)

@@ -78,6 +78,7 @@ pub fn build(options: &Options, now: DateTime<Utc>) -> Org {
                     | ("OpportunityTeamMember", "OpportunityId")
                     | ("Note", "ParentId")
                     | ("FieldPermissions", "ParentId")
+                    | ("ObjectPermissions", "ParentId")
                     | ("PermissionSetAssignment", "PermissionSetId")
             ) {
                 field.cascade_delete = true;
@@ -95,7 +96,99 @@ pub fn build(options: &Options, now: DateTime<Utc>) -> Org {
         org.org_rules = true;
         add_required_region(&mut org, now);
     }
+    if options.profile.record_types() {
+        super::record_types::enable(&mut org, now);
+    }
+    if options.profile.country_picklists() {
+        super::countries::enable(&mut org, now);
+    }
+    if options.profile.enforces_field_security() {
+        org.field_security = true;
+        seed_profiles(&mut org);
+        if !options.bare {
+            grant_connector(&mut org);
+        }
+    }
     org
+}
+
+/// Profiles, as the permission sets they own (`IsOwnedByProfile`), each
+/// assigned to its users: the integration user's and the sellers'.
+const PROFILES: &[(&str, &str)] = &[
+    ("X00e_SystemAdministrator", "System Administrator"),
+    ("X00e_StandardUser", "Standard User"),
+];
+
+fn seed_profiles(org: &mut Org) {
+    let admin = org.admin_id.clone();
+    let mut owned = Vec::new();
+    for (name, label) in PROFILES {
+        let mut values = Map::new();
+        values.insert("Name".into(), json!(name));
+        values.insert("Label".into(), json!(label));
+        values.insert("IsOwnedByProfile".into(), json!(true));
+        owned.push(org.insert_raw("PermissionSet", values, &admin));
+    }
+    let users: Vec<(String, &String)> = std::iter::once((admin.clone(), &owned[0]))
+        .chain(org.seller_ids.clone().into_iter().map(|s| (s, &owned[1])))
+        .collect();
+    for (user, set) in users {
+        assign(org, set, &user);
+    }
+}
+
+fn assign(org: &mut Org, set: &str, user: &str) {
+    let admin = org.admin_id.clone();
+    let mut values = Map::new();
+    values.insert("PermissionSetId".into(), json!(set));
+    values.insert("AssigneeId".into(), json!(user));
+    org.insert_raw("PermissionSetAssignment", values, &admin);
+}
+
+/// The `Cosell_Connector` permission set as `cosell setup salesforce`
+/// leaves it: read and edit on every connector field, full access to the
+/// solutions object, assigned to the integration user.
+fn grant_connector(org: &mut Org) {
+    let admin = org.admin_id.clone();
+    let mut values = Map::new();
+    values.insert("Name".into(), json!("Cosell_Connector"));
+    values.insert("Label".into(), json!("Cosell Connector"));
+    let set = org.insert_raw("PermissionSet", values, &admin);
+    let solution = connector::SOLUTION_OBJECT;
+    for object in ["Opportunity", solution] {
+        let fields: Vec<String> = org
+            .object(object)
+            .map(|o| {
+                o.fields
+                    .iter()
+                    .filter(|f| f.custom && super::security::takes_field_permissions(f))
+                    .map(|f| f.name.clone())
+                    .collect()
+            })
+            .unwrap_or_default();
+        for field in fields {
+            let mut values = Map::new();
+            values.insert("ParentId".into(), json!(set));
+            values.insert("SobjectType".into(), json!(object));
+            values.insert("Field".into(), json!(format!("{object}.{field}")));
+            values.insert("PermissionsRead".into(), json!(true));
+            values.insert("PermissionsEdit".into(), json!(true));
+            org.insert_raw("FieldPermissions", values, &admin);
+        }
+    }
+    let mut values = Map::new();
+    values.insert("ParentId".into(), json!(set));
+    values.insert("SobjectType".into(), json!(solution));
+    for right in [
+        "PermissionsRead",
+        "PermissionsCreate",
+        "PermissionsEdit",
+        "PermissionsDelete",
+    ] {
+        values.insert(right.into(), json!(true));
+    }
+    org.insert_raw("ObjectPermissions", values, &admin);
+    assign(org, &set, &admin);
 }
 
 fn seed_users(org: &mut Org, admin_username: &str) {

@@ -41,9 +41,11 @@ pub fn route(state: &mut State, request: &RestRequest, rest: &[&str]) -> RestRes
     }
 }
 
-/// An object by name, or 404 `NOT_FOUND`.
+/// An object by name as the caller sees it, or 404 `NOT_FOUND`.
 pub fn resolve(org: &Org, name: &str) -> Result<ObjectDef, ApiError> {
-    org.object(name).cloned().ok_or_else(ApiError::not_found)
+    org.object_for_caller(name)
+        .map(std::borrow::Cow::into_owned)
+        .ok_or_else(ApiError::not_found)
 }
 
 /// A URL record ID for `object`, or 400 `MALFORMED_ID`.

@@ -34,6 +34,8 @@ pub mod prefix {
     pub const FIELD_PERMISSIONS: &str = "01k";
     /// PermissionSetAssignment
     pub const PERMISSION_SET_ASSIGNMENT: &str = "0Pa";
+    /// ObjectPermissions
+    pub const OBJECT_PERMISSIONS: &str = "110";
     /// Tooling CustomField
     pub const CUSTOM_FIELD: &str = "00N";
     /// Tooling CustomObject
@@ -683,6 +685,44 @@ pub fn field_permissions(now: DateTime<Utc>) -> ObjectDef {
     )
 }
 
+/// ObjectPermissions (`110`): object access granted by a permission set
+/// (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_objectpermissions.htm).
+pub fn object_permissions(now: DateTime<Utc>) -> ObjectDef {
+    let right = |name: &str, label: &str| {
+        FieldDef::new(name, label, T::Boolean)
+            .required()
+            .defaulted(Some(json!(false)))
+    };
+    let body = vec![
+        FieldDef::new("ParentId", "Parent ID", T::Reference)
+            .required()
+            .create_only()
+            .reference(&["PermissionSet"], "Parent", Some("ObjectPerms")),
+        FieldDef::new("SobjectType", "Sobject Type Name", T::Picklist)
+            .len(40)
+            .required()
+            .create_only(),
+        right("PermissionsRead", "Read"),
+        right("PermissionsCreate", "Create"),
+        right("PermissionsEdit", "Edit"),
+        right("PermissionsDelete", "Delete"),
+        right("PermissionsViewAllRecords", "View All"),
+        right("PermissionsModifyAllRecords", "Modify All"),
+    ];
+    assemble(
+        object(
+            "ObjectPermissions",
+            "Object Permissions",
+            "Object Permissions",
+            prefix::OBJECT_PERMISSIONS,
+            now,
+        ),
+        body,
+        false,
+        None,
+    )
+}
+
 /// PermissionSetAssignment (`0Pa`).
 pub fn permission_set_assignment(now: DateTime<Utc>) -> ObjectDef {
     let body = vec![
@@ -724,6 +764,7 @@ pub fn all(now: DateTime<Utc>, currency: Option<&Currency>, stages: &[&str]) -> 
         user(now),
         permission_set(now),
         field_permissions(now),
+        object_permissions(now),
         permission_set_assignment(now),
         super::setup_objects::organization(now),
         super::setup_objects::record_type(now),

@@ -12,5 +12,6 @@ mod salesforce_composite;
 mod salesforce_crud;
 mod salesforce_profiles;
 mod salesforce_query;
+mod salesforce_security;
 mod salesforce_tooling;
 mod salesforce_web_flow;

@@ -107,6 +107,29 @@ async fn a_matching_contact_is_refused_per_record_in_a_collection() {
 }
 
 #[tokio::test]
+async fn a_contact_with_the_same_name_and_phone_matches_whatever_its_email() {
+    let org = enterprise().await;
+    let ana = json!({ "FirstName": "Ana", "LastName": "Silva", "Email": "ana@contoso.example", "Phone": "+1 (425) 555-0100" });
+    let first = org.post("/sobjects/Contact", ana).await;
+    let existing = first.body["id"].as_str().unwrap().to_owned();
+    let renamed = json!({ "FirstName": "ana", "LastName": "Silva", "Email": "ana.silva@contoso.example", "Phone": "14255550100" });
+    let again = org.post("/sobjects/Contact", renamed).await;
+    assert_eq!(again.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        again.body,
+        json!([duplicate_error(
+            "Contact",
+            "Standard_Contact_Duplicate_Rule",
+            "Standard_Contact_Match_Rule_v1_1",
+            &existing
+        )])
+    );
+    let other_person = json!({ "FirstName": "Bruno", "LastName": "Silva", "Phone": "14255550100" });
+    let created = org.post("/sobjects/Contact", other_person).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+}
+
+#[tokio::test]
 async fn the_demo_org_has_no_duplicate_rules() {
     let org = TestOrg::start().await;
     for _ in 0..2 {
@@ -136,6 +159,45 @@ async fn the_validation_rule_refuses_with_its_message() {
         )
         .await;
     assert_eq!(edit.error_code(), "FIELD_CUSTOM_VALIDATION_EXCEPTION");
+}
+
+#[tokio::test]
+async fn an_open_opportunity_s_close_date_cannot_be_moved_into_the_past() {
+    let org = enterprise().await;
+    let mut body = opportunity("Old");
+    body["CloseDate"] = json!("2020-01-31");
+    let created = org.post("/sobjects/Opportunity", body).await;
+    assert_eq!(
+        created.status,
+        StatusCode::CREATED,
+        "the rule only looks at changes: {}",
+        created.body
+    );
+    let id = org.create_opportunity("Moving").await;
+    let path = format!("/sobjects/Opportunity/{id}");
+    let refused = org.patch(&path, json!({ "CloseDate": "2021-06-30" })).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        refused.body,
+        json!([{ "message": "Close Date cannot be moved into the past on an open opportunity.",
+                 "errorCode": "FIELD_CUSTOM_VALIDATION_EXCEPTION", "fields": ["CloseDate"] }])
+    );
+    let unrelated = org
+        .patch(&path, json!({ "Description": "still fine" }))
+        .await;
+    assert_eq!(
+        unrelated.status,
+        StatusCode::NO_CONTENT,
+        "{}",
+        unrelated.body
+    );
+    let closing = org
+        .patch(
+            &path,
+            json!({ "CloseDate": "2021-06-30", "StageName": "Closed Won" }),
+        )
+        .await;
+    assert_eq!(closing.status, StatusCode::NO_CONTENT, "{}", closing.body);
 }
 
 #[tokio::test]
@@ -176,4 +238,197 @@ async fn a_single_currency_org_has_no_currency_iso_code() {
         .query("SELECT Id, CurrencyIsoCode FROM Opportunity")
         .await;
     assert_eq!(q.error_code(), "INVALID_FIELD");
+}
+
+#[tokio::test]
+async fn country_picklists_keep_code_and_name_in_step_and_refuse_free_text() {
+    let org = enterprise().await;
+    let by_code = org
+        .post(
+            "/sobjects/Account",
+            json!({ "Name": "Coded", "BillingCountryCode": "DE" }),
+        )
+        .await;
+    assert_eq!(by_code.status, StatusCode::CREATED, "{}", by_code.body);
+    let id = by_code.body["id"].as_str().unwrap().to_owned();
+    let row = org
+        .get(&format!(
+            "/sobjects/Account/{id}?fields=BillingCountry,BillingCountryCode"
+        ))
+        .await;
+    assert_eq!(
+        (
+            row.body["BillingCountry"].clone(),
+            row.body["BillingCountryCode"].clone()
+        ),
+        (json!("Germany"), json!("DE"))
+    );
+    let by_name = org
+        .patch(
+            &format!("/sobjects/Account/{id}"),
+            json!({ "BillingCountry": "france" }),
+        )
+        .await;
+    assert_eq!(by_name.status, StatusCode::NO_CONTENT, "{}", by_name.body);
+    let row = org
+        .get(&format!("/sobjects/Account/{id}?fields=BillingCountryCode"))
+        .await;
+    assert_eq!(row.body["BillingCountryCode"], "FR");
+
+    let free_text = org
+        .post(
+            "/sobjects/Account",
+            json!({ "Name": "Free", "BillingCountry": "US" }),
+        )
+        .await;
+    assert_eq!(free_text.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        free_text.body,
+        json!([{ "message": "There's a problem with this country, even though it may appear correct. Please select a country/territory from the list of valid countries.",
+                 "errorCode": "FIELD_INTEGRITY_EXCEPTION", "fields": ["BillingCountry"] }])
+    );
+    let bad_code = org
+        .post(
+            "/sobjects/Account",
+            json!({ "Name": "Bad", "BillingCountryCode": "XX" }),
+        )
+        .await;
+    assert_eq!(bad_code.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        bad_code.body,
+        json!([{ "message": "Billing Country Code: bad value for restricted picklist field: XX",
+                 "errorCode": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "fields": ["BillingCountryCode"] }])
+    );
+
+    let demo = TestOrg::start().await;
+    let plain = demo
+        .post(
+            "/sobjects/Account",
+            json!({ "Name": "Plain", "BillingCountry": "US" }),
+        )
+        .await;
+    assert_eq!(
+        plain.status,
+        StatusCode::CREATED,
+        "the demo org has no picklists"
+    );
+}
+
+async fn record_type_id(org: &TestOrg, developer_name: &str) -> String {
+    let found = org
+        .query(&format!("SELECT Id FROM RecordType WHERE SobjectType = 'Opportunity' AND DeveloperName = '{developer_name}'"))
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.body);
+    found.body["records"][0]["Id"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_stage_outside_the_record_type_s_sales_process_is_refused() {
+    let org = enterprise().await;
+    let direct = record_type_id(&org, "Direct_Deal").await;
+    let partner = record_type_id(&org, "Partner_Deal").await;
+    let describe = org.get("/sobjects/Opportunity/describe").await;
+    let infos: Vec<(Value, Value, Value)> = describe.body["recordTypeInfos"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| {
+            (
+                i["developerName"].clone(),
+                i["defaultRecordTypeMapping"].clone(),
+                i["available"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        infos,
+        [
+            (json!("Direct_Deal"), json!(true), json!(true)),
+            (json!("Partner_Deal"), json!(false), json!(true)),
+            (json!("Master"), json!(false), json!(false)),
+        ]
+    );
+
+    let mut on_hold = opportunity("Waiting");
+    on_hold["StageName"] = json!("On Hold");
+    let refused = org.post("/sobjects/Opportunity", on_hold.clone()).await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        refused.body,
+        json!([{ "message": "Stage: bad value for restricted picklist field: On Hold",
+                 "errorCode": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "fields": ["StageName"] }]),
+        "the default record type (Direct_Deal) has no On Hold"
+    );
+    let id = org.create_opportunity("Direct").await;
+    let row = org
+        .get(&format!("/sobjects/Opportunity/{id}?fields=RecordTypeId"))
+        .await;
+    assert_eq!(row.body["RecordTypeId"], json!(direct));
+
+    on_hold["RecordTypeId"] = json!(partner);
+    let accepted = org.post("/sobjects/Opportunity", on_hold).await;
+    assert_eq!(accepted.status, StatusCode::CREATED, "{}", accepted.body);
+    let moved = org
+        .patch(
+            &format!(
+                "/sobjects/Opportunity/{}",
+                accepted.body["id"].as_str().unwrap()
+            ),
+            json!({ "StageName": "Needs Analysis" }),
+        )
+        .await;
+    assert_eq!(moved.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        moved.body[0]["message"],
+        "Stage: bad value for restricted picklist field: Needs Analysis"
+    );
+}
+
+#[tokio::test]
+async fn the_ui_api_lists_a_record_type_s_stages() {
+    let org = enterprise().await;
+    let partner = record_type_id(&org, "Partner_Deal").await;
+    let values = |rt: String| {
+        let org = &org;
+        async move {
+            let answer = org
+                .get(&format!(
+                    "/ui-api/object-info/Opportunity/picklist-values/{rt}/StageName"
+                ))
+                .await;
+            assert_eq!(answer.status, StatusCode::OK, "{}", answer.body);
+            answer.body["values"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|v| v["value"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        values(partner.clone()).await,
+        [
+            "On Hold",
+            "Prospecting",
+            "Qualification",
+            "Negotiation/Review",
+            "Closed Won",
+            "Closed Lost"
+        ]
+    );
+    let all = values("012000000000000AAA".into()).await;
+    assert_eq!(all.len(), 11, "the master record type has every stage");
+    let answer = org
+        .get(&format!(
+            "/ui-api/object-info/Opportunity/picklist-values/{partner}/StageName"
+        ))
+        .await;
+    assert_eq!(
+        answer.body["values"][4]["attributes"],
+        json!({ "closed": true, "defaultProbability": 100.0, "forecastCategoryName": "Closed", "won": true })
+    );
+    let unknown = org
+        .get("/ui-api/object-info/Opportunity/picklist-values/012000000000001AAA/StageName")
+        .await;
+    assert_eq!(unknown.status, StatusCode::NOT_FOUND);
 }

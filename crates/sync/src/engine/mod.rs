@@ -20,6 +20,7 @@ use tokio::sync::Mutex;
 
 pub use outcome::{Failure, Outcome, Summary, Write};
 pub use plan::{Candidate, Decision, Target};
+pub use salesforce_io::read_record_type;
 
 use crate::decide::{decide, Plan};
 use crate::feed::{FeedRead, Side, Window};
@@ -132,7 +133,19 @@ impl Engine {
             .filter(|s| s.is_active)
             .map(|s| (s.api_name, s.is_closed, s.is_won))
             .collect();
-        let stages = StageMap::new(rows, &self.settings).map_err(EngineError::Setup)?;
+        let mut stages = StageMap::new(rows, &self.settings).map_err(EngineError::Setup)?;
+        if let Some(name) = &self.settings.opportunity_record_type {
+            let (id, process) = salesforce_io::read_record_type(&self.sf, name)
+                .await?
+                .ok_or_else(|| {
+                    EngineError::Setup(format!(
+                        "sync.opportunity_record_type = \"{name}\" is not an active Opportunity record type of this org"
+                    ))
+                })?;
+            stages = stages
+                .with_record_type(name, id, &process, &self.settings)
+                .map_err(EngineError::Setup)?;
+        }
         *cached = Some(stages.clone());
         Ok(stages)
     }

@@ -73,11 +73,21 @@ impl Failure {
         }
     }
 
-    /// From a record's errors in a Collections result.
+    /// From a record's errors in a Collections result. A validation rule's
+    /// refusal reads as its own message and the field it is shown at, as the
+    /// org's admin wrote it for sellers.
     pub fn from_record_errors(errors: &[salesforce::error::RecordError]) -> Self {
         let message = errors
             .iter()
             .map(|e| {
+                if e.status_code == salesforce::ErrorCode::FieldCustomValidationException {
+                    let at = if e.fields.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", e.fields.join(", "))
+                    };
+                    return format!("validation rule: {}{at}", e.message);
+                }
                 let fields = if e.fields.is_empty() {
                     String::new()
                 } else {

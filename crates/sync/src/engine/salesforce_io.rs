@@ -14,6 +14,25 @@ use crate::opportunity_map::{
 };
 use crate::settings::Settings;
 
+/// The active Opportunity record type with this developer name: its id and
+/// the stages its sales process allows; None when the org has none.
+pub async fn read_record_type(
+    sf: &SalesforceClient,
+    developer_name: &str,
+) -> Result<Option<(String, Vec<String>)>, SfError> {
+    let soql = Soql::select(["Id"]).from("RecordType").where_(
+        Condition::eq("SobjectType", "Opportunity")
+            .and(Condition::eq("DeveloperName", developer_name))
+            .and(Condition::eq("IsActive", true)),
+    );
+    let found = sf.query_all_records(&soql).await?;
+    let Some(id) = found.first().and_then(Record::id).map(str::to_owned) else {
+        return Ok(None);
+    };
+    let stages = sf.picklist_values("Opportunity", &id, "StageName").await?;
+    Ok(Some((id, stages)))
+}
+
 /// Ids per `IN (...)` list, keeping every query URL far below Salesforce's 16 KB limit.
 const IN_CHUNK: usize = 150;
 /// Queries Salesforce allows in one Composite request.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use emulator::partner_center::{ODataMode, Options as PcOptions, PartnerCenterEmulator};
-use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
+use emulator::salesforce::{Options as SfOptions, Profile, SalesforceEmulator};
 use partner_center::auth::{Grant as PcGrant, TokenConfig};
 use partner_center::{EntraTokenProvider, ReferralsClient};
 use salesforce::auth::{Grant as SfGrant, OAuthConfig, OAuthTokenProvider};
@@ -36,6 +36,23 @@ impl World {
 
     pub async fn with(settings: Settings, sf_options: SfOptions) -> Self {
         Self::with_emulators(settings, PcOptions::default(), sf_options).await
+    }
+
+    /// An org of this profile (`emulator::salesforce::Profile`) with the
+    /// default settings.
+    /// With State and Country/Territory Picklists on, countries go to
+    /// `BillingCountryCode` (the text field takes country names); with
+    /// record types, new opportunities are `Partner_Deal`s.
+    pub async fn in_profile(profile: Profile) -> Self {
+        let mut settings = Settings::default();
+        if profile.country_picklists() {
+            settings.country_code_field = "BillingCountryCode".into();
+        }
+        if profile.record_types() {
+            // The default record type's sales process has no On Hold.
+            settings.opportunity_record_type = Some("Partner_Deal".into());
+        }
+        Self::with(settings, SfOptions::for_profile(profile)).await
     }
 
     /// The demo org against a Partner Center honouring `$filter` as `mode` says.
@@ -108,13 +125,11 @@ impl World {
 
     // ---- a Salesforce seller ----
 
+    /// An account; the country goes to the configured country field.
     pub fn account(&self, name: &str, country: Option<&str>) -> String {
-        self.sf
-            .insert(
-                "Account",
-                json!({ "Name": name, "BillingCountry": country, "BillingCity": "Redmond" }),
-            )
-            .unwrap()
+        let mut fields = json!({ "Name": name, "BillingCity": "Redmond" });
+        fields[&self.engine.settings().country_code_field] = json!(country);
+        self.sf.insert("Account", fields).unwrap()
     }
 
     /// An opportunity with Sync checked; `extra` overrides fields.

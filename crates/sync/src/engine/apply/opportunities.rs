@@ -11,7 +11,7 @@ use store::{AuditEntry, AuditLevel};
 use super::{record, stamp, truncate, Work};
 use crate::deal::strip_mark;
 use crate::deal::{Contact, Deal};
-use crate::decide::AuditLine;
+use crate::decide::{existing_record, AuditLine};
 use crate::engine::outcome::{Failure, Write};
 use crate::engine::plan::Decision;
 use crate::engine::salesforce_io::Directory;
@@ -68,10 +68,12 @@ impl Engine {
                 }
             }
         }
-        self.save_batch(work, accounts, "creating the customer account", |w, id| {
-            w.account_id = Some(id)
-        })
-        .await;
+        let created = self
+            .create_or_link(work, accounts, |i| *i, "creating the customer account")
+            .await;
+        for (i, id) in created {
+            work[i].account_id = Some(id);
+        }
         for group in sharing.values() {
             let (first, rest) = group.split_first().expect("groups are never empty");
             let (id, failure) = (
@@ -113,21 +115,16 @@ impl Engine {
                 };
                 if known.is_none() && !shared {
                     let body = contact_body(&contact, w.account_id.as_deref());
-                    contacts.push((i, slot, record("Contact", body)));
+                    contacts.push(((i, slot), record("Contact", body)));
                 }
                 w.contacts.push((contact, known));
             }
         }
-        let (indexes, records): (Vec<(usize, usize)>, Vec<Record>) = contacts
-            .into_iter()
-            .map(|(i, slot, r)| ((i, slot), r))
-            .unzip();
-        let results = self.sf.create_many(&records, false).await;
-        for ((i, slot), result) in zip_results(indexes, records.len(), results) {
-            match result {
-                Ok(id) => work[i].contacts[slot].1 = Some(id),
-                Err(failure) => work[i].fail(failure.context("creating a customer contact")),
-            }
+        let created = self
+            .create_or_link(work, contacts, |(i, _)| *i, "creating a customer contact")
+            .await;
+        for ((i, slot), id) in created {
+            work[i].contacts[slot].1 = Some(id);
         }
         for group in by_email.values() {
             let ((first, first_slot), rest) = group.split_first().expect("never empty");
@@ -231,6 +228,44 @@ impl Engine {
         }
     }
 
+    /// Creates customer records in one Collections call per 200 and returns
+    /// their ids by key. A record the org's duplicate rules refuse links the
+    /// existing one they match instead ([`existing_record`] decides which),
+    /// audited with the rules; other refusals fail the key's pair
+    /// (`owner` gives its index).
+    async fn create_or_link<K>(
+        &self,
+        work: &mut [Work],
+        records: Vec<(K, Record)>,
+        owner: impl Fn(&K) -> usize,
+        doing: &str,
+    ) -> Vec<(K, String)> {
+        let (keys, records): (Vec<K>, Vec<Record>) = records.into_iter().unzip();
+        let results = self.sf.create_many(&records, false).await;
+        let mut ids = Vec::new();
+        for (key, result) in zip_saves(keys, records.len(), results) {
+            let w = &mut work[owner(&key)];
+            match result.map(|saved| (saved_id(&saved), saved)) {
+                Ok((Ok(id), _)) => ids.push((key, id)),
+                Ok((Err(failure), saved)) => match existing_record(&saved.errors) {
+                    Some(existing) => {
+                        w.audit.push(AuditEntry::new(
+                            None,
+                            AuditLevel::Info,
+                            "duplicate_linked",
+                            existing.describe(),
+                            existing.detail(),
+                        ));
+                        ids.push((key, existing.id));
+                    }
+                    None => w.fail(failure.context(doing)),
+                },
+                Err(failure) => w.fail(failure.context(doing)),
+            }
+        }
+        ids
+    }
+
     pub(super) fn new_opportunity(&self, w: &mut Work, deal: &Deal, stages: &StageMap) -> Record {
         let settings = &self.settings;
         let f = &settings.fields;
@@ -282,6 +317,9 @@ impl Engine {
         }
         if let Some(account_id) = &w.account_id {
             body.insert("AccountId".into(), json!(account_id));
+        }
+        if let Some(record_type) = stages.record_type_id() {
+            body.insert("RecordTypeId".into(), json!(record_type));
         }
         w.snapshot = snapshot;
         w.audit.push(AuditEntry::new(
@@ -614,27 +652,38 @@ fn zip_results<K: Clone>(
     sent: usize,
     results: Result<Vec<SaveResult>, salesforce::Error>,
 ) -> Vec<(K, Result<String, Failure>)> {
+    zip_saves(keys, sent, results)
+        .into_iter()
+        .map(|(k, r)| (k, r.and_then(|saved| saved_id(&saved))))
+        .collect()
+}
+
+/// Pairs each sent record's owner with its save result as Salesforce
+/// answered it; a failed call is a failure of every record it carried.
+fn zip_saves<K>(
+    keys: Vec<K>,
+    sent: usize,
+    results: Result<Vec<SaveResult>, salesforce::Error>,
+) -> Vec<(K, Result<SaveResult, Failure>)> {
     if sent == 0 {
         return Vec::new();
     }
     match results {
-        Ok(results) => keys
-            .into_iter()
-            .zip(results)
-            .map(|(k, r)| {
-                let result = if r.success {
-                    Ok(r.id.unwrap_or_default())
-                } else {
-                    Err(Failure::from_record_errors(&r.errors))
-                };
-                (k, result)
-            })
-            .collect(),
+        Ok(results) => keys.into_iter().zip(results.into_iter().map(Ok)).collect(),
         Err(e) => {
             let failure = Failure::from_salesforce(&e);
             keys.into_iter()
                 .map(|k| (k, Err(failure.clone())))
                 .collect()
         }
+    }
+}
+
+/// The saved record's id, or why it was not saved.
+fn saved_id(saved: &SaveResult) -> Result<String, Failure> {
+    if saved.success {
+        Ok(saved.id.clone().unwrap_or_default())
+    } else {
+        Err(Failure::from_record_errors(&saved.errors))
     }
 }

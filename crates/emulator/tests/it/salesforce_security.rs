@@ -1,0 +1,296 @@
+//! Field-level security and object permissions in the enterprise-like org
+//! (`src/salesforce/security.rs` cites the documents each rule follows):
+//! what Tooling creates is invisible until a permission set grants it, per
+//! user, and the permission rows Salesforce refuses are refused, each with
+//! the exact status and body.
+
+use emulator::salesforce::{Options, Profile};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::salesforce::{urlencode, TestOrg};
+
+async fn bare_enterprise() -> TestOrg {
+    TestOrg::start_with(Options {
+        bare: true,
+        ..Options::for_profile(Profile::Enterprise)
+    })
+    .await
+}
+
+async fn create(org: &TestOrg, path: &str, body: Value) -> String {
+    let answer = org.post(path, body).await;
+    assert_eq!(
+        answer.status,
+        StatusCode::CREATED,
+        "{path}: {}",
+        answer.body
+    );
+    answer.body["id"].as_str().unwrap().to_owned()
+}
+
+async fn add_score_field(org: &TestOrg) {
+    create(
+        org,
+        "/tooling/sobjects/CustomField",
+        json!({ "FullName": "Opportunity.Score__c", "Metadata": { "label": "Score", "type": "Text", "length": 20 } }),
+    )
+    .await;
+}
+
+async fn permission_set(org: &TestOrg, name: &str, assignee: &str) -> String {
+    let set = create(
+        org,
+        "/sobjects/PermissionSet",
+        json!({ "Name": name, "Label": name }),
+    )
+    .await;
+    create(
+        org,
+        "/sobjects/PermissionSetAssignment",
+        json!({ "PermissionSetId": set, "AssigneeId": assignee }),
+    )
+    .await;
+    set
+}
+
+async fn describes(org: &TestOrg, object: &str, field: &str) -> bool {
+    let describe = org.get(&format!("/sobjects/{object}/describe")).await;
+    assert_eq!(describe.status, StatusCode::OK);
+    describe.body["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|f| f["name"] == field)
+}
+
+const NO_SUCH_COLUMN: &str = "No such column 'Score__c' on sobject of type Opportunity";
+
+#[tokio::test]
+async fn a_tooling_field_is_invisible_until_a_permission_set_grants_it() {
+    let org = bare_enterprise().await;
+    add_score_field(&org).await;
+    let opp = org.create_opportunity("Scored").await;
+
+    assert!(!describes(&org, "Opportunity", "Score__c").await);
+    let read = org.get(&format!("/sobjects/Opportunity/{opp}")).await;
+    assert_eq!(read.status, StatusCode::OK);
+    assert!(read.body.get("Score__c").is_none(), "{}", read.body);
+    let soql = "SELECT Id, Score__c FROM Opportunity";
+    let query = org.query(soql).await;
+    assert_eq!(query.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        query.body,
+        json!([{ "message": format!("\n{soql}\n           ^\nERROR at Row:1:Column:12\nNo such column 'Score__c' on entity 'Opportunity'. If you are attempting to use a custom field, be sure to append the '__c' after the custom field name. Please reference your WSDL or the describe call for the appropriate names."), "errorCode": "INVALID_FIELD" }])
+    );
+    let write = org
+        .patch(
+            &format!("/sobjects/Opportunity/{opp}"),
+            json!({ "Score__c": "A" }),
+        )
+        .await;
+    assert_eq!(write.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        write.body,
+        json!([{ "message": NO_SUCH_COLUMN, "errorCode": "INVALID_FIELD" }])
+    );
+
+    // Read only: visible, not writable.
+    let admin = org.emu.admin_user_id();
+    let set = permission_set(&org, "Scores", &admin).await;
+    let row = create(
+        &org,
+        "/sobjects/FieldPermissions",
+        json!({ "ParentId": set, "SobjectType": "Opportunity", "Field": "Opportunity.Score__c", "PermissionsRead": true }),
+    )
+    .await;
+    assert!(describes(&org, "Opportunity", "Score__c").await);
+    assert_eq!(org.query(soql).await.status, StatusCode::OK);
+    let write = org
+        .patch(
+            &format!("/sobjects/Opportunity/{opp}"),
+            json!({ "Score__c": "A" }),
+        )
+        .await;
+    assert_eq!(write.status, StatusCode::BAD_REQUEST);
+    assert_eq!(
+        write.body,
+        json!([{ "message": "Unable to create/update fields: Score__c. Please check the security settings of this field and verify that it is read/write for your profile or permission set.", "errorCode": "INVALID_FIELD_FOR_INSERT_UPDATE", "fields": ["Score__c"] }])
+    );
+
+    // Read and edit.
+    let edit = org
+        .patch(
+            &format!("/sobjects/FieldPermissions/{row}"),
+            json!({ "PermissionsEdit": true }),
+        )
+        .await;
+    assert_eq!(edit.status, StatusCode::NO_CONTENT, "{}", edit.body);
+    let write = org
+        .patch(
+            &format!("/sobjects/Opportunity/{opp}"),
+            json!({ "Score__c": "A" }),
+        )
+        .await;
+    assert_eq!(write.status, StatusCode::NO_CONTENT, "{}", write.body);
+    let read = org.get(&format!("/sobjects/Opportunity/{opp}")).await;
+    assert_eq!(read.body["Score__c"], "A");
+}
+
+#[tokio::test]
+async fn field_security_is_per_user_and_a_profile_grants_too() {
+    let org = bare_enterprise().await;
+    add_score_field(&org).await;
+    let seller = org.emu.seller_user_ids()[0].clone();
+    let set = permission_set(&org, "Seller_Scores", &seller).await;
+    create(
+        &org,
+        "/sobjects/FieldPermissions",
+        json!({ "ParentId": set, "SobjectType": "Opportunity", "Field": "Opportunity.Score__c", "PermissionsRead": true, "PermissionsEdit": true }),
+    )
+    .await;
+    assert!(
+        !describes(&org, "Opportunity", "Score__c").await,
+        "a seller's permission set grants the integration user nothing"
+    );
+
+    let admin = org.emu.admin_user_id();
+    let profile = org
+        .query(&format!("SELECT PermissionSetId FROM PermissionSetAssignment WHERE AssigneeId = '{admin}' AND PermissionSet.IsOwnedByProfile = true"))
+        .await;
+    assert_eq!(profile.status, StatusCode::OK, "{}", profile.body);
+    let profile_set = profile.body["records"][0]["PermissionSetId"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    create(
+        &org,
+        "/sobjects/FieldPermissions",
+        json!({ "ParentId": profile_set, "SobjectType": "Opportunity", "Field": "Opportunity.Score__c", "PermissionsRead": true }),
+    )
+    .await;
+    assert!(describes(&org, "Opportunity", "Score__c").await);
+}
+
+#[tokio::test]
+async fn a_tooling_object_is_invisible_until_object_permissions_grant_it() {
+    let org = bare_enterprise().await;
+    create(
+        &org,
+        "/tooling/sobjects/CustomObject",
+        json!({ "FullName": "Widget__c", "Metadata": { "label": "Widget", "pluralLabel": "Widgets",
+            "nameField": { "type": "Text", "label": "Name" }, "deploymentStatus": "Deployed", "sharingModel": "ReadWrite" } }),
+    )
+    .await;
+    let hidden = org.get("/sobjects/Widget__c/describe").await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        hidden.body,
+        json!([{ "errorCode": "NOT_FOUND", "message": "The requested resource does not exist" }])
+    );
+    let global = org.get("/sobjects").await;
+    assert!(!global.body["sobjects"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|o| o["name"] == "Widget__c"));
+    let query = org.query("SELECT Id FROM Widget__c").await;
+    assert_eq!(query.status, StatusCode::BAD_REQUEST);
+    assert_eq!(query.error_code(), "INVALID_TYPE");
+
+    let admin = org.emu.admin_user_id();
+    let set = permission_set(&org, "Widgets", &admin).await;
+    create(
+        &org,
+        "/sobjects/ObjectPermissions",
+        json!({ "ParentId": set, "SobjectType": "Widget__c", "PermissionsRead": true }),
+    )
+    .await;
+    let describe = org.get("/sobjects/Widget__c/describe").await;
+    assert_eq!(describe.status, StatusCode::OK);
+    assert_eq!(
+        (
+            describe.body["createable"].clone(),
+            describe.body["queryable"].clone()
+        ),
+        (json!(false), json!(true)),
+        "read only"
+    );
+    assert_eq!(
+        org.query("SELECT Id FROM Widget__c").await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn permission_rows_salesforce_cannot_hold_are_refused() {
+    let org = bare_enterprise().await;
+    add_score_field(&org).await;
+    let admin = org.emu.admin_user_id();
+    let set = permission_set(&org, "Rows", &admin).await;
+    let field_row = |field: &str, read: bool, edit: bool| json!({ "ParentId": set, "SobjectType": "Opportunity", "Field": field, "PermissionsRead": read, "PermissionsEdit": edit });
+    let cases = [
+        (
+            field_row("Opportunity.Score__c", false, false),
+            json!([{ "message": "A FieldPermissions record must have at minimum PermissionsRead set to true.", "errorCode": "FIELD_INTEGRITY_EXCEPTION", "fields": ["PermissionsRead"] }]),
+        ),
+        (
+            field_row("Opportunity.Region__c", true, true),
+            json!([{ "message": "Field Name: bad value for restricted picklist field: Opportunity.Region__c", "errorCode": "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST", "fields": ["Field"] }]),
+        ),
+        (
+            json!({ "ParentId": set, "SobjectType": "Account", "PermissionsRead": true, "PermissionsDelete": true }),
+            json!([{ "message": "Permission Delete depends on permission(s): Edit", "errorCode": "FIELD_INTEGRITY_EXCEPTION", "fields": ["PermissionsDelete"] }]),
+        ),
+    ];
+    for (i, (body, expected)) in cases.into_iter().enumerate() {
+        let path = if i == 2 {
+            "/sobjects/ObjectPermissions"
+        } else {
+            "/sobjects/FieldPermissions"
+        };
+        let refused = org.post(path, body).await;
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST, "case {i}");
+        assert_eq!(refused.body, expected, "case {i}");
+    }
+
+    // Clearing the last right deletes the row, as documented.
+    let row = create(
+        &org,
+        "/sobjects/FieldPermissions",
+        field_row("Opportunity.Score__c", true, false),
+    )
+    .await;
+    let cleared = org
+        .patch(
+            &format!("/sobjects/FieldPermissions/{row}"),
+            json!({ "PermissionsRead": false }),
+        )
+        .await;
+    assert_eq!(cleared.status, StatusCode::NO_CONTENT, "{}", cleared.body);
+    let rows = org
+        .query(&format!(
+            "SELECT Id FROM FieldPermissions WHERE Id = '{row}'"
+        ))
+        .await;
+    assert_eq!(rows.body["totalSize"], 0);
+    assert!(!describes(&org, "Opportunity", "Score__c").await);
+}
+
+#[tokio::test]
+async fn the_demo_org_makes_tooling_fields_usable_at_once() {
+    let org = TestOrg::start_with(Options {
+        bare: true,
+        ..Options::default()
+    })
+    .await;
+    add_score_field(&org).await;
+    assert!(describes(&org, "Opportunity", "Score__c").await);
+    let query = org
+        .get(&format!(
+            "/query?q={}",
+            urlencode("SELECT Score__c FROM Opportunity")
+        ))
+        .await;
+    assert_eq!(query.status, StatusCode::OK);
+}

@@ -1,0 +1,40 @@
+//! State and Country/Territory Picklists (on in the enterprise-like org):
+//! the connector keeps the ISO code in `BillingCountryCode`, both ways; the
+//! text field, which now takes only country names, is left to Salesforce.
+
+use emulator::salesforce::Profile;
+use serde_json::json;
+
+use crate::world::{marked, World};
+
+#[tokio::test]
+async fn countries_travel_as_codes_through_billing_country_code() {
+    let world = World::in_profile(Profile::Enterprise).await;
+    assert_eq!(
+        world.engine.settings().country_code_field,
+        "BillingCountryCode"
+    );
+
+    let referral = world.microsoft_shares("Tailspin Rollout");
+    let opp = world.co_sell_opportunity("Adatum Pilot");
+    let account = world.opp(&opp)["AccountId"].as_str().unwrap().to_owned();
+    world.edit("Account", &account, json!({ "BillingCountryCode": "DE" }));
+    let report = world.pass().await;
+    assert_eq!(report.summary.failed, 0, "{:#?}", report.outcomes);
+
+    let created = world.opp_for_referral(&referral);
+    assert!(marked(&created, "✔"), "{}", created["Name"]);
+    let customer = world
+        .sf
+        .record("Account", created["AccountId"].as_str().unwrap())
+        .unwrap();
+    assert_eq!(customer["BillingCountryCode"], json!("US"));
+    assert_eq!(
+        customer["BillingCountry"],
+        json!("United States of America"),
+        "Salesforce fills in the name"
+    );
+
+    let shared = world.referral_for(&opp);
+    assert_eq!(shared["customerProfile"]["address"]["country"], json!("DE"));
+}
