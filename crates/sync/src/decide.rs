@@ -20,6 +20,7 @@ pub use audit::{sentence, AuditLine};
 pub use duplicates::{existing_record, ExistingRecord};
 
 use crate::deal::Deal;
+use crate::engagement::{self, MicrosoftAnswer};
 use crate::engine::plan::{Candidate, Decision, Target, Update};
 use crate::merge::{self, Field, MergeInput};
 use crate::opportunity_map::{audit_message, fitted_name, marked_name, OpportunityView};
@@ -46,6 +47,9 @@ pub struct Plan {
     /// Values Salesforce cannot hold, left out of its writes (named in the
     /// audit line).
     pub left_out: Vec<String>,
+    /// Ask Microsoft to co-sell: create the referral addressed to Microsoft
+    /// in the deal's engagement ([`crate::engagement`]).
+    pub engage_microsoft: bool,
     /// The snapshot to keep once every write succeeded.
     pub snapshot: Option<Snapshot>,
     /// Fingerprint of both sides as read; a permanent failure keeps it so
@@ -62,6 +66,7 @@ impl Plan {
             tick_visibility: false,
             invent_close_date: false,
             left_out: Vec::new(),
+            engage_microsoft: false,
             snapshot: None,
             inputs,
         }
@@ -75,7 +80,11 @@ impl Plan {
             Decision::CreateReferral { .. } | Decision::CreateOpportunity { .. } => true,
             Decision::Update(u) => !u.outcome.is_noop(),
         };
-        !decision_writes && self.audit.is_none() && self.name.is_none() && !self.tick_visibility
+        !decision_writes
+            && self.audit.is_none()
+            && self.name.is_none()
+            && !self.tick_visibility
+            && !self.engage_microsoft
     }
 
     /// One line for `cosell plan` and the logs.
@@ -83,6 +92,9 @@ impl Plan {
         let mut text = self.decision.describe();
         if matches!(self.decision, Decision::Update(_)) && self.is_noop() {
             text = "unchanged".into();
+        }
+        if self.engage_microsoft {
+            text.push_str("; ask Microsoft to co-sell");
         }
         if let Some(line) = &self.audit {
             text.push_str(&format!("; audit: {}", line.render("")));
@@ -116,6 +128,7 @@ pub fn decide(candidate: &Candidate, settings: &Settings) -> Plan {
     let agreed = snapshot.as_ref().filter(|s| !s.failure_only);
     let decision = decision(candidate, agreed, settings);
     let mut plan = Plan::only(decision, inputs);
+    let answer = microsoft_answer(candidate);
     plan.snapshot = match &plan.decision {
         Decision::CreateReferral { deal } | Decision::CreateOpportunity { deal } => {
             Some(Snapshot::of(deal.clone()))
@@ -125,14 +138,24 @@ pub fn decide(candidate: &Candidate, settings: &Settings) -> Plan {
                 .as_ref()
                 .and_then(|s| s.invented_close_date)
                 .filter(|_| u.outcome.merged.close_date.is_none()),
+            microsoft: answer
+                .clone()
+                .or_else(|| snapshot.as_ref().and_then(|s| s.microsoft.clone())),
             ..Snapshot::of(u.outcome.merged.clone())
         }),
         _ => None,
     };
+    plan.engage_microsoft = engage_microsoft(candidate, &plan.decision);
     plan.invent_close_date = matches!(&plan.decision,
         Decision::CreateOpportunity { deal } if deal.close_date.is_none());
     plan.left_out = left_out(&plan.decision, settings);
     plan.audit = audit::line_for(&plan.decision, &plan.left_out);
+    let before = snapshot.as_ref().and_then(|s| s.microsoft.as_ref());
+    if let (Decision::Update(_), Some(news)) = (&plan.decision, answer.as_ref()) {
+        if before != Some(news) {
+            plan.audit = audit::with_microsoft_answer(plan.audit.take(), news);
+        }
+    }
     if let Some(view) = &candidate.view {
         bookkeeping(&mut plan, view, candidate.referral.as_ref(), settings);
     }
@@ -195,6 +218,47 @@ fn bookkeeping(
     plan.tick_visibility = visible && !view.visibility_ticked(settings) && !written_by_update;
 }
 
+/// Microsoft's answer to the co-sell request, when its referral was read.
+fn microsoft_answer(candidate: &Candidate) -> Option<MicrosoftAnswer> {
+    candidate
+        .related
+        .as_deref()
+        .and_then(engagement::microsoft_side)
+        .map(MicrosoftAnswer::of)
+}
+
+/// Whether this pass asks Microsoft to co-sell: a new deal that asks for
+/// Microsoft's help, or the partner's own open `Shared` referral asking for
+/// help whose engagement has no referral addressed to Microsoft yet (an
+/// earlier pass recorded the pair and failed to ask). A pass over a pair no
+/// pass finished recording (no snapshot) leaves asking to the pass creating
+/// it, which may be running at this moment.
+fn engage_microsoft(candidate: &Candidate, decision: &Decision) -> bool {
+    match decision {
+        Decision::CreateReferral { deal } => deal.help.is_some(),
+        Decision::Update(u) => {
+            let merged = &u.outcome.merged;
+            let recorded = candidate
+                .pair
+                .as_ref()
+                .is_some_and(|p| p.referral_id.is_some() && p.snapshot.is_some());
+            recorded
+                && u.problems.is_empty()
+                && merged.help.is_some()
+                && !merged.lifecycle.is_closed()
+                && candidate
+                    .referral
+                    .as_ref()
+                    .is_some_and(engagement::may_engage_microsoft)
+                && candidate
+                    .related
+                    .as_deref()
+                    .is_some_and(|r| engagement::microsoft_side(r).is_none())
+        }
+        _ => false,
+    }
+}
+
 /// Values of the Salesforce writes that Salesforce cannot hold.
 fn left_out(decision: &Decision, settings: &Settings) -> Vec<String> {
     let (deal, customer, contacts, money) = match decision {
@@ -245,7 +309,8 @@ fn inputs_of(candidate: &Candidate, settings: &Settings) -> String {
         .as_ref()
         .map(|v| json!([v.to_deal(settings), v.sync_requested(settings)]))
         .unwrap_or_default();
-    fingerprint(&[&pc, &sf])
+    let microsoft = json!(microsoft_answer(candidate));
+    fingerprint(&[&pc, &sf, &microsoft])
 }
 
 fn decision(candidate: &Candidate, snapshot: Option<&Snapshot>, settings: &Settings) -> Decision {
@@ -275,6 +340,12 @@ fn decision(candidate: &Candidate, snapshot: Option<&Snapshot>, settings: &Setti
             }
         }
         (Some(referral), None) => {
+            if referral.is_for_microsoft() {
+                return Decision::Skip(
+                    "the referral addressed to Microsoft: its answer is followed on the deal's own referral"
+                        .into(),
+                );
+            }
             if let Some(id) = pair.and_then(|p| p.opportunity_id.clone()) {
                 return Decision::Missing(format!("opportunity {id} was deleted in Salesforce"));
             }
@@ -302,7 +373,14 @@ fn update(
     view: &OpportunityView,
     settings: &Settings,
 ) -> Update {
-    let pc = referral_map::read(referral, settings);
+    let mut pc = referral_map::read(referral, settings);
+    // Microsoft's CRM id is on the referral addressed to Microsoft once it
+    // accepts; the deal's own referral may not carry it.
+    if pc.microsoft_crm_id.is_none() {
+        if let Some(MicrosoftAnswer::Accepted { crm_id, .. }) = microsoft_answer(candidate) {
+            pc.microsoft_crm_id = crm_id;
+        }
+    }
     let mut sf = view.to_deal(settings);
     // Linking a pair found without a snapshot (after a crash between create and
     // record): the side that started the pair is the truth.

@@ -5,6 +5,7 @@
 
 pub mod deal;
 pub mod decide;
+pub mod engagement;
 pub mod iso;
 pub mod lifecycle;
 pub mod merge;

@@ -6,7 +6,7 @@ use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use partner_center::wire::{
     AssistanceRequestCode, Consent, CustomerProfile, InviteContext, Member, PatchOperation,
     Referral, ReferralDetails, ReferralQualification, ReferralStatus, ReferralSubstatus,
-    ReferralType, Requirements, SolutionTag, Timestamp,
+    ReferralType, Requirements, SolutionTag, Target, Timestamp,
 };
 use serde_json::{json, Value};
 
@@ -139,12 +139,19 @@ pub fn is_lead(referral: &Referral, partner_org_id: Option<&str>) -> bool {
 
 /// A new outgoing referral for a deal; `opportunity_id` becomes its external
 /// reference, which makes creation idempotent.
+/// A deal that asks Microsoft for help is `Shared`, the type that opens an
+/// engagement Microsoft can join ("Create a referral", "Creating a shared
+/// referral", see [`crate::engagement`]); any other deal is `Independent`.
 pub fn new_referral(deal: &Deal, opportunity_id: &str, mappings: &[FieldMapping]) -> Referral {
     let shared = deal.visible_to_microsoft || deal.help.is_some();
     let referral = Referral {
         name: Some(deal.name.clone()),
         external_reference_id: Some(opportunity_id.to_owned()),
-        referral_type: Some(ReferralType::Independent),
+        referral_type: Some(if deal.help.is_some() {
+            ReferralType::Shared
+        } else {
+            ReferralType::Independent
+        }),
         qualification: Some(ReferralQualification::SalesQualified),
         status: Some(ReferralStatus::New),
         substatus: Some(ReferralSubstatus::Pending),
@@ -192,6 +199,21 @@ pub fn new_referral(deal: &Deal, opportunity_id: &str, mappings: &[FieldMapping]
         }
     }
     serde_json::from_value(json).unwrap_or(referral)
+}
+
+/// The connected referral that asks Microsoft to co-sell: the deal's data in
+/// the partner's engagement, addressed to Microsoft (`target`
+/// BusinessProfileLocation `msft`). It carries no external reference (that
+/// finds the partner's own referral) and no partner sellers.
+pub fn for_microsoft(deal: &Deal, engagement_id: &str) -> Referral {
+    Referral {
+        engagement_id: Some(engagement_id.to_owned()),
+        external_reference_id: None,
+        referral_type: Some(ReferralType::Shared),
+        target: Some(vec![Target::microsoft()]),
+        team: None,
+        ..new_referral(deal, "", &[])
+    }
 }
 
 /// JSON Patch for mapped fields: `add` at each path, creating missing parent

@@ -8,6 +8,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::deal::Deal;
+use crate::engagement::MicrosoftAnswer;
 
 /// The pair's state as last agreed by both sides.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -26,6 +27,10 @@ pub struct Snapshot {
     /// both sides and is no base for a merge.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub failure_only: bool,
+    /// Microsoft's answer to the co-sell request as last seen, so each
+    /// answer reaches the opportunity's audit once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub microsoft: Option<MicrosoftAnswer>,
     /// Partner Center's stamp on the referral as cosell last wrote or read
     /// it: a webhook for a change at or before it reports nothing new (the
     /// echo of cosell's own write, or a change a sync already read).

@@ -344,12 +344,13 @@ async fn converged(app: &TestApp, expected: usize, patience: Duration) -> Durati
 }
 
 /// Every deal exists exactly once on both sides, Partner Center created
-/// exactly one referral per Salesforce-born deal, and the audit holds one
+/// exactly one referral of its own (plus the one addressed to Microsoft) per
+/// Salesforce-born deal, and the audit holds one
 /// creation per deal.
 async fn assert_each_deal_synced_once(app: &TestApp, seeded: &Seeded) {
     let deals = seeded.deals();
     let opportunities = app.sf.records("Opportunity");
-    let referrals = app.pc.referrals();
+    let referrals = app.pc.own_referrals();
     assert_eq!(opportunities.len(), deals, "one opportunity per deal");
     assert_eq!(referrals.len(), deals, "one referral per deal");
 
@@ -383,10 +384,12 @@ async fn assert_each_deal_synced_once(app: &TestApp, seeded: &Seeded) {
         .by_route
         .get(PC_CREATE_ROUTE)
         .copied();
+    // Each Salesforce-born deal asks Microsoft for help: its own referral
+    // and the one addressed to Microsoft in its engagement.
     assert_eq!(
         creates,
-        Some(seeded.opportunities.len() as u64),
-        "one Partner Center create per Salesforce-born deal"
+        Some(2 * seeded.opportunities.len() as u64),
+        "two Partner Center creates per Salesforce-born co-sell deal"
     );
 
     // Each pair's history starts once: with the record cosell created, or,

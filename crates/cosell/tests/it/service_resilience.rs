@@ -59,7 +59,7 @@ async fn a_job_interrupted_by_a_crash_runs_again_without_duplicates() {
         1,
         "no duplicate opportunity"
     );
-    assert_eq!(app.pc.referrals().len(), 1, "no duplicate referral");
+    assert_eq!(app.pc.own_referrals().len(), 1, "no duplicate referral");
     assert!(app
         .store
         .pair_by_referral(&referral)

@@ -10,8 +10,9 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
 use axum::{Json, Router};
-use serde_json::Value;
+use serde_json::{json, Value};
 
+use super::engagement::MicrosoftAnswer;
 use super::error::ApiError;
 use super::{pki, App, Data};
 use crate::control::FaultConfig;
@@ -24,6 +25,11 @@ pub(crate) fn routes() -> Router<Arc<App>> {
             "/_emulator/referrals/{id}",
             patch(microsoft_update).get(one),
         )
+        .route(
+            "/_emulator/referrals/{id}/microsoft",
+            post(microsoft_answer),
+        )
+        .route("/_emulator/clock", post(advance_clock).get(clock))
         .route("/_emulator/deliveries", get(deliveries))
         .route("/_emulator/ca", get(ca))
         .route("/_emulator/cert/{file}", get(cert))
@@ -54,6 +60,41 @@ async fn microsoft_update(
 ) -> Result<Response, ApiError> {
     let referral = app.microsoft_update(&id, parse(&body)?)?;
     Ok(Json(referral).into_response())
+}
+
+/// Microsoft answers the referral addressed to it:
+/// `{"decision":"accept","msxId":"…","seller":{…}}` or `{"decision":"decline","reason":"…"}`.
+async fn microsoft_answer(
+    State(app): State<Arc<App>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let answer: MicrosoftAnswer = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::invalid(format!(
+            "Expected {{\"decision\":\"accept\",\"msxId\":\"…\"}} or {{\"decision\":\"decline\",\"reason\":\"…\"}}: {e}."
+        ))
+    })?;
+    Ok(Json(app.microsoft_answer(&id, answer)?).into_response())
+}
+
+/// `{"advanceSeconds": N}` moves the clock forward; answers `{"now": …}`.
+async fn advance_clock(State(app): State<Arc<App>>, body: Bytes) -> Result<Response, ApiError> {
+    let seconds = parse(&body)?["advanceSeconds"].as_u64().ok_or_else(|| {
+        ApiError::invalid_at(
+            "advanceSeconds",
+            "Send {\"advanceSeconds\": N} with N a whole number of seconds.",
+        )
+    })?;
+    let by = i64::try_from(seconds)
+        .ok()
+        .and_then(chrono::Duration::try_seconds)
+        .ok_or_else(|| ApiError::invalid_at("advanceSeconds", "The clock cannot move that far."))?;
+    let now = app.advance_clock(by);
+    Ok(Json(json!({ "now": now })).into_response())
+}
+
+async fn clock(State(app): State<Arc<App>>) -> Json<Value> {
+    Json(json!({ "now": app.now() }))
 }
 
 async fn all(State(app): State<Arc<App>>) -> Json<Vec<Value>> {

@@ -7,10 +7,12 @@
 
 mod auth;
 mod authorize;
+mod clock;
 mod control_api;
 mod delivery;
 mod device_code;
 mod discovery;
+mod engagement;
 mod error;
 mod filter;
 mod http;
@@ -45,6 +47,7 @@ use crate::listener::{self, TlsIdentity};
 
 pub use authorize::USERNAME_FIELD;
 pub use delivery::Delivery;
+pub use engagement::{MicrosoftAnswer, MicrosoftSeller};
 pub use error::{ApiError, ErrorCode};
 pub use odata_mode::ODataMode;
 
@@ -79,6 +82,9 @@ pub struct Rules {
     pub incoming_expiry: Duration,
     /// Which `$filter` properties are honoured. Default [`ODataMode::Permissive`].
     pub odata: ODataMode,
+    /// How old a deal registration must be before its referral may be
+    /// marked Won (FY26 co-sell rules: 72 hours).
+    pub won_after_registration: Duration,
 }
 
 impl Default for Rules {
@@ -96,6 +102,7 @@ impl Default for Rules {
             validation_events_per_minute: 2,
             incoming_expiry: Duration::from_secs(14 * 24 * 3600),
             odata: ODataMode::default(),
+            won_after_registration: Duration::from_secs(72 * 3600),
         }
     }
 }
@@ -472,12 +479,20 @@ impl PartnerCenterEmulator {
         self.app.microsoft_update(id, patch)
     }
 
-    /// Moves the service's clock `by` ahead: later changes are stamped as if
-    /// that much time had passed (tests of "latest change wins" without
-    /// sleeping).
-    pub fn advance_clock(&self, by: std::time::Duration) {
-        let by = chrono::Duration::from_std(by).unwrap_or_default();
-        self.app.data().store.clock.advance(by);
+    /// Microsoft accepts or declines the referral a partner addressed to it
+    /// (like `POST /_emulator/referrals/{id}/microsoft`).
+    pub fn microsoft_answer(&self, id: &str, answer: MicrosoftAnswer) -> Result<Value, ApiError> {
+        self.app.microsoft_answer(id, answer)
+    }
+
+    /// Moves the service's clock `by` ahead (like `POST /_emulator/clock`):
+    /// later changes are stamped as if that much time had passed (tests of
+    /// "latest change wins" without sleeping), and unanswered incoming
+    /// referrals past their 14 days expire. Returns the new time as Partner
+    /// Center writes it.
+    pub fn advance_clock(&self, by: std::time::Duration) -> String {
+        self.app
+            .advance_clock(chrono::Duration::from_std(by).unwrap_or_default())
     }
 
     /// The referral as the API would return it.
@@ -488,6 +503,15 @@ impl PartnerCenterEmulator {
     /// Every referral, in creation order.
     pub fn referrals(&self) -> Vec<Value> {
         self.app.rendered_all()
+    }
+
+    /// The partner's own referrals, created or received: every referral but
+    /// the connected ones the partner addressed to Microsoft.
+    pub fn own_referrals(&self) -> Vec<Value> {
+        self.referrals()
+            .into_iter()
+            .filter(|r| !engagement::is_microsoft_side(r))
+            .collect()
     }
 
     /// Every webhook delivery attempt so far.

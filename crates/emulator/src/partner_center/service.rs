@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Map, Value};
 
 use super::delivery::{self, Event};
+use super::engagement;
 use super::error::{ApiError, ErrorCode};
 use super::patch::{self, PatchOp};
 use super::schema::{canonicalize, INVITED_BY, SERVER_OWNED};
@@ -143,6 +144,13 @@ impl App {
     ) -> Result<(Value, Vec<Event>), ApiError> {
         let now = data.store.clock.now();
         let requested_engagement = body.remove("engagementId").filter(|v| !v.is_null());
+        let for_microsoft = outgoing && engagement::is_microsoft_side(&Value::Object(body.clone()));
+        if for_microsoft {
+            engagement::check_connected(
+                &data.store,
+                requested_engagement.as_ref().and_then(Value::as_str),
+            )?;
+        }
         let engagement_id = match requested_engagement {
             None => uuid::Uuid::new_v4().to_string(),
             Some(Value::String(e))
@@ -185,16 +193,26 @@ impl App {
         referral.insert("updatedDateTime".into(), json!(stamp));
         referral.insert(
             "acceptedDateTime".into(),
-            if outgoing { json!(stamp) } else { Value::Null },
+            if outgoing && !for_microsoft {
+                json!(stamp)
+            } else {
+                Value::Null
+            },
         );
         referral.insert(
             "direction".into(),
             json!(if outgoing { "Outgoing" } else { "Incoming" }),
         );
         if outgoing {
-            // Outgoing referrals come back accepted whatever status was posted (§1.6).
-            body.insert("status".into(), json!("Active"));
-            body.insert("substatus".into(), json!("Accepted"));
+            // Outgoing referrals come back accepted whatever status was posted
+            // (§1.6); the one addressed to Microsoft waits for Microsoft's answer.
+            let (status, substatus) = if for_microsoft {
+                ("New", "Pending")
+            } else {
+                ("Active", "Accepted")
+            };
+            body.insert("status".into(), json!(status));
+            body.insert("substatus".into(), json!(substatus));
             set_invited_by(
                 &mut body,
                 &self.options.partner_org_id,
@@ -362,10 +380,16 @@ impl App {
             validate::normalize(&mut next, &self.options.rules)?;
             validate::check_transition(&current, &next, &self.options.rules)?;
             validate::check_consent(&current, &next)?;
+            if by_partner {
+                engagement::check_partner_write(&current, &next)?;
+            }
             if by_partner && current["direction"] == "Outgoing" {
                 validate::check_deal_type(&next, &self.options.rules)?;
             }
             let now = data.store.clock.now();
+            if by_partner {
+                validate::check_won_after_registration(&current, &next, now, &self.options.rules)?;
+            }
             let stamp = format_utc(now);
             next["updatedDateTime"] = json!(stamp);
             if next["status"] == "Active"

@@ -35,7 +35,8 @@ pub(crate) fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
         .map(|n| n.and_utc())
 }
 
-/// A clock whose readings strictly increase, at 100 ns resolution.
+/// A clock whose readings strictly increase, at 100 ns resolution, and
+/// which tests move forward (days in a call, never by sleeping).
 #[derive(Debug, Default)]
 pub(crate) struct Clock {
     last: Option<DateTime<Utc>>,
@@ -148,6 +149,14 @@ mod tests {
         let a = clock.now();
         let b = clock.now();
         assert!(b > a);
+    }
+
+    #[test]
+    fn an_advanced_clock_reads_later() {
+        let mut clock = Clock::default();
+        let before = clock.now();
+        clock.advance(ChronoDuration::days(14));
+        assert!(clock.now() - before >= ChronoDuration::days(14));
     }
 
     #[test]

@@ -322,6 +322,48 @@ pub(crate) fn shared_with_microsoft(referral: &Value) -> bool {
     ) == Some(&Value::Bool(true))
 }
 
+/// A deal registration must be 72 hours old before its referral is marked
+/// Won (issue 13's FY26 co-sell rules; Partner Center's deal-registration
+/// guidance [I: the API documents do not state it, so the wait is
+/// [`Rules::won_after_registration`]]). Measured from the earliest
+/// `registrationDateTime`.
+pub(crate) fn check_won_after_registration(
+    old: &Value,
+    new: &Value,
+    now: chrono::DateTime<chrono::Utc>,
+    rules: &Rules,
+) -> Result<(), ApiError> {
+    let to_won =
+        new["status"] == "Closed" && new["substatus"] == "Won" && old["substatus"] != "Won";
+    if !to_won {
+        return Ok(());
+    }
+    let registered = old["registrations"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r["registrationDateTime"].as_str())
+        .filter_map(super::store::parse_datetime)
+        .min();
+    let Some(registered) = registered else {
+        return Ok(());
+    };
+    let wait = chrono::Duration::from_std(rules.won_after_registration).unwrap_or_default();
+    let allowed = registered + wait;
+    if now < allowed {
+        return Err(ApiError::invalid_at(
+            "substatus",
+            format!(
+                "A deal with a deal registration can be marked Won only {} hours after the registration was created (registered {}; Won is accepted from {}).",
+                wait.num_hours(),
+                super::store::format_utc(registered),
+                super::store::format_utc(allowed)
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Co-sell and partner-led deals need a solution and a customer contact (§1.5, §1.8).
 pub(crate) fn check_deal_type(referral: &Value, rules: &Rules) -> Result<(), ApiError> {
     let help = needs_help(referral);

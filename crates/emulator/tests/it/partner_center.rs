@@ -4,8 +4,12 @@
 
 #[path = "partner_center_auth.rs"]
 mod auth;
+#[path = "partner_center_clock.rs"]
+mod clock;
 #[path = "partner_center_control.rs"]
 mod control;
+#[path = "partner_center_engagement.rs"]
+mod engagement;
 #[path = "partner_center_list.rs"]
 mod list;
 #[path = "partner_center_referrals.rs"]

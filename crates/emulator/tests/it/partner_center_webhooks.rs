@@ -573,3 +573,35 @@ async fn delivery_does_not_block_the_api_response() {
     assert!(started.elapsed() < Duration::from_secs(2));
     drop(silent);
 }
+
+#[tokio::test]
+async fn microsofts_answer_tells_the_partner_through_related_referral_updated() {
+    let pc = spawn().await;
+    let (_receiver, url) = Receiver::start(&[]).await;
+    register(&pc, &url, REFERRAL_EVENTS, false).await;
+    let own = pc.created(&co_sell_deal()).await;
+    let mut connected = co_sell_deal();
+    connected["engagementId"] = own["engagementId"].clone();
+    connected["target"] = json!([{ "type": "BusinessProfileLocation", "id": "msft" }]);
+    let microsoft = pc.created(&connected).await;
+    deliveries(&pc, 3).await;
+    let id = microsoft["id"].as_str().unwrap();
+    pc.emu
+        .microsoft_answer(
+            id,
+            emulator::partner_center::MicrosoftAnswer::Decline {
+                reason: "No capacity".into(),
+            },
+        )
+        .unwrap();
+    let log = deliveries(&pc, 5).await;
+    let answered: Vec<&str> = log[3..]
+        .iter()
+        .filter(|d| d.resource_uri.ends_with(id))
+        .map(|d| d.event.as_str())
+        .collect();
+    assert!(
+        answered.contains(&"related-referral-updated"),
+        "{answered:?}"
+    );
+}

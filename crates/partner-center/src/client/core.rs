@@ -1,6 +1,6 @@
 //! The request pipeline shared by both clients.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use reqwest::header::{
@@ -76,6 +76,11 @@ pub(crate) struct Core {
     pub retry: RetryPolicy,
     pub observer: Option<CallObserver>,
     pub correlation_id: Option<HeaderValue>,
+    /// Until when every call of this client (one tenant) holds back: the
+    /// latest `Retry-After` a throttled answer asked for. Partner Center
+    /// throttles per partner tenant, so one 429 pauses the tenant's other
+    /// calls too, not only the refused one (reference §1.10).
+    pub paused_until: Arc<Mutex<Option<Instant>>>,
 }
 
 impl Core {
@@ -88,6 +93,32 @@ impl Core {
             retry: RetryPolicy::default(),
             observer: None,
             correlation_id: None,
+            paused_until: Arc::default(),
+        }
+    }
+
+    /// Waits out the tenant's pause, if any.
+    async fn wait_for_tenant(&self) {
+        let until = *self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(until) = until.filter(|u| *u > Instant::now()) {
+            tokio::time::sleep_until(tokio::time::Instant::from_std(until)).await;
+        }
+    }
+
+    /// Pauses the tenant's calls for a throttled answer's `Retry-After`.
+    fn pause_tenant(&self, err: &Error) {
+        let Error::Api {
+            status: 429,
+            retry_after: Some(wait),
+            ..
+        } = err
+        else {
+            return;
+        };
+        let until = Instant::now() + (*wait).min(self.retry.max_retry_after);
+        let mut paused = self.paused_until.lock().unwrap_or_else(|p| p.into_inner());
+        if paused.is_none_or(|p| p < until) {
+            *paused = Some(until);
         }
     }
 
@@ -109,6 +140,7 @@ impl Core {
         let mut refreshed_after_401 = false;
         loop {
             attempt += 1;
+            self.wait_for_tenant().await;
             let outcome = self.attempt(&call, attempt).await;
             let err = match outcome {
                 Ok(success) => return Ok(success),
@@ -133,6 +165,7 @@ impl Core {
                 }
                 Err(AttemptError::Other(error)) => error,
             };
+            self.pause_tenant(&err);
             if attempt >= max_attempts || !should_retry(&err) || !retry_allowed(&call, &err) {
                 return Err(err);
             }

@@ -167,6 +167,16 @@ impl Referral {
         self.status == Some(ReferralStatus::Closed)
     }
 
+    /// True for the connected referral a partner addresses to Microsoft in
+    /// a co-sell engagement (`target` BusinessProfileLocation `msft`, §1.7).
+    pub fn is_for_microsoft(&self) -> bool {
+        self.target
+            .as_deref()
+            .unwrap_or_default()
+            .iter()
+            .any(Target::is_microsoft)
+    }
+
     /// A copy fit for a PUT body: the server-generated `links` removed (§1.7).
     pub fn without_links(&self) -> Referral {
         let mut copy = self.clone();
@@ -509,6 +519,15 @@ impl Target {
             id: Some("msft".to_owned()),
             extra: Map::new(),
         }
+    }
+
+    /// True when this target is Microsoft.
+    pub fn is_microsoft(&self) -> bool {
+        self.target_type == Some(TargetType::BusinessProfileLocation)
+            && self
+                .id
+                .as_deref()
+                .is_some_and(|id| id.eq_ignore_ascii_case("msft"))
     }
 }
 

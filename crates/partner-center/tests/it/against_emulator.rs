@@ -991,6 +991,49 @@ async fn throttled_calls_wait_for_retry_after_and_then_succeed() {
     assert_eq!(pc.calls_to(GET_KEY), (GETS + throttled) as u64);
 }
 
+/// Partner Center throttles per tenant: once one call is told to wait, the
+/// tenant's next call waits too instead of being throttled in turn.
+#[tokio::test]
+async fn a_retry_after_pauses_every_call_of_the_tenant() {
+    let pc = start_default().await;
+    let (client, calls) = pc.referrals(RetryPolicy::none());
+    let created = client
+        .create(&deal("Throttle", "US", "john@partner.example"))
+        .await
+        .unwrap();
+    let id = id_of(&created);
+    pc.emu
+        .control()
+        .set_faults(FaultConfig {
+            throttle: Some(Throttle {
+                requests_per_second: 1,
+                retry_after_seconds: 1,
+            }),
+            ..FaultConfig::default()
+        })
+        .unwrap();
+    client.get(&id).await.unwrap();
+    let refused = client.get(&id).await.unwrap_err();
+    assert_eq!(refused.status(), Some(429));
+    // Without retries of its own, the next call still waits out the pause.
+    let started = Instant::now();
+    client.get(&id).await.unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+    let throttled = calls
+        .statuses("GET")
+        .into_iter()
+        .filter(|s| *s == Some(429))
+        .count();
+    assert_eq!(
+        throttled, 1,
+        "only the call that learnt of the pause was throttled"
+    );
+}
+
 #[tokio::test]
 async fn a_dropped_connection_on_a_get_is_retried() {
     // At a 50 % drop rate the first drop comes within a few calls; the bound

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use crate::deal::Lifecycle;
+use crate::engagement::MicrosoftAnswer;
 use crate::engine::plan::{Decision, Update};
 use crate::merge::Side;
 use crate::opportunity_map::shorten;
@@ -19,6 +20,8 @@ const VALUE_MAX: usize = 60;
 pub enum AuditLine {
     /// The opportunity became a referral.
     Shared,
+    /// Microsoft was asked to co-sell the deal.
+    CoSellRequested,
     /// A referral became this opportunity (values Salesforce cannot hold
     /// were left out).
     CreatedFromReferral { left_out: Vec<String> },
@@ -54,6 +57,9 @@ impl AuditLine {
     pub fn render(&self, referral_id: &str) -> String {
         let text = match self {
             Self::Shared => format!("✔ Shared with Partner Center as referral {referral_id}"),
+            Self::CoSellRequested => format!(
+                "✔ Shared with Partner Center as referral {referral_id}; Microsoft was asked to co-sell"
+            ),
             Self::CreatedFromReferral { left_out } if left_out.is_empty() => {
                 format!("✔ Created from Partner Center referral {referral_id}")
             }
@@ -102,6 +108,24 @@ pub(super) fn line_for(decision: &Decision, left_out: &[String]) -> Option<Audit
             line => line,
         },
         _ => None,
+    }
+}
+
+/// The line once Microsoft answered the co-sell request: the answer first,
+/// then what else the pass synced. A line reporting a problem stays as it is.
+pub(super) fn with_microsoft_answer(
+    line: Option<AuditLine>,
+    answer: &MicrosoftAnswer,
+) -> Option<AuditLine> {
+    let Some(news) = answer.sentence() else {
+        return line;
+    };
+    match line {
+        None | Some(AuditLine::Resolved) => Some(AuditLine::Synced(news)),
+        Some(AuditLine::Synced(rest) | AuditLine::Held(rest)) => {
+            Some(AuditLine::Synced(format!("{news}. {rest}")))
+        }
+        other => other,
     }
 }
 

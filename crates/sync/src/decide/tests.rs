@@ -148,6 +148,7 @@ fn candidate(
         unreadable: None,
         pair: snapshot.map(pair_with),
         referral,
+        related: None,
         view,
     }
 }
@@ -715,5 +716,168 @@ fn a_foreign_amount_from_partner_center_is_left_out_of_a_single_currency_org() {
             .any(|l| l.contains("EUR") && l.contains("USD")),
         "{:?}",
         plan.left_out
+    );
+}
+
+/// The partner's own referral of a co-sell engagement.
+fn own_shared(deal: &Deal) -> Referral {
+    let mut referral = referral_of(deal, EARLY);
+    referral.direction = Some(partner_center::wire::Direction::Outgoing);
+    referral.engagement_id = Some("e-1".into());
+    referral
+}
+
+/// The referral addressed to Microsoft in the same engagement, in `state`
+/// (a merge patch of status, substatus, trackingInfo, team, statusReason).
+fn microsofts(state: Value) -> Referral {
+    let mut value = json!({
+        "id": "r-ms", "engagementId": "e-1", "direction": "Outgoing", "type": "Shared",
+        "target": [{ "type": "BusinessProfileLocation", "id": "msft" }],
+        "status": "New", "substatus": "Pending"
+    });
+    for (k, v) in state.as_object().unwrap() {
+        value[k] = v.clone();
+    }
+    serde_json::from_value(value).unwrap()
+}
+
+/// A synced co-sell pair whose engagement holds `related`, last seen with
+/// Microsoft's `seen` answer.
+fn engaged(related: Option<Vec<Referral>>, seen: Option<MicrosoftAnswer>) -> Plan {
+    let settings = Settings::default();
+    let deal = agreed();
+    let snapshot = Snapshot {
+        microsoft: seen,
+        ..Snapshot::of(deal.clone())
+    };
+    let mut candidate = candidate(
+        Some(&snapshot),
+        Some(own_shared(&deal)),
+        Some(view_of(&deal, EARLY, &settings)),
+    );
+    candidate.related = related;
+    decide(&candidate, &settings)
+}
+
+#[test]
+fn co_sell_a_deal_asking_for_help_engages_microsoft_when_created() {
+    let settings = Settings::default();
+    let mut view = view_of(&agreed(), EARLY, &settings);
+    view.record.remove(&settings.fields.referral_id);
+    let co_sell = decide(&candidate(None, None, Some(view.clone())), &settings);
+    assert!(matches!(co_sell.decision, Decision::CreateReferral { .. }));
+    assert!(co_sell.engage_microsoft);
+    assert!(co_sell.describe().contains("ask Microsoft to co-sell"));
+    let mut private = agreed();
+    private.help = None;
+    private.visible_to_microsoft = false;
+    let mut view = view_of(&private, EARLY, &settings);
+    view.record.remove(&settings.fields.referral_id);
+    let plan = decide(&candidate(None, None, Some(view)), &settings);
+    assert!(matches!(plan.decision, Decision::CreateReferral { .. }));
+    assert!(!plan.engage_microsoft);
+}
+
+#[test]
+fn co_sell_an_engagement_without_microsofts_referral_asks_again() {
+    // Read, and Microsoft's referral is missing (a pass stopped between the
+    // two creates): ask.
+    assert!(engaged(Some(vec![]), None).engage_microsoft);
+    // Not read: nothing is concluded.
+    assert!(!engaged(None, None).engage_microsoft);
+    // A pass linking a pair nobody recorded yet leaves it to the creator.
+    let settings = Settings::default();
+    let mut linking = candidate(
+        None,
+        Some(own_shared(&agreed())),
+        Some(view_of(&agreed(), EARLY, &settings)),
+    );
+    linking.related = Some(vec![]);
+    assert!(!decide(&linking, &settings).engage_microsoft);
+    // Nor does one over a pair the creating pass linked but did not finish.
+    let mut just_linked = Pair::new("Contoso migration");
+    just_linked.referral_id = Some(REF.into());
+    just_linked.opportunity_id = Some(OPP.into());
+    linking.pair = Some(just_linked);
+    assert!(!decide(&linking, &settings).engage_microsoft);
+    // Already asked.
+    assert!(
+        !engaged(
+            Some(vec![microsofts(json!({}))]),
+            Some(MicrosoftAnswer::Asked)
+        )
+        .engage_microsoft
+    );
+}
+
+#[test]
+fn co_sell_microsofts_acceptance_reaches_the_opportunity_once() {
+    let accepted = microsofts(json!({
+        "status": "Active", "substatus": "Accepted",
+        "trackingInfo": { "microsoftMsxId": "7-3K9QZ1" },
+        "team": [{ "firstName": "Mia", "lastName": "Lind", "email": "mia@microsoft.example" }]
+    }));
+    let plan = engaged(Some(vec![accepted.clone()]), Some(MicrosoftAnswer::Asked));
+    let u = update(&plan);
+    assert!(u.outcome.to_salesforce.contains(&Field::MicrosoftCrmId));
+    assert_eq!(
+        u.outcome.merged.microsoft_crm_id.as_deref(),
+        Some("7-3K9QZ1")
+    );
+    assert_eq!(u.outcome.lifecycle.to_salesforce, None);
+    let line = plan.audit.as_ref().unwrap().render(REF);
+    assert!(
+        line.starts_with("✔ Microsoft accepted the co-sell request (Microsoft CRM id 7-3K9QZ1, Microsoft seller Mia Lind <mia@microsoft.example>)"),
+        "{line}"
+    );
+    let seen = plan.snapshot.as_ref().unwrap().microsoft.clone();
+    assert_eq!(seen, Some(MicrosoftAnswer::of(&accepted)));
+    // The next pass has seen it: nothing new to say.
+    let mut synced = agreed();
+    synced.microsoft_crm_id = Some("7-3K9QZ1".into());
+    let settings = Settings::default();
+    let snapshot = Snapshot {
+        microsoft: seen,
+        ..Snapshot::of(synced.clone())
+    };
+    let mut candidate = candidate(
+        Some(&snapshot),
+        Some(own_shared(&agreed())),
+        Some(view_of(&synced, EARLY, &settings)),
+    );
+    candidate.related = Some(vec![accepted]);
+    let again = decide(&candidate, &settings);
+    assert!(again.audit.is_none(), "{:?}", again.audit);
+    assert!(again.is_noop(), "{}", again.describe());
+}
+
+#[test]
+fn co_sell_a_microsoft_decline_is_audited_and_the_deal_stays_open() {
+    let declined = microsofts(json!({
+        "status": "Closed", "substatus": "Declined",
+        "statusReason": "Covered by another partner"
+    }));
+    let plan = engaged(Some(vec![declined]), Some(MicrosoftAnswer::Asked));
+    let u = update(&plan);
+    assert_eq!(u.outcome.lifecycle.to_salesforce, None);
+    assert_eq!(u.outcome.lifecycle.to_partner_center, None);
+    assert_eq!(
+        plan.audit.as_ref().unwrap().render(REF),
+        "✔ Microsoft declined the co-sell request: Covered by another partner; the deal stays open with you"
+    );
+    assert!(!plan.engage_microsoft);
+}
+
+#[test]
+fn co_sell_microsofts_own_referral_never_becomes_an_opportunity() {
+    let settings = Settings::default();
+    let plan = decide(
+        &candidate(None, Some(microsofts(json!({}))), None),
+        &settings,
+    );
+    assert!(
+        matches!(plan.decision, Decision::Skip(_)),
+        "{}",
+        plan.describe()
     );
 }

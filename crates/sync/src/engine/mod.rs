@@ -3,6 +3,7 @@
 //! `cosell sync`, `plan`, `backfill` and the service's workers all run here.
 
 mod apply;
+mod engagements;
 pub mod outcome;
 pub mod plan;
 pub(crate) mod salesforce_io;
@@ -235,6 +236,10 @@ impl Engine {
         targets: Vec<Target>,
         mut referrals: BTreeMap<String, Referral>,
     ) -> Result<Vec<Candidate>, EngineError> {
+        let mut related = engagements::Related::new();
+        let targets = self
+            .redirect_microsoft_sides(targets, &mut referrals, &mut related)
+            .await?;
         let mut referral_ids = BTreeSet::new();
         let mut opportunity_ids = BTreeSet::new();
         let mut pairs = BTreeMap::new();
@@ -306,8 +311,25 @@ impl Engine {
                     .await?,
             );
         }
+        let asked: BTreeSet<String> = pairs
+            .values()
+            .filter(|p| {
+                p.snapshot
+                    .as_ref()
+                    .and_then(crate::snapshot::Snapshot::from_json)
+                    .is_some_and(|s| s.microsoft.is_some())
+            })
+            .filter_map(|p| p.referral_id.clone())
+            .collect();
+        self.read_engagements(&referrals, &asked, &mut related)
+            .await?;
         let mut candidates = self.assemble(targets, pairs, referrals, views);
         for candidate in &mut candidates {
+            candidate.related = candidate
+                .referral
+                .as_ref()
+                .and_then(|r| r.id.as_ref())
+                .and_then(|id| related.get(id).cloned());
             candidate.unreadable = candidate.targets.iter().find_map(|t| match t {
                 Target::Referral(id) => unreadable.get(id).cloned(),
                 Target::Opportunity(_) => None,
@@ -422,6 +444,7 @@ impl Engine {
                 referral: referral_id
                     .as_ref()
                     .and_then(|id| referrals.get(id).cloned()),
+                related: None,
                 view: view.cloned(),
             });
             entry.targets.push(target);

@@ -48,6 +48,9 @@ pub struct Candidate {
     pub unreadable: Option<String>,
     pub pair: Option<Pair>,
     pub referral: Option<Referral>,
+    /// The other referrals of the referral's engagement, read when it is the
+    /// partner's own `Shared` referral (None: not read).
+    pub related: Option<Vec<Referral>>,
     pub view: Option<OpportunityView>,
 }
 

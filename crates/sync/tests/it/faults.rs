@@ -71,7 +71,7 @@ async fn under_thirty_percent_faults_both_sides_converge_without_duplicates() {
         world.referral_for(opp);
     }
     assert_eq!(world.count("Opportunity"), 24);
-    assert_eq!(world.pc.referrals().len(), 24);
+    assert_eq!(world.pc.own_referrals().len(), 24);
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 mod world;
 
 mod accept_and_close;
+mod co_sell;
 mod conflicts;
 mod cost;
 mod country_picklists;
@@ -12,6 +13,7 @@ mod duplicates;
 mod edits;
 mod faults;
 mod feed;
+mod fy26_rules;
 mod invalid;
 mod kept_edits;
 mod odata_modes;

@@ -369,7 +369,7 @@ async fn run(steps: Vec<Step>) {
     }
     // (c) no duplicates.
     assert_eq!(world.count("Opportunity"), 2);
-    assert_eq!(world.pc.referrals().len(), 2);
+    assert_eq!(world.pc.own_referrals().len(), 2);
     assert_eq!(world.count("Account"), 2);
     let mut emails: Vec<Value> = world
         .sf

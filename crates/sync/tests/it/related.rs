@@ -1,6 +1,7 @@
 //! Issue 10, symptom 3: an edit made only on a record related to the
 //! opportunity (its Account, a contact, a contact role, a solution, the
-//! synced note) reaches Partner Center on the next pass, deletions included.
+//! synced note, the team) reaches Partner Center on the next pass, deletions
+//! included.
 
 use std::sync::{Arc, Mutex};
 
@@ -355,4 +356,32 @@ async fn a_team_removal_is_read_until_its_jobs_are_committed() {
         .await
         .unwrap();
     assert!(!removal(&after), "{:?}", after.changes);
+}
+
+/// A pass that only adds a related row in Salesforce (a second solution
+/// Microsoft added: the Audit line is the same as the pass before, so the
+/// opportunity itself is not written) reports it as a Salesforce update: the
+/// summary and `plan` agree with what was written.
+#[tokio::test]
+async fn a_related_row_written_alone_counts_as_a_salesforce_update() {
+    let world = World::new().await;
+    let deal = synced_deal(&world, "Related Count").await;
+    let mut report = None;
+    for solution in ["SOL-9", "SOL-10"] {
+        world
+            .pc
+            .microsoft_update(
+                &deal.referral,
+                json!([{ "op": "add", "path": "/details/requirements/solutions/-", "value": { "id": solution } }]),
+            )
+            .unwrap();
+        report = Some(world.pass().await);
+    }
+    let solutions = world.sf.records("Microsoft_Solution__c");
+    let on_deal = solutions
+        .iter()
+        .filter(|s| s["Opportunity__c"] == json!(deal.opportunity));
+    assert_eq!(on_deal.count(), 3);
+    let summary = report.unwrap().summary;
+    assert_eq!(summary.salesforce.updated, 1, "{summary:?}");
 }

@@ -1,5 +1,6 @@
 //! Carrying out a batch of plans ([`crate::decide`]): Partner Center creates
-//! first (their ids go into Salesforce), then Salesforce writes in dependency
+//! first (their ids go into Salesforce) with the referrals that ask
+//! Microsoft to co-sell, then Salesforce writes in dependency
 //! order, each step one Collections call for the whole batch, then Partner
 //! Center patches, then the pairs and audit in the store. Nothing here
 //! decides what a pair needs; it batches the plans' writes and records what
@@ -21,6 +22,7 @@ use super::salesforce_io::Directory;
 use super::Engine;
 use crate::deal::Contact;
 use crate::decide::{AuditLine, Plan};
+use crate::engagement::MicrosoftAnswer;
 use crate::opportunity_map::OpportunityView;
 use crate::snapshot::Snapshot;
 use crate::stages::StageMap;
@@ -47,6 +49,8 @@ pub(super) struct Work {
     /// The line for the opportunity's Audit field: the plan's, or what a
     /// call answered.
     audit_line: Option<AuditLine>,
+    /// Microsoft's answer as the referral addressed to it was just created.
+    microsoft: Option<MicrosoftAnswer>,
 }
 
 impl Work {
@@ -66,6 +70,7 @@ impl Work {
             audit: Vec::new(),
             contacts: Vec::new(),
             audit_line: plan.audit.clone(),
+            microsoft: None,
             plan,
         }
     }
@@ -100,6 +105,9 @@ impl Engine {
         // A referral created for an opportunity pairs them at once; an
         // opportunity created for a referral, once Salesforce has written.
         self.link_new_pairs(&mut work).await;
+        // Asked after the pair is recorded: a pass that stops before asking
+        // leaves a pair the next pass finds without Microsoft's referral.
+        self.engage_microsoft(&mut work).await;
         self.write_salesforce(&mut work, stages, directory).await;
         self.link_new_pairs(&mut work).await;
         self.patch_referrals(&mut work).await;

@@ -139,6 +139,13 @@ impl Engine {
             }
         }
 
+        // Any write of the deal's in Salesforce, related rows included.
+        let updated = |w: &mut Work| {
+            if w.salesforce == Write::None {
+                w.salesforce = Write::Updated;
+            }
+        };
+
         // 3. opportunities: upserts for new ones, updates for the rest
         let mut upserts = Vec::new();
         let mut updates = Vec::new();
@@ -172,12 +179,8 @@ impl Engine {
                 Err(failure) => w.fail(failure.context("creating the opportunity")),
             }
         }
-        self.save_batch(work, updates, "updating Salesforce", |w, _| {
-            if w.salesforce == Write::None {
-                w.salesforce = Write::Updated;
-            }
-        })
-        .await;
+        self.save_batch(work, updates, "updating Salesforce", |w, _| updated(w))
+            .await;
 
         // 4. related rows to create, then to delete
         let mut creates = Vec::new();
@@ -190,13 +193,14 @@ impl Engine {
             creates.extend(create.into_iter().map(|r| (i, r)));
             deletes.extend(delete.into_iter().map(|id| (i, id)));
         }
-        self.save_batch(work, creates, "adding related records", |_, _| {})
+        self.save_batch(work, creates, "adding related records", |w, _| updated(w))
             .await;
         let (indexes, ids): (Vec<usize>, Vec<String>) = deletes.into_iter().unzip();
         let results = self.sf.delete_many(&ids, false).await;
         for (i, result) in zip_results(indexes, ids.len(), results) {
-            if let Err(failure) = result {
-                work[i].fail(failure.context("removing related records"));
+            match result {
+                Ok(_) => updated(&mut work[i]),
+                Err(failure) => work[i].fail(failure.context("removing related records")),
             }
         }
     }

@@ -114,6 +114,9 @@ impl Engine {
         if let Some(name) = name {
             pair.name = name;
         }
+        if let (Some(snapshot), Some(answer)) = (w.snapshot.as_mut(), w.microsoft.take()) {
+            snapshot.microsoft = Some(answer);
+        }
         if w.failure.is_none() {
             if let Some(snapshot) = &w.snapshot {
                 let stamped = Snapshot {

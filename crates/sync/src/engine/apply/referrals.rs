@@ -10,6 +10,7 @@ use store::{AuditEntry, AuditLevel, Pair};
 use super::{Work, PC_CONCURRENCY};
 use crate::deal::Deal;
 use crate::decide::AuditLine;
+use crate::engagement::{may_engage_microsoft, MicrosoftAnswer};
 use crate::engine::outcome::{Failure, Write};
 use crate::engine::plan::Decision;
 use crate::engine::Engine;
@@ -105,6 +106,59 @@ impl Engine {
                 }
                 Err(e) => {
                     let failure = Failure::from_partner_center(&e, "creating the referral");
+                    if failure.permanent {
+                        w.audit_line = Some(AuditLine::Failed(failure.message.clone()));
+                    }
+                    w.fail(failure);
+                }
+            }
+        }
+    }
+
+    /// Asks Microsoft to co-sell where the plan says so: creates the
+    /// referral addressed to Microsoft in the deal's engagement
+    /// ([`crate::engagement`]). A failure fails the pair; the next pass finds
+    /// the engagement without Microsoft's referral and asks again.
+    pub(super) async fn engage_microsoft(&self, work: &mut [Work]) {
+        let jobs: Vec<(usize, Referral)> = work
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.alive() && w.plan.engage_microsoft)
+            .filter_map(|(i, w)| {
+                let deal = match &w.plan.decision {
+                    Decision::CreateReferral { deal } => deal,
+                    Decision::Update(u) => &u.outcome.merged,
+                    _ => return None,
+                };
+                // The referral found for a create may be one an interrupted
+                // pass made otherwise: only a Shared one can take Microsoft in.
+                let own = w.referral.as_ref().filter(|r| may_engage_microsoft(r))?;
+                let engagement = own.engagement_id.as_deref()?;
+                Some((i, referral_map::for_microsoft(deal, engagement)))
+            })
+            .collect();
+        let results: Vec<_> = stream::iter(jobs)
+            .map(|(i, body)| async move { (i, self.pc.create(&body).await) })
+            .buffer_unordered(PC_CONCURRENCY)
+            .collect()
+            .await;
+        for (i, result) in results {
+            let w = &mut work[i];
+            match result {
+                Ok(theirs) => {
+                    let id = theirs.id.clone().unwrap_or_default();
+                    w.audit.push(AuditEntry::new(
+                        None,
+                        AuditLevel::Info,
+                        "microsoft_engaged",
+                        format!("Asked Microsoft to co-sell: referral {id} addressed to Microsoft in the deal's engagement"),
+                        json!({ "referral_id": id, "engagement_id": theirs.engagement_id }),
+                    ));
+                    w.microsoft = Some(MicrosoftAnswer::of(&theirs));
+                    w.audit_line = Some(AuditLine::CoSellRequested);
+                }
+                Err(e) => {
+                    let failure = Failure::from_partner_center(&e, "asking Microsoft to co-sell");
                     if failure.permanent {
                         w.audit_line = Some(AuditLine::Failed(failure.message.clone()));
                     }

@@ -1,0 +1,91 @@
+//! FY26 co-sell rules that depend on time, played with the Partner Center
+//! emulator's clock (never by sleeping): an unanswered incoming referral
+//! expires after 14 days, and a registered deal is Won only 72 hours after
+//! its registration.
+
+use std::time::Duration;
+
+use partner_center::wire::PatchOperation;
+use partner_center::PatchOptions;
+use serde_json::json;
+
+use crate::world::World;
+
+const HOUR: u64 = 3600;
+
+#[tokio::test]
+async fn an_unanswered_referral_expires_after_fourteen_days_and_closes_the_opportunity() {
+    let world = World::new().await;
+    let id = world.microsoft_shares("Left Waiting");
+    world.pass().await;
+    let opp = world.opp_for_referral(&id)["Id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(world.opp(&opp)["IsClosed"], false);
+
+    world
+        .pc
+        .advance_clock(Duration::from_secs(14 * 24 * HOUR + 60));
+    world.pass().await;
+    assert_eq!(world.referral(&id)["substatus"], "Expired");
+    let o = world.opp(&opp);
+    assert_eq!(o["IsClosed"], true);
+    assert_eq!(o["IsWon"], false);
+    assert!(
+        o["Audit__c"].as_str().unwrap().contains("Expired"),
+        "{}",
+        o["Audit__c"]
+    );
+}
+
+#[tokio::test]
+async fn a_registered_deal_won_too_early_is_reported_and_goes_through_once_the_wait_is_over() {
+    let world = World::new().await;
+    let opp = world.co_sell_opportunity("Registered Win");
+    world.pass().await;
+    let referral = world.referral_for(&opp);
+    let id = referral["id"].as_str().unwrap();
+    // The partner registers the deal in Partner Center.
+    let registration = PatchOperation::add(
+        "/registrations/-",
+        json!({ "type": "AzureIPCoSell",
+                "solutionDetails": [{ "id": "SOL-15974-MQF", "currency": "USD", "value": 12000, "isDeployedOnAzure": true,
+                                      "primaryDeploymentOn": "Customer", "pricingModel": "PayAsYouGo" }],
+                "contract": { "currency": "USD", "value": 12000, "term": "Finite" } }),
+    );
+    world
+        .engine
+        .partner_center()
+        .patch(id, &[registration], PatchOptions::default())
+        .await
+        .unwrap();
+    world.pass().await;
+
+    world.edit("Opportunity", &opp, json!({ "StageName": "Closed Won" }));
+    world.pass().await;
+    let o = world.opp(&opp);
+    let audit = o["Audit__c"].as_str().unwrap();
+    assert!(
+        o["Name"].as_str().unwrap().starts_with('✖'),
+        "{}",
+        o["Name"]
+    );
+    assert!(
+        audit.contains("can be marked Won only 72 hours after the registration was created")
+            && audit.contains("Won is accepted from"),
+        "{audit}"
+    );
+    assert_eq!(world.referral(id)["status"], "Active");
+
+    // After the wait, the seller's next change goes through with Won.
+    world.pc.advance_clock(Duration::from_secs(72 * HOUR));
+    world.edit(
+        "Opportunity",
+        &opp,
+        json!({ "Description": "Signed" , "Amount": 51000 }),
+    );
+    world.pass().await;
+    assert_eq!(world.referral(id)["substatus"], "Won");
+    assert!(world.opp(&opp)["Name"].as_str().unwrap().starts_with('✔'));
+}
