@@ -54,8 +54,30 @@ impl Engine {
             // Another worker may have recorded this deal meanwhile (its
             // referral job and its opportunity job ran at once): join it.
             None => {
-                self.recorded_pair(referral_id.as_deref(), w.opportunity_id.as_deref())
-                    .await
+                let theirs = self
+                    .recorded_pair(referral_id.as_deref(), w.opportunity_id.as_deref())
+                    .await;
+                let created = matches!(
+                    w.plan.decision,
+                    Decision::CreateReferral { .. } | Decision::CreateOpportunity { .. }
+                );
+                if theirs.is_some() && created {
+                    // Its creation is theirs (our create met the same record,
+                    // cosell's creates being idempotent): this job runs
+                    // again on fresh reads instead of recording it twice.
+                    let failure = Failure::transient(
+                        "another worker recorded this deal meanwhile; it is synced again",
+                    );
+                    return Outcome::new(
+                        w.candidate.targets.clone(),
+                        theirs.map(|p| p.id),
+                        description,
+                        w.partner_center,
+                        w.salesforce,
+                        Some(failure),
+                    );
+                }
+                theirs
             }
         };
         // The pair is saved only over the version read here: a worker that
@@ -219,11 +241,16 @@ impl Engine {
     /// next sync links (`pair_linked`).
     pub(super) async fn link_new_pairs(&self, work: &mut [Work]) {
         for w in work.iter_mut() {
-            let new = matches!(
-                w.plan.decision,
-                Decision::CreateReferral { .. } | Decision::CreateOpportunity { .. }
-            );
-            if !new || w.failure.is_some() || w.candidate.pair.is_some() {
+            let deal = match &w.plan.decision {
+                Decision::CreateReferral { deal } | Decision::CreateOpportunity { deal } => deal,
+                _ => continue,
+            };
+            let linked = w
+                .candidate
+                .pair
+                .as_ref()
+                .is_some_and(|p| p.referral_id.is_some() && p.opportunity_id.is_some());
+            if w.failure.is_some() || linked {
                 continue;
             }
             let referral_id = w.referral.as_ref().and_then(|r| r.id.clone());
@@ -231,17 +258,18 @@ impl Engine {
             else {
                 continue;
             };
-            let name = match &w.plan.decision {
-                Decision::CreateReferral { deal } | Decision::CreateOpportunity { deal } => {
-                    deal.name.clone()
-                }
-                _ => String::new(),
-            };
-            let mut pair = Pair::new(name);
+            // The intent recorded before a referral's create, or a new pair.
+            let read_at = w.candidate.pair.as_ref().map(|p| p.updated_at);
+            let mut pair = w
+                .candidate
+                .pair
+                .clone()
+                .unwrap_or_else(|| Pair::new(deal.name.clone()));
             pair.referral_id = Some(referral_id);
             pair.opportunity_id = Some(opportunity_id);
-            // Taken by another worker meanwhile: the record joins theirs.
-            if let Ok(true) = self.store.save_pair_over(&pair, None).await {
+            pair.updated_at = store::utc_now();
+            // Taken by another worker meanwhile: the record finds out.
+            if let Ok(true) = self.store.save_pair_over(&pair, read_at).await {
                 w.candidate.pair = Some(pair);
             }
         }

@@ -32,6 +32,7 @@ impl Engine {
     /// the same opportunity (found by its external reference id).
     pub(super) async fn create_referrals(&self, work: &mut [Work]) {
         let mut jobs: Vec<(usize, Deal, String, Attempt)> = Vec::new();
+        let mut intents = Vec::new();
         for (i, w) in work.iter().enumerate() {
             let (Decision::CreateReferral { deal }, Some(opportunity_id)) =
                 (&w.plan.decision, &w.opportunity_id)
@@ -52,7 +53,10 @@ impl Engine {
                     let mut intent = Pair::new(deal.name.clone());
                     intent.opportunity_id = Some(opportunity_id.clone());
                     match self.store.save_pair(&intent).await {
-                        Ok(()) => Attempt::First,
+                        Ok(()) => {
+                            intents.push((i, intent));
+                            Attempt::First
+                        }
                         Err(_) => Attempt::Retry {
                             created_after: None,
                         },
@@ -60,6 +64,10 @@ impl Engine {
                 }
             };
             jobs.push((i, deal.clone(), opportunity_id.clone(), lookup));
+        }
+        // The intent is this pair's record from now on.
+        for (i, intent) in intents {
+            work[i].candidate.pair = Some(intent);
         }
         let results: Vec<(usize, Result<Referral, partner_center::Error>)> = stream::iter(jobs)
             .map(|(i, deal, opportunity_id, lookup)| async move {
