@@ -63,14 +63,7 @@ impl Engine {
             .filter(|id| !referrals.contains_key(*id))
             .cloned()
             .collect();
-        let fetched: Vec<(String, Result<Referral, partner_center::Error>)> = stream::iter(unread)
-            .map(|id| async move {
-                let result = self.pc.get(&id).await;
-                (id, result)
-            })
-            .buffer_unordered(READ_CONCURRENCY)
-            .collect()
-            .await;
+        let fetched = self.read_referrals(unread).await;
         for (id, result) in fetched {
             match result {
                 Ok(referral) => {

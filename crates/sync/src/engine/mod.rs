@@ -270,14 +270,7 @@ impl Engine {
             .filter(|id| !referrals.contains_key(*id) && !quiet.contains(*id))
             .cloned()
             .collect();
-        let fetched: Vec<(String, Result<Referral, partner_center::Error>)> = stream::iter(missing)
-            .map(|id| async move {
-                let result = self.pc.get(&id).await;
-                (id, result)
-            })
-            .buffer_unordered(READ_CONCURRENCY)
-            .collect()
-            .await;
+        let fetched = self.read_referrals(missing).await;
         // A referral Partner Center will not give us (not found, access
         // denied, unreadable) fails only its own pair; an outage fails the
         // batch so every job is retried.
@@ -342,6 +335,21 @@ impl Engine {
                     .is_some_and(|id| quiet.contains(id));
         }
         Ok(candidates)
+    }
+
+    /// Reads referrals by id, a few at a time; each answers on its own.
+    pub(crate) async fn read_referrals(
+        &self,
+        ids: Vec<String>,
+    ) -> Vec<(String, Result<Referral, partner_center::Error>)> {
+        stream::iter(ids)
+            .map(|id| async move {
+                let result = self.pc.get(&id).await;
+                (id, result)
+            })
+            .buffer_unordered(READ_CONCURRENCY)
+            .collect()
+            .await
     }
 
     /// Referrals not worth reading: their pair was reached only through its
