@@ -36,12 +36,6 @@ pub use view::{
     PairRef, PairSummary, QueueView,
 };
 
-/// Cursor under which the service keeps the Salesforce API usage it last
-/// saw, as JSON `{"used": N, "max": M}` (a serialized
-/// [`salesforce::ApiUsage`]); the raw header form `api-usage=N/M` is also
-/// accepted. Absent means "unknown".
-pub const API_USAGE_CURSOR: &str = "salesforce.api_usage";
-
 /// The signed-in person a request comes from, put in the request's
 /// extensions by sign-in (absent when sign-in is not configured). Pages show
 /// the name and a sign-out button, and every form carries the CSRF token.

@@ -13,7 +13,7 @@ use super::credentials::{self, CredentialView};
 use super::error::DashboardError;
 use super::format::{value_text, When};
 use super::history::HistoryItem;
-use super::{DashboardState, API_USAGE_CURSOR};
+use super::DashboardState;
 
 /// Entries in the overview's recent activity.
 pub const RECENT_ACTIVITY: u32 = 25;
@@ -453,14 +453,10 @@ async fn last_sync(store: &dyn Store) -> Result<LastSync> {
     })
 }
 
-/// The API usage the service recorded under [`API_USAGE_CURSOR`].
+/// The org's API usage from the service's last usage report, if any.
 async fn api_usage(store: &dyn Store) -> Result<Option<ApiUsageView>> {
-    let Some(raw) = store.cursor(API_USAGE_CURSOR).await? else {
-        return Ok(None);
-    };
-    let usage = serde_json::from_str::<salesforce::ApiUsage>(&raw)
-        .ok()
-        .or_else(|| salesforce::ApiUsage::parse_header(&raw));
+    let report = crate::service::ApiUsageReport::load(store).await?;
+    let usage = report.and_then(|r| r.salesforce_org);
     Ok(usage.map(|u| ApiUsageView {
         used: u.used,
         max: u.max,

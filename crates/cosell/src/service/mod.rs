@@ -469,7 +469,7 @@ async fn save_usage_until(state: Arc<AppState>, shutdown: CancellationToken) {
     }
 }
 
-/// Saves the API usage report, and the org usage where the dashboard reads it.
+/// Saves the API usage report for `cosell status` and the dashboard.
 async fn save_usage(state: &AppState) {
     let org = state.engine.salesforce().api_usage();
     let client = state.engine.partner_center();
@@ -478,16 +478,6 @@ async fn save_usage(state: &AppState) {
     let report = ApiUsageReport::collect(&state.metrics, org, state.started_at, filters);
     if let Err(error) = report.save(state.store.as_ref()).await {
         tracing::debug!(%error, "could not save API usage");
-    }
-    if let Some(org) = org {
-        let text = serde_json::to_string(&org).unwrap_or_default();
-        if let Err(error) = state
-            .store
-            .set_cursor(dashboard::API_USAGE_CURSOR, &text)
-            .await
-        {
-            tracing::debug!(%error, "could not save Salesforce API usage");
-        }
     }
 }
 

@@ -45,13 +45,7 @@ async fn overview_shows_counts_queue_dead_letters_and_activity() {
 #[tokio::test]
 async fn overview_shows_the_api_budget_once_the_service_records_it() {
     let d = TestDashboard::start().await;
-    d.store
-        .set_cursor(
-            cosell::dashboard::API_USAGE_CURSOR,
-            r#"{"used":4200,"max":15000}"#,
-        )
-        .await
-        .unwrap();
+    crate::dashboard_support::record_org_usage(&d, 4200, 15000).await;
     let text = visible_text(&d.get("/").await.1);
     assert!(
         text.contains("Salesforce API budget (24 h) 4200 / 15000 (28%)"),

@@ -79,30 +79,16 @@ async fn overview_numbers() {
 }
 
 #[tokio::test]
-async fn api_usage_accepts_json_and_header_forms() {
+async fn api_usage_comes_from_the_services_usage_report() {
     let d = TestDashboard::start().await;
-    let cursor = cosell::dashboard::API_USAGE_CURSOR;
-    d.store
-        .set_cursor(cursor, r#"{"used":18,"max":5000}"#)
-        .await
-        .unwrap();
     let (_, o) = d.get_json("/api/overview").await;
-    assert_eq!(
-        o["api_usage"],
-        json!({"used": 18, "max": 5000, "percent": 0})
-    );
-    d.store
-        .set_cursor(cursor, "api-usage=4000/5000")
-        .await
-        .unwrap();
+    assert_eq!(o["api_usage"], Value::Null, "no report means unknown");
+    crate::dashboard_support::record_org_usage(&d, 4000, 5000).await;
     let (_, o) = d.get_json("/api/overview").await;
     assert_eq!(
         o["api_usage"],
         json!({"used": 4000, "max": 5000, "percent": 80})
     );
-    d.store.set_cursor(cursor, "garbage").await.unwrap();
-    let (_, o) = d.get_json("/api/overview").await;
-    assert_eq!(o["api_usage"], Value::Null, "unreadable means unknown");
 }
 
 #[tokio::test]

@@ -410,3 +410,17 @@ fn decode_entities(text: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// Saves a usage report as the running service does, with the org's
+/// rolling 24-hour Salesforce API usage.
+pub async fn record_org_usage(d: &TestDashboard, used: u64, max: u64) {
+    let report = cosell::service::ApiUsageReport {
+        updated_at: chrono::Utc::now(),
+        since: chrono::Utc::now(),
+        salesforce_org: Some(salesforce::ApiUsage { used, max }),
+        salesforce: Default::default(),
+        partner_center: Default::default(),
+        partner_center_filters: Vec::new(),
+    };
+    report.save(d.store.as_ref()).await.unwrap();
+}
