@@ -150,9 +150,6 @@ async fn a_crash_after_creating_the_deals_referral_still_asks_microsoft_once() {
     let opp = world.co_sell_opportunity("Crash Before Asking");
     // The first attempt recorded its intent and created the deal's own
     // Shared referral, then died before asking Microsoft or recording it.
-    let mut intent = store::Pair::new("Crash Before Asking");
-    intent.opportunity_id = Some(opp.clone());
-    world.store.save_pair(&intent).await.unwrap();
     let deal = sync::Deal {
         name: "Crash Before Asking".into(),
         customer: sync::deal::Customer {
@@ -171,12 +168,7 @@ async fn a_crash_after_creating_the_deals_referral_still_asks_microsoft_once() {
         solutions: ["SOL-15974-MQF".to_owned()].into(),
         ..Default::default()
     };
-    world
-        .engine
-        .partner_center()
-        .create(&sync::referral_map::new_referral(&deal, &opp, &[]))
-        .await
-        .unwrap();
+    world.interrupted_share(&opp, &deal).await;
 
     let report = world.pass().await;
     assert_eq!(report.summary.failed, 0, "{:#?}", report.outcomes);

@@ -68,9 +68,6 @@ async fn a_crash_between_creating_and_recording_never_duplicates(mode: ODataMode
     let opp = world.co_sell_opportunity("Crash Out");
     // The first attempt recorded its intent and created the referral, then
     // the process died before recording the referral id anywhere.
-    let mut intent = store::Pair::new("Crash Out");
-    intent.opportunity_id = Some(opp.clone());
-    world.store.save_pair(&intent).await.unwrap();
     let deal = sync::Deal {
         name: "Crash Out".into(),
         customer: sync::deal::Customer {
@@ -81,12 +78,7 @@ async fn a_crash_between_creating_and_recording_never_duplicates(mode: ODataMode
         close_date: chrono::NaiveDate::from_ymd_opt(2030, 6, 30),
         ..Default::default()
     };
-    let created = world
-        .engine
-        .partner_center()
-        .create(&sync::referral_map::new_referral(&deal, &opp, &[]))
-        .await
-        .unwrap();
+    let created = world.interrupted_share(&opp, &deal).await;
 
     let report = world.pass().await;
     assert_eq!(report.summary.failed, 0, "{:#?}", report.outcomes);

@@ -134,9 +134,6 @@ async fn a_crash_between_creating_the_referral_and_recording_it_never_duplicates
     let opp = world.co_sell_opportunity("Crash Out");
     // The first attempt recorded its intent and created the referral, then
     // the process died before recording the referral id anywhere.
-    let mut intent = store::Pair::new("Crash Out");
-    intent.opportunity_id = Some(opp.clone());
-    world.store.save_pair(&intent).await.unwrap();
     let deal = sync::Deal {
         name: "Crash Out".into(),
         customer: sync::deal::Customer {
@@ -146,12 +143,7 @@ async fn a_crash_between_creating_the_referral_and_recording_it_never_duplicates
         },
         ..Default::default()
     };
-    world
-        .engine
-        .partner_center()
-        .create(&sync::referral_map::new_referral(&deal, &opp, &[]))
-        .await
-        .unwrap();
+    world.interrupted_share(&opp, &deal).await;
 
     let report = world.pass().await;
     assert_eq!(

@@ -226,6 +226,24 @@ impl World {
         referral["id"].as_str().unwrap().to_owned()
     }
 
+    /// What a first attempt to share `opportunity` left when it died between
+    /// creating the referral for `deal` and recording it: the recorded
+    /// intent and the referral in Partner Center.
+    pub async fn interrupted_share(
+        &self,
+        opportunity: &str,
+        deal: &sync::Deal,
+    ) -> partner_center::wire::Referral {
+        let mut intent = store::Pair::new(deal.name.clone());
+        intent.opportunity_id = Some(opportunity.to_owned());
+        self.store.save_pair(&intent).await.unwrap();
+        self.engine
+            .partner_center()
+            .create(&sync::referral_map::new_referral(deal, opportunity, &[]))
+            .await
+            .unwrap()
+    }
+
     /// A Microsoft seller sets one field of a referral (`path` a JSON Pointer).
     pub fn microsoft_sets(&self, id: &str, path: &str, value: Value) {
         self.pc
