@@ -47,26 +47,14 @@ async fn a_record_type_whose_process_lacks_a_stage_is_refused_before_any_write()
     let opportunities = world.count("Opportunity");
 
     world.reconfigure(direct);
-    let error = world
-        .engine
-        .full_pass(200, chrono::Duration::seconds(5))
-        .await
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let error = world.pass_error().await;
     assert!(
         error.contains("sync.opportunity_record_type = \"Direct_Deal\": its sales process lacks the stage(s) On Hold"),
         "{error}"
     );
 
     world.reconfigure(unknown);
-    let error = world
-        .engine
-        .full_pass(200, chrono::Duration::seconds(5))
-        .await
-        .err()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let error = world.pass_error().await;
     assert!(
         error.contains("\"Reseller_Deal\" is not an active Opportunity record type"),
         "{error}"

@@ -106,6 +106,16 @@ impl World {
             .expect("the pass runs")
     }
 
+    /// One full pass that must stop before it syncs: its error.
+    pub async fn pass_error(&self) -> String {
+        self.engine
+            .full_pass(200, chrono::Duration::seconds(5))
+            .await
+            .err()
+            .map(|e| e.to_string())
+            .expect("the pass stops with an error")
+    }
+
     /// Passes until nothing is left to retry (at most `n`).
     pub async fn passes_until_settled(&self, n: usize) -> PassReport {
         let mut report = self.pass().await;
