@@ -109,7 +109,7 @@ pub const MAX_WEBHOOK_BODY_LIMIT_BYTES: i64 = 16 * 1024 * 1024;
 pub const MAX_CONCURRENCY: i64 = 256;
 
 /// Largest `worker.batch_size`: sObject Collections take at most 200 records
-/// per call (reference/salesforce.md).
+/// per call (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections.htm>).
 pub const MAX_BATCH_SIZE: i64 = 200;
 
 /// Largest `worker.max_attempts`.
