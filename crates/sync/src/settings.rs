@@ -77,8 +77,9 @@ pub enum MappingDirection {
 
 /// `[sync.fields]`: API names of the connector's Salesforce fields and
 /// solutions object. Code that needs every name (checks, setup, summaries)
-/// goes through [`FieldNames::entries`], so a new key is declared here and
-/// in the example configuration only.
+/// goes through [`FieldNames::entries`], so a new key is declared here, with
+/// its default in the example configuration, and with its Salesforce type
+/// in the binary's setup plan (a test there fails until it is).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldNames {

@@ -350,11 +350,14 @@ mod tests {
     }
 
     #[test]
-    fn every_field_key_is_a_sync_fields_key() {
+    fn setup_declares_every_sync_fields_key_and_only_those() {
+        let mut declared: Vec<&str> = CONNECTOR_FIELDS.iter().map(|f| f.key).collect();
+        declared.push(SOLUTION_OBJECT.key);
+        declared.sort_unstable();
         let names = FieldNames::default();
-        for spec in CONNECTOR_FIELDS {
-            assert!(names.get(spec.key).is_some(), "{}", spec.key);
-        }
+        let mut configured: Vec<String> = names.entries().into_iter().map(|(k, _)| k).collect();
+        configured.sort_unstable();
+        assert_eq!(declared, configured);
         assert_eq!(SOLUTION_OBJECT.default_name(), names.solution_object);
     }
 
