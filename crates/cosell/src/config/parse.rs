@@ -39,9 +39,11 @@ pub(crate) fn parse(text: &str) -> Result<Parsed, Issue> {
         let path = key_path(err.path());
         match err.into_inner() {
             DeError::MissingField(field) => {
-                let key = ends_with_key(&path, field)
-                    .then(|| path.clone())
-                    .unwrap_or_else(|| join(&path, field));
+                let key = if ends_with_key(&path, field) {
+                    path.clone()
+                } else {
+                    join(&path, field)
+                };
                 if missing.contains(&key) || !insert_empty(&mut tree, &key) {
                     return Err(Issue::new(key, "is missing", "set it"));
                 }

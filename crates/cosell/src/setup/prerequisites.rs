@@ -167,14 +167,13 @@ async fn check_record_type(
         return Ok(());
     };
     let item = format!("record type {name} (sync.opportunity_record_type)");
-    let settings = sync;
     let rows = stages
         .iter()
         .filter(|s| s.is_active)
         .map(|s| (s.api_name.clone(), s.is_closed, s.is_won))
         .collect();
     // Stage problems are reported on their own lines.
-    let Ok(map) = StageMap::new(rows, &settings) else {
+    let Ok(map) = StageMap::new(rows, sync) else {
         return Ok(());
     };
     let found = read_record_type(sf, name.as_str())
@@ -186,7 +185,7 @@ async fn check_record_type(
             item,
             "the org has no active Opportunity record type with this API name",
         ),
-        Some((id, process)) => match map.with_record_type(name.as_str(), id, &process, &settings) {
+        Some((id, process)) => match map.with_record_type(name.as_str(), id, &process, sync) {
             Ok(_) => report.push(Status::Ok, item),
             Err(problem) => report.push_detail(Status::Missing, item, problem),
         },
