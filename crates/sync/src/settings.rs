@@ -60,6 +60,7 @@ pub struct FieldMapping {
     pub referral_path: String,
     /// Opportunity field API name, e.g. `NextStep`.
     pub salesforce_field: String,
+    /// Which way the field flows.
     pub direction: MappingDirection,
 }
 
@@ -83,25 +84,25 @@ pub enum MappingDirection {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FieldNames {
-    /// Opportunity checkbox/picklist "Sync with Partner Center".
+    /// The checkbox a seller ticks to share the opportunity with Microsoft.
     pub sync_flag: String,
-    /// Opportunity external id holding the referral id.
+    /// Holds the referral's id (external id of the pair).
     pub referral_id: String,
-    /// Opportunity URL field with the Partner Center link.
+    /// Holds the link to the referral in Partner Center.
     pub referral_link: String,
-    /// Opportunity picklist "How can Microsoft help".
+    /// The help option picklist (what the partner asks Microsoft for).
     pub help: String,
-    /// Opportunity field "Microsoft referral visibility".
+    /// The checkbox that makes the deal visible to Microsoft sellers.
     pub visibility: String,
-    /// Opportunity field holding Microsoft's CRM id.
+    /// Holds Microsoft's CRM (MSX) id of the deal.
     pub microsoft_crm_id: String,
-    /// Opportunity long text field receiving the audit trail and errors.
+    /// The long text area where the connector writes its audit lines.
     pub audit: String,
-    /// Custom object linking Microsoft solutions to opportunities.
+    /// The solutions object (a row per Microsoft solution).
     pub solution_object: String,
-    /// Lookup from the solution object to the Opportunity.
+    /// The solutions object's lookup to the opportunity.
     pub solution_opportunity_field: String,
-    /// Field of the solution object holding the Partner Center solution id.
+    /// The solutions object's field holding the solution id.
     pub solution_id_field: String,
 }
 

@@ -35,6 +35,7 @@ const TICK: Duration = Duration::from_millis(200);
 /// `cosell backfill`.
 #[derive(Debug, Clone, Args)]
 pub struct BackfillArgs {
+    /// The configuration file to read.
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Only records changed since this date (YYYY-MM-DD, UTC) or instant (RFC 3339).

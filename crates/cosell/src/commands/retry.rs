@@ -13,6 +13,7 @@ use crate::connect;
 #[derive(Debug, Clone, Args)]
 #[command(group(clap::ArgGroup::new("what").required(true).args(["id", "failed"])))]
 pub struct RetryArgs {
+    /// The configuration file to read.
     #[command(flatten)]
     pub config: ConfigArgs,
     /// The job to re-run.

@@ -256,6 +256,7 @@ fn render_credentials(out: &mut String, credentials: &[CredentialHealth]) {
 /// `cosell status`.
 #[derive(Debug, Clone, Args)]
 pub struct StatusArgs {
+    /// The configuration file to read.
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Print JSON instead of a table.

@@ -158,6 +158,7 @@ pub enum WebhooksCommand {
 /// `cosell webhooks register`.
 #[derive(Debug, Clone, Args)]
 pub struct WebhooksRegisterArgs {
+    /// The configuration file to read.
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Replace an existing registration that points elsewhere (Partner Center allows one URL per event).

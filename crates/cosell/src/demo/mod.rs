@@ -23,8 +23,11 @@ use crate::service::{self, Service, Tuning};
 
 /// A running demo: the emulators, the service and the simulated sellers' state.
 pub struct Demo {
+    /// The Partner Center emulator.
     pub pc: PartnerCenterEmulator,
+    /// The Salesforce emulator.
     pub sf: SalesforceEmulator,
+    /// The running `cosell run` service.
     pub service: Service,
     /// The opportunity that is invalid on purpose.
     pub invalid_opportunity: String,

@@ -27,6 +27,7 @@ const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
 /// `cosell login partner-center`.
 #[derive(Debug, Clone, Args)]
 pub struct LoginPartnerCenterArgs {
+    /// The configuration file to read.
     #[command(flatten)]
     pub config: ConfigArgs,
 }

@@ -42,6 +42,7 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// `cosell login salesforce`.
 #[derive(Debug, Clone, Args)]
 pub struct LoginSalesforceArgs {
+    /// The configuration file to read.
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Local port of the callback `http://localhost:PORT/OauthRedirect`

@@ -12,6 +12,7 @@ use crate::connect::{self, Observers};
 /// `cosell setup salesforce`.
 #[derive(Debug, Clone, Args)]
 pub struct SetupSalesforceArgs {
+    /// The configuration file to read.
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Show what would be created, create nothing.
