@@ -120,7 +120,13 @@ mod tests {
 
     #[test]
     fn malformed_ids_are_refused() {
-        for bad in ["", "006", "0065g00000AbCd", "0065g00000AbCdE-", "0065g00000AbCdEAAVX"] {
+        for bad in [
+            "",
+            "006",
+            "0065g00000AbCd",
+            "0065g00000AbCdE-",
+            "0065g00000AbCdEAAVX",
+        ] {
             assert_eq!(SalesforceId::parse(bad), Err(InvalidId(bad.to_owned())));
         }
         assert!(!SalesforceId::same("not an id at all", "not an id at all"));
