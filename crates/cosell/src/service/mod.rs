@@ -10,7 +10,6 @@
 //! grace period (or hands their jobs back) and gives up the poller leases.
 //! Jobs are durable, so a restarted service picks up where it stopped.
 
-pub mod backoff;
 pub mod connections;
 pub mod credential_watch;
 pub mod file_limit;
@@ -44,12 +43,16 @@ use crate::config::Config;
 use crate::connect;
 use crate::dashboard::{self, DashboardState, Links};
 
-pub use backoff::Backoff;
 pub use file_limit::FileLimit;
 pub use metrics::Metrics;
 pub use poller::{Feed, PollClock};
+pub use retry_policy::Backoff;
 pub use usage::ApiUsageReport;
 
+/// Default delay after a job's first failure (a ceiling; see [`Backoff`]).
+pub const DEFAULT_RETRY_BASE: Duration = Duration::from_secs(2);
+/// Default longest delay between a job's attempts.
+pub const DEFAULT_RETRY_MAX: Duration = Duration::from_secs(10 * 60);
 /// Default time an in-flight batch may run on after shutdown began.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Default longest idle wait before workers look for due retries again.
@@ -81,7 +84,7 @@ pub struct Tuning {
 impl Default for Tuning {
     fn default() -> Self {
         Self {
-            retry: Backoff::default(),
+            retry: Backoff::new(DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX),
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             readiness_ttl: health::DEFAULT_READINESS_TTL,
             idle_wait: DEFAULT_IDLE_WAIT,
