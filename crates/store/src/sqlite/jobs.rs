@@ -8,11 +8,12 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use uuid::Uuid;
 
 use super::codec::{self, JOB_COLUMNS};
-use crate::shared::{self, merge_batch, micros, returned_schedule, sql_limit, Return};
+use crate::flows::{self, Absorbed, JobDb, JobTx};
+use crate::shared::{self, merge_batch, micros, sql_limit};
 use crate::{
     FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, NewJob, Result, RetryTarget,
     StoreError,
@@ -231,100 +232,117 @@ pub(super) async fn fail(
                 None => Ok(false),
             }
         }
-        FailureAction::RetryAt(at) => {
-            let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-            let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1 AND state = 'running' AND lease_owner = ?2");
-            let row = sqlx::query(&sql)
-                .bind(id.to_string())
-                .bind(worker)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some(row) = row else { return Ok(false) };
-            let job = codec::job(&row)?;
-            return_to_pending(&mut tx, &job, Return::Retry(at), Some(error)).await?;
-            tx.commit().await?;
-            Ok(true)
-        }
+        FailureAction::RetryAt(at) => flows::retry_at(pool, id, worker, error, at).await,
     }
 }
 
-/// Puts `job` back to `pending`, absorbing a pending job of the same key
-/// (see [`returned_schedule`]).
-async fn return_to_pending(
-    conn: &mut SqliteConnection,
-    job: &Job,
-    why: Return,
-    error: Option<&str>,
-) -> Result<()> {
-    let absorbed = sqlx::query(
-        "DELETE FROM jobs WHERE dedup_key = ?1 AND state = 'pending' AND id <> ?2 RETURNING payload, run_at",
-    )
-    .bind(&job.dedup_key)
-    .bind(job.id.to_string())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (payload, absorbed_run_at) = match &absorbed {
-        Some(row) => (
-            Some(row.try_get::<String, _>("payload")?),
-            Some(codec::time(row, "run_at")?),
-        ),
-        None => (None, None),
-    };
-    let (run_at, attempts) = returned_schedule(why, job.run_at, job.attempts, absorbed_run_at);
-    sqlx::query(
-        "UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, \
-             payload = coalesce(?1, payload), run_at = ?2, attempts = ?3, \
-             last_error = coalesce(?4, last_error), updated_at = ?5 \
-         WHERE id = ?6",
-    )
-    .bind(payload)
-    .bind(codec::micros(run_at))
-    .bind(i64::from(attempts))
-    .bind(error)
-    .bind(codec::now_micros())
-    .bind(job.id.to_string())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+/// SQLite has one writer at a time: a `BEGIN IMMEDIATE` transaction never
+/// loses a race, so nothing is re-run.
+impl JobDb for SqlitePool {
+    type Tx = Transaction<'static, Sqlite>;
+    const RACE_RETRIES: u32 = 0;
+
+    async fn begin(&self) -> Result<Self::Tx> {
+        Ok(self.begin_with(BEGIN_WRITE).await?)
+    }
 }
 
-pub(super) async fn release(pool: &SqlitePool, worker: &str) -> Result<u64> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-    let sql =
-        format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'running' AND lease_owner = ?1");
-    let rows = sqlx::query(&sql).bind(worker).fetch_all(&mut *tx).await?;
-    let held = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
-    for job in &held {
-        return_to_pending(&mut tx, job, Return::Release, None).await?;
+/// The SQLite statements of the shared job flows ([`flows`]).
+impl JobTx for Transaction<'static, Sqlite> {
+    async fn held_by(&mut self, worker: &str) -> Result<Vec<Job>> {
+        let sql =
+            format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'running' AND lease_owner = ?1");
+        let rows = sqlx::query(&sql)
+            .bind(worker)
+            .fetch_all(&mut **self)
+            .await?;
+        rows.iter().map(codec::job).collect()
     }
-    tx.commit().await?;
-    Ok(held.len() as u64)
-}
 
-pub(super) async fn retry_dead(pool: &SqlitePool, target: RetryTarget) -> Result<u64> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-    // Newest death first: an older dead job of the same key revived later
-    // absorbs the newer one and so ends up with the newest payload.
-    let rows = match target {
-        RetryTarget::One(id) => {
-            let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' AND id = ?1");
-            sqlx::query(&sql)
-                .bind(id.to_string())
-                .fetch_all(&mut *tx)
-                .await?
-        }
-        RetryTarget::AllDead => {
-            let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC");
-            sqlx::query(&sql).fetch_all(&mut *tx).await?
-        }
-    };
-    let dead = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
-    let now = Utc::now();
-    for job in &dead {
-        return_to_pending(&mut tx, job, Return::Revive(now), None).await?;
+    async fn held(&mut self, id: JobId, worker: &str) -> Result<Option<Job>> {
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1 AND state = 'running' AND lease_owner = ?2"
+        );
+        let row = sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(worker)
+            .fetch_optional(&mut **self)
+            .await?;
+        row.as_ref().map(codec::job).transpose()
     }
-    tx.commit().await?;
-    Ok(dead.len() as u64)
+
+    async fn dead(&mut self, target: RetryTarget) -> Result<Vec<Job>> {
+        let rows = match target {
+            RetryTarget::One(id) => {
+                let sql =
+                    format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' AND id = ?1");
+                sqlx::query(&sql)
+                    .bind(id.to_string())
+                    .fetch_all(&mut **self)
+                    .await?
+            }
+            RetryTarget::AllDead => {
+                let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC");
+                sqlx::query(&sql).fetch_all(&mut **self).await?
+            }
+        };
+        rows.iter().map(codec::job).collect()
+    }
+
+    async fn now(&mut self) -> Result<DateTime<Utc>> {
+        Ok(Utc::now())
+    }
+
+    async fn take_pending(&mut self, key: &str, except: JobId) -> Result<Option<Absorbed>> {
+        let row = sqlx::query(
+            "DELETE FROM jobs WHERE dedup_key = ?1 AND state = 'pending' AND id <> ?2 RETURNING payload, run_at",
+        )
+        .bind(key)
+        .bind(except.to_string())
+        .fetch_optional(&mut **self)
+        .await?;
+        row.map(|row| {
+            Ok(Absorbed {
+                payload: row.try_get("payload")?,
+                run_at: codec::time(&row, "run_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn set_pending(
+        &mut self,
+        id: JobId,
+        payload: Option<&str>,
+        run_at: DateTime<Utc>,
+        attempts: u32,
+        error: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, \
+                 payload = coalesce(?1, payload), run_at = ?2, attempts = ?3, \
+                 last_error = coalesce(?4, last_error), updated_at = ?5 \
+             WHERE id = ?6",
+        )
+        .bind(payload)
+        .bind(codec::micros(run_at))
+        .bind(i64::from(attempts))
+        .bind(error)
+        .bind(codec::now_micros())
+        .bind(id.to_string())
+        .execute(&mut **self)
+        .await?;
+        Ok(())
+    }
+
+    /// Every waiter is in this process; the store signals them after the commit.
+    async fn notify(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn commit(self) -> Result<()> {
+        Ok(Transaction::commit(self).await?)
+    }
 }
 
 pub(super) async fn by_id(pool: &SqlitePool, id: JobId) -> Result<Option<Job>> {

@@ -262,7 +262,7 @@ impl Store for SqliteStore {
     }
 
     async fn release_jobs(&self, worker: &str) -> Result<u64> {
-        let released = jobs::release(&self.pool, worker).await?;
+        let released = crate::flows::release(&self.pool, worker).await?;
         if released > 0 {
             self.signal.signal();
         }
@@ -270,7 +270,7 @@ impl Store for SqliteStore {
     }
 
     async fn retry_dead(&self, target: RetryTarget) -> Result<u64> {
-        let revived = jobs::retry_dead(&self.pool, target).await?;
+        let revived = crate::flows::retry_dead(&self.pool, target).await?;
         if revived > 0 {
             self.signal.signal();
         }
