@@ -14,6 +14,7 @@ use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
 
 use crate::cli::{AwsEmulatorArgs, PartnerCenterEmulatorArgs, SalesforceEmulatorArgs};
 use crate::config::secrets;
+use crate::service::shutdown;
 
 /// Runs the Partner Center emulator until Ctrl-C.
 pub async fn partner_center(args: PartnerCenterEmulatorArgs) -> anyhow::Result<()> {
@@ -78,7 +79,7 @@ pub async fn partner_center(args: PartnerCenterEmulatorArgs) -> anyhow::Result<(
     println!("export {}={refresh_token}", secrets::PC_REFRESH_TOKEN);
     println!("\nPress Ctrl-C to stop.");
     tracing::info!(%url, "partner center emulator started");
-    shutdown_signal().await;
+    shutdown::signal().await;
     drop(emulator);
     Ok(())
 }
@@ -157,7 +158,7 @@ pub async fn salesforce(args: SalesforceEmulatorArgs) -> anyhow::Result<()> {
     println!("export {}={}", secrets::SF_PASSWORD, shown.password);
     println!("\nPress Ctrl-C to stop.");
     tracing::info!(%url, "salesforce emulator started");
-    shutdown_signal().await;
+    shutdown::signal().await;
     drop(emulator);
     Ok(())
 }
@@ -210,7 +211,7 @@ pub async fn aws(args: AwsEmulatorArgs) -> anyhow::Result<()> {
     println!("  export AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING={url}");
     println!("\nPress Ctrl-C to stop.");
     tracing::info!(%url, "aws partner central emulator started");
-    shutdown_signal().await;
+    shutdown::signal().await;
     drop(emulator);
     Ok(())
 }
@@ -245,28 +246,4 @@ fn write_pem(url: &str, emulator: &str, pem: &str) -> anyhow::Result<PathBuf> {
     let path = std::env::temp_dir().join(format!("cosell-{emulator}-emulator-{port}-tls-ca.pem"));
     std::fs::write(&path, pem).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
-}
-
-/// Resolves on Ctrl-C, or on SIGTERM where there is one (service managers).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
 }

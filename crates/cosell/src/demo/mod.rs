@@ -19,7 +19,7 @@ use crate::commands::webhooks::register_with;
 use crate::config::{Config, WEBHOOK_PATH};
 use crate::connect::{self, Observers};
 use crate::emulated;
-use crate::emulator_cmd::shutdown_signal;
+use crate::service::shutdown;
 use crate::service::{self, Service, Tuning};
 use crate::sign_in::SIGN_IN_PATH;
 
@@ -84,7 +84,7 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     println!("  Partner Center (emu) {}", demo.pc.url());
     println!("  Salesforce (emu)     {}", demo.sf.url());
     println!("A Microsoft seller and a Salesforce seller change deals every few seconds. Press Ctrl-C to stop.");
-    let shutdown = shutdown_signal();
+    let shutdown = shutdown::signal();
     tokio::pin!(shutdown);
     let mut ticker = tokio::time::interval(sellers::TICK);
     ticker.tick().await;

@@ -32,6 +32,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
+use futures::FutureExt;
 use partner_center::WebhookVerifier;
 use store::Store;
 use sync::Engine;
@@ -375,7 +376,7 @@ async fn supervise(
             state.tuning.store_probe_interval,
             shutdown.clone(),
         )
-        .map_ok(),
+        .map(Ok),
     );
     tasks.spawn(
         credential_watch::watch(
@@ -383,14 +384,9 @@ async fn supervise(
             credential_watch::CHECK_INTERVAL,
             shutdown.clone(),
         )
-        .map_ok(),
+        .map(Ok),
     );
-    let saver_state = Arc::clone(&state);
-    let saver_shutdown = shutdown.clone();
-    tasks.spawn(async move {
-        save_usage_until(saver_state, saver_shutdown).await;
-        Ok(())
-    });
+    tasks.spawn(save_usage_until(Arc::clone(&state), shutdown.clone()).map(Ok));
 
     let mut first_error = None;
     while let Some(joined) = tasks.join_next().await {
@@ -432,7 +428,7 @@ fn spawn_workers(
     });
     for n in 0..w.concurrency {
         let id = format!("{}-w{n}", state.instance_id);
-        tasks.spawn(worker::run(Arc::clone(&context), id, shutdown.clone()).map_ok());
+        tasks.spawn(worker::run(Arc::clone(&context), id, shutdown.clone()).map(Ok));
     }
 }
 
@@ -456,7 +452,7 @@ fn spawn_pollers(
             clock: Arc::clone(&state.poll_clock),
             seen: Default::default(),
         };
-        tasks.spawn(poller.run(shutdown.clone()).map_ok());
+        tasks.spawn(poller.run(shutdown.clone()).map(Ok));
     }
 }
 
@@ -483,18 +479,3 @@ async fn save_usage(state: &AppState) {
         tracing::debug!(%error, "could not save API usage");
     }
 }
-
-/// Turns a task that cannot fail into one of the supervisor's tasks.
-trait MapOk: Future<Output = ()> + Sized {
-    fn map_ok(self) -> impl Future<Output = Result<()>> + Send
-    where
-        Self: Send,
-    {
-        async move {
-            self.await;
-            Ok(())
-        }
-    }
-}
-
-impl<F: Future<Output = ()>> MapOk for F {}
