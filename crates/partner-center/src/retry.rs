@@ -1,10 +1,11 @@
 //! Partner Center's use of the shared retry policy ([`retry_policy`]).
 //!
 //! Retried: 429, 5xx, timeouts and connection errors, including a connection
-//! dropped mid-response ([`Error::retry_class`]). Never retried: any other
+//! dropped mid-response ([`crate::Error::retry_class`]). Never retried: any other
 //! 4xx. A throttled answer's `Retry-After` is a floor under the backoff, as
 //! Partner Center's throttling guidance asks
-//! (<https://learn.microsoft.com/en-us/partner-center/developer/api-throttling-guidance>).
+//! (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-response-codes>,
+//! <https://learn.microsoft.com/en-us/partner-center/developer/api-throttling-guidance>).
 
 use std::time::{Duration, SystemTime};
 
