@@ -1,6 +1,6 @@
-//! The job flows that put jobs back to `pending`, written once for both
-//! backends: a failed attempt retried later, the jobs a worker releases at
-//! shutdown, and dead jobs an operator revives. Each backend supplies only
+//! The job flows written once for both backends: a webhook event stored
+//! with its job, a failed attempt retried later, the jobs a worker releases
+//! at shutdown, and dead jobs an operator revives. Each backend supplies only
 //! its statements ([`JobDb`], [`JobTx`]); the order of those statements,
 //! what is absorbed, and when waiters are told is decided here.
 
@@ -9,7 +9,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::shared::{returned_schedule, Return};
-use crate::{Job, JobId, Result, RetryTarget, StoreError};
+use crate::{InboxEvent, InboxOutcome, Job, JobId, NewJob, Result, RetryTarget, StoreError};
 
 /// A pending job of a key taken out of the queue: its payload (JSON text)
 /// and its schedule.
@@ -48,8 +48,15 @@ pub(crate) trait JobTx: Send {
     /// Tells other instances, on commit, that work may be available (a
     /// no-op where all waiters are in this process).
     fn notify(&mut self) -> impl Future<Output = Result<()>> + Send;
-    /// Commits the transaction (dropping it rolls back).
+    /// Stores a webhook event in the inbox; false when an event with its
+    /// dedup key is already there.
+    fn insert_event(&mut self, event: &InboxEvent) -> impl Future<Output = Result<bool>> + Send;
+    /// Enqueues `jobs` as [`crate::Store::enqueue`] does; returns how many were created.
+    fn enqueue(&mut self, jobs: &[NewJob]) -> impl Future<Output = Result<u64>> + Send;
+    /// Commits the transaction.
     fn commit(self) -> impl Future<Output = Result<()>> + Send;
+    /// Rolls the transaction back.
+    fn rollback(self) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// A backend the flows run on.
@@ -173,6 +180,26 @@ pub(crate) async fn retry_dead<D: JobDb>(db: &D, target: RetryTarget) -> Result<
         }
         tx.commit().await?;
         Ok(dead.len() as u64)
+    })
+    .await
+}
+
+/// Stores a webhook event and enqueues its job in one transaction; an event
+/// already stored is a duplicate and nothing is written.
+pub(crate) async fn record_webhook<D: JobDb>(
+    db: &D,
+    event: &InboxEvent,
+    job: &NewJob,
+) -> Result<InboxOutcome> {
+    rerun_lost_races(D::RACE_RETRIES, || async {
+        let mut tx = db.begin().await?;
+        if !tx.insert_event(event).await? {
+            tx.rollback().await?;
+            return Ok(InboxOutcome::Duplicate);
+        }
+        tx.enqueue(std::slice::from_ref(job)).await?;
+        tx.commit().await?;
+        Ok(InboxOutcome::Stored)
     })
     .await
 }

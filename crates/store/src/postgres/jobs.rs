@@ -1,5 +1,5 @@
-//! Durable jobs and the webhook inbox on PostgreSQL, safe for several
-//! instances at once.
+//! Durable jobs on PostgreSQL, safe for several instances at once (the
+//! webhook inbox is in `inbox.rs`).
 //!
 //! Claims lock candidate rows with `FOR UPDATE SKIP LOCKED`, so concurrent
 //! claimers never wait on or take the same job. The partial unique indexes
@@ -18,8 +18,7 @@ use super::codec::{self, JOB_COLUMNS};
 use crate::flows::{self, rerun_lost_races, Absorbed, JobDb, JobTx};
 use crate::shared::{self, merge_batch, micros, sql_limit, JOBS_CHANNEL};
 use crate::{
-    FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, JobState, NewJob, Result,
-    RetryTarget,
+    FailureAction, InboxEvent, Job, JobCounts, JobId, JobState, NewJob, Result, RetryTarget,
 };
 
 /// Advisory lock key that serialises claims ("cosell" in ASCII).
@@ -101,39 +100,9 @@ pub(super) async fn enqueue_and_move_cursor(
     rerun_lost_races(RACE_RETRIES, || async {
         let mut tx = pool.begin().await?;
         enqueue_on(&mut tx, &merged).await?;
-        let moved = super::leases::move_cursor_on(&mut tx, name, from, to).await?;
+        let moved = super::cursors::move_cursor_on(&mut tx, name, from, to).await?;
         tx.commit().await?;
         Ok(moved)
-    })
-    .await
-}
-
-pub(super) async fn record_webhook(
-    pool: &PgPool,
-    event: &InboxEvent,
-    job: &NewJob,
-) -> Result<InboxOutcome> {
-    rerun_lost_races(RACE_RETRIES, || async {
-        let mut tx = pool.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO inbox (dedup_key, event_name, resource_id, body, received_at) \
-             VALUES ($1, $2, $3, $4::json, $5) ON CONFLICT (dedup_key) DO NOTHING",
-        )
-        .bind(&event.dedup_key)
-        .bind(&event.event_name)
-        .bind(&event.resource_id)
-        .bind(codec::json_text(&event.body))
-        .bind(event.received_at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            tx.rollback().await?;
-            return Ok(InboxOutcome::Duplicate);
-        }
-        enqueue_on(&mut tx, std::slice::from_ref(job)).await?;
-        tx.commit().await?;
-        Ok(InboxOutcome::Stored)
     })
     .await
 }
@@ -384,8 +353,20 @@ impl JobTx for Transaction<'static, Postgres> {
         notify(self).await
     }
 
+    async fn insert_event(&mut self, event: &InboxEvent) -> Result<bool> {
+        super::inbox::insert(&mut **self, event).await
+    }
+
+    async fn enqueue(&mut self, jobs: &[NewJob]) -> Result<u64> {
+        enqueue_on(&mut **self, jobs).await
+    }
+
     async fn commit(self) -> Result<()> {
         Ok(Transaction::commit(self).await?)
+    }
+
+    async fn rollback(self) -> Result<()> {
+        Ok(Transaction::rollback(self).await?)
     }
 }
 

@@ -9,6 +9,8 @@
 mod audit;
 mod codec;
 mod credentials;
+mod cursors;
+mod inbox;
 mod jobs;
 mod leases;
 mod listener;
@@ -148,11 +150,11 @@ impl Store for PostgresStore {
     }
 
     async fn cursor(&self, name: &str) -> Result<Option<String>> {
-        leases::cursor(self.pool(), name).await
+        cursors::cursor(self.pool(), name).await
     }
 
     async fn set_cursor(&self, name: &str, value: &str) -> Result<()> {
-        leases::set_cursor(self.pool(), name, value).await
+        cursors::set_cursor(self.pool(), name, value).await
     }
 
     async fn enqueue_and_move_cursor(
@@ -172,7 +174,7 @@ impl Store for PostgresStore {
     async fn probe_write(&self) -> Result<()> {
         let probe = || async {
             let now = crate::utc_now().to_rfc3339();
-            leases::set_cursor(self.pool(), crate::PROBE_CURSOR, &now).await
+            cursors::set_cursor(self.pool(), crate::PROBE_CURSOR, &now).await
         };
         match probe().await {
             // Re-created empty: migrate as a start would (the migrator's
@@ -186,7 +188,7 @@ impl Store for PostgresStore {
     }
 
     async fn record_webhook(&self, event: &InboxEvent, job: &NewJob) -> Result<InboxOutcome> {
-        let outcome = jobs::record_webhook(self.pool(), event, job).await?;
+        let outcome = crate::flows::record_webhook(self.pool(), event, job).await?;
         if outcome == InboxOutcome::Stored {
             self.signal();
         }

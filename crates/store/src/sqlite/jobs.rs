@@ -1,4 +1,4 @@
-//! Durable jobs and the webhook inbox on SQLite.
+//! Durable jobs on SQLite (the webhook inbox is in `inbox.rs`).
 //!
 //! SQLite has one writer at a time, so each write below is either a single
 //! statement (which takes the write lock before reading) or a
@@ -15,8 +15,7 @@ use super::codec::{self, JOB_COLUMNS};
 use crate::flows::{self, Absorbed, JobDb, JobTx};
 use crate::shared::{self, merge_batch, micros, sql_limit};
 use crate::{
-    FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, NewJob, Result, RetryTarget,
-    StoreError,
+    FailureAction, InboxEvent, Job, JobCounts, JobId, NewJob, Result, RetryTarget, StoreError,
 };
 
 /// Starts a write transaction that holds the write lock from its first
@@ -80,36 +79,9 @@ pub(super) async fn enqueue_and_move_cursor(
     let merged = merge_batch(jobs);
     let mut tx = pool.begin_with(BEGIN_WRITE).await?;
     enqueue_on(&mut tx, &merged).await?;
-    let moved = super::leases::move_cursor_on(&mut tx, name, from, to).await?;
+    let moved = super::cursors::move_cursor_on(&mut tx, name, from, to).await?;
     tx.commit().await?;
     Ok(moved)
-}
-
-pub(super) async fn record_webhook(
-    pool: &SqlitePool,
-    event: &InboxEvent,
-    job: &NewJob,
-) -> Result<InboxOutcome> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-    let inserted = sqlx::query(
-        "INSERT INTO inbox (dedup_key, event_name, resource_id, body, received_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (dedup_key) DO NOTHING",
-    )
-    .bind(&event.dedup_key)
-    .bind(&event.event_name)
-    .bind(&event.resource_id)
-    .bind(codec::json_text(&event.body))
-    .bind(codec::micros(event.received_at))
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
-        tx.rollback().await?;
-        return Ok(InboxOutcome::Duplicate);
-    }
-    enqueue_on(&mut tx, std::slice::from_ref(job)).await?;
-    tx.commit().await?;
-    Ok(InboxOutcome::Stored)
 }
 
 pub(super) async fn claim(
@@ -340,8 +312,20 @@ impl JobTx for Transaction<'static, Sqlite> {
         Ok(())
     }
 
+    async fn insert_event(&mut self, event: &InboxEvent) -> Result<bool> {
+        super::inbox::insert(&mut **self, event).await
+    }
+
+    async fn enqueue(&mut self, jobs: &[NewJob]) -> Result<u64> {
+        enqueue_on(&mut **self, jobs).await
+    }
+
     async fn commit(self) -> Result<()> {
         Ok(Transaction::commit(self).await?)
+    }
+
+    async fn rollback(self) -> Result<()> {
+        Ok(Transaction::rollback(self).await?)
     }
 }
 

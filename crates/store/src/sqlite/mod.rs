@@ -9,6 +9,8 @@
 mod audit;
 mod codec;
 mod credentials;
+mod cursors;
+mod inbox;
 mod jobs;
 mod leases;
 mod pairs;
@@ -182,11 +184,11 @@ impl Store for SqliteStore {
     }
 
     async fn cursor(&self, name: &str) -> Result<Option<String>> {
-        leases::cursor(&self.pool, name).await
+        cursors::cursor(&self.pool, name).await
     }
 
     async fn set_cursor(&self, name: &str, value: &str) -> Result<()> {
-        leases::set_cursor(&self.pool, name, value).await
+        cursors::set_cursor(&self.pool, name, value).await
     }
 
     async fn enqueue_and_move_cursor(
@@ -205,7 +207,7 @@ impl Store for SqliteStore {
 
     async fn probe_write(&self) -> Result<()> {
         let now = crate::utc_now().to_rfc3339();
-        let result = leases::set_cursor(&self.pool, crate::PROBE_CURSOR, &now).await;
+        let result = cursors::set_cursor(&self.pool, crate::PROBE_CURSOR, &now).await;
         if result.as_ref().is_err_and(StoreError::is_sqlite_readonly) {
             // SQLite opens a file it may not write read-only and stays so;
             // fresh connections see the file writable once it is again.
@@ -215,7 +217,7 @@ impl Store for SqliteStore {
     }
 
     async fn record_webhook(&self, event: &InboxEvent, job: &NewJob) -> Result<InboxOutcome> {
-        let outcome = jobs::record_webhook(&self.pool, event, job).await?;
+        let outcome = crate::flows::record_webhook(&self.pool, event, job).await?;
         if outcome == InboxOutcome::Stored {
             self.signal.signal();
         }
