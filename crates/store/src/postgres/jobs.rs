@@ -354,11 +354,11 @@ impl JobTx for Transaction<'static, Postgres> {
     }
 
     async fn insert_event(&mut self, event: &InboxEvent) -> Result<bool> {
-        super::inbox::insert(&mut **self, event).await
+        super::inbox::insert(self, event).await
     }
 
     async fn enqueue(&mut self, jobs: &[NewJob]) -> Result<u64> {
-        enqueue_on(&mut **self, jobs).await
+        enqueue_on(self, jobs).await
     }
 
     async fn commit(self) -> Result<()> {
