@@ -15,11 +15,9 @@ use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use super::codec::{self, JOB_COLUMNS};
-use crate::flows::{self, rerun_lost_races, Absorbed, JobDb, JobTx};
-use crate::shared::{self, merge_batch, micros, sql_limit, JOBS_CHANNEL};
-use crate::{
-    FailureAction, InboxEvent, Job, JobCounts, JobId, JobState, NewJob, Result, RetryTarget,
-};
+use crate::flows::{rerun_lost_races, Absorbed, JobDb, JobTx};
+use crate::shared::{self, micros, sql_limit, JOBS_CHANNEL};
+use crate::{InboxEvent, Job, JobCounts, JobId, JobState, NewJob, Result, RetryTarget};
 
 /// Advisory lock key that serialises claims ("cosell" in ASCII).
 const CLAIM_LOCK: i64 = 0x636f_7365_6c6c;
@@ -69,42 +67,6 @@ async fn enqueue_on(conn: &mut PgConnection, jobs: &[NewJob]) -> Result<u64> {
         notify(conn).await?;
     }
     Ok(created)
-}
-
-pub(super) async fn enqueue(pool: &PgPool, jobs: &[NewJob]) -> Result<u64> {
-    if jobs.is_empty() {
-        return Ok(0);
-    }
-    let mut merged = merge_batch(jobs);
-    // Concurrent batches touch their keys in one global order, so they wait
-    // for each other instead of deadlocking.
-    merged.sort_by(|a, b| a.dedup_key.cmp(&b.dedup_key));
-    rerun_lost_races(RACE_RETRIES, || async {
-        let mut tx = pool.begin().await?;
-        let created = enqueue_on(&mut tx, &merged).await?;
-        tx.commit().await?;
-        Ok(created)
-    })
-    .await
-}
-
-pub(super) async fn enqueue_and_move_cursor(
-    pool: &PgPool,
-    jobs: &[NewJob],
-    name: &str,
-    from: Option<&str>,
-    to: &str,
-) -> Result<bool> {
-    let mut merged = merge_batch(jobs);
-    merged.sort_by(|a, b| a.dedup_key.cmp(&b.dedup_key));
-    rerun_lost_races(RACE_RETRIES, || async {
-        let mut tx = pool.begin().await?;
-        enqueue_on(&mut tx, &merged).await?;
-        let moved = super::cursors::move_cursor_on(&mut tx, name, from, to).await?;
-        tx.commit().await?;
-        Ok(moved)
-    })
-    .await
 }
 
 pub(super) async fn claim(
@@ -226,23 +188,15 @@ async fn finish(
     Ok((true, waiting))
 }
 
-pub(super) async fn complete(pool: &PgPool, id: JobId, worker: &str) -> Result<(bool, bool)> {
+async fn complete(pool: &PgPool, id: JobId, worker: &str) -> Result<(bool, bool)> {
     finish(pool, id, worker, JobState::Done, None).await
 }
 
-pub(super) async fn fail(
-    pool: &PgPool,
-    id: JobId,
-    worker: &str,
-    error: &str,
-    action: FailureAction,
-) -> Result<bool> {
-    match action {
-        FailureAction::Dead => Ok(finish(pool, id, worker, JobState::Dead, Some(error))
-            .await?
-            .0),
-        FailureAction::RetryAt(at) => flows::retry_at(pool, id, worker, error, at).await,
-    }
+/// Marks a job `worker` holds dead with `error`; false if it no longer holds it.
+async fn bury(pool: &PgPool, id: JobId, worker: &str, error: &str) -> Result<bool> {
+    Ok(finish(pool, id, worker, JobState::Dead, Some(error))
+        .await?
+        .0)
 }
 
 /// Concurrent instances race on the partial unique indexes and may
@@ -250,13 +204,22 @@ pub(super) async fn fail(
 impl JobDb for PgPool {
     type Tx = Transaction<'static, Postgres>;
     const RACE_RETRIES: u32 = RACE_RETRIES;
+    const ORDERED_KEYS: bool = true;
 
     async fn begin(&self) -> Result<Self::Tx> {
         Ok(PgPool::begin(self).await?)
     }
+
+    async fn complete(&self, id: JobId, worker: &str) -> Result<(bool, bool)> {
+        complete(self, id, worker).await
+    }
+
+    async fn bury(&self, id: JobId, worker: &str, error: &str) -> Result<bool> {
+        bury(self, id, worker, error).await
+    }
 }
 
-/// The PostgreSQL statements of the shared job flows ([`flows`]): rows the
+/// The PostgreSQL statements of the shared job flows (`crate::flows`): rows the
 /// flows change are locked `FOR UPDATE`, and the database's clock is used.
 impl JobTx for Transaction<'static, Postgres> {
     async fn held_by(&mut self, worker: &str) -> Result<Vec<Job>> {
@@ -359,6 +322,10 @@ impl JobTx for Transaction<'static, Postgres> {
 
     async fn enqueue(&mut self, jobs: &[NewJob]) -> Result<u64> {
         enqueue_on(self, jobs).await
+    }
+
+    async fn move_cursor(&mut self, name: &str, from: Option<&str>, to: &str) -> Result<bool> {
+        super::cursors::move_cursor_on(self, name, from, to).await
     }
 
     async fn commit(self) -> Result<()> {

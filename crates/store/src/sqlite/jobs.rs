@@ -12,11 +12,9 @@ use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use uuid::Uuid;
 
 use super::codec::{self, JOB_COLUMNS};
-use crate::flows::{self, Absorbed, JobDb, JobTx};
-use crate::shared::{self, merge_batch, micros, sql_limit};
-use crate::{
-    FailureAction, InboxEvent, Job, JobCounts, JobId, NewJob, Result, RetryTarget, StoreError,
-};
+use crate::flows::{Absorbed, JobDb, JobTx};
+use crate::shared::{self, micros, sql_limit};
+use crate::{InboxEvent, Job, JobCounts, JobId, NewJob, Result, RetryTarget, StoreError};
 
 /// Starts a write transaction that holds the write lock from its first
 /// statement, so it never fails upgrading a read lock under contention.
@@ -56,32 +54,6 @@ async fn enqueue_on(conn: &mut SqliteConnection, jobs: &[NewJob]) -> Result<u64>
         }
     }
     Ok(created)
-}
-
-pub(super) async fn enqueue(pool: &SqlitePool, jobs: &[NewJob]) -> Result<u64> {
-    if jobs.is_empty() {
-        return Ok(0);
-    }
-    let merged = merge_batch(jobs);
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-    let created = enqueue_on(&mut tx, &merged).await?;
-    tx.commit().await?;
-    Ok(created)
-}
-
-pub(super) async fn enqueue_and_move_cursor(
-    pool: &SqlitePool,
-    jobs: &[NewJob],
-    name: &str,
-    from: Option<&str>,
-    to: &str,
-) -> Result<bool> {
-    let merged = merge_batch(jobs);
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-    enqueue_on(&mut tx, &merged).await?;
-    let moved = super::cursors::move_cursor_on(&mut tx, name, from, to).await?;
-    tx.commit().await?;
-    Ok(moved)
 }
 
 pub(super) async fn claim(
@@ -140,7 +112,7 @@ pub(super) async fn extend_leases(
 
 /// Marks the job done; returns whether `worker` held it and whether a
 /// pending job of the same key is now unblocked.
-pub(super) async fn complete(pool: &SqlitePool, id: JobId, worker: &str) -> Result<(bool, bool)> {
+async fn complete(pool: &SqlitePool, id: JobId, worker: &str) -> Result<(bool, bool)> {
     let key: Option<String> = sqlx::query_scalar(
         "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, \
              updated_at = ?1 \
@@ -175,36 +147,26 @@ async fn supersede_dead(pool: &SqlitePool, key: &str, id: JobId) -> Result<()> {
     Ok(())
 }
 
-pub(super) async fn fail(
-    pool: &SqlitePool,
-    id: JobId,
-    worker: &str,
-    error: &str,
-    action: FailureAction,
-) -> Result<bool> {
+/// Marks a job `worker` holds dead with `error`; false if it no longer holds it.
+async fn bury(pool: &SqlitePool, id: JobId, worker: &str, error: &str) -> Result<bool> {
     let now = codec::now_micros();
-    match action {
-        FailureAction::Dead => {
-            let key: Option<String> = sqlx::query_scalar(
-                "UPDATE jobs SET state = 'dead', last_error = ?1, lease_owner = NULL, lease_expires_at = NULL, \
-                     updated_at = ?2 \
-                 WHERE id = ?3 AND state = 'running' AND lease_owner = ?4 RETURNING dedup_key",
-            )
-            .bind(error)
-            .bind(now)
-            .bind(id.to_string())
-            .bind(worker)
-            .fetch_optional(pool)
-            .await?;
-            match key {
-                Some(key) => {
-                    supersede_dead(pool, &key, id).await?;
-                    Ok(true)
-                }
-                None => Ok(false),
-            }
+    let key: Option<String> = sqlx::query_scalar(
+        "UPDATE jobs SET state = 'dead', last_error = ?1, lease_owner = NULL, lease_expires_at = NULL, \
+             updated_at = ?2 \
+         WHERE id = ?3 AND state = 'running' AND lease_owner = ?4 RETURNING dedup_key",
+    )
+    .bind(error)
+    .bind(now)
+    .bind(id.to_string())
+    .bind(worker)
+    .fetch_optional(pool)
+    .await?;
+    match key {
+        Some(key) => {
+            supersede_dead(pool, &key, id).await?;
+            Ok(true)
         }
-        FailureAction::RetryAt(at) => flows::retry_at(pool, id, worker, error, at).await,
+        None => Ok(false),
     }
 }
 
@@ -213,13 +175,22 @@ pub(super) async fn fail(
 impl JobDb for SqlitePool {
     type Tx = Transaction<'static, Sqlite>;
     const RACE_RETRIES: u32 = 0;
+    const ORDERED_KEYS: bool = false;
 
     async fn begin(&self) -> Result<Self::Tx> {
         Ok(self.begin_with(BEGIN_WRITE).await?)
     }
+
+    async fn complete(&self, id: JobId, worker: &str) -> Result<(bool, bool)> {
+        complete(self, id, worker).await
+    }
+
+    async fn bury(&self, id: JobId, worker: &str, error: &str) -> Result<bool> {
+        bury(self, id, worker, error).await
+    }
 }
 
-/// The SQLite statements of the shared job flows ([`flows`]).
+/// The SQLite statements of the shared job flows (`crate::flows`).
 impl JobTx for Transaction<'static, Sqlite> {
     async fn held_by(&mut self, worker: &str) -> Result<Vec<Job>> {
         let sql =
@@ -318,6 +289,10 @@ impl JobTx for Transaction<'static, Sqlite> {
 
     async fn enqueue(&mut self, jobs: &[NewJob]) -> Result<u64> {
         enqueue_on(self, jobs).await
+    }
+
+    async fn move_cursor(&mut self, name: &str, from: Option<&str>, to: &str) -> Result<bool> {
+        super::cursors::move_cursor_on(self, name, from, to).await
     }
 
     async fn commit(self) -> Result<()> {
