@@ -4,6 +4,7 @@ mod backfill;
 mod canary;
 mod config;
 mod config_check;
+mod config_docs;
 mod config_sign_in;
 mod config_support;
 mod credentials_health;
