@@ -63,6 +63,8 @@ pub enum Command {
     /// Check the configuration file.
     #[command(subcommand)]
     Config(ConfigCommand),
+    /// Preflight: find what will fail against the configured org and tenant, before any sync (read-only).
+    Doctor(crate::commands::doctor::DoctorArgs),
     /// Write a commented starting configuration file.
     Init(InitArgs),
     /// Run a strict emulator of a remote API on its own.

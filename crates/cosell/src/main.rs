@@ -52,6 +52,7 @@ async fn dispatch(command: Command) -> anyhow::Result<()> {
         Command::Login(command) => commands::login::run(command).await,
         Command::Status(args) => commands::status(args).await,
         Command::Retry(args) => commands::retry(args).await,
+        Command::Doctor(args) => commands::doctor::run(args).await,
         Command::Config(ConfigCommand::Check(args)) => {
             let config = Config::load(&args.config)?;
             print!("{}", config.summary());

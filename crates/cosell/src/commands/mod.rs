@@ -2,6 +2,7 @@
 //! and returns when the command is done.
 
 pub mod backfill;
+pub mod doctor;
 pub mod login;
 pub mod login_salesforce;
 mod pass;

@@ -87,13 +87,14 @@ pub fn build(options: &Options, now: DateTime<Utc>) -> Org {
         org.put_object(object);
     }
     seed_users(&mut org, &options.username);
-    seed_organization(&mut org);
+    seed_organization(&mut org, options.multi_currency);
     seed_stages(&mut org);
     if !options.bare {
         install_connector(&mut org, now);
     }
     if options.profile.enforces_org_rules() {
         org.org_rules = true;
+        super::org_rules::seed_duplicate_rules(&mut org);
         add_required_region(&mut org, now);
     }
     if options.profile.record_types() {
@@ -225,8 +226,10 @@ fn seed_users(org: &mut Org, admin_username: &str) {
     }
 }
 
-/// The one Organization row, whose ID is the org's.
-fn seed_organization(org: &mut Org) {
+/// The one Organization row, whose ID is the org's; a single-currency org
+/// names its currency in `DefaultCurrencyIsoCode`
+/// (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_organization.htm).
+fn seed_organization(org: &mut Org, multi_currency: bool) {
     let admin = org.admin_id.clone();
     let mut values = Map::new();
     values.insert("Id".into(), json!(org.org_id));
@@ -238,6 +241,9 @@ fn seed_organization(org: &mut Org) {
     values.insert("LanguageLocaleKey".into(), json!("en_US"));
     values.insert("TimeZoneSidKey".into(), json!("America/Los_Angeles"));
     values.insert("FiscalYearStartMonth".into(), json!(1));
+    if !multi_currency {
+        values.insert("DefaultCurrencyIsoCode".into(), json!(CORPORATE_CURRENCY));
+    }
     org.insert_raw("Organization", values, &admin);
 }
 
