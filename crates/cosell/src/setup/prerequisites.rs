@@ -99,7 +99,12 @@ pub fn check_stages(stages: &[OpportunityStage], sync: &SyncConfig, report: &mut
         let item = format!("stage {name:?} ({key})");
         match find(name) {
             Some(stage) if !stage.is_closed => report.push(Status::Ok, item),
-            Some(_) => report.push_fix(Status::Missing, item, "it is a closed stage", format!("set {key} to an open stage")),
+            Some(_) => report.push_fix(
+                Status::Missing,
+                item,
+                "it is a closed stage",
+                format!("set {key} to an open stage"),
+            ),
             None => report.push_fix(
                 Status::Missing,
                 item,
@@ -226,7 +231,10 @@ fn check_field(object: &SObjectDescribe, field: &str, key: &str, report: &mut Re
                 "{} has no such field (or cosell cannot see it)",
                 object.name
             ),
-            format!("set {key} to a field of {} the integration user can edit", object.name),
+            format!(
+                "set {key} to a field of {} the integration user can edit",
+                object.name
+            ),
         );
     }
 }

@@ -3,12 +3,12 @@
 
 use std::fmt;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::setup::{Line, Status as SetupStatus};
 
 /// How a check came out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Ready.
@@ -31,7 +31,7 @@ impl Status {
 }
 
 /// One check's outcome.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// What was checked, e.g. `field Opportunity.Audit__c`.
     pub check: String,
@@ -40,7 +40,7 @@ pub struct Finding {
     /// What was found.
     pub detail: String,
     /// What to do, for a warning or a blocker.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fix: Option<String>,
 }
 
@@ -100,7 +100,7 @@ impl Finding {
 }
 
 /// Every finding, in check order.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Diagnosis {
     /// The findings.
@@ -155,10 +155,7 @@ impl fmt::Display for Diagnosis {
                 writeln!(f, "  {:<width$}  fix: {fix}", "")?;
             }
         }
-        let (warnings, blockers) = (
-            self.with_status(Status::Warning).count(),
-            self.blockers(),
-        );
+        let (warnings, blockers) = (self.with_status(Status::Warning).count(), self.blockers());
         write!(
             f,
             "\n{} checks: {} ok, {warnings} warning(s), {blockers} blocker(s)\n",

@@ -57,7 +57,11 @@ async fn webhooks(config: &Config, out: &mut Diagnosis) {
     let client = match connect::webhooks_client(config, &Observers::default()) {
         Ok(client) => client,
         Err(e) => {
-            out.push(Finding::blocker(check, format!("{e:#}"), "set COSELL_PC_CLIENT_SECRET"));
+            out.push(Finding::blocker(
+                check,
+                format!("{e:#}"),
+                "set COSELL_PC_CLIENT_SECRET",
+            ));
             return;
         }
     };
@@ -104,7 +108,10 @@ async fn webhooks(config: &Config, out: &mut Diagnosis) {
         .filter(|e| !events.iter().any(|c| c.eq_ignore_ascii_case(e)))
         .collect();
     if missing.is_empty() {
-        out.push(Finding::ok(check, format!("{ours} receives {}", REFERRAL_EVENTS.join(", "))));
+        out.push(Finding::ok(
+            check,
+            format!("{ours} receives {}", REFERRAL_EVENTS.join(", ")),
+        ));
     } else {
         out.push(Finding::warning(
             check,

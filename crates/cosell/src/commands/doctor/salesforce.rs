@@ -40,7 +40,12 @@ pub async fn check(sf: &SalesforceClient, config: &Config, out: &mut Diagnosis) 
     api_version(sf, out).await;
     let plan = Plan::new(&config.sync.fields);
     let mut described = Described::default();
-    for object in [OPPORTUNITY, plan.solution_object.as_str(), "Account", "Contact"] {
+    for object in [
+        OPPORTUNITY,
+        plan.solution_object.as_str(),
+        "Account",
+        "Contact",
+    ] {
         described.read(sf, object).await;
     }
     fields(sf, &plan, &described, out).await;
@@ -129,10 +134,10 @@ impl Described {
     async fn read(&mut self, sf: &SalesforceClient, object: &str) {
         let result = match sf.describe(object).await {
             Ok(d) => Ok(d),
-            Err(e) if e.is_not_found() || matches!(e.code(), Some(ErrorCode::InvalidType)) => {
-                Err("the integration user cannot see it (no Read permission, or it does not exist)"
-                    .to_owned())
-            }
+            Err(e) if e.is_not_found() || matches!(e.code(), Some(ErrorCode::InvalidType)) => Err(
+                "the integration user cannot see it (no Read permission, or it does not exist)"
+                    .to_owned(),
+            ),
             Err(e) => Err(format!("could not describe it: {e}")),
         };
         self.objects.insert(object.to_owned(), result);
@@ -153,7 +158,11 @@ async fn fields(sf: &SalesforceClient, plan: &Plan, described: &Described, out: 
     }
 }
 
-fn field_finding(field: &PlannedField, inventory: Option<&Inventory>, described: &Described) -> Finding {
+fn field_finding(
+    field: &PlannedField,
+    inventory: Option<&Inventory>,
+    described: &Described,
+) -> Finding {
     let check = format!("field {}", field.full_name());
     let seen = described
         .get(&field.object)
@@ -167,7 +176,9 @@ fn field_finding(field: &PlannedField, inventory: Option<&Inventory>, described:
         has_field(names, &field.api_name)
     });
     match (seen, exists) {
-        (Some(f), _) if f.updateable || f.createable || !field.spec.field_type.takes_field_permissions() => {
+        (Some(f), _)
+            if f.updateable || f.createable || !field.spec.field_type.takes_field_permissions() =>
+        {
             Finding::ok(check, "the integration user can read and edit it")
         }
         (Some(_), _) => Finding::blocker(
@@ -187,7 +198,11 @@ fn field_finding(field: &PlannedField, inventory: Option<&Inventory>, described:
 /// The integration user's object permissions, as its describes say.
 fn object_permissions(plan: &Plan, described: &Described, out: &mut Diagnosis) {
     let solution = (plan.solution_object.as_str(), SOLUTION_OBJECT_PERMISSIONS);
-    for (object, rights) in STANDARD_OBJECT_PERMISSIONS.iter().copied().chain([solution]) {
+    for (object, rights) in STANDARD_OBJECT_PERMISSIONS
+        .iter()
+        .copied()
+        .chain([solution])
+    {
         let check = format!("object permissions {object}");
         let describe = match described.objects.get(object) {
             Some(Ok(d)) => d,
@@ -209,9 +224,15 @@ fn object_permissions(plan: &Plan, described: &Described, out: &mut Diagnosis) {
             .filter(|r| !holds(r))
             .map(|r| r.trim_start_matches("Permissions"))
             .collect();
-        let wanted: Vec<&str> = rights.iter().map(|r| r.trim_start_matches("Permissions")).collect();
+        let wanted: Vec<&str> = rights
+            .iter()
+            .map(|r| r.trim_start_matches("Permissions"))
+            .collect();
         if lacking.is_empty() {
-            out.push(Finding::ok(check, format!("the integration user can {}", wanted.join(", "))));
+            out.push(Finding::ok(
+                check,
+                format!("the integration user can {}", wanted.join(", ")),
+            ));
         } else {
             out.push(Finding::blocker(
                 check,
@@ -232,17 +253,28 @@ fn help_values(plan: &Plan, described: &Described, out: &mut Diagnosis) {
         return;
     };
     let check = format!("picklist values {}", field.full_name());
-    let Some(describe) = described.get(&field.object).and_then(|d| d.field(&field.api_name)) else {
+    let Some(describe) = described
+        .get(&field.object)
+        .and_then(|d| d.field(&field.api_name))
+    else {
         // Reported on the field's own line.
         return;
     };
     let missing: Vec<&str> = HELP_VALUES
         .iter()
         .copied()
-        .filter(|v| !describe.picklist_values.iter().any(|p| p.active && p.value == *v))
+        .filter(|v| {
+            !describe
+                .picklist_values
+                .iter()
+                .any(|p| p.active && p.value == *v)
+        })
         .collect();
     if missing.is_empty() {
-        out.push(Finding::ok(check, format!("all {} help options", HELP_VALUES.len())));
+        out.push(Finding::ok(
+            check,
+            format!("all {} help options", HELP_VALUES.len()),
+        ));
     } else {
         out.push(Finding::blocker(
             check,
@@ -261,9 +293,15 @@ async fn duplicate_rules(sf: &SalesforceClient, out: &mut Diagnosis) {
     let check = "duplicate rules";
     let soql = Soql::select(["DeveloperName", "SobjectType"])
         .from("DuplicateRule")
-        .where_(Condition::eq("IsActive", true).and(Condition::in_("SobjectType", RULED_OBJECTS.iter().copied())));
+        .where_(
+            Condition::eq("IsActive", true)
+                .and(Condition::in_("SobjectType", RULED_OBJECTS.iter().copied())),
+        );
     match sf.query_all_records(&soql).await {
-        Ok(rows) if rows.is_empty() => out.push(Finding::ok(check, "none active on Opportunity, Account or Contact")),
+        Ok(rows) if rows.is_empty() => out.push(Finding::ok(
+            check,
+            "none active on Opportunity, Account or Contact",
+        )),
         Ok(rows) => out.push(Finding::ok(
             check,
             format!(
@@ -305,7 +343,10 @@ async fn validation_rules(sf: &SalesforceClient, out: &mut Diagnosis) {
         })
         .collect();
     if ruled.is_empty() {
-        out.push(Finding::ok(check, "none active on Opportunity, Account or Contact"));
+        out.push(Finding::ok(
+            check,
+            "none active on Opportunity, Account or Contact",
+        ));
         return;
     }
     out.push(Finding::warning(
@@ -318,7 +359,12 @@ async fn validation_rules(sf: &SalesforceClient, out: &mut Diagnosis) {
 
 /// The org's currency mode matches `sync.currency_field` / `sync.org_currency`
 /// (multi-currency itself is checked with the prerequisites).
-async fn currency(sf: &SalesforceClient, config: &Config, described: &Described, out: &mut Diagnosis) {
+async fn currency(
+    sf: &SalesforceClient,
+    config: &Config,
+    described: &Described,
+    out: &mut Diagnosis,
+) {
     let Some(configured) = &config.sync.org_currency else {
         return;
     };
@@ -336,7 +382,9 @@ async fn currency(sf: &SalesforceClient, config: &Config, described: &Described,
     }
     let soql = Soql::select(["DefaultCurrencyIsoCode"]).from("Organization");
     let org_currency = match sf.query_all_records(&soql).await {
-        Ok(rows) => rows.first().and_then(|r| r.str("DefaultCurrencyIsoCode").map(str::to_owned)),
+        Ok(rows) => rows
+            .first()
+            .and_then(|r| r.str("DefaultCurrencyIsoCode").map(str::to_owned)),
         Err(e) => {
             out.push(Finding::warning(
                 check,
@@ -371,7 +419,10 @@ fn country_picklists(described: &Described, out: &mut Diagnosis) {
         return;
     };
     if account.field(COUNTRY_CODE_FIELD).is_some() {
-        out.push(Finding::ok(check, "on: addresses take ISO codes (BillingCountryCode, BillingStateCode)"));
+        out.push(Finding::ok(
+            check,
+            "on: addresses take ISO codes (BillingCountryCode, BillingStateCode)",
+        ));
     } else {
         out.push(Finding::ok(check, "off: addresses are free text"));
     }
@@ -383,20 +434,39 @@ async fn headroom(sf: &SalesforceClient, out: &mut Diagnosis) {
     let limits = match sf.limits().await {
         Ok(limits) => limits,
         Err(e) => {
-            out.push(Finding::warning(check, format!("could not read /limits: {e}"), "check the org's API usage in Setup > System Overview"));
+            out.push(Finding::warning(
+                check,
+                format!("could not read /limits: {e}"),
+                "check the org's API usage in Setup > System Overview",
+            ));
             return;
         }
     };
     let Some(daily) = limits.get("DailyApiRequests") else {
-        out.push(Finding::warning(check, "the org reports no DailyApiRequests limit", "check the org's API usage in Setup > System Overview"));
+        out.push(Finding::warning(
+            check,
+            "the org reports no DailyApiRequests limit",
+            "check the org's API usage in Setup > System Overview",
+        ));
         return;
     };
-    let detail = format!("{} of {} left in the last 24 hours", daily.remaining, daily.max);
-    let share = if daily.max > 0 { daily.remaining as f64 / daily.max as f64 } else { 0.0 };
+    let detail = format!(
+        "{} of {} left in the last 24 hours",
+        daily.remaining, daily.max
+    );
+    let share = if daily.max > 0 {
+        daily.remaining as f64 / daily.max as f64
+    } else {
+        0.0
+    };
     if daily.remaining <= 0 {
         out.push(Finding::blocker(check, detail, "wait for usage to fall out of the 24-hour window, stop other integrations' calls, or buy more API requests"));
     } else if share < LOW_HEADROOM {
-        out.push(Finding::warning(check, detail, "other integrations use most of the allocation: the connector pauses when it runs out"));
+        out.push(Finding::warning(
+            check,
+            detail,
+            "other integrations use most of the allocation: the connector pauses when it runs out",
+        ));
     } else {
         out.push(Finding::ok(check, detail));
     }
@@ -418,5 +488,9 @@ fn named(rows: &[Record], name: &str, object: &str) -> String {
 
 /// `"a", "b"`.
 fn quoted(values: &[&str]) -> String {
-    values.iter().map(|v| format!("{v:?}")).collect::<Vec<_>>().join(", ")
+    values
+        .iter()
+        .map(|v| format!("{v:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
