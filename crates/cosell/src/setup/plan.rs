@@ -304,7 +304,7 @@ pub const SOLUTION_OBJECT_PERMISSIONS: &[&str] = &[
 /// Opportunities and deletes none of them (contact roles, team members and
 /// notes follow their opportunity's access). An integration user on a
 /// minimum-access profile has none of these until a permission set grants
-/// them (https://help.salesforce.com/s/articleView?id=sf.integration_user.htm).
+/// them (https://help.salesforce.com/s/articleView?id=platform.integration_user.htm).
 pub const STANDARD_OBJECT_PERMISSIONS: &[(&str, &[&str])] = &[
     ("Account", READ_CREATE_EDIT),
     ("Contact", READ_CREATE_EDIT),

@@ -31,11 +31,19 @@ pub async fn check(sf: &SalesforceClient, sync: &SyncConfig, report: &mut Report
         .await
         .context("could not read the org's opportunity stages")?;
     check_stages(&stages, sync, report);
+    let Some(opportunity) = describe(sf, OPPORTUNITY).await? else {
+        // Before setup's first run an integration user on a minimum-access
+        // profile cannot see Opportunity; nothing more can be checked.
+        report.push_fix(
+            Status::Missing,
+            format!("object {OPPORTUNITY}"),
+            "the integration user cannot read it",
+            "run `cosell setup salesforce` (it grants Read, Create and Edit), or grant them in Setup",
+        );
+        return Ok(());
+    };
     check_record_type(sf, &stages, sync, report).await?;
 
-    let opportunity = describe(sf, OPPORTUNITY)
-        .await?
-        .context("the org has no Opportunity object")?;
     check_field(
         &opportunity,
         sync.deal_value_field.as_str(),

@@ -113,22 +113,47 @@ pub fn build(options: &Options, now: DateTime<Utc>) -> Org {
     org
 }
 
-/// Profiles, as the permission sets they own (`IsOwnedByProfile`), each
-/// assigned to its users: the integration user's and the sellers'.
-const PROFILES: &[(&str, &str)] = &[
-    ("X00e_SystemAdministrator", "System Administrator"),
-    ("X00e_StandardUser", "Standard User"),
+/// Create, read, edit and delete.
+const CRUD: &[&str] = &[
+    "PermissionsRead",
+    "PermissionsCreate",
+    "PermissionsEdit",
+    "PermissionsDelete",
+];
+/// Read, create and edit: what the connector needs on Account, Contact and
+/// Opportunity.
+const READ_CREATE_EDIT: &[&str] = &["PermissionsRead", "PermissionsCreate", "PermissionsEdit"];
+/// The standard objects object permissions govern (see [`super::security`]).
+const SECURED_STANDARD: &[&str] = &["Account", "Contact", "Opportunity"];
+
+/// Profiles, as the permission sets they own (`IsOwnedByProfile`) with
+/// their rights on the secured standard objects. The integration user has
+/// the minimum-access profile Salesforce recommends for API-only
+/// integration users, which grants no object permissions
+/// (https://help.salesforce.com/s/articleView?id=platform.integration_user.htm);
+/// the sellers are standard users.
+const PROFILES: &[(&str, &str, &[&str])] = &[
+    (
+        "X00e_MinimumAccessAPIOnlyIntegrations",
+        "Minimum Access - API Only Integrations",
+        &[],
+    ),
+    ("X00e_StandardUser", "Standard User", CRUD),
 ];
 
 fn seed_profiles(org: &mut Org) {
     let admin = org.admin_id.clone();
     let mut owned = Vec::new();
-    for (name, label) in PROFILES {
+    for (name, label, rights) in PROFILES {
         let mut values = Map::new();
         values.insert("Name".into(), json!(name));
         values.insert("Label".into(), json!(label));
         values.insert("IsOwnedByProfile".into(), json!(true));
-        owned.push(org.insert_raw("PermissionSet", values, &admin));
+        let set = org.insert_raw("PermissionSet", values, &admin);
+        for object in SECURED_STANDARD.iter().filter(|_| !rights.is_empty()) {
+            grant_object(org, &set, object, rights);
+        }
+        owned.push(set);
     }
     let users: Vec<(String, &String)> = std::iter::once((admin.clone(), &owned[0]))
         .chain(org.seller_ids.clone().into_iter().map(|s| (s, &owned[1])))
@@ -136,6 +161,18 @@ fn seed_profiles(org: &mut Org) {
     for (user, set) in users {
         assign(org, set, &user);
     }
+}
+
+/// An `ObjectPermissions` row of `set` granting `rights` on `object`.
+fn grant_object(org: &mut Org, set: &str, object: &str, rights: &[&str]) {
+    let admin = org.admin_id.clone();
+    let mut values = Map::new();
+    values.insert("ParentId".into(), json!(set));
+    values.insert("SobjectType".into(), json!(object));
+    for right in rights {
+        values.insert((*right).into(), json!(true));
+    }
+    org.insert_raw("ObjectPermissions", values, &admin);
 }
 
 fn assign(org: &mut Org, set: &str, user: &str) {
@@ -148,7 +185,8 @@ fn assign(org: &mut Org, set: &str, user: &str) {
 
 /// The `Cosell_Connector` permission set as `cosell setup salesforce`
 /// leaves it: read and edit on every connector field, full access to the
-/// solutions object, assigned to the integration user.
+/// solutions object, read, create and edit on Account, Contact and
+/// Opportunity, assigned to the integration user.
 fn grant_connector(org: &mut Org) {
     let admin = org.admin_id.clone();
     let mut values = Map::new();
@@ -177,18 +215,10 @@ fn grant_connector(org: &mut Org) {
             org.insert_raw("FieldPermissions", values, &admin);
         }
     }
-    let mut values = Map::new();
-    values.insert("ParentId".into(), json!(set));
-    values.insert("SobjectType".into(), json!(solution));
-    for right in [
-        "PermissionsRead",
-        "PermissionsCreate",
-        "PermissionsEdit",
-        "PermissionsDelete",
-    ] {
-        values.insert(right.into(), json!(true));
+    grant_object(org, &set, solution, CRUD);
+    for object in SECURED_STANDARD {
+        grant_object(org, &set, object, READ_CREATE_EDIT);
     }
-    org.insert_raw("ObjectPermissions", values, &admin);
     assign(org, &set, &admin);
 }
 
