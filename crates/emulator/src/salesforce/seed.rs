@@ -105,7 +105,7 @@ pub fn build(options: &Options, now: DateTime<Utc>) -> Org {
     }
     if options.profile.enforces_field_security() {
         org.field_security = true;
-        seed_profiles(&mut org);
+        seed_profiles(&mut org, options.bare);
         if !options.bare {
             grant_connector(&mut org);
         }
@@ -126,13 +126,28 @@ const READ_CREATE_EDIT: &[&str] = &["PermissionsRead", "PermissionsCreate", "Per
 /// The standard objects object permissions govern (see [`super::security`]).
 const SECURED_STANDARD: &[&str] = &["Account", "Contact", "Opportunity"];
 
+/// Every object permission: what the System Administrator profile has.
+const ALL_RIGHTS: &[&str] = &[
+    "PermissionsRead",
+    "PermissionsCreate",
+    "PermissionsEdit",
+    "PermissionsDelete",
+    "PermissionsViewAllRecords",
+    "PermissionsModifyAllRecords",
+];
+
 /// Profiles, as the permission sets they own (`IsOwnedByProfile`) with
-/// their rights on the secured standard objects. The integration user has
+/// their rights on the secured standard objects: the System Administrator,
 /// the minimum-access profile Salesforce recommends for API-only
 /// integration users, which grants no object permissions
-/// (https://help.salesforce.com/s/articleView?id=platform.integration_user.htm);
-/// the sellers are standard users.
+/// (https://help.salesforce.com/s/articleView?id=platform.integration_user.htm),
+/// and the sellers' Standard User.
 const PROFILES: &[(&str, &str, &[&str])] = &[
+    (
+        "X00e_SystemAdministrator",
+        "System Administrator",
+        ALL_RIGHTS,
+    ),
     (
         "X00e_MinimumAccessAPIOnlyIntegrations",
         "Minimum Access - API Only Integrations",
@@ -141,7 +156,11 @@ const PROFILES: &[(&str, &str, &[&str])] = &[
     ("X00e_StandardUser", "Standard User", CRUD),
 ];
 
-fn seed_profiles(org: &mut Org) {
+/// Seeds the profiles and gives each user theirs: the sellers are standard
+/// users; the integration user of a bare org (one freshly provisioned for
+/// cosell) has the minimum-access profile, that of a ready org the System
+/// Administrator's, so stock clients signing in as it can do anything.
+fn seed_profiles(org: &mut Org, bare: bool) {
     let admin = org.admin_id.clone();
     let mut owned = Vec::new();
     for (name, label, rights) in PROFILES {
@@ -155,8 +174,9 @@ fn seed_profiles(org: &mut Org) {
         }
         owned.push(set);
     }
-    let users: Vec<(String, &String)> = std::iter::once((admin.clone(), &owned[0]))
-        .chain(org.seller_ids.clone().into_iter().map(|s| (s, &owned[1])))
+    let integration = &owned[usize::from(bare)];
+    let users: Vec<(String, &String)> = std::iter::once((admin.clone(), integration))
+        .chain(org.seller_ids.clone().into_iter().map(|s| (s, &owned[2])))
         .collect();
     for (user, set) in users {
         assign(org, set, &user);

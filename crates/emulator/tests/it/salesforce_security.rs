@@ -386,6 +386,21 @@ async fn object_permissions_refuse_what_they_do_not_grant() {
 }
 
 #[tokio::test]
+async fn a_ready_enterprise_org_s_integration_user_may_do_anything_stock_clients_do() {
+    let org = TestOrg::start_with(Options::for_profile(Profile::Enterprise)).await;
+    for object in ["Account", "Opportunity"] {
+        let body = if object == "Account" {
+            json!({ "Name": "Smoke test" })
+        } else {
+            crate::salesforce::opportunity("Smoke test")
+        };
+        let id = create(&org, &format!("/sobjects/{object}"), body).await;
+        let deleted = org.delete(&format!("/sobjects/{object}/{id}")).await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    }
+}
+
+#[tokio::test]
 async fn the_demo_org_makes_tooling_fields_usable_at_once() {
     let org = TestOrg::start_with(Options {
         bare: true,
