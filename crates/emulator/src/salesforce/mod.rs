@@ -2,7 +2,8 @@
 //!
 //! It speaks Salesforce REST closely enough for stock clients (simple-salesforce,
 //! jsforce) and refuses what a real org refuses, with the real status codes and
-//! error bodies (see `/work/shared/reference/salesforce.md` and the crate README).
+//! error bodies (see the crate README and the REST API Developer Guide,
+//! <https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/>).
 //!
 //! Control API (no auth, not counted): `GET /_emulator/calls`,
 //! `POST /_emulator/faults`, `POST /_emulator/reset`, and
@@ -40,6 +41,7 @@ mod sobjects;
 mod standard;
 mod state;
 mod tooling;
+mod tree;
 mod values;
 mod web_server_flow;
 
@@ -58,9 +60,9 @@ pub use profile::Profile;
 use state::Shared;
 use values::parse_record;
 
-/// Default daily API allocation (Developer Edition, reference §6).
+/// Default daily API allocation (Developer Edition, <https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm>).
 pub const DEFAULT_DAILY_API_LIMIT: u64 = 15_000;
-/// Default session lifetime (reference §1.6).
+/// Default session lifetime (<https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm>).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
 /// Oldest API version served (21.0–30.0 are retired).
 pub const DEFAULT_MIN_API_VERSION: u32 = 31;
@@ -303,6 +305,11 @@ impl SalesforceEmulator {
             ))
             .with_state(shared.clone());
         let app = api.merge(control_api::router(shared.clone()));
+        let app = Router::new().fallback_service(
+            tower::ServiceBuilder::new()
+                .map_request(collapse_slashes)
+                .service(app),
+        );
         let task = listener::serve(listener, &tls, app, "salesforce")?;
         Ok(Self {
             shared,
@@ -477,4 +484,34 @@ fn as_object(fields: Value) -> Result<Map<String, Value>, EmulatorError> {
             message: "fields must be a JSON object".into(),
         }),
     }
+}
+
+/// Serves `//services/data/…` like `/services/data/…`. The Salesforce CLI
+/// stores an instance URL with a trailing slash and joins every path onto
+/// it, so each call it makes to a real org starts with two slashes.
+fn collapse_slashes(mut request: axum::extract::Request) -> axum::extract::Request {
+    let uri = request.uri();
+    if !uri.path().contains("//") {
+        return request;
+    }
+    let mut path = String::with_capacity(uri.path().len());
+    for segment in uri.path().split('/').filter(|s| !s.is_empty()) {
+        path.push('/');
+        path.push_str(segment);
+    }
+    if path.is_empty() || uri.path().ends_with('/') {
+        path.push('/');
+    }
+    if let Some(query) = uri.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    let mut parts = uri.clone().into_parts();
+    if let Ok(path_and_query) = path.parse() {
+        parts.path_and_query = Some(path_and_query);
+        if let Ok(collapsed) = axum::http::Uri::from_parts(parts) {
+            *request.uri_mut() = collapsed;
+        }
+    }
+    request
 }

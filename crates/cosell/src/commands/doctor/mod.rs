@@ -13,7 +13,7 @@ mod salesforce;
 use anyhow::Result;
 use clap::Args;
 
-use crate::cli::ConfigArgs;
+use super::ConfigArgs;
 use crate::config::Config;
 use crate::connect::{self, Observers};
 pub use findings::{Diagnosis, Finding, Status};
@@ -21,6 +21,7 @@ pub use findings::{Diagnosis, Finding, Status};
 /// `cosell doctor`.
 #[derive(Debug, Clone, Args)]
 pub struct DoctorArgs {
+    /// `-c FILE`.
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Print a JSON array of findings instead of a table.
