@@ -40,6 +40,7 @@ mod soap;
 mod sobjects;
 mod standard;
 mod state;
+mod states;
 mod tooling;
 mod tree;
 mod values;

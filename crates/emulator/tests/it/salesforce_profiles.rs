@@ -306,6 +306,62 @@ async fn a_single_currency_org_has_no_currency_iso_code() {
 }
 
 #[tokio::test]
+async fn state_picklists_take_the_country_s_states_and_refuse_the_rest() {
+    let org = enterprise().await;
+    let state = |body: Value| {
+        let org = &org;
+        async move {
+            let answer = org.post("/sobjects/Account", body).await;
+            if answer.status != StatusCode::CREATED {
+                return Err(answer.body);
+            }
+            let id = answer.body["id"].as_str().unwrap().to_owned();
+            let row = org.emu.record("Account", &id).unwrap();
+            Ok((row["BillingStateCode"].clone(), row["BillingState"].clone()))
+        }
+    };
+    // A code of the country's states sets the name, and the name the code.
+    assert_eq!(
+        state(json!({ "Name": "A", "BillingCountryCode": "US", "BillingStateCode": "WA" })).await,
+        Ok((json!("WA"), json!("Washington")))
+    );
+    assert_eq!(
+        state(json!({ "Name": "B", "BillingCountryCode": "CA", "BillingState": "quebec" })).await,
+        Ok((json!("QC"), json!("Quebec")))
+    );
+    // A country without states keeps free text and takes no code.
+    assert_eq!(
+        state(json!({ "Name": "C", "BillingCountryCode": "DE", "BillingState": "Bayern" })).await,
+        Ok((Value::Null, json!("Bayern")))
+    );
+    let refused = |field: &str| json!([{ "message": "There's a problem with this state, even though it may appear correct. Please select a state from the list of valid states.", "errorCode": "FIELD_INTEGRITY_EXCEPTION", "fields": [field] }]);
+    // Another country's state, free text, a code where there are no states.
+    assert_eq!(
+        state(json!({ "Name": "D", "BillingCountryCode": "US", "BillingStateCode": "QC" })).await,
+        Err(refused("BillingStateCode"))
+    );
+    assert_eq!(
+        state(json!({ "Name": "E", "BillingCountryCode": "US", "BillingState": "Wash." })).await,
+        Err(refused("BillingState"))
+    );
+    assert_eq!(
+        state(json!({ "Name": "F", "BillingCountryCode": "DE", "BillingStateCode": "WA" })).await,
+        Err(refused("BillingStateCode"))
+    );
+    // Not a code of any listed state: the restricted picklist refuses it.
+    let unknown = org
+        .post(
+            "/sobjects/Account",
+            json!({ "Name": "G", "BillingCountryCode": "US", "BillingStateCode": "ZZ" }),
+        )
+        .await;
+    assert_eq!(
+        unknown.error_code(),
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    );
+}
+
+#[tokio::test]
 async fn country_picklists_keep_code_and_name_in_step_and_refuse_free_text() {
     let org = enterprise().await;
     let by_code = org
