@@ -147,7 +147,10 @@ impl Org {
                     vec![(*text).into()],
                 )]
             };
-            let given_text = text_of(row, text).map(str::to_owned);
+            // Clearing the code alone clears the country.
+            let given_text = text_of(row, text)
+                .filter(|_| changed.contains(*text) || !changed.contains(*code))
+                .map(str::to_owned);
             if changed.contains(*code) {
                 if let Some(name) = text_of(row, code).and_then(integration_value) {
                     if changed.contains(*text)

@@ -36,7 +36,8 @@ async fn a_shared_referral_becomes_an_on_hold_opportunity_with_everything_filled
         .record("Account", opp["AccountId"].as_str().unwrap())
         .unwrap();
     assert_eq!(account["Name"], json!("Contoso Migration Customer"));
-    assert_eq!(account["BillingCountry"], json!("US"));
+    let country = &world.engine.settings().country_code_field;
+    assert_eq!(account[country], json!("US"));
     let roles: Vec<_> = world
         .sf
         .records("OpportunityContactRole")
