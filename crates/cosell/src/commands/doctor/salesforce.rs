@@ -16,7 +16,7 @@ use super::findings::{Diagnosis, Finding};
 use crate::config::Config;
 use crate::setup::inventory::{has_field, Inventory};
 use crate::setup::plan::{
-    Plan, PlannedField, HELP_VALUES, OPPORTUNITY, SOLUTION_OBJECT_PERMISSIONS,
+    FieldType, Plan, PlannedField, OPPORTUNITY, SOLUTION_OBJECT_PERMISSIONS,
     STANDARD_OBJECT_PERMISSIONS,
 };
 use crate::setup::{prerequisites, Report};
@@ -61,7 +61,7 @@ pub async fn check(sf: &SalesforceClient, config: &Config, out: &mut Diagnosis) 
             "check that the integration user can read Opportunity, Account and their stages",
         )),
     }
-    help_values(&plan, &described, out);
+    picklist_values(&plan, &described, out);
     duplicate_rules(sf, out).await;
     validation_rules(sf, out).await;
     currency(sf, config, &described, out).await;
@@ -243,47 +243,43 @@ fn object_permissions(plan: &Plan, described: &Described, out: &mut Diagnosis) {
     }
 }
 
-/// The help picklist has every value the connector writes.
-fn help_values(plan: &Plan, described: &Described, out: &mut Diagnosis) {
-    let Some(field) = plan
-        .fields
-        .iter()
-        .find(|f| matches!(f.spec.role, crate::setup::plan::Role::Help))
-    else {
-        return;
-    };
-    let check = format!("picklist values {}", field.full_name());
-    let Some(describe) = described
-        .get(&field.object)
-        .and_then(|d| d.field(&field.api_name))
-    else {
-        // Reported on the field's own line.
-        return;
-    };
-    let missing: Vec<&str> = HELP_VALUES
-        .iter()
-        .copied()
-        .filter(|v| {
-            !describe
-                .picklist_values
-                .iter()
-                .any(|p| p.active && p.value == *v)
-        })
-        .collect();
-    if missing.is_empty() {
-        out.push(Finding::ok(
-            check,
-            format!("all {} help options", HELP_VALUES.len()),
-        ));
-    } else {
-        out.push(Finding::blocker(
-            check,
-            format!("the picklist lacks {}", quoted(&missing)),
-            format!(
-                "add them in Setup (Object Manager > Opportunity > {} > Values), API name and label as written",
-                field.api_name
-            ),
-        ));
+/// Each connector picklist (the help options) has every value the
+/// connector writes: it is restricted, so a missing one refuses the write.
+fn picklist_values(plan: &Plan, described: &Described, out: &mut Diagnosis) {
+    for field in &plan.fields {
+        let FieldType::Picklist { values } = field.spec.field_type else {
+            continue;
+        };
+        let Some(describe) = described
+            .get(&field.object)
+            .and_then(|d| d.field(&field.api_name))
+        else {
+            // Reported on the field's own line.
+            continue;
+        };
+        let check = format!("picklist values {}", field.full_name());
+        let missing: Vec<&str> = values
+            .iter()
+            .copied()
+            .filter(|v| {
+                !describe
+                    .picklist_values
+                    .iter()
+                    .any(|p| p.active && p.value == *v)
+            })
+            .collect();
+        if missing.is_empty() {
+            out.push(Finding::ok(check, format!("all {} values", values.len())));
+        } else {
+            out.push(Finding::blocker(
+                check,
+                format!("the picklist lacks {}", quoted(&missing)),
+                format!(
+                    "add them in Setup (Object Manager > {} > {} > Values), API name and label as written",
+                    field.object, field.api_name
+                ),
+            ));
+        }
     }
 }
 
