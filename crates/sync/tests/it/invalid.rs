@@ -107,11 +107,7 @@ async fn a_bad_currency_is_reported() {
         )
         .await;
     let account = world.account("Euro Land", Some("FR"));
-    let opp = world.opportunity(
-        "Euro deal",
-        &account,
-        json!({ "Deal_Currency__c": "EURO", "CurrencyIsoCode": "EUR" }),
-    );
+    let opp = world.opportunity("Euro deal", &account, json!({ "Deal_Currency__c": "EURO" }));
     let audit = audit_after_pass(&world, &opp).await;
     assert!(audit.contains("Opportunity.Deal_Currency__c"), "{audit}");
     assert!(audit.contains("ISO 4217"), "{audit}");

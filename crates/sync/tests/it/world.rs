@@ -88,6 +88,15 @@ impl World {
         .await
     }
 
+    /// The org of the profile under test if it has multiple currencies,
+    /// else the enterprise-like org: for stories about a deal's currency.
+    pub async fn multi_currency() -> Self {
+        let profile = Some(profile_under_test())
+            .filter(|p| p.multi_currency())
+            .unwrap_or(Profile::Enterprise);
+        Self::in_profile(profile).await
+    }
+
     /// The demo org against a Partner Center honouring `$filter` as `mode` says.
     pub async fn in_odata_mode(mode: ODataMode) -> Self {
         let mut pc_options = PcOptions::default();
