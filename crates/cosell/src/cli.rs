@@ -5,8 +5,8 @@
 use clap::{Parser, Subcommand};
 
 use crate::commands::{
-    backfill, config, demo, emulator, init, login, plan, retry, run, setup, status, sync, webhooks,
-    ConfigArgs,
+    backfill, config, demo, doctor, emulator, init, login, plan, retry, run, setup, status, sync,
+    webhooks, ConfigArgs,
 };
 use crate::telemetry::LogFormat;
 
@@ -54,6 +54,8 @@ pub enum Command {
     /// Check the configuration file.
     #[command(subcommand)]
     Config(config::ConfigCommand),
+    /// Preflight: find what will fail against the configured org and tenant, before any sync (read-only).
+    Doctor(doctor::DoctorArgs),
     /// Write a commented starting configuration file.
     Init(init::InitArgs),
     /// Run a strict emulator of a remote API on its own.
@@ -76,6 +78,7 @@ impl Command {
             Command::Status(args) => status::run(args).await,
             Command::Retry(args) => retry::run(args).await,
             Command::Config(command) => config::run(command),
+            Command::Doctor(args) => doctor::run(args).await,
             Command::Init(args) => init::run(args),
             Command::Emulator(command) => emulator::run(command).await,
         }

@@ -239,6 +239,18 @@ pub struct SObjectDescribe {
     /// Whether it is a custom object.
     #[serde(default)]
     pub custom: bool,
+    /// Whether the caller may query it.
+    #[serde(default)]
+    pub queryable: bool,
+    /// Whether the caller may create records of it (their object permissions).
+    #[serde(default)]
+    pub createable: bool,
+    /// Whether the caller may edit records of it.
+    #[serde(default)]
+    pub updateable: bool,
+    /// Whether the caller may delete records of it.
+    #[serde(default)]
+    pub deletable: bool,
     /// The object's fields.
     #[serde(default)]
     pub fields: Vec<FieldDescribe>,

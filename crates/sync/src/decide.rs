@@ -279,7 +279,7 @@ fn left_out(decision: &Decision, settings: &Settings) -> Vec<String> {
         left_out.extend(crate::salesforce_fit::deal_value(deal, settings).1);
     }
     if customer {
-        let fitted = crate::salesforce_fit::customer(&deal.customer, &settings.country_code_field);
+        let fitted = crate::salesforce_fit::customer(&deal.customer, settings);
         left_out.extend(fitted.1);
     }
     if contacts {
@@ -445,8 +445,7 @@ pub(crate) fn as_cosell_wrote_it(sf: &mut Deal, base: &Snapshot, settings: &Sett
     if sf.name != base.deal.name && sf.name == fitted_name(&base.deal.name, settings) {
         sf.name = base.deal.name.clone();
     }
-    let (customer, _) =
-        crate::salesforce_fit::customer(&base.deal.customer, &settings.country_code_field);
+    let (customer, _) = crate::salesforce_fit::customer(&base.deal.customer, settings);
     if sf.customer != base.deal.customer && sf.customer == customer {
         sf.customer = base.deal.customer.clone();
     }

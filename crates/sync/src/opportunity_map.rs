@@ -126,7 +126,7 @@ pub fn account_fields(settings: &Settings) -> Vec<String> {
         "Name",
         "BillingStreet",
         "BillingCity",
-        "BillingState",
+        settings.state_field(),
         "BillingPostalCode",
     ]
     .map(String::from)
@@ -315,7 +315,7 @@ pub fn customer_from(record: &Record, settings: &Settings) -> Customer {
         name: text("Name").unwrap_or_default(),
         street: text("BillingStreet"),
         city: text("BillingCity"),
-        state: text("BillingState"),
+        state: text(settings.state_field()),
         postal_code: text("BillingPostalCode"),
         country: text(&settings.country_code_field).map(|c| c.to_uppercase()),
     }
@@ -332,12 +332,12 @@ fn trimmed(record: &Record, field: &str) -> Option<String> {
 
 /// Account fields for a customer, left out where they do not fit.
 pub fn account_body(customer: &Customer, settings: &Settings) -> Map<String, Value> {
-    let (customer, _) = crate::salesforce_fit::customer(customer, &settings.country_code_field);
+    let (customer, _) = crate::salesforce_fit::customer(customer, settings);
     let mut body = Map::new();
     body.insert("Name".into(), json!(customer.name));
     body.insert("BillingStreet".into(), json!(customer.street));
     body.insert("BillingCity".into(), json!(customer.city));
-    body.insert("BillingState".into(), json!(customer.state));
+    body.insert(settings.state_field().into(), json!(customer.state));
     body.insert("BillingPostalCode".into(), json!(customer.postal_code));
     body.insert(settings.country_code_field.clone(), json!(customer.country));
     body

@@ -12,25 +12,40 @@ use crate::settings::Settings;
 /// A value as Salesforce can hold it, and the fields left out.
 type Fitted<T> = (T, Vec<String>);
 
-/// The customer as its Account can hold it.
-pub fn customer(customer: &Customer, country_field: &str) -> Fitted<Customer> {
+/// The customer as its Account can hold it. With State and
+/// Country/Territory Picklists on, the state goes to the code field, which
+/// takes a state code only (`WA`, `NSW`); a name there would be refused, so
+/// it is left out
+/// (https://help.salesforce.com/s/articleView?id=xcloud.admin_state_country_picklists_integ_values.htm).
+pub fn customer(customer: &Customer, settings: &Settings) -> Fitted<Customer> {
     let mut left_out = Vec::new();
     let mut fitted = customer.clone();
+    let state_field = format!("Account.{}", settings.state_field());
     for (field, value, max) in [
         ("Account.BillingStreet", &mut fitted.street, 255),
         ("Account.BillingCity", &mut fitted.city, 40),
-        ("Account.BillingState", &mut fitted.state, 80),
+        (state_field.as_str(), &mut fitted.state, 80),
         ("Account.BillingPostalCode", &mut fitted.postal_code, 20),
     ] {
         drop_unfit(field, value, max, &mut left_out);
     }
+    if settings.state_codes() && fitted.state.as_deref().is_some_and(|s| !is_state_code(s)) {
+        fitted.state = None;
+        left_out.push(format!("{state_field} (not a state code)"));
+    }
     drop_unfit(
-        &format!("Account.{country_field}"),
+        &format!("Account.{}", settings.country_code_field),
         &mut fitted.country,
         80,
         &mut left_out,
     );
     (fitted, left_out)
+}
+
+/// A state code as Salesforce's state picklists hold them: one to three
+/// letters or digits (ISO 3166-2 subdivision codes without the country).
+fn is_state_code(text: &str) -> bool {
+    (1..=3).contains(&text.len()) && text.chars().all(|c| c.is_ascii_alphanumeric())
 }
 
 /// A contact as its Contact record can hold it.
@@ -121,12 +136,32 @@ mod tests {
             country: Some("US".into()),
             ..Customer::default()
         };
-        let (fitted, left_out) = super::customer(&customer, "BillingCountry");
+        let (fitted, left_out) = super::customer(&customer, &Settings::default());
         assert_eq!(fitted.city, None);
         assert_eq!(fitted.country.as_deref(), Some("US"));
         assert_eq!(
             left_out,
             ["Account.BillingCity (longer than 40 characters)"]
+        );
+        // With state picklists on, a state name does not fit the code field.
+        let settings = Settings {
+            country_code_field: "BillingCountryCode".into(),
+            ..Settings::default()
+        };
+        let named = Customer {
+            state: Some("Washington".into()),
+            ..customer.clone()
+        };
+        let (fitted, left_out) = super::customer(&named, &settings);
+        assert_eq!(fitted.state, None);
+        assert!(left_out.contains(&"Account.BillingStateCode (not a state code)".to_owned()));
+        let coded = Customer {
+            state: Some("WA".into()),
+            ..named
+        };
+        assert_eq!(
+            super::customer(&coded, &settings).0.state.as_deref(),
+            Some("WA")
         );
         let person = Contact {
             last_name: "Lee".into(),

@@ -180,6 +180,24 @@ static EXAMPLE_SETTINGS: LazyLock<Settings> = LazyLock::new(|| {
 });
 
 impl Settings {
+    /// True when the org has State and Country/Territory Picklists, as the
+    /// configured country field says (`BillingCountryCode`): states then go
+    /// to `BillingStateCode`.
+    pub fn state_codes(&self) -> bool {
+        self.country_code_field
+            .eq_ignore_ascii_case("BillingCountryCode")
+    }
+
+    /// The Account field holding the customer's state: `BillingStateCode`
+    /// with state picklists on, else `BillingState`.
+    pub fn state_field(&self) -> &'static str {
+        if self.state_codes() {
+            "BillingStateCode"
+        } else {
+            "BillingState"
+        }
+    }
+
     /// The portal link for a referral.
     pub fn referral_link(&self, referral_id: &str) -> String {
         format!("{}/{}", self.portal_url.trim_end_matches('/'), referral_id)

@@ -5,6 +5,7 @@
 pub mod backfill;
 pub mod config;
 pub mod demo;
+pub mod doctor;
 pub mod emulator;
 pub mod init;
 pub mod login;

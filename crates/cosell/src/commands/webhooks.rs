@@ -33,7 +33,7 @@ pub enum Registered {
 
 /// URLs compare without a trailing slash and with the host's case folded
 /// (the URL parser normalises scheme and host).
-fn same_url(a: &str, b: &str) -> bool {
+pub(crate) fn same_url(a: &str, b: &str) -> bool {
     let norm = |s: &str| {
         url::Url::parse(s.trim())
             .map(|u| u.to_string())

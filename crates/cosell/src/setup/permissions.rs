@@ -1,6 +1,6 @@
 //! The `Cosell_Connector` permission set: field-level security on every
-//! connector field, object permissions on the solutions object, and its
-//! assignment to the integration user. Salesforce does not grant field-level
+//! connector field, object permissions on Account, Contact, Opportunity and
+//! the solutions object, and its assignment to the integration user. Salesforce does not grant field-level
 //! security on new fields automatically; without it the integration user
 //! cannot see them (<https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm>).
 
@@ -11,7 +11,7 @@ use salesforce::{Condition, ErrorCode, Record, Soql};
 
 use super::plan::{
     Plan, PERMISSION_SET_DESCRIPTION, PERMISSION_SET_LABEL, PERMISSION_SET_NAME,
-    SOLUTION_OBJECT_PERMISSIONS,
+    SOLUTION_OBJECT_PERMISSIONS, STANDARD_OBJECT_PERMISSIONS,
 };
 use super::report::Status;
 use super::Installer;
@@ -92,9 +92,34 @@ impl Installer<'_> {
         self.ensure_assignment(set_id).await
     }
 
-    /// Read, create, edit and delete on the solutions object.
+    /// Read, create and edit on Account, Contact and Opportunity, and read,
+    /// create, edit and delete on the solutions object.
     async fn ensure_object_permissions(&mut self, plan: &Plan, set_id: Option<&str>) -> Result<()> {
-        let item = format!("object permissions {}", plan.solution_object);
+        let solution = (plan.solution_object.as_str(), SOLUTION_OBJECT_PERMISSIONS);
+        for (object, rights) in STANDARD_OBJECT_PERMISSIONS
+            .iter()
+            .copied()
+            .chain([solution])
+        {
+            if !self
+                .ensure_object_permission(object, rights, set_id)
+                .await?
+            {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    /// The permission set's row for one object; false when the org's API
+    /// offers no ObjectPermissions (reported once, nothing more to do).
+    async fn ensure_object_permission(
+        &mut self,
+        object: &str,
+        rights: &[&'static str],
+        set_id: Option<&str>,
+    ) -> Result<bool> {
+        let item = format!("object permissions {object}");
         let existing = match set_id {
             Some(id) => {
                 let soql = Soql::select([
@@ -106,14 +131,9 @@ impl Installer<'_> {
                     "PermissionsDelete",
                 ])
                 .from(OBJECT_PERMISSIONS)
-                .where_(
-                    Condition::eq("ParentId", id)
-                        .and(Condition::eq("SobjectType", plan.solution_object.as_str())),
-                );
+                .where_(Condition::eq("ParentId", id).and(Condition::eq("SobjectType", object)));
                 match self.query(soql).await {
-                    Ok(rows) => rows
-                        .first()
-                        .and_then(|r| Row::from_record(r, SOLUTION_OBJECT_PERMISSIONS)),
+                    Ok(rows) => rows.first().and_then(|r| Row::from_record(r, rights)),
                     // An org whose API does not expose ObjectPermissions:
                     // report what the admin must grant instead of stopping.
                     Err(e) if matches!(e.code(), Some(ErrorCode::InvalidType)) => {
@@ -121,10 +141,10 @@ impl Installer<'_> {
                             Status::Warning,
                             item,
                             format!(
-                                "this org's API does not offer ObjectPermissions; grant Read, Create, Edit and Delete on it in the {PERMISSION_SET_NAME} permission set in Setup"
+                                "this org's API does not offer ObjectPermissions; grant Read, Create and Edit on Account, Contact and Opportunity, and Read, Create, Edit and Delete on the solutions object, in the {PERMISSION_SET_NAME} permission set in Setup"
                             ),
                         );
-                        return Ok(());
+                        return Ok(false);
                     }
                     Err(e) => {
                         return Err(e)
@@ -139,10 +159,11 @@ impl Installer<'_> {
             OBJECT_PERMISSIONS,
             existing,
             set_id,
-            &[("SobjectType", plan.solution_object.as_str())],
-            SOLUTION_OBJECT_PERMISSIONS,
+            &[("SobjectType", object)],
+            rights,
         )
-        .await
+        .await?;
+        Ok(true)
     }
 
     /// The permission set's id; None only in a dry run that would create it.

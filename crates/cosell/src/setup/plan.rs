@@ -259,6 +259,20 @@ pub const SOLUTION_OBJECT_PERMISSIONS: &[&str] = &[
     "PermissionsDelete",
 ];
 
+/// Object permissions the permission set grants on the standard objects
+/// the connector writes: it reads, creates and edits Accounts, Contacts and
+/// Opportunities and deletes none of them (contact roles, team members and
+/// notes follow their opportunity's access). An integration user on a
+/// minimum-access profile has none of these until a permission set grants
+/// them (https://help.salesforce.com/s/articleView?id=platform.integration_user.htm).
+pub const STANDARD_OBJECT_PERMISSIONS: &[(&str, &[&str])] = &[
+    ("Account", READ_CREATE_EDIT),
+    ("Contact", READ_CREATE_EDIT),
+    (OPPORTUNITY, READ_CREATE_EDIT),
+];
+/// Read, create and edit.
+const READ_CREATE_EDIT: &[&str] = &["PermissionsRead", "PermissionsCreate", "PermissionsEdit"];
+
 impl ObjectSpec {
     /// Its default API name (the one the SFDX project uses).
     pub fn default_name(&self) -> String {

@@ -31,11 +31,19 @@ pub async fn check(sf: &SalesforceClient, sync: &Settings, report: &mut Report) 
         .await
         .context("could not read the org's opportunity stages")?;
     check_stages(&stages, sync, report);
+    let Some(opportunity) = describe(sf, OPPORTUNITY).await? else {
+        // Before setup's first run an integration user on a minimum-access
+        // profile cannot see Opportunity; nothing more can be checked.
+        report.push_fix(
+            Status::Missing,
+            format!("object {OPPORTUNITY}"),
+            "the integration user cannot read it",
+            "run `cosell setup salesforce` (it grants Read, Create and Edit), or grant them in Setup",
+        );
+        return Ok(());
+    };
     check_record_type(sf, &stages, sync, report).await?;
 
-    let opportunity = describe(sf, OPPORTUNITY)
-        .await?
-        .context("the org has no Opportunity object")?;
     check_field(
         &opportunity,
         sync.deal_value_field.as_str(),
@@ -50,10 +58,11 @@ pub async fn check(sf: &SalesforceClient, sync: &Settings, report: &mut Report) 
             if opportunity.field(CURRENCY_ISO_CODE).is_some() {
                 report.push(Status::Ok, item);
             } else {
-                report.push_detail(
+                report.push_fix(
                     Status::Missing,
                     item,
-                    "the org does not use multiple currencies: enable them, or set sync.currency_field = \"\" and sync.org_currency to its corporate currency",
+                    "the org does not use multiple currencies",
+                    "enable them, or set sync.currency_field = \"\" and sync.org_currency to its corporate currency",
                 );
             }
         }
@@ -61,10 +70,11 @@ pub async fn check(sf: &SalesforceClient, sync: &Settings, report: &mut Report) 
     }
     match describe(sf, ACCOUNT).await? {
         Some(account) => check_country_field(&account, sync.country_code_field.as_str(), report),
-        None => report.push_detail(
+        None => report.push_fix(
             Status::Missing,
             "object Account",
             "the org has no Account object",
+            "give the integration user Read on Account",
         ),
     }
 
@@ -73,14 +83,16 @@ pub async fn check(sf: &SalesforceClient, sync: &Settings, report: &mut Report) 
         report,
         "Notes",
         notes.is_some(),
-        "notes are not available: deal notes will not sync; enable Notes and add them to the Opportunity layout",
+        "notes are not available: deal notes will not sync",
+        "enable Notes and add them to the Opportunity layout",
     );
     let teams = describe(sf, TEAM_MEMBER).await?;
     optional(
         report,
         "Opportunity Teams",
         teams.is_some(),
-        "Opportunity Teams are not enabled: partner sellers will not sync; enable Team Selling in Setup",
+        "Opportunity Teams are not enabled: partner sellers will not sync",
+        "enable Team Selling in Setup",
     );
     Ok(())
 }
@@ -96,11 +108,17 @@ pub fn check_stages(stages: &[OpportunityStage], sync: &Settings, report: &mut R
         let item = format!("stage {name:?} ({key})");
         match find(name) {
             Some(stage) if !stage.is_closed => report.push(Status::Ok, item),
-            Some(_) => report.push_detail(Status::Missing, item, "it is a closed stage; use an open one"),
-            None => report.push_detail(
+            Some(_) => report.push_fix(
                 Status::Missing,
                 item,
-                "no active opportunity stage has this API name: add it in Setup or change the setting",
+                "it is a closed stage",
+                format!("set {key} to an open stage"),
+            ),
+            None => report.push_fix(
+                Status::Missing,
+                item,
+                "no active opportunity stage has this API name",
+                format!("add it in Setup or change {key}"),
             ),
         }
     }
@@ -125,15 +143,17 @@ pub fn check_stages(stages: &[OpportunityStage], sync: &Settings, report: &mut R
                 let item = format!("stage {name:?} ({key})");
                 match stages.iter().find(|s| &s.api_name == name) {
                     Some(stage) if fits(&stage) => report.push(Status::Ok, item),
-                    Some(_) => report.push_detail(
+                    Some(_) => report.push_fix(
                         Status::Missing,
                         item,
                         format!("the stage is not active and {what}"),
+                        format!("set {key} to an active {what} stage"),
                     ),
-                    None => report.push_detail(
+                    None => report.push_fix(
                         Status::Missing,
                         item,
                         "no opportunity stage has this API name",
+                        format!("set {key} to one of the org's stages"),
                     ),
                 }
             }
@@ -143,10 +163,11 @@ pub fn check_stages(stages: &[OpportunityStage], sync: &Settings, report: &mut R
                     Some(stage) => {
                         report.push_detail(Status::Ok, item, format!("uses {:?}", stage.api_name))
                     }
-                    None => report.push_detail(
+                    None => report.push_fix(
                         Status::Missing,
                         item,
                         format!("the org has no active {what} stage"),
+                        format!("add an active {what} stage in Setup"),
                     ),
                 }
             }
@@ -180,14 +201,20 @@ async fn check_record_type(
         .await
         .context("could not read the org's Opportunity record types")?;
     match found {
-        None => report.push_detail(
+        None => report.push_fix(
             Status::Missing,
             item,
             "the org has no active Opportunity record type with this API name",
+            "set sync.opportunity_record_type to the API name of an active Opportunity record type",
         ),
         Some((id, process)) => match map.with_record_type(name.as_str(), id, &process, sync) {
             Ok(_) => report.push(Status::Ok, item),
-            Err(problem) => report.push_detail(Status::Missing, item, problem),
+            Err(problem) => report.push_fix(
+                Status::Missing,
+                item,
+                problem,
+                "add the stages to the record type's sales process in Setup, or set sync.opportunity_record_type to a record type whose process has them",
+            ),
         },
     }
     Ok(())
@@ -199,11 +226,15 @@ fn check_field(object: &SObjectDescribe, field: &str, key: &str, report: &mut Re
     if object.field(field).is_some() {
         report.push(Status::Ok, item);
     } else {
-        report.push_detail(
+        report.push_fix(
             Status::Missing,
             item,
             format!(
                 "{} has no such field (or cosell cannot see it)",
+                object.name
+            ),
+            format!(
+                "set {key} to a field of {} the integration user can edit",
                 object.name
             ),
         );
@@ -218,12 +249,13 @@ fn check_country_field(account: &SObjectDescribe, field: &str, report: &mut Repo
     let key = "sync.country_code_field";
     let code_field = format!("{field}Code");
     if account.field(field).is_some() && account.field(&code_field).is_some() {
-        report.push_detail(
+        report.push_fix(
             Status::Missing,
             format!("field {ACCOUNT}.{field} ({key})"),
             format!(
-                "State and Country/Territory Picklists are on: {field} takes country names only; set {key} = \"{code_field}\""
+                "State and Country/Territory Picklists are on: {field} takes country names only"
             ),
+            format!("set {key} = \"{code_field}\""),
         );
         return;
     }
@@ -231,11 +263,11 @@ fn check_country_field(account: &SObjectDescribe, field: &str, report: &mut Repo
 }
 
 /// A feature the connector can do without.
-fn optional(report: &mut Report, item: &str, available: bool, warning: &str) {
+fn optional(report: &mut Report, item: &str, available: bool, warning: &str, fix: &str) {
     if available {
         report.push(Status::Ok, item);
     } else {
-        report.push_detail(Status::Warning, item, warning);
+        report.push_fix(Status::Warning, item, warning, fix);
     }
 }
 

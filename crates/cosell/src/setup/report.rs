@@ -61,8 +61,10 @@ pub struct Line {
     pub status: Status,
     /// The item, e.g. `field Opportunity.Audit__c`.
     pub item: String,
-    /// Why, or what to do.
+    /// Why, or what was done.
     pub detail: Option<String>,
+    /// What to do about it, when it is a problem.
+    pub fix: Option<String>,
 }
 
 impl fmt::Display for Line {
@@ -74,8 +76,8 @@ impl fmt::Display for Line {
             self.item,
             width = STATUS_WIDTH
         )?;
-        if let Some(detail) = &self.detail {
-            write!(f, ": {detail}")?;
+        for text in [&self.detail, &self.fix].into_iter().flatten() {
+            write!(f, ": {text}")?;
         }
         Ok(())
     }
@@ -95,6 +97,7 @@ impl Report {
             status,
             item: item.into(),
             detail: None,
+            fix: None,
         });
     }
 
@@ -109,6 +112,23 @@ impl Report {
             status,
             item: item.into(),
             detail: Some(detail.into()),
+            fix: None,
+        });
+    }
+
+    /// Adds a problem line: what is wrong and what to do about it.
+    pub fn push_fix(
+        &mut self,
+        status: Status,
+        item: impl Into<String>,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        self.lines.push(Line {
+            status,
+            item: item.into(),
+            detail: Some(detail.into()),
+            fix: Some(fix.into()),
         });
     }
 

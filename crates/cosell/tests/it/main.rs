@@ -15,6 +15,7 @@ mod dashboard_browser;
 mod dashboard_cdp;
 mod dashboard_support;
 mod demo;
+mod doctor;
 mod pass_commands;
 mod salesforce_login_story;
 mod scale;

@@ -273,7 +273,9 @@ async fn setup_finds_a_schema_installed_another_way() {
 
 /// The connector's fields the integration user sees on Opportunity.
 async fn visible_connector_fields(sf: &salesforce::SalesforceClient) -> Vec<String> {
-    let describe = sf.describe("Opportunity").await.unwrap();
+    let Ok(describe) = sf.describe("Opportunity").await else {
+        return Vec::new();
+    };
     FIELDS
         .iter()
         .filter_map(|item| item.strip_prefix("field Opportunity."))
@@ -289,17 +291,16 @@ async fn on_an_enterprise_org_setup_s_grants_make_the_fields_usable_and_nothing_
         ..SfOptions::for_profile(Profile::Enterprise)
     })
     .await;
-    // The org has State and Country/Territory Picklists: setup says which
-    // country field to use.
-    let config = org.config();
-    let sf = connect::salesforce_client(&config, &Observers::default()).unwrap();
-    let check = setup::salesforce(&sf, &config, true).await.unwrap();
-    let country = check
-        .lines
-        .iter()
-        .find(|l| l.item == "field Account.BillingCountry (sync.country_code_field)")
-        .unwrap_or_else(|| panic!("no country line:\n{check}"));
-    assert_eq!(country.status, Status::Missing, "{check}");
+    // A dry run cannot grant: the integration user cannot even read
+    // Opportunity yet.
+    let original = org.config();
+    let sf = connect::salesforce_client(&original, &Observers::default()).unwrap();
+    let check = setup::salesforce(&sf, &original, true).await.unwrap();
+    assert_eq!(
+        check.status_of("object Opportunity"),
+        Some(Status::Missing),
+        "{check}"
+    );
     let text = std::fs::read_to_string(&org.config_path).unwrap().replace(
         "[sync]\n",
         "[sync]\ncountry_code_field = \"BillingCountryCode\"\nopportunity_record_type = \"Partner_Deal\"\n",
@@ -309,6 +310,13 @@ async fn on_an_enterprise_org_setup_s_grants_make_the_fields_usable_and_nothing_
     let engine = connect::engine(&config, &Observers::default())
         .await
         .unwrap();
+    // As provisioned, the integration user's minimum-access profile lets it
+    // write none of the objects the connector writes.
+    let account = salesforce::Record::new().with("Name", "Contoso");
+    for object in ["Account", "Contact", "Opportunity"] {
+        let refused = sf.create(object, &account).await.unwrap_err();
+        assert!(refused.is_not_found(), "{object}: {refused}");
+    }
     let all: Vec<String> = FIELDS
         .iter()
         .filter_map(|item| item.strip_prefix("field Opportunity."))
@@ -319,6 +327,9 @@ async fn on_an_enterprise_org_setup_s_grants_make_the_fields_usable_and_nothing_
     assert_eq!(first.missing(), 0, "{first}");
     for item in [
         "permission set Cosell_Connector",
+        "object permissions Account",
+        "object permissions Contact",
+        "object permissions Opportunity",
         "object permissions Microsoft_Solution__c",
         "field permissions Opportunity.Referral_Identifier__c",
         "field permissions Microsoft_Solution__c.Solution_Id__c",
@@ -330,6 +341,28 @@ async fn on_an_enterprise_org_setup_s_grants_make_the_fields_usable_and_nothing_
         );
     }
     assert_eq!(visible_connector_fields(&sf).await, all);
+    // The org has State and Country/Territory Picklists: setup says which
+    // country field to use.
+    let check = setup::salesforce(&sf, &original, true).await.unwrap();
+    let country = check
+        .lines
+        .iter()
+        .find(|l| l.item == "field Account.BillingCountry (sync.country_code_field)")
+        .unwrap_or_else(|| panic!("no country line:\n{check}"));
+    assert_eq!(country.status, Status::Missing, "{check}");
+    // The grants are what the connector needs and no more: it creates and
+    // edits Accounts, never deletes them.
+    let id = sf.create("Account", &account).await.unwrap();
+    sf.update("Account", &id, &account.clone().with("Name", "Contoso Ltd"))
+        .await
+        .unwrap();
+    let refused = sf.delete("Account", &id).await.unwrap_err();
+    assert_eq!(
+        refused.code(),
+        Some(&salesforce::ErrorCode::InsufficientAccessOrReadonly),
+        "{refused}"
+    );
+    org.sf.delete(&id).unwrap();
 
     // The same fields without the grants (as Tooling leaves them): the
     // integration user sees none of them and the connector cannot sync.
@@ -349,7 +382,8 @@ async fn on_an_enterprise_org_setup_s_grants_make_the_fields_usable_and_nothing_
         .full_pass(config.worker.batch_size, chrono::Duration::seconds(5))
         .await;
     let error = refused.err().map(|e| e.to_string()).unwrap_or_default();
-    assert!(error.contains("INVALID_FIELD"), "{error}");
+    // Without the set's object permissions Opportunity itself is gone.
+    assert!(error.contains("INVALID_TYPE"), "{error}");
 
     // Setup grants them again, and the connector syncs both ways.
     let second = setup::salesforce(&sf, &config, false).await.unwrap();

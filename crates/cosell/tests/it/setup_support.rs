@@ -62,6 +62,17 @@ batch_size = 50
         }
     }
 
+    /// Adds `lines` at the top of the configuration's `[sync]` section.
+    pub fn add_to_sync(&self, lines: &str) {
+        self.edit_config(|text| text.replace("[sync]\n", &format!("[sync]\n{lines}\n")));
+    }
+
+    /// Rewrites the configuration file.
+    pub fn edit_config(&self, edit: impl FnOnce(String) -> String) {
+        let text = std::fs::read_to_string(&self.config_path).expect("read config");
+        std::fs::write(&self.config_path, edit(text)).expect("write config");
+    }
+
     /// The secrets the configuration needs.
     pub fn env() -> std::collections::BTreeMap<String, String> {
         cosell::emulated::secrets_env()

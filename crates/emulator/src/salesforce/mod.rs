@@ -41,6 +41,7 @@ mod soap;
 mod sobjects;
 mod standard;
 mod state;
+mod states;
 mod tooling;
 mod tree;
 mod values;
@@ -83,7 +84,9 @@ pub struct Options {
     pub password: String,
     /// PEM X.509 certificate registered for the JWT bearer flow.
     pub jwt_certificate_pem: Option<String>,
-    /// Starts without the connector's fields and object (a fresh org before setup).
+    /// Starts without the connector's fields and object (a fresh org before
+    /// setup; in the enterprise profile its integration user also starts on a
+    /// minimum-access profile).
     pub bare: bool,
     /// Multi-currency org (`CurrencyIsoCode` exists).
     pub multi_currency: bool,

@@ -289,6 +289,8 @@ impl Org {
                 Vec::new(),
             )]);
         }
+        self.check_object_right(&def, "PermissionsCreate")
+            .map_err(|e| vec![e])?;
         if assigns.iter().any(|a| a.field() == "Id") {
             return Err(vec![ErrorItem::with_fields(
                 "INVALID_FIELD_FOR_INSERT_UPDATE",
@@ -380,6 +382,8 @@ impl Org {
                 Vec::new(),
             )]);
         }
+        self.check_object_right(&def, "PermissionsEdit")
+            .map_err(|e| vec![e])?;
         // An `Id` in the body is tolerated when it names the record itself.
         let mut kept = Vec::with_capacity(assigns.len());
         for a in assigns {
@@ -444,6 +448,7 @@ impl Org {
                 Vec::new(),
             ));
         }
+        self.check_object_right(def, "PermissionsDelete")?;
         let stamp = self.tick();
         self.remove(id, stamp);
         Ok(())

@@ -38,6 +38,8 @@ type Row = Map<String, Value>;
 /// One validation rule: a condition on the record before and after the
 /// save that refuses it, its message and the field the message is shown at.
 pub struct ValidationRule {
+    /// Its API name (`ValidationName` in the Tooling API).
+    pub name: &'static str,
     /// The object it is on.
     pub object: &'static str,
     /// The field the error is shown at.
@@ -51,8 +53,8 @@ pub struct ValidationRule {
 
 /// The enterprise-like org's validation rules.
 pub const VALIDATION_RULES: &[ValidationRule] = &[
-    // Amount_Not_Negative
     ValidationRule {
+        name: "Amount_Not_Negative",
         object: "Opportunity",
         field: "Amount",
         message: "Amount cannot be negative.",
@@ -62,8 +64,8 @@ pub const VALIDATION_RULES: &[ValidationRule] = &[
                 .is_some_and(|a| a < 0.0)
         },
     },
-    // Close_Date_Not_Moved_Into_Past
     ValidationRule {
+        name: "Close_Date_Not_Moved_Into_Past",
         object: "Opportunity",
         field: "CloseDate",
         message: "Close Date cannot be moved into the past on an open opportunity.",
@@ -130,6 +132,7 @@ impl CallContext {
 struct DuplicateRule {
     object: &'static str,
     rule: &'static str,
+    label: &'static str,
     matching_rule: &'static str,
 }
 
@@ -137,14 +140,29 @@ const DUPLICATE_RULES: &[DuplicateRule] = &[
     DuplicateRule {
         object: "Account",
         rule: "Standard_Account_Duplicate_Rule",
+        label: "Standard Account Duplicate Rule",
         matching_rule: "Standard_Account_Match_Rule_v1_0",
     },
     DuplicateRule {
         object: "Contact",
         rule: "Standard_Contact_Duplicate_Rule",
+        label: "Standard Contact Duplicate Rule",
         matching_rule: "Standard_Contact_Match_Rule_v1_1",
     },
 ];
+
+/// Lists the standard duplicate rules as `DuplicateRule` rows, active.
+pub fn seed_duplicate_rules(org: &mut Org) {
+    let admin = org.admin_id.clone();
+    for rule in DUPLICATE_RULES {
+        let mut values = Map::new();
+        values.insert("MasterLabel".into(), json!(rule.label));
+        values.insert("DeveloperName".into(), json!(rule.rule));
+        values.insert("SobjectType".into(), json!(rule.object));
+        values.insert("IsActive".into(), json!(true));
+        org.insert_raw("DuplicateRule", values, &admin);
+    }
+}
 
 impl Org {
     /// Runs the org's rules on the row as it would be saved (`before`: the

@@ -10,9 +10,12 @@
 //!   field with a default value, and field-level security and object
 //!   permissions enforced per user (see [`super::security`]): custom fields
 //!   and objects are invisible until a permission set or the user's profile
-//!   grants them. Unless bare, the connector's fields and object come
-//!   granted to the integration user by a `Cosell_Connector` permission set,
-//!   as `cosell setup salesforce` leaves them. State and Country/Territory
+//!   grants them, and Account, Contact and Opportunity take object
+//!   permissions. Bare, the integration user has the Minimum Access - API
+//!   Only Integrations profile (no object permissions at all); otherwise it
+//!   is a System Administrator and the connector's fields and object come
+//!   granted to it by a `Cosell_Connector` permission set, as `cosell setup
+//!   salesforce` leaves them. State and Country/Territory
 //!   Picklists are on (see [`super::countries`]). Opportunity has the
 //!   record types `Direct_Deal` (every user's default; its sales process
 //!   lacks `On Hold`) and `Partner_Deal` (see [`super::record_types`]).

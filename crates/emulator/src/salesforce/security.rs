@@ -17,12 +17,21 @@
 //!   `INVALID_FIELD` as for a field that does not exist; a read-only field
 //!   is `INVALID_FIELD_FOR_INSERT_UPDATE`
 //!   (https://developer.salesforce.com/docs/atlas.en-us.securityImplGuide.meta/securityImplGuide/admin_fls.htm).
-//! - A custom object is invisible (404 `NOT_FOUND`, SOQL `INVALID_TYPE`)
-//!   to a user without `PermissionsRead` in an `ObjectPermissions` row of
-//!   one of their sets, and its describe says `createable`, `updateable`
-//!   and `deletable` as the rows grant
+//! - A custom object, and each of the standard objects Account, Contact and
+//!   Opportunity, is invisible (404 `NOT_FOUND`, SOQL `INVALID_TYPE`) to a
+//!   user without `PermissionsRead` in an `ObjectPermissions` row of one of
+//!   their sets, and its describe says `createable`, `updateable` and
+//!   `deletable` as the rows grant
 //!   (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_objectpermissions.htm).
-//!   Standard objects stay as the profile has them: fully usable.
+//!   Opportunity contact roles and team members follow their opportunity:
+//!   reading them takes Read on Opportunity, changing them Edit. A create,
+//!   edit or delete the user's object permissions do not allow is refused
+//!   with `INSUFFICIENT_ACCESS_OR_READONLY` ("You can't perform the
+//!   specified action because you don't have sufficient permissions",
+//!   https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_concepts_core_data_objects.htm#statuscode;
+//!   the message text is the one a real org sends, "insufficient access
+//!   rights on object id" [I]). The other standard objects stay as the
+//!   profile has them: fully usable.
 //! - Salesforce refuses permission rows it cannot hold, in every org: a
 //!   `FieldPermissions.Field` that names no field taking field permissions
 //!   (a required field, say) is not a value of that restricted picklist; a
@@ -168,16 +177,38 @@ impl Org {
         }
     }
 
-    /// True when the current caller holds `right` on `object`.
+    /// True when the current caller holds `right` on `object` (on the
+    /// object that governs it).
     fn object_right(&self, object: &ObjectDef, right: &str) -> bool {
-        let Some(user) = self.secured_caller().filter(|_| object.custom) else {
+        let Some(user) = self.secured_caller() else {
+            return true;
+        };
+        let Some((governing, right)) = governed_by(object, right) else {
             return true;
         };
         let sets = self.sets_of(user);
         let granted = self
-            .granted_rows(&sets, OBJECT_PERMISSIONS, "SobjectType", &object.name)
+            .granted_rows(&sets, OBJECT_PERMISSIONS, "SobjectType", governing)
             .any(|r| r.get(right) == Some(&Value::Bool(true)));
         granted
+    }
+
+    /// Refuses a create (`PermissionsCreate`), edit (`PermissionsEdit`) or
+    /// delete (`PermissionsDelete`) the caller's object permissions do not
+    /// allow.
+    pub(super) fn check_object_right(
+        &self,
+        object: &ObjectDef,
+        right: &str,
+    ) -> Result<(), ErrorItem> {
+        if self.object_right(object, right) {
+            return Ok(());
+        }
+        Err(ErrorItem::with_fields(
+            "INSUFFICIENT_ACCESS_OR_READONLY",
+            "insufficient access rights on object id",
+            Vec::new(),
+        ))
     }
 
     /// The object as the current caller sees it: None when they may not
@@ -283,6 +314,28 @@ impl Org {
             .and_then(|o| o.field(field))
             .is_some_and(takes_field_permissions)
     }
+}
+
+/// Standard objects whose access object permissions grant.
+const SECURED_STANDARD: &[&str] = &["Account", "Contact", "Opportunity"];
+/// Standard objects whose access follows their opportunity's.
+const OPPORTUNITY_CHILDREN: &[&str] = &["OpportunityContactRole", "OpportunityTeamMember"];
+
+/// The object whose permissions govern `right` on `object`, and the right
+/// needed there; None when object permissions do not apply.
+fn governed_by<'a>(object: &'a ObjectDef, right: &'a str) -> Option<(&'a str, &'a str)> {
+    if object.custom || SECURED_STANDARD.contains(&object.name.as_str()) {
+        return Some((object.name.as_str(), right));
+    }
+    if OPPORTUNITY_CHILDREN.contains(&object.name.as_str()) {
+        let needed = if right == "PermissionsRead" {
+            "PermissionsRead"
+        } else {
+            "PermissionsEdit"
+        };
+        return Some(("Opportunity", needed));
+    }
+    None
 }
 
 /// A permission's name as Salesforce's messages show it (`Edit`, `Read`).

@@ -87,13 +87,14 @@ pub fn build(options: &Options, now: DateTime<Utc>) -> Org {
         org.put_object(object);
     }
     seed_users(&mut org, &options.username);
-    seed_organization(&mut org);
+    seed_organization(&mut org, options.multi_currency);
     seed_stages(&mut org);
     if !options.bare {
         install_connector(&mut org, now);
     }
     if options.profile.enforces_org_rules() {
         org.org_rules = true;
+        super::org_rules::seed_duplicate_rules(&mut org);
         add_required_region(&mut org, now);
     }
     if options.profile.record_types() {
@@ -104,7 +105,7 @@ pub fn build(options: &Options, now: DateTime<Utc>) -> Org {
     }
     if options.profile.enforces_field_security() {
         org.field_security = true;
-        seed_profiles(&mut org);
+        seed_profiles(&mut org, options.bare);
         if !options.bare {
             grant_connector(&mut org);
         }
@@ -112,29 +113,86 @@ pub fn build(options: &Options, now: DateTime<Utc>) -> Org {
     org
 }
 
-/// Profiles, as the permission sets they own (`IsOwnedByProfile`), each
-/// assigned to its users: the integration user's and the sellers'.
-const PROFILES: &[(&str, &str)] = &[
-    ("X00e_SystemAdministrator", "System Administrator"),
-    ("X00e_StandardUser", "Standard User"),
+/// Create, read, edit and delete.
+const CRUD: &[&str] = &[
+    "PermissionsRead",
+    "PermissionsCreate",
+    "PermissionsEdit",
+    "PermissionsDelete",
+];
+/// Read, create and edit: what the connector needs on Account, Contact and
+/// Opportunity.
+const READ_CREATE_EDIT: &[&str] = &["PermissionsRead", "PermissionsCreate", "PermissionsEdit"];
+/// The standard objects object permissions govern (see [`super::security`]).
+const SECURED_STANDARD: &[&str] = &["Account", "Contact", "Opportunity"];
+
+/// Every object permission: what the System Administrator profile has.
+const ALL_RIGHTS: &[&str] = &[
+    "PermissionsRead",
+    "PermissionsCreate",
+    "PermissionsEdit",
+    "PermissionsDelete",
+    "PermissionsViewAllRecords",
+    "PermissionsModifyAllRecords",
 ];
 
-fn seed_profiles(org: &mut Org) {
+/// Profiles, as the permission sets they own (`IsOwnedByProfile`) with
+/// their rights on the secured standard objects: the System Administrator,
+/// the minimum-access profile Salesforce recommends for API-only
+/// integration users, which grants no object permissions
+/// (https://help.salesforce.com/s/articleView?id=platform.integration_user.htm),
+/// and the sellers' Standard User.
+const PROFILES: &[(&str, &str, &[&str])] = &[
+    (
+        "X00e_SystemAdministrator",
+        "System Administrator",
+        ALL_RIGHTS,
+    ),
+    (
+        "X00e_MinimumAccessAPIOnlyIntegrations",
+        "Minimum Access - API Only Integrations",
+        &[],
+    ),
+    ("X00e_StandardUser", "Standard User", CRUD),
+];
+
+/// Seeds the profiles and gives each user theirs: the sellers are standard
+/// users; the integration user of a bare org (one freshly provisioned for
+/// cosell) has the minimum-access profile, that of a ready org the System
+/// Administrator's, so stock clients signing in as it can do anything.
+fn seed_profiles(org: &mut Org, bare: bool) {
     let admin = org.admin_id.clone();
     let mut owned = Vec::new();
-    for (name, label) in PROFILES {
+    for (name, label, rights) in PROFILES {
         let mut values = Map::new();
         values.insert("Name".into(), json!(name));
         values.insert("Label".into(), json!(label));
         values.insert("IsOwnedByProfile".into(), json!(true));
-        owned.push(org.insert_raw("PermissionSet", values, &admin));
+        let set = org.insert_raw("PermissionSet", values, &admin);
+        for object in SECURED_STANDARD.iter().filter(|_| !rights.is_empty()) {
+            grant_object(org, &set, object, rights);
+        }
+        owned.push(set);
     }
-    let users: Vec<(String, &String)> = std::iter::once((admin.clone(), &owned[0]))
-        .chain(org.seller_ids.clone().into_iter().map(|s| (s, &owned[1])))
+    let integration = &owned[usize::from(bare)];
+    let users: Vec<(String, &String)> = std::iter::once((admin.clone(), integration))
+        .chain(org.seller_ids.clone().into_iter().map(|s| (s, &owned[2])))
         .collect();
     for (user, set) in users {
         assign(org, set, &user);
     }
+}
+
+/// An `ObjectPermissions` row of `set` granting `rights` on `object`.
+fn grant_object(org: &mut Org, set: &str, object: &str, rights: &[&str]) {
+    let admin = org.admin_id.clone();
+    let mut values = Map::new();
+    values.insert("ParentId".into(), json!(set));
+    values.insert("SobjectType".into(), json!(object));
+    for right in rights {
+        values.insert((*right).into(), json!(true));
+    }
+    org.insert_raw("ObjectPermissions", values, &admin);
 }
 
 fn assign(org: &mut Org, set: &str, user: &str) {
@@ -147,7 +205,8 @@ fn assign(org: &mut Org, set: &str, user: &str) {
 
 /// The `Cosell_Connector` permission set as `cosell setup salesforce`
 /// leaves it: read and edit on every connector field, full access to the
-/// solutions object, assigned to the integration user.
+/// solutions object, read, create and edit on Account, Contact and
+/// Opportunity, assigned to the integration user.
 fn grant_connector(org: &mut Org) {
     let admin = org.admin_id.clone();
     let mut values = Map::new();
@@ -176,18 +235,10 @@ fn grant_connector(org: &mut Org) {
             org.insert_raw("FieldPermissions", values, &admin);
         }
     }
-    let mut values = Map::new();
-    values.insert("ParentId".into(), json!(set));
-    values.insert("SobjectType".into(), json!(solution));
-    for right in [
-        "PermissionsRead",
-        "PermissionsCreate",
-        "PermissionsEdit",
-        "PermissionsDelete",
-    ] {
-        values.insert(right.into(), json!(true));
+    grant_object(org, &set, solution, CRUD);
+    for object in SECURED_STANDARD {
+        grant_object(org, &set, object, READ_CREATE_EDIT);
     }
-    org.insert_raw("ObjectPermissions", values, &admin);
     assign(org, &set, &admin);
 }
 
@@ -225,8 +276,10 @@ fn seed_users(org: &mut Org, admin_username: &str) {
     }
 }
 
-/// The one Organization row, whose ID is the org's.
-fn seed_organization(org: &mut Org) {
+/// The one Organization row, whose ID is the org's; a single-currency org
+/// names its currency in `DefaultCurrencyIsoCode`
+/// (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_organization.htm).
+fn seed_organization(org: &mut Org, multi_currency: bool) {
     let admin = org.admin_id.clone();
     let mut values = Map::new();
     values.insert("Id".into(), json!(org.org_id));
@@ -238,6 +291,9 @@ fn seed_organization(org: &mut Org) {
     values.insert("LanguageLocaleKey".into(), json!("en_US"));
     values.insert("TimeZoneSidKey".into(), json!("America/Los_Angeles"));
     values.insert("FiscalYearStartMonth".into(), json!(1));
+    if !multi_currency {
+        values.insert("DefaultCurrencyIsoCode".into(), json!(CORPORATE_CURRENCY));
+    }
     org.insert_raw("Organization", values, &admin);
 }
 

@@ -1,9 +1,11 @@
 //! The org's own setup records, read-only over the API: `Organization` (one
 //! row, the org itself: the Salesforce CLI queries it on every command),
 //! `RecordType` and `BusinessProcess` (an Opportunity record type points at
-//! the sales process that lists its stages). Field lists follow the Object
-//! Reference: https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_organization.htm,
-//! …/sforce_api_objects_recordtype.htm and …/sforce_api_objects_businessprocess.htm.
+//! the sales process that lists its stages) and `DuplicateRule` (the org's
+//! duplicate rules; created and edited only in Setup, read over the API).
+//! Field lists follow the Object Reference: https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_organization.htm,
+//! …/sforce_api_objects_recordtype.htm, …/sforce_api_objects_businessprocess.htm
+//! and …/sforce_api_objects_duplicaterule.htm.
 
 use chrono::{DateTime, Utc};
 use serde_json::json;
@@ -49,6 +51,11 @@ pub fn organization(now: DateTime<Utc>) -> ObjectDef {
             .len(40)
             .values(&["America/Los_Angeles"]),
         FieldDef::new("FiscalYearStartMonth", "Fiscal Year Starts In", T::Int).digits(9),
+        // "The default currency ISO code for the organization. Applies to
+        // single currency organizations only" (null with multi-currency).
+        FieldDef::new("DefaultCurrencyIsoCode", "Currency Locale", T::Picklist)
+            .len(255)
+            .values(super::seed::CURRENCIES),
     ];
     read_only(assemble(
         object(
@@ -113,6 +120,32 @@ pub fn business_process(now: DateTime<Utc>) -> ObjectDef {
             "Business Process",
             "Business Processes",
             prefix::BUSINESS_PROCESS,
+            now,
+        ),
+        body,
+        false,
+        None,
+    ))
+}
+
+/// DuplicateRule (`0Bm`).
+pub fn duplicate_rule(now: DateTime<Utc>) -> ObjectDef {
+    let body = vec![
+        text("MasterLabel", "Rule Name", 80).required().name_field(),
+        text("DeveloperName", "Object Name", 80).required(),
+        text("NamespacePrefix", "Namespace Prefix", 15),
+        FieldDef::new("SobjectType", "Custom Object Definition ID", T::Picklist)
+            .len(40)
+            .required()
+            .values(&["Account", "Contact", "Lead"]),
+        FieldDef::new("IsActive", "Active", T::Boolean).defaulted(Some(json!(true))),
+    ];
+    read_only(assemble(
+        object(
+            "DuplicateRule",
+            "Duplicate Rule",
+            "Duplicate Rules",
+            prefix::DUPLICATE_RULE,
             now,
         ),
         body,

@@ -48,6 +48,10 @@ pub mod prefix {
     pub const RECORD_TYPE: &str = "012";
     /// BusinessProcess (a sales process)
     pub const BUSINESS_PROCESS: &str = "019";
+    /// DuplicateRule
+    pub const DUPLICATE_RULE: &str = "0Bm";
+    /// Tooling ValidationRule
+    pub const VALIDATION_RULE: &str = "03d";
 }
 
 /// Maximum length of a textarea field such as Description.
@@ -771,5 +775,6 @@ pub fn all(now: DateTime<Utc>, currency: Option<&Currency>, stages: &[&str]) -> 
         super::setup_objects::organization(now),
         super::setup_objects::record_type(now),
         super::setup_objects::business_process(now),
+        super::setup_objects::duplicate_rule(now),
     ]
 }

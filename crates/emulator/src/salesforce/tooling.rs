@@ -9,6 +9,7 @@ use serde_json::{json, Map, Value};
 use super::errors::{ApiError, ErrorItem};
 use super::http::{only, RestRequest, RestResponse, RestResult};
 use super::org::Org;
+use super::org_rules::VALIDATION_RULES;
 use super::query;
 use super::schema::{FieldDef, FieldType, ObjectDef, PicklistValue};
 use super::soql::QueryOutput;
@@ -46,9 +47,9 @@ pub fn route(state: &mut State, request: &RestRequest, rest: &[&str]) -> RestRes
         ["sobjects"] => {
             only(request, &["GET"])?;
             let base = request.base();
-            let sobjects: Vec<Value> = ["CustomField", "CustomObject"]
+            let sobjects: Vec<Value> = [("CustomField", true), ("CustomObject", true), ("ValidationRule", false)]
                 .iter()
-                .map(|name| json!({ "name": name, "queryable": true, "createable": true, "urls": { "sobject": format!("{base}/tooling/sobjects/{name}") } }))
+                .map(|(name, createable)| json!({ "name": name, "queryable": true, "createable": createable, "urls": { "sobject": format!("{base}/tooling/sobjects/{name}") } }))
                 .collect();
             Ok(RestResponse::json(
                 200,
@@ -436,6 +437,7 @@ fn tooling_org(org: &Org) -> Org {
             hard_delete: false,
         });
     }
+    add_validation_rules(&mut tooling, org, now);
     let admin = org.admin_id.clone();
     for object in org.objects() {
         let table = if object.custom {
@@ -479,6 +481,59 @@ fn tooling_org(org: &Org) -> Org {
         }
     }
     tooling
+}
+
+/// `ValidationRule` and, in an org that enforces them, a row per rule
+/// (https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_validationrule.htm):
+/// `EntityDefinitionId` is the object's name for a standard object.
+fn add_validation_rules(tooling: &mut Org, org: &Org, now: chrono::DateTime<Utc>) {
+    let text = |name: &str, label: &str| {
+        FieldDef::new(name, label, FieldType::String)
+            .len(255)
+            .read_only()
+    };
+    let mut fields = vec![FieldDef::new("Id", "Validation Rule ID", FieldType::Id).read_only()];
+    fields.extend([
+        text("ValidationName", "Rule Name"),
+        FieldDef::new("Active", "Active", FieldType::Boolean).read_only(),
+        text("Description", "Description"),
+        text("EntityDefinitionId", "Entity Definition ID"),
+        text("ErrorDisplayField", "Error Location"),
+        text("ErrorMessage", "Error Message"),
+        text("NamespacePrefix", "Namespace Prefix"),
+        text("ManageableState", "Manageable State"),
+    ]);
+    fields.extend(standard::audit_fields());
+    tooling.put_object(ObjectDef {
+        name: "ValidationRule".into(),
+        label: "Validation Rule".into(),
+        label_plural: "Validation Rules".into(),
+        key_prefix: prefix::VALIDATION_RULE.into(),
+        custom: false,
+        createable: false,
+        updateable: false,
+        deletable: false,
+        fields,
+        durable_id: None,
+        schema_changed: now,
+        hard_delete: false,
+    });
+    if !org.org_rules {
+        return;
+    }
+    let admin = org.admin_id.clone();
+    for rule in VALIDATION_RULES {
+        let mut values = Map::new();
+        values.insert("ValidationName".into(), json!(rule.name));
+        values.insert("Active".into(), json!(true));
+        values.insert("EntityDefinitionId".into(), json!(rule.object));
+        values.insert("ErrorDisplayField".into(), json!(rule.field));
+        values.insert("ErrorMessage".into(), json!(rule.message));
+        values.insert("ManageableState".into(), json!("unmanaged"));
+        values.insert("CreatedById".into(), json!(admin));
+        values.insert("LastModifiedById".into(), json!(admin));
+        tooling.insert_raw("ValidationRule", values, &admin);
+    }
 }
 
 /// The `Metadata` of one custom field or object, as a read returns it.

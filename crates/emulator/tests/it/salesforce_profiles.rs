@@ -141,6 +141,62 @@ async fn the_demo_org_has_no_duplicate_rules() {
 }
 
 #[tokio::test]
+async fn the_org_s_rules_are_listed_by_duplicate_rule_and_tooling_validation_rule() {
+    let org = enterprise().await;
+    let q = org
+        .query("SELECT DeveloperName, SobjectType FROM DuplicateRule WHERE IsActive = true")
+        .await;
+    assert_eq!(q.status, StatusCode::OK, "{}", q.body);
+    let rules: Vec<(&str, &str)> = q.body["records"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["DeveloperName"].as_str().unwrap(),
+                r["SobjectType"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rules,
+        [
+            ("Standard_Account_Duplicate_Rule", "Account"),
+            ("Standard_Contact_Duplicate_Rule", "Contact")
+        ]
+    );
+    let soql = "SELECT ValidationName, EntityDefinitionId, ErrorDisplayField, ErrorMessage FROM ValidationRule WHERE Active = true";
+    let v = org
+        .get(&format!(
+            "/tooling/query?q={}",
+            crate::salesforce::urlencode(soql)
+        ))
+        .await;
+    assert_eq!(v.status, StatusCode::OK, "{}", v.body);
+    let first = &v.body["records"][0];
+    assert_eq!(first["attributes"]["type"], "ValidationRule");
+    assert_eq!(first["ValidationName"], "Amount_Not_Negative");
+    assert_eq!(first["EntityDefinitionId"], "Opportunity");
+    assert_eq!(first["ErrorDisplayField"], "Amount");
+    assert_eq!(first["ErrorMessage"], "Amount cannot be negative.");
+    assert_eq!(v.body["totalSize"], 2);
+
+    // The demo org enforces neither and lists none.
+    let demo = TestOrg::start().await;
+    assert_eq!(
+        demo.query("SELECT Id FROM DuplicateRule").await.body["totalSize"],
+        0
+    );
+    let v = demo
+        .get(&format!(
+            "/tooling/query?q={}",
+            crate::salesforce::urlencode(soql)
+        ))
+        .await;
+    assert_eq!(v.body["totalSize"], 0, "{}", v.body);
+}
+
+#[tokio::test]
 async fn the_validation_rule_refuses_with_its_message() {
     let org = enterprise().await;
     let mut body = opportunity("Negative");
@@ -238,6 +294,71 @@ async fn a_single_currency_org_has_no_currency_iso_code() {
         .query("SELECT Id, CurrencyIsoCode FROM Opportunity")
         .await;
     assert_eq!(q.error_code(), "INVALID_FIELD");
+    // The org names its one currency.
+    let o = org
+        .query("SELECT DefaultCurrencyIsoCode FROM Organization")
+        .await;
+    assert_eq!(
+        o.body["records"][0]["DefaultCurrencyIsoCode"], "USD",
+        "{}",
+        o.body
+    );
+}
+
+#[tokio::test]
+async fn state_picklists_take_the_country_s_states_and_refuse_the_rest() {
+    let org = enterprise().await;
+    let state = |body: Value| {
+        let org = &org;
+        async move {
+            let answer = org.post("/sobjects/Account", body).await;
+            if answer.status != StatusCode::CREATED {
+                return Err(answer.body);
+            }
+            let id = answer.body["id"].as_str().unwrap().to_owned();
+            let row = org.emu.record("Account", &id).unwrap();
+            Ok((row["BillingStateCode"].clone(), row["BillingState"].clone()))
+        }
+    };
+    // A code of the country's states sets the name, and the name the code.
+    assert_eq!(
+        state(json!({ "Name": "A", "BillingCountryCode": "US", "BillingStateCode": "WA" })).await,
+        Ok((json!("WA"), json!("Washington")))
+    );
+    assert_eq!(
+        state(json!({ "Name": "B", "BillingCountryCode": "CA", "BillingState": "quebec" })).await,
+        Ok((json!("QC"), json!("Quebec")))
+    );
+    // A country without states keeps free text and takes no code.
+    assert_eq!(
+        state(json!({ "Name": "C", "BillingCountryCode": "DE", "BillingState": "Bayern" })).await,
+        Ok((Value::Null, json!("Bayern")))
+    );
+    let refused = |field: &str| json!([{ "message": "There's a problem with this state, even though it may appear correct. Please select a state from the list of valid states.", "errorCode": "FIELD_INTEGRITY_EXCEPTION", "fields": [field] }]);
+    // Another country's state, free text, a code where there are no states.
+    assert_eq!(
+        state(json!({ "Name": "D", "BillingCountryCode": "US", "BillingStateCode": "QC" })).await,
+        Err(refused("BillingStateCode"))
+    );
+    assert_eq!(
+        state(json!({ "Name": "E", "BillingCountryCode": "US", "BillingState": "Wash." })).await,
+        Err(refused("BillingState"))
+    );
+    assert_eq!(
+        state(json!({ "Name": "F", "BillingCountryCode": "DE", "BillingStateCode": "WA" })).await,
+        Err(refused("BillingStateCode"))
+    );
+    // Not a code of any listed state: the restricted picklist refuses it.
+    let unknown = org
+        .post(
+            "/sobjects/Account",
+            json!({ "Name": "G", "BillingCountryCode": "US", "BillingStateCode": "ZZ" }),
+        )
+        .await;
+    assert_eq!(
+        unknown.error_code(),
+        "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST"
+    );
 }
 
 #[tokio::test]

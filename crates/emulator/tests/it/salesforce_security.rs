@@ -10,7 +10,24 @@ use serde_json::{json, Value};
 
 use crate::salesforce::{urlencode, TestOrg};
 
+/// A bare enterprise-like org whose integration user may work with
+/// opportunities (its minimum-access profile grants no object permissions).
 async fn bare_enterprise() -> TestOrg {
+    let org = no_grants().await;
+    let admin = org.emu.admin_user_id();
+    let set = permission_set(&org, "Opportunities", &admin).await;
+    create(
+        &org,
+        "/sobjects/ObjectPermissions",
+        json!({ "ParentId": set, "SobjectType": "Opportunity", "PermissionsRead": true, "PermissionsCreate": true, "PermissionsEdit": true, "PermissionsDelete": true }),
+    )
+    .await;
+    org
+}
+
+/// A bare enterprise-like org as provisioned: the integration user's
+/// profile grants no object permissions.
+async fn no_grants() -> TestOrg {
     TestOrg::start_with(Options {
         bare: true,
         ..Options::for_profile(Profile::Enterprise)
@@ -275,6 +292,112 @@ async fn permission_rows_salesforce_cannot_hold_are_refused() {
         .await;
     assert_eq!(rows.body["totalSize"], 0);
     assert!(!describes(&org, "Opportunity", "Score__c").await);
+}
+
+/// What a user lacking an object permission gets.
+fn insufficient_access() -> Value {
+    json!([{ "message": "insufficient access rights on object id", "errorCode": "INSUFFICIENT_ACCESS_OR_READONLY", "fields": [] }])
+}
+
+#[tokio::test]
+async fn object_permissions_refuse_what_they_do_not_grant() {
+    let org = no_grants().await;
+    // Without Read the object is not there for the user.
+    let hidden = org.get("/sobjects/Opportunity/describe").await;
+    assert_eq!(hidden.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        hidden.body,
+        json!([{ "errorCode": "NOT_FOUND", "message": "The requested resource does not exist" }])
+    );
+    assert_eq!(
+        org.query("SELECT Id FROM Account").await.error_code(),
+        "INVALID_TYPE"
+    );
+
+    // Read only: every write is refused.
+    let admin = org.emu.admin_user_id();
+    let set = permission_set(&org, "Opportunities", &admin).await;
+    let row = create(
+        &org,
+        "/sobjects/ObjectPermissions",
+        json!({ "ParentId": set, "SobjectType": "Opportunity", "PermissionsRead": true }),
+    )
+    .await;
+    let seller_s = org
+        .emu
+        .insert(
+            "Opportunity",
+            crate::salesforce::opportunity("Seller's deal"),
+        )
+        .unwrap();
+    let describe = org.get("/sobjects/Opportunity/describe").await;
+    assert_eq!(
+        (
+            &describe.body["createable"],
+            &describe.body["updateable"],
+            &describe.body["deletable"]
+        ),
+        (&json!(false), &json!(false), &json!(false))
+    );
+    let created = org
+        .post(
+            "/sobjects/Opportunity",
+            crate::salesforce::opportunity("Mine"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::BAD_REQUEST);
+    assert_eq!(created.body, insufficient_access());
+    let path = format!("/sobjects/Opportunity/{seller_s}");
+    let edited = org.patch(&path, json!({ "Name": "Renamed" })).await;
+    assert_eq!(edited.status, StatusCode::BAD_REQUEST);
+    assert_eq!(edited.body, insufficient_access());
+    // Contact roles follow their opportunity.
+    let contact = org
+        .emu
+        .insert("Contact", json!({ "LastName": "Doe" }))
+        .unwrap();
+    let role = json!({ "OpportunityId": seller_s, "ContactId": contact, "Role": "Decision Maker" });
+    let refused = org
+        .post("/sobjects/OpportunityContactRole", role.clone())
+        .await;
+    assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    assert_eq!(refused.body, insufficient_access());
+
+    // Create and Edit, not Delete.
+    let widened = org
+        .patch(
+            &format!("/sobjects/ObjectPermissions/{row}"),
+            json!({ "PermissionsCreate": true, "PermissionsEdit": true }),
+        )
+        .await;
+    assert_eq!(widened.status, StatusCode::NO_CONTENT, "{}", widened.body);
+    create(
+        &org,
+        "/sobjects/Opportunity",
+        crate::salesforce::opportunity("Mine"),
+    )
+    .await;
+    let edited = org.patch(&path, json!({ "Name": "Renamed" })).await;
+    assert_eq!(edited.status, StatusCode::NO_CONTENT, "{}", edited.body);
+    create(&org, "/sobjects/OpportunityContactRole", role).await;
+    let deleted = org.delete(&path).await;
+    assert_eq!(deleted.status, StatusCode::BAD_REQUEST);
+    assert_eq!(deleted.body, insufficient_access());
+}
+
+#[tokio::test]
+async fn a_ready_enterprise_org_s_integration_user_may_do_anything_stock_clients_do() {
+    let org = TestOrg::start_with(Options::for_profile(Profile::Enterprise)).await;
+    for object in ["Account", "Opportunity"] {
+        let body = if object == "Account" {
+            json!({ "Name": "Smoke test" })
+        } else {
+            crate::salesforce::opportunity("Smoke test")
+        };
+        let id = create(&org, &format!("/sobjects/{object}"), body).await;
+        let deleted = org.delete(&format!("/sobjects/{object}/{id}")).await;
+        assert_eq!(deleted.status, StatusCode::NO_CONTENT, "{}", deleted.body);
+    }
 }
 
 #[tokio::test]

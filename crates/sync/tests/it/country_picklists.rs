@@ -1,6 +1,7 @@
 //! State and Country/Territory Picklists (on in the enterprise-like org):
-//! the connector keeps the ISO code in `BillingCountryCode`, both ways; the
-//! text field, which now takes only country names, is left to Salesforce.
+//! the connector keeps the ISO codes in `BillingCountryCode` and
+//! `BillingStateCode`, both ways; the text fields, which now take only
+//! names, are left to Salesforce.
 
 use emulator::salesforce::Profile;
 use serde_json::json;
@@ -18,7 +19,11 @@ async fn countries_travel_as_codes_through_billing_country_code() {
     let referral = world.microsoft_shares("Tailspin Rollout");
     let opp = world.co_sell_opportunity("Adatum Pilot");
     let account = world.opp(&opp)["AccountId"].as_str().unwrap().to_owned();
-    world.edit("Account", &account, json!({ "BillingCountryCode": "DE" }));
+    world.edit(
+        "Account",
+        &account,
+        json!({ "BillingCountryCode": "CA", "BillingStateCode": "QC" }),
+    );
     let report = world.pass().await;
     assert_eq!(report.summary.failed, 0, "{:#?}", report.outcomes);
 
@@ -34,7 +39,19 @@ async fn countries_travel_as_codes_through_billing_country_code() {
         json!("United States of America"),
         "Salesforce fills in the name"
     );
+    // Partner Center's state code goes to the code field.
+    assert_eq!(customer["BillingStateCode"], json!("WA"));
+    assert_eq!(customer["BillingState"], json!("Washington"));
 
     let shared = world.referral_for(&opp);
-    assert_eq!(shared["customerProfile"]["address"]["country"], json!("DE"));
+    let address = &shared["customerProfile"]["address"];
+    assert_eq!(address["country"], json!("CA"));
+    assert_eq!(address["state"], json!("QC"));
+
+    // A second pass finds nothing to change: the names Salesforce filled
+    // in are not edits.
+    let again = world.pass().await;
+    assert_eq!(again.summary.failed, 0, "{:#?}", again.outcomes);
+    assert_eq!(again.summary.salesforce.updated, 0, "{}", again.summary);
+    assert_eq!(again.summary.partner_center.updated, 0, "{}", again.summary);
 }

@@ -41,7 +41,7 @@ async fn edits_made_on_hold_are_not_pushed_until_the_referral_is_accepted() {
 
 #[tokio::test]
 async fn after_acceptance_deal_changes_flow_both_ways() {
-    let world = World::new().await;
+    let world = World::multi_currency().await;
     let opp = world.co_sell_opportunity("Both Ways");
     world.pass().await;
     let id = world.referral_for(&opp)["id"].as_str().unwrap().to_owned();

@@ -34,7 +34,9 @@ async fn a_microsoft_rename_reaches_the_opportunity_and_stays() {
 /// Center once it is fixed; Partner Center's old values never overwrite them.
 #[tokio::test]
 async fn edits_made_while_invalid_flow_once_the_deal_is_fixed() {
-    let world = World::new().await;
+    // The invalid country is planted as free text, which only an org
+    // without country picklists holds.
+    let world = World::in_profile(emulator::salesforce::Profile::Demo).await;
     let opp = world.co_sell_opportunity("Fix Me");
     world.pass().await;
     let id = world.referral_for(&opp)["id"].as_str().unwrap().to_owned();
@@ -276,7 +278,9 @@ async fn a_made_up_close_date_never_flows_back() {
 /// reported shows as unchanged, and the sync then writes nothing.
 #[tokio::test]
 async fn plan_shows_nothing_for_an_invalid_deal_already_reported() {
-    let world = World::new().await;
+    // The invalid country is planted as free text, which only an org
+    // without country picklists holds.
+    let world = World::in_profile(emulator::salesforce::Profile::Demo).await;
     let opp = world.co_sell_opportunity("Still Invalid");
     let account = world.opp(&opp)["AccountId"].as_str().unwrap().to_owned();
     world.edit("Account", &account, json!({ "BillingCountry": "USA" }));

@@ -18,6 +18,7 @@ mod invalid;
 mod kept_edits;
 mod odata_modes;
 mod partner_center_to_salesforce;
+mod profiles;
 mod properties;
 mod record_types;
 mod related;

@@ -8,7 +8,7 @@ use crate::world::{marked, World};
 
 #[tokio::test]
 async fn a_shared_referral_becomes_an_on_hold_opportunity_with_everything_filled_in() {
-    let world = World::new().await;
+    let world = World::multi_currency().await;
     let id = world.microsoft_shares("Contoso Migration");
 
     let report = world.pass().await;
@@ -37,7 +37,8 @@ async fn a_shared_referral_becomes_an_on_hold_opportunity_with_everything_filled
         .record("Account", opp["AccountId"].as_str().unwrap())
         .unwrap();
     assert_eq!(account["Name"], json!("Contoso Migration Customer"));
-    assert_eq!(account["BillingCountry"], json!("US"));
+    let country = &world.engine.settings().country_code_field;
+    assert_eq!(account[country], json!("US"));
     let roles: Vec<_> = world
         .sf
         .records("OpportunityContactRole")
@@ -119,7 +120,7 @@ async fn repeating_the_pass_never_creates_a_second_opportunity_account_or_contac
 
 #[tokio::test]
 async fn a_second_engine_pass_after_a_lost_pair_record_links_instead_of_duplicating() {
-    let world = World::new().await;
+    let world = World::multi_currency().await;
     let id = world.microsoft_shares("Crashy");
     world.pass().await;
     // Simulate a crash after the opportunity was written but before the pair

@@ -70,11 +70,12 @@ async fn an_account_rename_alone_reaches_partner_center() {
 #[tokio::test]
 async fn an_account_move_to_another_city_and_country_reaches_partner_center() {
     let world = World::new().await;
+    let country = world.engine.settings().country_code_field.clone();
     let deal = synced_deal(&world, "Account Move").await;
     world.edit(
         "Account",
         &deal.account,
-        json!({ "BillingCity": "Toronto", "BillingCountry": "CA" }),
+        json!({ "BillingCity": "Toronto", &country: "CA" }),
     );
     world.pass().await;
     let address = &customer(&world, &deal)["address"];
@@ -187,10 +188,15 @@ async fn a_deleted_note_clears_the_referrals_notes() {
 /// decided again although it reads as its snapshot).
 #[tokio::test]
 async fn a_fix_on_the_account_clears_the_problem_with_marks_off() {
-    let world = World::with_settings(sync::Settings {
-        show_checkmark: false,
-        ..sync::Settings::default()
-    })
+    // The invalid country is planted as free text, which only an org
+    // without country picklists holds.
+    let world = World::with(
+        sync::Settings {
+            show_checkmark: false,
+            ..sync::Settings::default()
+        },
+        emulator::salesforce::Options::default(),
+    )
     .await;
     let deal = synced_deal(&world, "Quiet Fix").await;
     world.edit("Account", &deal.account, json!({ "BillingCountry": "USA" }));

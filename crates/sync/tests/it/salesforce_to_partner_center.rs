@@ -57,7 +57,7 @@ async fn a_co_sell_opportunity_becomes_a_co_sell_referral_and_gets_its_id_link_a
 
 #[tokio::test]
 async fn without_a_help_option_the_referral_is_not_co_sell_and_choosing_one_later_converts_it() {
-    let world = World::new().await;
+    let world = World::multi_currency().await;
     let account = world.account("Northwind", Some("DE"));
     let opp = world.opportunity(
         "Northwind ERP",

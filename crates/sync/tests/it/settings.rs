@@ -25,7 +25,7 @@ async fn co_sell_only_skips_leads_and_off_brings_them_in() {
     let mut world = world;
     world.reconfigure(sync::Settings {
         co_sell_only: false,
-        ..sync::Settings::default()
+        ..world.engine.settings().clone()
     });
     // Re-read everything, as after a settings change with `cosell backfill`.
     world
@@ -49,15 +49,7 @@ async fn custom_field(world: &World, object: &str, name: &str, kind: &str) {
         metadata["precision"] = json!(18);
         metadata["scale"] = json!(2);
     }
-    world
-        .engine
-        .salesforce()
-        .tooling_create(
-            "CustomField",
-            &json!({ "FullName": format!("{object}.{name}"), "Metadata": metadata }),
-        )
-        .await
-        .unwrap();
+    world.add_custom_field(object, name, metadata).await;
 }
 
 #[tokio::test]

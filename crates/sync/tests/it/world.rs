@@ -17,6 +17,39 @@ use sync::engine::PassReport;
 use sync::{Engine, Settings};
 use url::Url;
 
+/// The org profile the suite runs against: `COSELL_TEST_SF_PROFILE`
+/// (`demo`, `enterprise`, `single-currency`), else the enterprise-like org,
+/// the closest to partners' production orgs.
+pub fn profile_under_test() -> Profile {
+    match std::env::var("COSELL_TEST_SF_PROFILE") {
+        Ok(name) => name
+            .parse()
+            .unwrap_or_else(|e| panic!("COSELL_TEST_SF_PROFILE: {e}")),
+        Err(_) => Profile::Enterprise,
+    }
+}
+
+/// `settings` as the connector must be configured for an org of `profile`
+/// (what `cosell setup salesforce` and `cosell doctor` tell the admin): with
+/// State and Country/Territory Picklists on, countries go to
+/// `BillingCountryCode`; with record types, new opportunities are
+/// `Partner_Deal`s (the default record type's sales process has no On
+/// Hold); a single-currency org keeps every amount in its one currency.
+pub fn fitted(mut settings: Settings, profile: Profile) -> Settings {
+    let defaults = Settings::default();
+    if profile.country_picklists() && settings.country_code_field == defaults.country_code_field {
+        settings.country_code_field = "BillingCountryCode".into();
+    }
+    if profile.record_types() && settings.opportunity_record_type.is_none() {
+        settings.opportunity_record_type = Some("Partner_Deal".into());
+    }
+    if !profile.multi_currency() && settings.currency_field == defaults.currency_field {
+        settings.currency_field = String::new();
+        settings.org_currency = Some("USD".into());
+    }
+    settings
+}
+
 pub struct World {
     pub pc: PartnerCenterEmulator,
     pub sf: SalesforceEmulator,
@@ -26,13 +59,16 @@ pub struct World {
 }
 
 impl World {
-    /// The demo org with the default settings.
+    /// The org of the profile under test (see [`profile_under_test`]) with
+    /// the default settings, fitted to it.
     pub async fn new() -> Self {
-        Self::with(Settings::default(), SfOptions::default()).await
+        Self::in_profile(profile_under_test()).await
     }
 
+    /// The org of the profile under test with `settings`, fitted to it.
     pub async fn with_settings(settings: Settings) -> Self {
-        Self::with(settings, SfOptions::default()).await
+        let profile = profile_under_test();
+        Self::with(fitted(settings, profile), SfOptions::for_profile(profile)).await
     }
 
     pub async fn with(settings: Settings, sf_options: SfOptions) -> Self {
@@ -45,15 +81,20 @@ impl World {
     /// `BillingCountryCode` (the text field takes country names); with
     /// record types, new opportunities are `Partner_Deal`s.
     pub async fn in_profile(profile: Profile) -> Self {
-        let mut settings = Settings::default();
-        if profile.country_picklists() {
-            settings.country_code_field = "BillingCountryCode".into();
-        }
-        if profile.record_types() {
-            // The default record type's sales process has no On Hold.
-            settings.opportunity_record_type = Some("Partner_Deal".into());
-        }
-        Self::with(settings, SfOptions::for_profile(profile)).await
+        Self::with(
+            fitted(Settings::default(), profile),
+            SfOptions::for_profile(profile),
+        )
+        .await
+    }
+
+    /// The org of the profile under test if it has multiple currencies,
+    /// else the enterprise-like org: for stories about a deal's currency.
+    pub async fn multi_currency() -> Self {
+        let profile = Some(profile_under_test())
+            .filter(|p| p.multi_currency())
+            .unwrap_or(Profile::Enterprise);
+        Self::in_profile(profile).await
     }
 
     /// The demo org against a Partner Center honouring `$filter` as `mode` says.
@@ -185,6 +226,35 @@ impl World {
         emulator::sellers::co_sell_opportunity(&self.sf, name, "US")
             .unwrap()
             .opportunity
+    }
+
+    /// An admin adds a custom field through the Tooling API (`metadata`:
+    /// its `Metadata`) and, where the org enforces field-level security,
+    /// grants it to the integration user in the connector's permission set.
+    pub async fn add_custom_field(&self, object: &str, name: &str, metadata: Value) {
+        let full_name = format!("{object}.{name}");
+        self.engine
+            .salesforce()
+            .tooling_create(
+                "CustomField",
+                &json!({ "FullName": full_name, "Metadata": metadata }),
+            )
+            .await
+            .unwrap();
+        let connector_set = self
+            .sf
+            .records("PermissionSet")
+            .into_iter()
+            .find(|s| s["Name"] == "Cosell_Connector");
+        if let Some(set) = connector_set {
+            self.sf
+                .insert(
+                    "FieldPermissions",
+                    json!({ "ParentId": set["Id"], "SobjectType": object, "Field": full_name,
+                            "PermissionsRead": true, "PermissionsEdit": true }),
+                )
+                .unwrap();
+        }
     }
 
     pub fn edit(&self, object: &str, id: &str, fields: Value) {
