@@ -332,7 +332,7 @@ fn decision(candidate: &Candidate, snapshot: Option<&Snapshot>, settings: &Setti
                 return Decision::Skip(format!("{} is not checked", settings.fields.sync_flag));
             }
             let deal = view.to_deal(settings);
-            let problems = validate::validate(&deal, settings);
+            let problems = validate::validate_new(&deal, settings);
             if problems.is_empty() {
                 Decision::CreateReferral { deal }
             } else {
@@ -413,6 +413,9 @@ fn update(
         hold_salesforce: held_reason.is_some(),
         mappings: &settings.mappings,
     });
+    // The FY26 fields are Salesforce's: Partner Center takes them when a
+    // referral is created (this deal's, or the one asking Microsoft for help).
+    outcome.merged.fy26 = sf.fy26.clone();
     // Only the rules touching a pushed field can block the push, and they
     // block only the fields they are about: the rest still flows. Blocked
     // fields stay out of the snapshot, so the seller's edit flows once fixed.

@@ -75,6 +75,11 @@ pub struct FieldNames {
     pub solution_object: String,
     pub solution_opportunity_field: String,
     pub solution_id_field: String,
+    /// Opportunity fields of the FY26 co-sell rules.
+    pub partner_role: String,
+    pub solution_area: String,
+    pub solution_play: String,
+    pub marketplace_intent: String,
 }
 
 impl Default for FieldNames {
@@ -90,6 +95,10 @@ impl Default for FieldNames {
             solution_object: "Microsoft_Solution__c".into(),
             solution_opportunity_field: "Opportunity__c".into(),
             solution_id_field: "Solution_Id__c".into(),
+            partner_role: "Partner_Role__c".into(),
+            solution_area: "Solution_Area__c".into(),
+            solution_play: "Solution_Play__c".into(),
+            marketplace_intent: "Marketplace_Purchase_Intent__c".into(),
         }
     }
 }
