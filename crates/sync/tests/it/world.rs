@@ -247,9 +247,14 @@ impl World {
         let mut intent = store::Pair::new(deal.name.clone());
         intent.opportunity_id = Some(opportunity.to_owned());
         self.store.save_pair(&intent).await.unwrap();
+        // The first attempt sent the opportunity's marketplace intent, as
+        // every create does.
+        let field = &self.engine.settings().fields.marketplace_intent;
+        let mut deal = deal.clone();
+        deal.fy26.marketplace_intent = self.opp(opportunity)[field].as_str().map(String::from);
         self.engine
             .partner_center()
-            .create(&sync::referral_map::new_referral(deal, opportunity, &[]))
+            .create(&sync::referral_map::new_referral(&deal, opportunity, &[]))
             .await
             .unwrap()
     }
