@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::world::World;
 
 /// The referrals of the deal's engagement: (the partner's own, Microsoft's).
-fn engagement(world: &World, opportunity: &str) -> (Value, Value) {
+pub(crate) fn engagement(world: &World, opportunity: &str) -> (Value, Value) {
     let own = world.referral_for(opportunity);
     let members: Vec<Value> = world
         .pc

@@ -1,7 +1,11 @@
-//! FY26 co-sell rules that depend on time, played with the Partner Center
-//! emulator's clock (never by sleeping): an unanswered incoming referral
-//! expires after 14 days, and a registered deal is Won only 72 hours after
-//! its registration.
+//! FY26 co-sell rules. Field rules: a new referral states the customer's
+//! marketplace purchase intent, and a Services co-sell deal names its
+//! partner role, solution area and solution play; the connector holds a deal
+//! breaking them (✖ and an Audit line naming the field and the fix) and
+//! sends it once the seller fixes it. Rules that depend on time, played with
+//! the Partner Center emulator's clock (never by sleeping): an unanswered
+//! incoming referral expires after 14 days, and a registered deal is Won
+//! only 72 hours after its registration.
 
 use std::time::Duration;
 
@@ -9,9 +13,70 @@ use partner_center::wire::PatchOperation;
 use partner_center::PatchOptions;
 use serde_json::json;
 
-use crate::world::World;
+use crate::co_sell::engagement;
+use crate::world::{marked, World};
 
 const HOUR: u64 = 3600;
+
+/// The pass held the deal: nothing reached Partner Center, the name shows
+/// ✖, and the Audit line is returned.
+async fn held(world: &World, opp: &str) -> String {
+    world.pass().await;
+    assert!(world.pc.referrals().is_empty(), "nothing reached Partner Center");
+    let o = world.opp(opp);
+    assert!(marked(&o, "✖"), "{}", o["Name"]);
+    o["Audit__c"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_deal_without_marketplace_intent_waits_for_the_seller_to_choose_one() {
+    let world = World::new().await;
+    let opp = world.co_sell_opportunity("Intent Unknown");
+    // New opportunities start at "Have not decided"; this seller cleared it.
+    world.edit("Opportunity", &opp, json!({ "Marketplace_Purchase_Intent__c": null }));
+
+    let audit = held(&world, &opp).await;
+    assert!(
+        audit.contains("Opportunity.Marketplace_Purchase_Intent__c: Partner Center needs the customer's marketplace purchase intent to create the referral: choose one of Yes, No, Have not decided"),
+        "{audit}"
+    );
+
+    world.edit("Opportunity", &opp, json!({ "Marketplace_Purchase_Intent__c": "Yes" }));
+    world.pass().await;
+    let referral = world.referral_for(&opp);
+    assert_eq!(
+        referral["details"]["requirements"]["additionalRequirements"]["attributes"],
+        json!([{ "type": "CustomerMarketplaceIntent", "id": "Yes" }])
+    );
+    assert!(marked(&world.opp(&opp), "✔"));
+}
+
+#[tokio::test]
+async fn a_services_co_sell_deal_missing_its_solution_play_waits_for_it() {
+    let world = World::new().await;
+    let opp = world.co_sell_opportunity("Managed SecOps");
+    world.edit(
+        "Opportunity",
+        &opp,
+        json!({ "Partner_Role__c": "Services", "Solution_Area__c": "Security" }),
+    );
+
+    let audit = held(&world, &opp).await;
+    assert!(
+        audit.contains("Opportunity.Solution_Play__c: a Services co-sell deal needs its solution play as well as the other two"),
+        "{audit}"
+    );
+
+    world.edit("Opportunity", &opp, json!({ "Solution_Play__c": "Modern SecOps" }));
+    world.pass().await;
+    let (own, microsoft) = engagement(&world, &opp);
+    for referral in [&own, &microsoft] {
+        assert_eq!(referral["partnerRole"], "Services");
+        assert_eq!(referral["solutionArea"], "Security");
+        assert_eq!(referral["solutionPlay"], "Modern SecOps");
+    }
+    assert!(marked(&world.opp(&opp), "✔"));
+}
 
 #[tokio::test]
 async fn an_unanswered_referral_expires_after_fourteen_days_and_closes_the_opportunity() {
