@@ -1,9 +1,9 @@
 //! Entra ID (v2 endpoint) access tokens for the two Partner Center audiences.
 //!
-//! * Referrals API: delegated app+user only (§1.11), so a `refresh_token` grant with
+//! * Referrals API: delegated app+user only (<https://learn.microsoft.com/en-us/partner-center/developer/referral-api-authentication>), so a `refresh_token` grant with
 //!   scope [`REFERRALS_SCOPE`]; Entra rotates the refresh token and the newest one is
 //!   kept in memory.
-//! * Webhooks API: app-only works (§2.1), so `client_credentials` with [`WEBHOOKS_SCOPE`].
+//! * Webhooks API: app-only works (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>), so `client_credentials` with [`WEBHOOKS_SCOPE`].
 //!
 //! Tokens are cached until [`EXPIRY_MARGIN`] before they expire; one refresh runs
 //! at a time (a tokio mutex is held across the token request, so concurrent callers
@@ -26,7 +26,7 @@ use crate::vault::{has_mfa_claim, RefreshTokenVault, Rotation};
 
 /// Scope for the Referrals API (`offline_access` so Entra returns a refresh token).
 pub const REFERRALS_SCOPE: &str = "https://api.partner.microsoft.com/.default offline_access";
-/// Scope for the Partner Center Webhooks API (a different audience, §2.1).
+/// Scope for the Partner Center Webhooks API (a different audience, <https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 pub const WEBHOOKS_SCOPE: &str = "https://api.partnercenter.microsoft.com/.default";
 /// Entra ID v2 token endpoint template; `{tenant}` is a tenant id, domain or `common`.
 pub const ENTRA_TOKEN_URL_TEMPLATE: &str =

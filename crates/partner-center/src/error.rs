@@ -1,7 +1,7 @@
 //! Errors of the Partner Center clients.
 //!
 //! API errors are typed from the documented body
-//! `{"error":{"code","message","target","innerError"}}` (§1.9); clients must key on
+//! `{"error":{"code","message","target","innerError"}}` (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-response-codes>); clients must key on
 //! `code`, never on `message`. No error ever carries a token or secret: request
 //! headers are never copied into errors and transport errors are stripped of URLs.
 
@@ -13,7 +13,7 @@ use crate::auth::AuthError;
 /// Longest body excerpt kept in an error when the body is not the documented JSON.
 const MAX_BODY_EXCERPT: usize = 512;
 
-/// Top-level error codes of the Referrals API (§1.9); unknown codes are kept verbatim.
+/// Top-level error codes of the Referrals API (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-response-codes>); unknown codes are kept verbatim.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ErrorCode {
     /// `accessDenied` (403): missing role.

@@ -2,7 +2,8 @@
 //! Webhooks: wire types, Entra ID token provider, HTTP clients with retries,
 //! OData query builder and webhook signature verification.
 //!
-//! The wire facts this crate follows are in `shared/reference/partner-center.md`.
+//! The wire facts this crate follows are Microsoft's Referrals API pages
+//! (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-introduction>).
 #![forbid(unsafe_code)]
 
 pub mod auth;

@@ -1,4 +1,4 @@
-//! OData query builder for `GET /referrals` (§1.3): `$filter` expressions,
+//! OData query builder for `GET /referrals` (<https://learn.microsoft.com/en-us/partner-center/developer/get-a-list-of-referrals>): `$filter` expressions,
 //! `$orderby`, `$top`, `$skip`, `$count`, `$select`, `$expand`.
 //!
 //! String literals are always quoted with embedded `'` doubled (OData ABNF
@@ -354,7 +354,7 @@ impl ReferralQuery {
         Self::default()
     }
 
-    /// The referrals of one engagement (what `links.relatedReferrals` points at, §1.1).
+    /// The referrals of one engagement (what `links.relatedReferrals` points at, <https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-introduction>).
     pub fn related(engagement_id: &str) -> Self {
         Self::new().filter(Filter::eq("engagementId", engagement_id))
     }

@@ -2,7 +2,7 @@
 //!
 //! Exponential backoff with full jitter (delay drawn uniformly from
 //! `0..=min(max_delay, base_delay * 2^attempt)`), overridden by `Retry-After`
-//! on 429/503 as Partner Center's throttling guidance asks (§1.9, §1.10).
+//! on 429/503 as Partner Center's throttling guidance asks (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-response-codes>, <https://learn.microsoft.com/en-us/partner-center/developer/api-throttling-guidance>).
 //! Retried: 429, 5xx, timeouts and connection errors, including a connection
 //! dropped mid-response. Never retried: any other 4xx.
 

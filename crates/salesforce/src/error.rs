@@ -1,6 +1,6 @@
 //! The crate's error type and the parsers for Salesforce's two error shapes.
 //!
-//! Salesforce reports failures in two JSON shapes (reference §2.2):
+//! Salesforce reports failures in two JSON shapes (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm>):
 //! request-level errors are an array of `{"message","errorCode","fields"}`,
 //! and per-record results (Collections, single create/upsert bodies) carry
 //! `{"statusCode","message","fields"}`. Both decode into [`ApiError`] /
@@ -18,7 +18,7 @@ use crate::soql::SoqlError;
 const MAX_BODY_EXCERPT: usize = 512;
 
 /// Message fragment that marks a 401 no token refresh can fix (jsforce
-/// `HttpApi` skips its refresh for this text; reference §1.8).
+/// `HttpApi` skips its refresh for this text; <https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm>).
 pub(crate) const SESSION_NOT_VALID_FOR_REST: &str =
     "This session is not valid for use with the REST API";
 
@@ -230,7 +230,7 @@ impl ErrorCode {
         }
     }
 
-    /// Whether the same call may succeed when retried after a pause (reference §2.3).
+    /// Whether the same call may succeed when retried after a pause (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm>).
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
@@ -402,7 +402,7 @@ pub fn parse_error_body(body: &[u8]) -> Vec<ApiError> {
     }]
 }
 
-/// Whether a 401 body asks for a token refresh (reference §1.8).
+/// Whether a 401 body asks for a token refresh (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm>).
 pub(crate) fn is_refreshable_session_error(errors: &[ApiError]) -> bool {
     errors.iter().any(|e| e.code == ErrorCode::InvalidSessionId)
         && !errors

@@ -9,7 +9,8 @@
 //! - [`record::Record`]: dynamic records with typed getters.
 //! - [`error`]: both Salesforce error shapes, typed error codes.
 //!
-//! The wire rules followed are in `shared/reference/salesforce.md`.
+//! The wire rules followed are the REST API Developer Guide's
+//! (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/>).
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 

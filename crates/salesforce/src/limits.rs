@@ -3,9 +3,9 @@
 //!
 //! Salesforce sends `Sforce-Limit-Info: api-usage=18/5000` (newer orgs add
 //! `; api-bursts=1/750`) on every REST response except `/services/data/`
-//! (reference §0, §2.13). When the org's allocation runs out it answers 403
+//! (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_versions.htm>, <https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_limits.htm>). When the org's allocation runs out it answers 403
 //! `REQUEST_LIMIT_EXCEEDED`; hammering it then only burns goodwill, so the
-//! client stops issuing calls until a cool-down has passed (reference §6).
+//! client stops issuing calls until a cool-down has passed (<https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm>).
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};

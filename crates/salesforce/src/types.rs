@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::error::{null_as_empty, ApiError, RecordError};
 use crate::record::Record;
 
-/// One page of SOQL results (reference §2.10).
+/// One page of SOQL results (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm>).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct QueryPage {
@@ -65,7 +65,7 @@ pub enum SubrequestMethod {
     Delete,
 }
 
-/// One subrequest of `POST /composite` (reference §2.8).
+/// One subrequest of `POST /composite` (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm>).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Subrequest {
@@ -340,7 +340,7 @@ pub struct Limit {
 /// `GET /limits`, keyed by limit name (e.g. `DailyApiRequests`).
 pub type Limits = BTreeMap<String, Limit>;
 
-/// A row of `OpportunityStage` (reference §4.2), used to map lifecycle states to `ApiName`.
+/// A row of `OpportunityStage` (<https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunitystage.htm>), used to map lifecycle states to `ApiName`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct OpportunityStage {
@@ -485,7 +485,7 @@ mod sf_datetime {
     }
 }
 
-/// One record a getDeleted window lists (reference §2.11).
+/// One record a getDeleted window lists (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_getdeleted.htm>).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeletedRecord {
@@ -496,7 +496,7 @@ pub struct DeletedRecord {
     pub deleted_date: chrono::DateTime<chrono::Utc>,
 }
 
-/// What getDeleted answers for one window (reference §2.11).
+/// What getDeleted answers for one window (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_getdeleted.htm>).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct DeletedRecords {

@@ -4,7 +4,7 @@
 //! the audit line, the name mark, what is held back and why, and the
 //! snapshot to keep. It reads no clock and calls nothing, so `cosell plan`
 //! and `cosell sync` see the same plan, and each row of
-//! connector-behaviour.md is a table test of it (`decide/tests.rs`).
+//! Microsoft's connector (<https://learn.microsoft.com/en-us/partner-center/referrals/connector-salesforce>) is a table test of it (`decide/tests.rs`).
 //! The engine's `apply` only carries plans out and records the results.
 
 mod audit;

@@ -5,7 +5,7 @@
 //! referral. Source: "Create a referral", sections "Deal types" and
 //! "Creating a shared referral"
 //! (<https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>,
-//! reference/partner-center.md §1.7). This module reads Microsoft's answer
+//! <https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>). This module reads Microsoft's answer
 //! and tells which referrals of an engagement are whose.
 
 use partner_center::wire::{

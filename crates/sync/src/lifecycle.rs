@@ -1,5 +1,6 @@
 //! Lifecycle rules: how a referral's status and an opportunity's stage move
-//! each other (reference: connector-behaviour.md, "Field and state mapping").
+//! each other (the field and state mapping of
+//! <https://learn.microsoft.com/en-us/partner-center/referrals/connector-salesforce>).
 //!
 //! Salesforce cannot tell lost from declined or expired: all three are a
 //! closed-lost stage. Comparisons therefore use [`on_salesforce`].

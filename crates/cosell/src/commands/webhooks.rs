@@ -1,7 +1,7 @@
 //! `cosell webhooks show | register [--force]`: the tenant's Partner Center
 //! webhook registration. Partner Center keeps one registration per tenant
 //! and "only one URL can be registered for a given webhook event"
-//! (reference/partner-center.md §2.1), so registering over another URL
+//! (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>), so registering over another URL
 //! would silently take events away from whatever receives them now: that
 //! needs `--force`.
 

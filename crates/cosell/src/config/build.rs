@@ -32,7 +32,7 @@ const PASSWORD_FLOW_RETIRES: &str = "\"password\" (the OAuth username-password f
      switch to \"jwt_bearer\" or \"client_credentials\" with an External Client App (docs/OPERATIONS.md)";
 
 /// Salesforce login hosts that do not serve the client credentials flow
-/// (reference/salesforce.md §1.1: it works only on the My Domain host).
+/// (<https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_endpoints.htm>: it works only on the My Domain host).
 const SHARED_SF_LOGIN_HOSTS: [&str; 2] = ["login.salesforce.com", "test.salesforce.com"];
 
 /// Checks everything; every problem found is returned.

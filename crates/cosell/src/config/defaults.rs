@@ -1,14 +1,14 @@
 //! Default values of optional settings, and the limits of numeric ones.
 //! `config/cosell.example.toml` and `docs/CONFIGURATION.md` repeat them.
 
-/// `partner_center.api_url`: the Referrals API (reference/partner-center.md §1).
+/// `partner_center.api_url`: the Referrals API (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-introduction>).
 pub const PC_API_URL: &str = "https://api.partner.microsoft.com/v1.0/engagements";
-/// `partner_center.webhooks_url`: the Webhooks API (reference/partner-center.md §2.1).
+/// `partner_center.webhooks_url`: the Webhooks API (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 pub const PC_WEBHOOKS_URL: &str = "https://api.partnercenter.microsoft.com/webhooks/v1";
 /// `partner_center.webhook_cert_url_prefixes`: where Partner Center's signing
-/// certificate is published (reference/partner-center.md §2.3).
+/// certificate is published (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 pub const PC_WEBHOOK_CERT_URL_PREFIX: &str = "https://3psostorageacct.blob.core.windows.net/cert/";
-/// `partner_center.webhook_issuer_organization` (reference/partner-center.md §2.4 step 4).
+/// `partner_center.webhook_issuer_organization` (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 pub const PC_WEBHOOK_ISSUER_ORGANIZATION: &str = "Microsoft Corporation";
 /// `partner_center.portal_url`: base of referral links.
 pub const PC_PORTAL_URL: &str = "https://partner.microsoft.com/dashboard/v2/referrals/cosell";
@@ -75,7 +75,7 @@ pub const MAX_CONNECTIONS_PER_IP: i64 = 256;
 /// Largest allowed `server.max_connections`.
 pub const MAX_MAX_CONNECTIONS: i64 = 1_000_000;
 /// `server.webhook_body_limit_bytes`: 1 MiB, as recommended for Partner
-/// Center webhook receivers (reference/partner-center.md §2.4 hardening).
+/// Center webhook receivers (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 pub const WEBHOOK_BODY_LIMIT_BYTES: i64 = 1024 * 1024;
 /// Smallest allowed webhook body limit (a referral event is a few hundred bytes).
 pub const MIN_WEBHOOK_BODY_LIMIT_BYTES: i64 = 1024;
@@ -89,7 +89,7 @@ pub const MAX_CONCURRENCY: i64 = 256;
 /// `worker.batch_size`.
 pub const BATCH_SIZE: i64 = 50;
 /// Largest `worker.batch_size`: sObject Collections take at most 200 records
-/// per call (reference/salesforce.md).
+/// per call (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections.htm>).
 pub const MAX_BATCH_SIZE: i64 = 200;
 /// `worker.max_attempts`.
 pub const MAX_ATTEMPTS: i64 = 8;

@@ -13,7 +13,7 @@ use super::error::Issue;
 /// Suffix of custom field and custom object API names.
 const CUSTOM_SUFFIX: &str = "__c";
 /// Oldest Salesforce REST API version still served: v21.0 to v30.0 were retired
-/// in Summer '25 and answer 410 (reference/salesforce.md, "Versions").
+/// in Summer '25 and answer 410 (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_versions.htm>).
 const MIN_API_MAJOR: u32 = 31;
 
 /// Shows a value in an error unless it could carry credentials (`user:pass@`).

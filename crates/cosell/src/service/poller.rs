@@ -20,7 +20,7 @@ use super::metrics::Metrics;
 
 /// How long a poller's lease lasts unless renewed: when its holder dies,
 /// another instance takes the poller over within about this time, whatever
-/// the poll interval (issue 7: "takes over within seconds").
+/// the poll interval (a standby takes over within seconds).
 pub const POLLER_LEASE: Duration = Duration::from_secs(10);
 /// The holder renews its lease (and a standby tries to take it) this many
 /// times per lease period, also while a poll runs.

@@ -1,12 +1,12 @@
 //! `POST /webhooks/partner-center`: Partner Center's change notifications.
 //!
 //! The signature is verified over the raw body bytes before anything is
-//! stored (reference/partner-center.md §2.4: process only if valid, else
+//! stored (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>: process only if valid, else
 //! 401; 400 for a missing certificate URL or algorithm). A verified referral
 //! event is stored in the inbox (keyed by the SHA-256 of the raw body, so an
 //! exact redelivery is recognised) and its sync job enqueued in the same
 //! transaction; only then is 200 returned. When the store is unavailable the
-//! answer is 503 so Partner Center delivers again (it tries 10 times, §2.5).
+//! answer is 503 so Partner Center delivers again (it tries 10 times, <https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 //! The event is only a trigger: the worker re-reads the referral.
 
 use std::sync::Arc;
@@ -25,7 +25,7 @@ use sync::Target;
 use super::poller::change_job;
 use super::AppState;
 
-/// Event names that mean "this referral changed" (reference §2.2).
+/// Event names that mean "this referral changed" (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhook-events>).
 pub const REFERRAL_EVENTS: [&str; 4] = [
     "referral-created",
     "referral-updated",

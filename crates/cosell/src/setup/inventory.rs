@@ -1,5 +1,5 @@
 //! What the org already has of the plan, read through the Tooling API
-//! (reference/salesforce.md §5.1: query first so setup is idempotent).
+//! (<https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm>: query first so setup is idempotent).
 
 use std::collections::HashSet;
 

@@ -1,6 +1,6 @@
 //! Tooling API bodies for the plan: `{"FullName": …, "Metadata": {…}}` where
 //! `Metadata` is the Metadata API `CustomField` / `CustomObject` type in JSON
-//! (reference/salesforce.md §5.1, §5.2). The SFDX project's XML files carry
+//! (<https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm>, <https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customobject.htm>). The SFDX project's XML files carry
 //! the same elements.
 
 use serde_json::{json, Map, Value};

@@ -1,5 +1,5 @@
 //! `cosell setup salesforce`: installs the connector's schema in a Salesforce
-//! org through the Tooling API (reference/salesforce.md §5) — the custom
+//! org through the Tooling API (<https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm>) — the custom
 //! fields on Opportunity, the `Microsoft_Solution__c` object and its fields,
 //! the `Cosell_Connector` permission set with its field and object
 //! permissions, assigned to the integration user — and checks the org

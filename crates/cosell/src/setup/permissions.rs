@@ -2,7 +2,7 @@
 //! connector field, object permissions on the solutions object, and its
 //! assignment to the integration user. Salesforce does not grant field-level
 //! security on new fields automatically; without it the integration user
-//! cannot see them (reference/salesforce.md §5.1).
+//! cannot see them (<https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm>).
 
 use std::collections::HashMap;
 
@@ -298,5 +298,5 @@ impl Installer<'_> {
     }
 }
 
-/// Key prefix of User ids (reference/salesforce.md §4.7).
+/// Key prefix of User ids (<https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/field_types.htm>).
 const USER_PREFIX: &str = "005";

@@ -24,7 +24,8 @@ pub const MANAGED_BY: &str = "Managed by the cosell co-sell connector.";
 pub const CUSTOM_SUFFIX: &str = "__c";
 
 /// Values of "How can Microsoft help", in Partner Center's order
-/// (connector-behaviour.md, "Help options map one to one").
+/// (help options map one to one, as in
+/// <https://learn.microsoft.com/en-us/partner-center/referrals/connector-salesforce>).
 pub const HELP_VALUES: &[&str] = &[
     "Workload specific value proposition",
     "Customer technical architecture",

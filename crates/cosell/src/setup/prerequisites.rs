@@ -1,7 +1,8 @@
 //! Org settings the connector relies on that setup reports but never
 //! changes: the configured stages, the configured standard fields
 //! (multi-currency for `CurrencyIsoCode`), and Notes and Opportunity Teams
-//! (connector-behaviour.md, "Prerequisites the admin prepares").
+//! (Microsoft's Salesforce co-sell connector, prerequisites:
+//! <https://learn.microsoft.com/en-us/partner-center/referrals/connector-salesforce>).
 
 use anyhow::{Context, Result};
 use salesforce::types::{OpportunityStage, SObjectDescribe};

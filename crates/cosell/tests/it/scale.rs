@@ -1,4 +1,4 @@
-//! Several `cosell run` instances on one PostgreSQL database (issue 7): both
+//! Several `cosell run` instances on one PostgreSQL database: both
 //! receive webhooks (a round-robin forwarder stands in for the load
 //! balancer), both process jobs, every deal syncs exactly once, and a killed
 //! instance leaves nothing stuck: its job leases expire, the other instance
@@ -530,7 +530,7 @@ async fn two_instances_share_the_work_and_each_deal_syncs_exactly_once() {
     cluster.stop().await;
 }
 
-/// Issue 10, symptom 15: with Partner Center slow to answer PATCHes, the
+/// With Partner Center slow to answer PATCHes, the
 /// echo of cosell's own write (a webhook, keyed by the referral) used to run
 /// on one instance while the seller's quick second edit (keyed by the
 /// opportunity) ran on the other, against a stale snapshot, and "latest

@@ -1,4 +1,4 @@
-//! `cosell run` and the change feed (issue 10): an edit made only on a
+//! `cosell run` and the change feed: an edit made only on a
 //! record related to a synced opportunity reaches Partner Center through
 //! the poller, a referral Partner Center returns malformed becomes a dead
 //! letter while the reconcile poll goes on, and what an incoming deal costs

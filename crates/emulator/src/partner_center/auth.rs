@@ -1,6 +1,6 @@
 //! Microsoft Entra ID v2 token endpoint (`POST /{tenant}/oauth2/v2.0/token`)
-//! and bearer checks for the two Partner Center audiences (reference §1.11,
-//! §2.1). Errors use Entra's shape: `error`, `error_description` starting
+//! and bearer checks for the two Partner Center audiences (<https://learn.microsoft.com/en-us/partner-center/developer/referral-api-authentication>,
+//! <https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>). Errors use Entra's shape: `error`, `error_description` starting
 //! with an `AADSTS` code, `error_codes`, `timestamp`, `trace_id`,
 //! `correlation_id`.
 
@@ -623,7 +623,7 @@ impl super::PartnerCenterEmulator {
 /// Checks the bearer token of an API call against `audience`.
 ///
 /// With `delegated_only`, an app-only (client credentials) token is refused:
-/// the Referrals API supports only App+User access (§1.11). The refusal is
+/// the Referrals API supports only App+User access (<https://learn.microsoft.com/en-us/partner-center/developer/referral-api-authentication>). The refusal is
 /// 403 accessDenied by default (`Rules::app_only_status`).
 pub(crate) fn authorize(
     app: &App,

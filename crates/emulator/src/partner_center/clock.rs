@@ -2,7 +2,7 @@
 //! when time passes: incoming leads and opportunities nobody answered
 //! within 14 days are closed as Expired ("Get a list of referrals":
 //! <https://learn.microsoft.com/en-us/partner-center/developer/get-a-list-of-referrals>,
-//! reference/partner-center.md §1.3, §1.6). Tests cross 14 days or 72
+//! <https://learn.microsoft.com/en-us/partner-center/developer/get-a-list-of-referrals>, <https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>). Tests cross 14 days or 72
 //! hours in one [`App::advance_clock`] call; expiry is applied then (an
 //! emulator left running for 14 real days does not sweep on its own).
 

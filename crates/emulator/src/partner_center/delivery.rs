@@ -1,4 +1,4 @@
-//! Webhook delivery (reference §2.3–§2.5): PascalCase event bodies signed
+//! Webhook delivery (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>): PascalCase event bodies signed
 //! with RSA-SHA256, POSTed to the registered URL in a background task, up
 //! to `webhook_max_attempts` attempts with exponential backoff; every
 //! attempt is recorded.
@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::store::{format_event_time, format_utc};
 use super::App;
 
-/// Host Partner Center puts in event `ResourceUri`s (§2.3).
+/// Host Partner Center puts in event `ResourceUri`s (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 pub(crate) const EVENT_BASE_URL: &str = "https://api.partnercenter.microsoft.com";
 /// The only algorithm Partner Center announces.
 const SIGNATURE_ALGORITHM: &str = "rsa-sha256";
@@ -44,7 +44,7 @@ pub struct Delivery {
 }
 
 impl Delivery {
-    /// Whether this attempt succeeded (any 2xx, §2.5 [I]).
+    /// Whether this attempt succeeded (any 2xx, <https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
     pub fn succeeded(&self) -> bool {
         self.status.is_some_and(|s| (200..300).contains(&s))
     }
@@ -62,7 +62,7 @@ pub(crate) struct Event {
 }
 
 impl Event {
-    /// A referral event pointing at the documented `ResourceUri` (§2.3).
+    /// A referral event pointing at the documented `ResourceUri` (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
     pub(crate) fn referral(name: &str, id: &str, changed_at: DateTime<Utc>) -> Self {
         Self {
             name: name.to_owned(),

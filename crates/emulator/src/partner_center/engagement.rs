@@ -5,7 +5,7 @@
 //!
 //! Microsoft's "Create a referral" page, section "Creating a shared
 //! referral" (<https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>;
-//! reference/partner-center.md §1.7): create your own referral with
+//! <https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>): create your own referral with
 //! `type: Shared`, copy its `engagementId`, then create a connected referral
 //! for Microsoft with that `engagementId` and `target: [{ "type":
 //! "BusinessProfileLocation", "id": "msft" }]`; both then list each other
@@ -16,7 +16,8 @@
 //! in the API documents; the emulator plays it as the state table allows
 //! (New → Active/Accepted, New → Closed/Declined) and writes Microsoft's CRM
 //! id to `trackingInfo.microsoftMsxId`, the field the co-sell connector
-//! fills from "when Microsoft accepts" (connector-behaviour.md) [I].
+//! fills from "when Microsoft accepts" (Microsoft's Salesforce co-sell connector,
+//! <https://learn.microsoft.com/en-us/partner-center/referrals/connector-salesforce>; an inference).
 
 use std::sync::Arc;
 

@@ -1,5 +1,5 @@
 //! Partner Center's error shape (`{"error":{"code","message","target"}}`,
-//! reference §1.9) and the fault renderer the control layer uses.
+//! <https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-response-codes>) and the fault renderer the control layer uses.
 
 use std::time::Duration;
 
@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::control::FaultRenderer;
 
-/// The top-level error codes Partner Center documents (reference §1.9).
+/// The top-level error codes Partner Center documents (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-response-codes>).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
     /// 403: the caller may not do this.

@@ -1,4 +1,4 @@
-//! The OData `$filter` subset the Referrals API documents (reference §1.3):
+//! The OData `$filter` subset the Referrals API documents (<https://learn.microsoft.com/en-us/partner-center/developer/get-a-list-of-referrals>):
 //! `eq ne gt ge lt le`, `and or not`, parentheses, string literals with `''`
 //! escaping, unquoted GUIDs, datetimes, numbers, `true/false/null`, nested
 //! paths such as `customerProfile/address/country`, and `any`/`all` lambdas

@@ -1,5 +1,5 @@
 //! HTTP plumbing shared by the handlers: request/correlation id headers
-//! (reference §1.2), JSON bodies, ETag headers, and 404/405 answers in
+//! (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-introduction>), JSON bodies, ETag headers, and 404/405 answers in
 //! Partner Center's error shape.
 
 use axum::body::Bytes;
@@ -17,7 +17,7 @@ const REQUEST_ID: &str = "request-id";
 const CLIENT_REQUEST_ID: &str = "client-request-id";
 /// Correlation id, echoed back.
 const CORRELATION_ID: &str = "ms-correlationid";
-/// Webhooks API spelling of the request id (§2.1).
+/// Webhooks API spelling of the request id (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 const MS_REQUEST_ID: &str = "ms-requestid";
 
 /// Adds `request-id` and echoes `client-request-id` / `MS-CorrelationId`.

@@ -1,6 +1,6 @@
 //! ISO 3166-1 alpha-2 country codes and ISO 4217 currency codes, the values
 //! Partner Center accepts for `customerProfile.address.country` and
-//! `details.currency` (reference §1.4, §1.8).
+//! `details.currency` (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>, <https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
 
 /// Officially assigned ISO 3166-1 alpha-2 codes.
 const COUNTRIES: &str = "\

@@ -1,4 +1,4 @@
-//! OData query options of the list operation (reference §1.3): `$filter`,
+//! OData query options of the list operation (<https://learn.microsoft.com/en-us/partner-center/developer/get-a-list-of-referrals>): `$filter`,
 //! `$orderby`, `$top`, `$skip`, `$count`, `$select`, `$expand`, and paging
 //! with an opaque `$skiptoken` carried in `@odata.nextLink`.
 
@@ -12,7 +12,7 @@ use super::filter;
 use super::schema::canonical_key;
 use super::Rules;
 
-/// Properties `$orderby` accepts (§1.3: createdDateTime / updatedDateTime).
+/// Properties `$orderby` accepts (<https://learn.microsoft.com/en-us/partner-center/developer/get-a-list-of-referrals>: createdDateTime / updatedDateTime).
 const ORDERABLE: &[&str] = &["createdDateTime", "updatedDateTime"];
 
 /// System query options this emulator knows.

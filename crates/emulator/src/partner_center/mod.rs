@@ -2,7 +2,8 @@
 //! API, Webhooks API, signed webhook delivery, and a control API through
 //! which tests play a Microsoft seller.
 //!
-//! Everything follows `shared/reference/partner-center.md`; behaviours that
+//! Everything follows Microsoft's Referrals API and webhook pages
+//! (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-introduction>); behaviours that
 //! reference marks as inferences are knobs on [`Rules`].
 
 mod auth;
@@ -61,7 +62,7 @@ pub struct Rules {
     pub illegal_transition_status: u16,
     /// Status of a PUT without `If-Match`: 428 (preconditionFailed) or 400 (invalidRequest). Default 428.
     pub missing_if_match_status: u16,
-    /// Status for an app-only token on the Referrals API (App+User only, §1.11): 403 accessDenied or 401 unauthenticated. Default 403.
+    /// Status for an app-only token on the Referrals API (App+User only, <https://learn.microsoft.com/en-us/partner-center/developer/referral-api-authentication>): 403 accessDenied or 401 unauthenticated. Default 403.
     pub app_only_status: u16,
     /// `$top` limits the whole result (OData semantics, paging continues up to it) when true; when false it is only the page size. Default true.
     pub top_limits_total: bool,
@@ -77,9 +78,9 @@ pub struct Rules {
     pub require_customer_address: bool,
     /// `POST /webhooks/v1/registration` when one exists: 409 when true, overwrite when false. Default true.
     pub register_conflict: bool,
-    /// Test events allowed per minute (§2.1: 2).
+    /// Test events allowed per minute (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>: 2).
     pub validation_events_per_minute: usize,
-    /// How long an incoming referral stays open before it expires (§1.3: 14 days).
+    /// How long an incoming referral stays open before it expires (<https://learn.microsoft.com/en-us/partner-center/developer/get-a-list-of-referrals>: 14 days).
     pub incoming_expiry: Duration,
     /// Which `$filter` properties are honoured. Default [`ODataMode::Permissive`].
     pub odata: ODataMode,
@@ -133,7 +134,7 @@ pub struct Options {
     pub mpn_id: String,
     /// Maximum referrals per list page.
     pub page_size: usize,
-    /// Delivery attempts per webhook event (§2.5: 10).
+    /// Delivery attempts per webhook event (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>: 10).
     pub webhook_max_attempts: u32,
     /// First retry delay; doubles per attempt.
     pub webhook_retry_base: Duration,
@@ -244,7 +245,7 @@ impl std::fmt::Debug for Options {
     }
 }
 
-/// The one webhook registration of the tenant (§2.1).
+/// The one webhook registration of the tenant (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 #[derive(Debug, Clone)]
 pub(crate) struct Registration {
     pub(crate) subscriber_id: String,

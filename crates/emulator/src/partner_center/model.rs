@@ -1,5 +1,5 @@
 //! The Referral resource as a typed model: which members each nested type
-//! has (reference §1.4, from the connector swagger's
+//! has (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>, from the connector swagger's
 //! `Microsoft.Partner.Service.PartnerReferrals.Contracts.V3.*` definitions
 //! and the referral-resources page).
 //!
@@ -221,7 +221,7 @@ static REGISTRATION: Type = Type {
     ],
 };
 
-/// The Referral contract (reference §1.4).
+/// The Referral contract (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>).
 pub(crate) static REFERRAL: Type = Type {
     members: &[
         ("id", Scalar),

@@ -4,7 +4,7 @@
 //! (<https://learn.microsoft.com/en-us/partner-center/developer/get-a-list-of-referrals>:
 //! `engagementId`, `status`, `substatus`, and in its examples `type`,
 //! `direction`, `qualification`, `customerProfile/address/country` and
-//! `team/any(t:t/email eq …)`; reference §1.3). Whether the service also
+//! `team/any(t:t/email eq …)`; <https://learn.microsoft.com/en-us/partner-center/developer/get-a-list-of-referrals>). Whether the service also
 //! filters on anything else is not documented, so the emulator offers three
 //! answers and the connector must be right under each:
 //!

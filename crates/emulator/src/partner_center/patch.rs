@@ -1,5 +1,5 @@
 //! JSON Patch (RFC 6902) restricted to `add` and `replace`, as the Referrals
-//! API documents (reference §1.7), and JSON Merge Patch (RFC 7396) for the
+//! API documents (<https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>), and JSON Merge Patch (RFC 7396) for the
 //! Microsoft-seller control API.
 
 use serde_json::Value;

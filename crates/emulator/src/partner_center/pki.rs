@@ -1,4 +1,4 @@
-//! The test PKI behind signed webhook deliveries (reference §2.4): a root CA
+//! The test PKI behind signed webhook deliveries (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>): a root CA
 //! and a leaf certificate, both with `O=Microsoft Corporation`, and RSA
 //! PKCS#1 v1.5 SHA-256 signatures made with the leaf's 2048-bit key.
 
@@ -9,7 +9,7 @@ use rcgen::{
     PKCS_RSA_SHA256,
 };
 
-/// Organization Partner Center receivers check for (§2.4 step 4).
+/// Organization Partner Center receivers check for (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 const ORGANIZATION: &str = "Microsoft Corporation";
 /// Common name of the emulated root.
 const CA_NAME: &str = "Cosell Emulator Test Root CA";
@@ -93,7 +93,7 @@ impl Pki {
         })
     }
 
-    /// RSASSA-PKCS1-v1_5 with SHA-256 over exactly `body` (§2.4 step 7).
+    /// RSASSA-PKCS1-v1_5 with SHA-256 over exactly `body` (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
     pub(crate) fn sign(&self, body: &[u8]) -> Vec<u8> {
         let mut signature = vec![0; self.signer.public_modulus_len()];
         self.signer

@@ -1,5 +1,5 @@
 //! HTTP handlers of the Referrals API under `/v1.0/engagements/referrals`
-//! (reference §1.1–§1.3, §1.7): list, get, create, PUT, PATCH; no DELETE.
+//! (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-introduction>, <https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>): list, get, create, PUT, PATCH; no DELETE.
 
 use std::sync::Arc;
 
@@ -18,7 +18,7 @@ use super::listing::{self, ListQuery};
 use super::{patch, App};
 use crate::listener::Connection;
 
-/// `Prefer` value asking PATCH for the updated body (§1.7).
+/// `Prefer` value asking PATCH for the updated body (<https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
 const RETURN_REPRESENTATION: &str = "return=representation";
 
 /// The routes, trailing-slash forms included (the connector PATCHes `/referrals/{id}/`).

@@ -1,5 +1,5 @@
 //! What the emulator knows about the Referral resource's shape (reference
-//! §1.4, §1.5): property names (for case-insensitive input and `$filter`
+//! <https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>): property names (for case-insensitive input and `$filter`
 //! paths), enumerations, and which properties the server owns.
 
 use std::collections::HashMap;
@@ -126,7 +126,7 @@ const KNOWN_KEYS: &[&str] = &[
     "self",
     "uri",
     "method",
-    // Registrations (deal registration, §1.7)
+    // Registrations (deal registration, https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral)
     "solutionDetails",
     "contract",
     "registrationDateTime",
@@ -166,7 +166,7 @@ pub(crate) const BOOL_KEYS: &[&str] = &[
     "isMarketplaceTransacted",
 ];
 
-/// Top-level properties only the server writes (brief + reference §1.4).
+/// Top-level properties only the server writes (brief + <https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>).
 pub(crate) const SERVER_OWNED: &[&str] = &[
     "id",
     "engagementId",
@@ -185,15 +185,15 @@ pub(crate) const SERVER_OWNED: &[&str] = &[
 /// Property holding who invited the partner; the server sets it.
 pub(crate) const INVITED_BY: [&str; 2] = ["inviteContext", "invitedBy"];
 
-/// `status` values (§1.5).
+/// `status` values (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>).
 pub(crate) const STATUSES: &[&str] = &["None", "New", "Active", "Closed"];
-/// `substatus` values (§1.5).
+/// `substatus` values (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>).
 pub(crate) const SUBSTATUSES: &[&str] = &[
     "None", "Pending", "Received", "Accepted", "Won", "Lost", "Declined", "Expired",
 ];
-/// `type` values (§1.5).
+/// `type` values (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>).
 pub(crate) const TYPES: &[&str] = &["Independent", "Shared"];
-/// `inviteContext.assistanceRequestCode` values (§1.5).
+/// `inviteContext.assistanceRequestCode` values (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>).
 pub(crate) const ASSISTANCE_CODES: &[&str] = &[
     "Unknown",
     "GeneralOrOther",
@@ -212,7 +212,7 @@ pub(crate) struct EnumField {
     pub values: &'static [&'static str],
 }
 
-/// Every enumerated property the emulator checks (§1.5, §1.7).
+/// Every enumerated property the emulator checks (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>, <https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
 pub(crate) const ENUM_FIELDS: &[EnumField] = &[
     EnumField {
         path: &["status"],
@@ -298,7 +298,7 @@ pub(crate) fn canonical_key(key: &str) -> Option<&'static str> {
 }
 
 /// Renames documented keys to their camelCase spelling at every depth
-/// (the service deserializes case-insensitively, reference §1.4 Consent
+/// (the service deserializes case-insensitively, <https://learn.microsoft.com/en-us/partner-center/developer/referral-resources> Consent
 /// note); unknown keys are kept verbatim; OData annotations are dropped.
 pub(crate) fn canonicalize(value: Value) -> Value {
     match value {

@@ -19,7 +19,7 @@ use super::validate;
 use super::App;
 use super::Data;
 
-/// `invitedBy.organizationId` meaning Microsoft (§1.4).
+/// `invitedBy.organizationId` meaning Microsoft (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>).
 const MICROSOFT_ORG_ID: &str = "msft";
 /// Microsoft's organization name on shared referrals.
 const MICROSOFT_ORG_NAME: &str = "Microsoft";
@@ -111,7 +111,7 @@ fn check_if_match(stored: &Value, if_match: &str) -> Result<(), ApiError> {
 }
 
 impl App {
-    /// A stored referral plus the computed `links` (§1.4).
+    /// A stored referral plus the computed `links` (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>).
     fn render(&self, stored: &Value) -> Value {
         let mut out = stored.clone();
         let id = stored["id"].as_str().unwrap_or_default();
@@ -206,7 +206,7 @@ impl App {
         );
         if outgoing {
             // Outgoing referrals come back accepted whatever status was posted
-            // (§1.6); the one addressed to Microsoft waits for Microsoft's answer.
+            // (https://learn.microsoft.com/en-us/partner-center/developer/referral-resources); the one addressed to Microsoft waits for Microsoft's answer.
             let (status, substatus) = if for_microsoft {
                 ("New", "Pending")
             } else {
@@ -263,7 +263,7 @@ impl App {
         };
         let mut events = vec![Event::referral(&format!("referral-{verb}"), id, at)];
         // A write to one referral of an engagement tells the holders of the
-        // others through related-referral-* (§1.7, §2.2), pointing at the
+        // others through related-referral-* (https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral, https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhook-events), pointing at the
         // referral that changed.
         if !data.store.counterparts(id, engagement).is_empty() {
             events.push(Event::referral(&format!("related-referral-{verb}"), id, at));
@@ -498,7 +498,7 @@ enum IfMatch<'a> {
     Optional(Option<&'a str>),
 }
 
-/// New deal registrations get an id, a date and ReviewPending (§1.7).
+/// New deal registrations get an id, a date and ReviewPending (<https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
 fn stamp_registrations(referral: &mut Value, stamp: &str) {
     let Some(registrations) = referral
         .get_mut("registrations")

@@ -1,5 +1,5 @@
 //! The emulator's referral records: insertion-ordered, keyed by id, with a
-//! clock that never repeats a timestamp and Cosmos-style ETags (§1.2).
+//! clock that never repeats a timestamp and Cosmos-style ETags (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-introduction>).
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -1,4 +1,4 @@
-//! The rules a referral must satisfy (reference §1.5, §1.6, §1.8): shape,
+//! The rules a referral must satisfy (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>, <https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>): shape,
 //! enumerations, ISO codes, deal-type requirements, the status state
 //! machine, and one-way visibility to Microsoft sellers.
 
@@ -12,7 +12,7 @@ use super::schema::{canonical_enum, ENUM_FIELDS};
 use super::store::parse_datetime;
 use super::Rules;
 
-/// Blocks every create and full update must carry (§1.7, §1.8).
+/// Blocks every create and full update must carry (<https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
 const REQUIRED_BLOCKS: &[&str] = &["type", "customerProfile", "consent", "details"];
 
 /// Properties that must be JSON objects when present.
@@ -67,7 +67,7 @@ const STRING_PATHS: &[&[&str]] = &[
 /// Datetime properties that must parse when present.
 const DATETIME_PATHS: &[&[&str]] = &[&["details", "closingDateTime"]];
 
-/// Substatus values allowed under each status (§1.6).
+/// Substatus values allowed under each status (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>).
 fn substatuses_of(status: &str) -> &'static [&'static str] {
     match status {
         "New" => &["Pending", "Received"],
@@ -77,7 +77,7 @@ fn substatuses_of(status: &str) -> &'static [&'static str] {
     }
 }
 
-/// Whether the status is terminal (no write is allowed afterwards, §1.6).
+/// Whether the status is terminal (no write is allowed afterwards, <https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>).
 pub(crate) fn is_terminal(referral: &Value) -> bool {
     referral["status"].as_str() == Some("Closed")
 }
@@ -203,7 +203,7 @@ fn check_kinds(
 }
 
 /// `dealValue` is a non-negative number; numeric strings are converted, as
-/// the documented PATCH example sends `"10000"` (§1.7).
+/// the documented PATCH example sends `"10000"` (<https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
 fn check_deal_value(referral: &mut Value) -> Result<(), ApiError> {
     let path = "details/dealValue";
     let Some(value) = referral
@@ -236,7 +236,7 @@ fn check_deal_value(referral: &mut Value) -> Result<(), ApiError> {
     }
 }
 
-/// Country (ISO 3166 alpha-2) and currency (ISO 4217) codes (§1.8).
+/// Country (ISO 3166 alpha-2) and currency (ISO 4217) codes (<https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
 fn check_codes(referral: &Value, rules: &Rules) -> Result<(), ApiError> {
     let country_path = ["customerProfile", "address", "country"];
     match at(referral, &country_path).and_then(Value::as_str) {
@@ -280,7 +280,7 @@ fn check_codes(referral: &Value, rules: &Rules) -> Result<(), ApiError> {
     }
 }
 
-/// The substatus must belong to the status (§1.6); `None` cannot be written.
+/// The substatus must belong to the status (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>); `None` cannot be written.
 fn check_status_pair(referral: &Value) -> Result<(), ApiError> {
     let (Some(status), Some(substatus)) = (
         referral.get("status").and_then(Value::as_str),
@@ -307,7 +307,7 @@ fn check_status_pair(referral: &Value) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// Whether the partner asked Microsoft for help (a co-sell deal, §1.5).
+/// Whether the partner asked Microsoft for help (a co-sell deal, <https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>).
 fn needs_help(referral: &Value) -> bool {
     at(referral, &["inviteContext", "assistanceRequestCode"])
         .and_then(Value::as_str)
@@ -323,7 +323,7 @@ pub(crate) fn shared_with_microsoft(referral: &Value) -> bool {
 }
 
 /// A deal registration must be 72 hours old before its referral is marked
-/// Won (issue 13's FY26 co-sell rules; Partner Center's deal-registration
+/// Won (the FY26 co-sell rules; Partner Center's deal-registration
 /// guidance [I: the API documents do not state it, so the wait is
 /// [`Rules::won_after_registration`]]). Measured from the earliest
 /// `registrationDateTime`.
@@ -364,7 +364,7 @@ pub(crate) fn check_won_after_registration(
     Ok(())
 }
 
-/// Co-sell and partner-led deals need a solution and a customer contact (§1.5, §1.8).
+/// Co-sell and partner-led deals need a solution and a customer contact (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>, <https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
 pub(crate) fn check_deal_type(referral: &Value, rules: &Rules) -> Result<(), ApiError> {
     let help = needs_help(referral);
     let shared = shared_with_microsoft(referral);
@@ -391,7 +391,7 @@ pub(crate) fn check_deal_type(referral: &Value, rules: &Rules) -> Result<(), Api
     Ok(())
 }
 
-/// Visibility to Microsoft sellers is one-way (§1.8).
+/// Visibility to Microsoft sellers is one-way (<https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
 pub(crate) fn check_consent(old: &Value, new: &Value) -> Result<(), ApiError> {
     if shared_with_microsoft(old) && !shared_with_microsoft(new) {
         return Err(ApiError::invalid_at(
@@ -402,7 +402,7 @@ pub(crate) fn check_consent(old: &Value, new: &Value) -> Result<(), ApiError> {
     Ok(())
 }
 
-/// An illegal state change, answered with the configured status (§1.6 [I]).
+/// An illegal state change, answered with the configured status (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>).
 fn illegal(rules: &Rules, message: String) -> ApiError {
     let status =
         StatusCode::from_u16(rules.illegal_transition_status).unwrap_or(StatusCode::BAD_REQUEST);
@@ -425,7 +425,7 @@ pub(crate) fn terminal_error(rules: &Rules, referral: &Value) -> ApiError {
     )
 }
 
-/// Status moves only forward: New → Active → Closed (§1.6).
+/// Status moves only forward: New → Active → Closed (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>).
 pub(crate) fn check_transition(old: &Value, new: &Value, rules: &Rules) -> Result<(), ApiError> {
     let from = old["status"].as_str().unwrap_or("None");
     let to = new["status"].as_str().unwrap_or("None");

@@ -1,5 +1,5 @@
 //! The Partner Center Webhooks API under `/webhooks/v1/registration`
-//! (reference §2.1): view, register, update, list events, request and track
+//! (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>): view, register, update, list events, request and track
 //! test events. Bodies are PascalCase; the token audience is
 //! `https://api.partnercenter.microsoft.com`; one registration per tenant.
 
@@ -20,7 +20,7 @@ use super::error::{ApiError, ErrorCode};
 use super::http::{json_body, method_not_allowed};
 use super::{App, Registration, Validation};
 
-/// Events a registration may name (§2.2; the referral ones are delivered).
+/// Events a registration may name (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhook-events>; the referral ones are delivered).
 const EVENTS: &[&str] = &[
     "test-created",
     "referral-created",
@@ -37,7 +37,7 @@ const EVENTS: &[&str] = &[
     "granular-admin-relationship-created",
     "granular-admin-relationship-terminated",
 ];
-/// The window of the test-event throttle (§2.1: 2 per minute).
+/// The window of the test-event throttle (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>: 2 per minute).
 const VALIDATION_WINDOW: Duration = Duration::from_secs(60);
 
 /// The routes.

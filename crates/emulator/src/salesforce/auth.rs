@@ -1,9 +1,9 @@
 //! `POST /services/oauth2/token`: the password, client-credentials,
 //! authorization-code (web server flow, see [`super::web_server_flow`]),
 //! refresh-token and JWT-bearer grants with Salesforce's token response
-//! (reference §1.6: `issued_at` in milliseconds as a string, an HMAC
+//! (<https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm>: `issued_at` in milliseconds as a string, an HMAC
 //! `signature`, no `expires_in`) and its `{"error","error_description"}`
-//! failures (§1.7), plus session checks for the REST API.
+//! failures (<https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm>), plus session checks for the REST API.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -153,7 +153,7 @@ fn grant(shared: &Shared, params: &HashMap<String, String>) -> Result<Value, OAu
             Ok(issue(shared, &mut state, &user, true))
         }
         Some(GRANT_CLIENT_CREDENTIALS) => {
-            // Only the My Domain host serves this grant (reference §1.1).
+            // Only the My Domain host serves this grant (https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_endpoints.htm).
             if !options.my_domain {
                 return Err(OAuthError::new(
                     "invalid_grant",
@@ -194,7 +194,7 @@ fn grant(shared: &Shared, params: &HashMap<String, String>) -> Result<Value, OAu
 /// The External Client App's Run As user, whom the client credentials flow
 /// acts as (Salesforce Help, "OAuth 2.0 Client Credentials Flow for
 /// Server-to-Server Integration": the app needs a Run As (execution) user;
-/// without one the flow fails, reference §1.3).
+/// without one the flow fails, <https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_client_credentials_flow.htm>).
 fn run_as_user(shared: &Shared, state: &EmState) -> Result<String, OAuthError> {
     const NO_USER: OAuthError =
         OAuthError::new("invalid_grant", "no client credentials user enabled");
@@ -280,7 +280,7 @@ pub async fn userinfo(State(shared): State<Arc<Shared>>, headers: HeaderMap) -> 
     .into_response()
 }
 
-/// Checks a JWT bearer assertion (reference §1.2); returns the user ID.
+/// Checks a JWT bearer assertion (<https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm>); returns the user ID.
 fn verify_assertion(
     shared: &Shared,
     state: &EmState,

@@ -1,4 +1,4 @@
-//! sObject Collections (reference §2.7): create, update, upsert, delete and
+//! sObject Collections (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections.htm>): create, update, upsert, delete and
 //! retrieve up to 200 records in one call, with per-record results in
 //! request order and `allOrNone` rollback (`ALL_OR_NONE_OPERATION_ROLLED_BACK`).
 

@@ -1,4 +1,4 @@
-//! `POST /composite` (reference §2.8): up to 25 subrequests (at most 5 of
+//! `POST /composite` (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm>): up to 25 subrequests (at most 5 of
 //! them queries or sObject Collections) run in order in one API call, with
 //! `@{ref.field}` / `@{ref.list[0].Id}` references into earlier answers,
 //! `allOrNone` rollback (`PROCESSING_HALTED` for the siblings) and dependents

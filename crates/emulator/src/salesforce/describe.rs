@@ -1,4 +1,4 @@
-//! Describe resources (reference §2.12): Describe Global, sObject Basic
+//! Describe resources (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm>): Describe Global, sObject Basic
 //! Information and the full sObject Describe with real field objects, all
 //! honouring `If-Modified-Since` (304 when the schema has not changed).
 

@@ -1,19 +1,19 @@
-//! Salesforce's two error shapes (reference §2.2): request-level errors, a
+//! Salesforce's two error shapes (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm>): request-level errors, a
 //! JSON array of `{"message","errorCode","fields"}` sent with a non-2xx
 //! status, and per-record errors inside save results, which say `statusCode`.
 
 use serde_json::{json, Value};
 
-/// Message of `NOT_FOUND` (reference §2.3).
+/// Message of `NOT_FOUND` (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm>).
 pub const NOT_FOUND_MESSAGE: &str = "The requested resource does not exist";
-/// Message of `INVALID_SESSION_ID` (reference §1.8).
+/// Message of `INVALID_SESSION_ID` (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm>).
 pub const SESSION_MESSAGE: &str = "Session expired or invalid";
-/// Message of the daily `REQUEST_LIMIT_EXCEEDED` (reference §6).
+/// Message of the daily `REQUEST_LIMIT_EXCEEDED` (<https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm>).
 pub const DAILY_LIMIT_MESSAGE: &str = "TotalRequests Limit exceeded.";
-/// Message of `ALL_OR_NONE_OPERATION_ROLLED_BACK` (reference §2.3).
+/// Message of `ALL_OR_NONE_OPERATION_ROLLED_BACK` (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm>).
 pub const ROLLED_BACK_MESSAGE: &str =
     "Record rolled back because not all records were valid and the request was using AllOrNone header";
-/// Message of `PROCESSING_HALTED` for composite siblings (reference §2.8).
+/// Message of `PROCESSING_HALTED` for composite siblings (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm>).
 pub const HALTED_MESSAGE: &str =
     "The transaction was rolled back since another operation in the same transaction failed.";
 

@@ -1,7 +1,7 @@
 //! Injected faults rendered as Salesforce answers them: `UNABLE_TO_LOCK_ROW`
 //! (400, array body naming a record), `503` (`SERVER_UNAVAILABLE`), `500`
 //! (`UNKNOWN_EXCEPTION`), plus `FIELD_CUSTOM_VALIDATION_EXCEPTION`,
-//! `DUPLICATE_VALUE` and `REQUEST_LIMIT_EXCEEDED` (reference §7.12). A
+//! `DUPLICATE_VALUE` and `REQUEST_LIMIT_EXCEEDED` (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm>). A
 //! throttled call gets the concurrency form of `REQUEST_LIMIT_EXCEEDED`.
 //!
 //! The three record-level kinds (`UNABLE_TO_LOCK_ROW`,

@@ -13,7 +13,7 @@ use super::state::Shared;
 
 /// Path prefix of the REST API.
 pub const DATA_PREFIX: &str = "/services/data/";
-/// Oldest retired version (retired in Summer '25, reference §0).
+/// Oldest retired version (retired in Summer '25, <https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_versions.htm>).
 const RETIRED_MIN: u32 = 21;
 /// Newest retired version.
 const RETIRED_MAX: u32 = 30;
@@ -36,7 +36,7 @@ pub struct RestRequest {
     /// The session's user ID.
     pub user: String,
     /// Set on Collections subrequests of an all-or-none Composite call, whose
-    /// flag overrides the subrequest's own (reference §2.8).
+    /// flag overrides the subrequest's own (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm>).
     pub force_all_or_none: bool,
     /// A record-level fault injected on this call (see [`super::faults`]):
     /// the first record it writes fails with this error.
@@ -155,7 +155,7 @@ impl From<ApiError> for RestResponse {
 /// A result whose error is already a response.
 pub type RestResult = Result<RestResponse, ApiError>;
 
-/// Parses `vNN.N`: unknown versions are 404, retired ones 410 (reference §0).
+/// Parses `vNN.N`: unknown versions are 404, retired ones 410 (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_versions.htm>).
 pub fn check_version(shared: &Shared, segment: &str) -> Result<String, ApiError> {
     let parsed = segment
         .strip_prefix('v')

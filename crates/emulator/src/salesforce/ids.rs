@@ -1,6 +1,6 @@
 //! Salesforce record IDs: minting 15-character base-62 IDs with a key prefix,
 //! the 3-character case-safety checksum that makes the 18-character form
-//! (reference §4.7), and parsing IDs given as 15 or 18 characters.
+//! (<https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/field_types.htm>), and parsing IDs given as 15 or 18 characters.
 
 /// Digits of the base-62 counter, in ASCII order so fixed-width IDs sort by age.
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";

@@ -2,7 +2,8 @@
 //!
 //! It speaks Salesforce REST closely enough for stock clients (simple-salesforce,
 //! jsforce) and refuses what a real org refuses, with the real status codes and
-//! error bodies (see `/work/shared/reference/salesforce.md` and the crate README).
+//! error bodies (see the crate README and the REST API Developer Guide,
+//! <https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/>).
 //!
 //! Control API (no auth, not counted): `GET /_emulator/calls`,
 //! `POST /_emulator/faults`, `POST /_emulator/reset`, and
@@ -58,9 +59,9 @@ pub use profile::Profile;
 use state::Shared;
 use values::parse_record;
 
-/// Default daily API allocation (Developer Edition, reference §6).
+/// Default daily API allocation (Developer Edition, <https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm>).
 pub const DEFAULT_DAILY_API_LIMIT: u64 = 15_000;
-/// Default session lifetime (reference §1.6).
+/// Default session lifetime (<https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm>).
 pub const DEFAULT_TOKEN_LIFETIME: Duration = Duration::from_secs(2 * 60 * 60);
 /// Oldest API version served (21.0–30.0 are retired).
 pub const DEFAULT_MIN_API_VERSION: u32 = 31;

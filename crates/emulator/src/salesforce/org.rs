@@ -1,5 +1,5 @@
 //! The emulated org's data: schema, records, the monotonic write clock, and
-//! the DML rules every write goes through (reference §2.3, §4): read-only
+//! the DML rules every write goes through (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm>, <https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunity.htm>): read-only
 //! fields, lengths, picklists, references, required fields, unique values,
 //! Opportunity stage derivations and cascading deletes.
 
@@ -110,7 +110,7 @@ impl Org {
 
     /// Next key prefix for a custom object: `a0X`, `a0Y`, `a0Z`, `a10`, …
     pub fn next_custom_prefix(&mut self) -> String {
-        /// Base-62 index of 'X', so the first custom object is `a0X` (reference §4.7).
+        /// Base-62 index of 'X', so the first custom object is `a0X` (<https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/field_types.htm>).
         const FIRST: u32 = 33;
         const BASE62: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
         let n = FIRST + self.next_custom_prefix;
@@ -765,7 +765,7 @@ impl Org {
                 .and_then(|r| r.get("Id").and_then(Value::as_str).map(str::to_owned))
         };
         match def.name.as_str() {
-            // Creating an existing Opportunity+User pair updates that row (reference §4.5).
+            // Creating an existing Opportunity+User pair updates that row (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunityteammember.htm).
             "OpportunityTeamMember" => Ok(pair("OpportunityId", "UserId")),
             "PermissionSetAssignment" => match pair("PermissionSetId", "AssigneeId") {
                 Some(other) => Err(vec![ErrorItem::with_fields(

@@ -1,4 +1,4 @@
-//! `/query` and `/queryAll` (reference §2.10): SOQL through the [`soql`]
+//! `/query` and `/queryAll` (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm>): SOQL through the [`soql`]
 //! module over the org's records, paged with `nextRecordsUrl`
 //! (`/query/<cursorId>-<offset>`) in batches of `Sforce-Query-Options:
 //! batchSize` (200–2,000, default 2,000).
@@ -20,7 +20,7 @@ use super::state::{Cursor, State};
 const MAX_BATCH: usize = 2000;
 /// Smallest batch a client may ask for.
 const MIN_BATCH: usize = 200;
-/// Open cursors kept per org (reference §2.10: there is a per-user cap).
+/// Open cursors kept per org (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm>: there is a per-user cap).
 const MAX_OPEN_CURSORS: usize = 50;
 
 /// The org as the SOQL evaluator sees it.

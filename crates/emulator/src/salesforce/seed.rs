@@ -24,7 +24,7 @@ pub const CURRENCIES: &[&str] = &[
 /// category name, closed, won.
 type Stage = (&'static str, u32, &'static str, bool, bool);
 
-/// The org's stages in sort order (reference §4.2) with the custom open stage
+/// The org's stages in sort order (<https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunitystage.htm>) with the custom open stage
 /// `On Hold` that new Microsoft referrals wait in.
 pub const STAGES: &[Stage] = &[
     ("On Hold", 10, "Omitted", false, false),

@@ -1,4 +1,4 @@
-//! sObject resources (reference §2.4–§2.6, §2.11): create, read with
+//! sObject resources (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_retrieve.htm>, <https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_getdeleted.htm>): create, read with
 //! `?fields=`, update, delete, upsert and read by external ID, conditional
 //! requests, and the getUpdated/getDeleted replication resources.
 
@@ -15,11 +15,11 @@ use super::soql::Record;
 use super::state::State;
 use super::values::{format_datetime, parse_datetime, parse_record, Assign};
 
-/// First version whose upsert-update answers 200 with a body (reference §2.5).
+/// First version whose upsert-update answers 200 with a body (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm>).
 const UPSERT_BODY_VERSION: u32 = 46;
-/// How far back getUpdated reaches (reference §2.11).
+/// How far back getUpdated reaches (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_getdeleted.htm>).
 const UPDATED_WINDOW_DAYS: i64 = 30;
-/// How far back getDeleted reaches (reference §2.11).
+/// How far back getDeleted reaches (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_getdeleted.htm>).
 const DELETED_WINDOW_DAYS: i64 = 15;
 
 /// Routes `/sobjects/{object}/…`.
@@ -223,7 +223,7 @@ pub fn delete(org: &mut Org, id: &str) -> Result<(), ApiError> {
     })
 }
 
-/// The only object whose rows carry ETags (reference §2.6).
+/// The only object whose rows carry ETags (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/intro_rest_conditional_requests.htm>).
 const ETAG_OBJECT: &str = "Account";
 
 /// A strong ETag over the row's identity and last change.
@@ -280,7 +280,7 @@ fn header_time(request: &RestRequest, name: &str) -> Result<Option<DateTime<Utc>
         })
 }
 
-/// `If-Unmodified-Since`: 412 when the record changed after that time (reference §2.6).
+/// `If-Unmodified-Since`: 412 when the record changed after that time (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/intro_rest_conditional_requests.htm>).
 fn precondition(request: &RestRequest, modified: Option<DateTime<Utc>>) -> Result<(), ApiError> {
     if let Some(since) = header_time(request, "if-unmodified-since")? {
         if modified.is_some_and(|m| m > since) {
@@ -361,7 +361,7 @@ fn by_external_id(
     value: &str,
 ) -> RestResult {
     only(request, &["GET", "PATCH", "DELETE"])?;
-    // An unknown or non-external-ID field is "not found" (reference §2.5).
+    // An unknown or non-external-ID field is "not found" (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm).
     let key_field = object
         .field(field)
         .filter(|f| f.external_id || f.name == "Id")

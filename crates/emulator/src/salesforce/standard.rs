@@ -8,7 +8,7 @@ use serde_json::json;
 
 use super::schema::{FieldDef, FieldType as T, ObjectDef};
 
-/// Key prefixes of the standard objects (reference §4.7).
+/// Key prefixes of the standard objects (<https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/field_types.htm>).
 pub mod prefix {
     /// Account
     pub const ACCOUNT: &str = "001";
@@ -307,7 +307,7 @@ pub fn opportunity(now: DateTime<Utc>, currency: Option<&Currency>, stages: &[&s
         text("Name", "Name", 120).required().name_field(),
         textarea("Description", "Description", DESCRIPTION_LENGTH),
         // A value that is not an active OpportunityStage ApiName is refused
-        // (reference §4.1, §4.2), so describe says so: `restrictedPicklist`
+        // (https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunity.htm, https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunitystage.htm), so describe says so: `restrictedPicklist`
         // is what clients read to know a write will be checked
         // (https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_describesobjects_describesobjectresult.htm).
         FieldDef::new("StageName", "Stage", T::Picklist)

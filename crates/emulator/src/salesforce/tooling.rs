@@ -1,5 +1,5 @@
-//! The Tooling API subset `cosell setup salesforce` uses (reference §5.1,
-//! §5.2): create `CustomField` and `CustomObject` (the field or object then
+//! The Tooling API subset `cosell setup salesforce` uses (<https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm>,
+//! <https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customobject.htm>): create `CustomField` and `CustomObject` (the field or object then
 //! really exists: describe and SOQL see it), read them back, and query them
 //! with `/tooling/query`.
 

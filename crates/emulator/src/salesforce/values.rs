@@ -24,7 +24,7 @@ pub enum Assign {
         value: Value,
     },
     /// A reference given through the parent's external ID:
-    /// `"Account": {"Ext_Id__c": "A-9"}` (reference §2.5).
+    /// `"Account": {"Ext_Id__c": "A-9"}` (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm>).
     Parent {
         /// Canonical reference field (`AccountId`).
         field: String,
@@ -62,7 +62,7 @@ pub fn parse_datetime(text: &str) -> Option<DateTime<Utc>> {
     None
 }
 
-/// Parses an HTTP date (`EEE, dd MMM yyyy HH:mm:ss z`, reference §2.6). The
+/// Parses an HTTP date (`EEE, dd MMM yyyy HH:mm:ss z`, <https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/intro_rest_conditional_requests.htm>). The
 /// weekday is not checked: the guide's own example ("Tue, 10 Aug 2015") names
 /// the wrong day.
 pub fn parse_http_date(text: &str) -> Option<DateTime<Utc>> {

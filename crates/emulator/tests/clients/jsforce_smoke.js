@@ -259,9 +259,23 @@ async function main() {
   check(field.success, 'tooling CustomField create');
   const toolingQuery = await conn.tooling.query(`SELECT Id, DeveloperName FROM CustomField WHERE DeveloperName = 'Js_${RUN}'`);
   check(toolingQuery.totalSize === 1, 'tooling.query');
-  conn.describe$.clear();
-  const redescribed = await conn.describe('Opportunity');
-  check(redescribed.fields.some((f) => f.name === `Js_${RUN}__c`), 'tooling field in describe');
+  const jsFieldVisible = async () => {
+    conn.describe$.clear();
+    const redescribed = await conn.describe('Opportunity');
+    return redescribed.fields.some((f) => f.name === `Js_${RUN}__c`);
+  };
+  if (!(await jsFieldVisible())) {
+    // Orgs that enforce field-level security (the enterprise profile, like a
+    // real org) hide a new field until a permission set grants it.
+    const me = await conn.query(`SELECT Id FROM User WHERE Username = '${USERNAME}'`);
+    const pset = await conn.sobject('PermissionSet').create({ Name: `Js_${RUN}`, Label: `Js ${RUN}` });
+    await conn.sobject('FieldPermissions').create({
+      ParentId: pset.id, SobjectType: 'Opportunity', Field: `Opportunity.Js_${RUN}__c`,
+      PermissionsRead: true, PermissionsEdit: true,
+    });
+    await conn.sobject('PermissionSetAssignment').create({ PermissionSetId: pset.id, AssigneeId: me.records[0].Id });
+  }
+  check(await jsFieldVisible(), 'tooling field in describe');
   const dupe = await rejects(
     conn.tooling.sobject('CustomField').create({
       FullName: `Opportunity.Js_${RUN}__c`,

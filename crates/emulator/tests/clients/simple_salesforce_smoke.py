@@ -179,7 +179,20 @@ def main():
         },
     )
     check(field.get("success") is True, "toolingexecute CustomField")
-    check(any(f["name"] == f"Smoke_{RUN}__c" for f in sf.Opportunity.describe()["fields"]), "tooling field appears in describe")
+    def smoke_field_visible():
+        return any(f["name"] == f"Smoke_{RUN}__c" for f in sf.Opportunity.describe()["fields"])
+
+    if not smoke_field_visible():
+        # Orgs that enforce field-level security (the enterprise profile, like
+        # a real org) hide a new field until a permission set grants it.
+        user_id = sf.query(f"SELECT Id FROM User WHERE Username = '{USERNAME}'")["records"][0]["Id"]
+        pset = sf.PermissionSet.create({"Name": f"Smoke_{RUN}", "Label": f"Smoke {RUN}"})["id"]
+        sf.FieldPermissions.create({
+            "ParentId": pset, "SobjectType": "Opportunity", "Field": f"Opportunity.Smoke_{RUN}__c",
+            "PermissionsRead": True, "PermissionsEdit": True,
+        })
+        sf.PermissionSetAssignment.create({"PermissionSetId": pset, "AssigneeId": user_id})
+    check(smoke_field_visible(), "tooling field appears in describe")
     tooling = sf.toolingexecute("query/?q=" + urllib.parse.quote(f"SELECT Id, DeveloperName FROM CustomField WHERE DeveloperName = 'Smoke_{RUN}'"))
     check(tooling["totalSize"] == 1, "tooling query")
 

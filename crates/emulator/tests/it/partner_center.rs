@@ -1,5 +1,5 @@
 //! Conformance suite of the Partner Center emulator, written from
-//! `shared/reference/partner-center.md`; every rejection asserts the exact
+//! Microsoft's Referrals API pages (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-introduction>); every rejection asserts the exact
 //! status and error code. Helpers live here; topics in sibling files.
 
 #[path = "partner_center_auth.rs"]

@@ -246,7 +246,7 @@ async fn app_only_tokens_are_denied_on_referrals() {
         .await
         .unwrap();
     expect_error(response, 403, "accessDenied").await;
-    // …but the Webhooks API accepts app-only tokens (§2.1).
+    // …but the Webhooks API accepts app-only tokens (https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks).
     let webhooks = pc.client_credentials(PARTNER_CENTER_SCOPE).await;
     let response = pc
         .http

@@ -535,7 +535,7 @@ async fn test_events_are_delivered_tracked_and_throttled() {
         .unwrap();
     expect_error(unknown, 404, "itemNotFound").await;
 
-    // Two test events per minute (§2.1).
+    // Two test events per minute (https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks).
     assert_eq!(
         pc.http
             .post(&validation_url)

@@ -1,4 +1,4 @@
-//! Token endpoint conformance (reference §1): the four grants, the token
+//! Token endpoint conformance (<https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flows.htm>): the four grants, the token
 //! response shape, OAuth error bodies, JWT assertion checks, and session
 //! expiry on the REST API.
 

@@ -1,4 +1,4 @@
-//! sObject Collections conformance (reference §2.7).
+//! sObject Collections conformance (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections.htm>).
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

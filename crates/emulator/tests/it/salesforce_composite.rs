@@ -1,4 +1,4 @@
-//! Composite conformance (reference §2.8).
+//! Composite conformance (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm>).
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};

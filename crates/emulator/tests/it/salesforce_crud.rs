@@ -1,4 +1,4 @@
-//! sObject rows conformance (reference §2.4–§2.6, §4): create/read/update/
+//! sObject rows conformance (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_retrieve.htm>, <https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunity.htm>): create/read/update/
 //! delete shapes, the DML rules with their error codes, Opportunity stage
 //! derivations, upsert by external ID, conditional requests and IDs.
 

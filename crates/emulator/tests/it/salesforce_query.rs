@@ -1,4 +1,4 @@
-//! Query conformance (reference §2.10): SOQL results, nested parents,
+//! Query conformance (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm>): SOQL results, nested parents,
 //! `nextRecordsUrl` paging over 2,000+ records with `batchSize`, queryAll and
 //! SOQL errors.
 

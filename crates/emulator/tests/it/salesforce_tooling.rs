@@ -1,4 +1,4 @@
-//! Tooling API conformance (reference §5): custom fields and objects created
+//! Tooling API conformance (<https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm>): custom fields and objects created
 //! by setup become real schema that describe and SOQL see.
 
 use emulator::salesforce::Options;

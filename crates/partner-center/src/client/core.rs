@@ -15,9 +15,9 @@ use crate::error::{Error, TransportKind};
 use crate::observer::{Api, CallObserver, CallRecord};
 use crate::retry::{retry_after_header, should_retry, RetryPolicy};
 
-/// Per-call id header, "reset for every call" (§1.2).
+/// Per-call id header, "reset for every call" (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-introduction>).
 pub(crate) const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
-/// Optional caller tracking id (§1.2).
+/// Optional caller tracking id (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-introduction>).
 pub(crate) const MS_CORRELATION_ID: HeaderName = HeaderName::from_static("ms-correlationid");
 /// Response headers carrying the service's request id (Referrals, Webhooks).
 const REQUEST_ID_HEADERS: [&str; 3] = ["request-id", "ms-requestid", "x-ms-request-id"];
@@ -79,7 +79,7 @@ pub(crate) struct Core {
     /// Until when every call of this client (one tenant) holds back: the
     /// latest `Retry-After` a throttled answer asked for. Partner Center
     /// throttles per partner tenant, so one 429 pauses the tenant's other
-    /// calls too, not only the refused one (reference §1.10).
+    /// calls too, not only the refused one (<https://learn.microsoft.com/en-us/partner-center/developer/api-throttling-guidance>).
     pub paused_until: Arc<Mutex<Option<Instant>>>,
 }
 

@@ -6,7 +6,7 @@
 //! `substatus`, `type`, `direction`, `qualification`, the customer's country
 //! and `team/any(…)`, and `$orderby` on `createdDateTime`/`updatedDateTime`
 //! (<https://learn.microsoft.com/en-us/partner-center/developer/get-a-list-of-referrals>;
-//! reference §1.3). So each query first asks the service to filter, checks
+//! <https://learn.microsoft.com/en-us/partner-center/developer/get-a-list-of-referrals>). So each query first asks the service to filter, checks
 //! the answer, and remembers what it learnt:
 //! - a 400 `invalidRequest` means the filter is refused;
 //! - a referral that does not satisfy the filter means it was ignored;

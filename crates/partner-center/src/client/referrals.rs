@@ -15,7 +15,7 @@ use crate::odata::ReferralQuery;
 use crate::retry::RetryPolicy;
 use crate::wire::{Listing, PatchOperation, RawReferralPage, Referral, ReferralPage};
 
-/// The production Referrals API base URL (§1.1).
+/// The production Referrals API base URL (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-introduction>).
 pub const DEFAULT_REFERRALS_BASE_URL: &str = "https://api.partner.microsoft.com/v1.0/engagements";
 
 /// Route labels (templates) for call records.
@@ -98,7 +98,7 @@ impl ReferralsClient {
     }
 
     /// Follows an `@odata.nextLink` exactly as the service returned it (the documented
-    /// links even lack `/engagements`, so rebuilding them would be wrong, §1.3).
+    /// links even lack `/engagements`, so rebuilding them would be wrong, <https://learn.microsoft.com/en-us/partner-center/developer/get-a-list-of-referrals>).
     ///
     /// The link must point at the configured host, so the bearer token never goes
     /// elsewhere; an `http` link is upgraded to `https` when the base URL is `https`
@@ -162,7 +162,7 @@ impl ReferralsClient {
     }
 
     /// `POST /referrals`; the service answers 200 (connector swagger) or 201
-    /// (response-codes page), both accepted (§1.7).
+    /// (response-codes page), both accepted (<https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
     ///
     /// A create is not idempotent, so it is retried only when the service cannot
     /// have acted on it (429, 503, connect failure).
@@ -230,7 +230,7 @@ impl ReferralsClient {
     }
 
     /// `PUT /referrals/{id}` (legacy full replace): `links` is removed from the body
-    /// and `If-Match` is required (§1.7). Returns the referral if the service sends it.
+    /// and `If-Match` is required (<https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>). Returns the referral if the service sends it.
     #[tracing::instrument(skip(self, referral, if_match), fields(referral_id = ?referral.id))]
     pub async fn put(
         &self,
@@ -309,7 +309,7 @@ impl ReferralsClient {
     }
 }
 
-/// eTags are sent verbatim, inner quotes included (§1.2).
+/// eTags are sent verbatim, inner quotes included (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-introduction>).
 fn etag_header(etag: &str) -> Result<HeaderValue, Error> {
     HeaderValue::from_str(etag)
         .map_err(|_| Error::InvalidInput("eTag is not a valid header value".into()))

@@ -1,4 +1,4 @@
-//! `WebhooksClient`: the tenant's webhook registration and validation (test) events (§2.1).
+//! `WebhooksClient`: the tenant's webhook registration and validation (test) events (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 
 use std::sync::Arc;
 
@@ -13,7 +13,7 @@ use crate::observer::{Api, CallObserver};
 use crate::retry::RetryPolicy;
 use crate::wire::{ValidationEvent, ValidationEventRequest, WebhookRegistration};
 
-/// The production Webhooks API base URL (§2.1).
+/// The production Webhooks API base URL (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 pub const DEFAULT_WEBHOOKS_BASE_URL: &str = "https://api.partnercenter.microsoft.com/webhooks/v1";
 
 const ROUTE_REGISTRATION: &str = "/registration";

@@ -3,7 +3,7 @@
 //! A prefix matches on scheme, host, effective port and path prefix. Plain `http`
 //! is refused except for loopback hosts (tests and local emulators). URLs with
 //! credentials, queries or fragments are refused (hardening after third-party
-//! validators, §2.4).
+//! validators, <https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 
 use std::net::IpAddr;
 

@@ -1,4 +1,4 @@
-//! Reading the signature headers of a delivery (§2.3, §2.4 step 1).
+//! Reading the signature headers of a delivery (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 
 use base64::engine::general_purpose::{STANDARD, STANDARD_NO_PAD};
 use base64::Engine;

@@ -1,4 +1,4 @@
-//! Verification of Partner Center webhook deliveries (§2.4).
+//! Verification of Partner Center webhook deliveries (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 //!
 //! Follows Microsoft's documented steps: take the signature from
 //! `Authorization: Signature <b64>` or `x-ms-signature` (both `Signature <b64>`
@@ -26,9 +26,9 @@ pub use cert_url::CertUrlPrefix;
 
 use crate::wire::WebhookEvent;
 
-/// Where Partner Center publishes its signing certificate (§2.3).
+/// Where Partner Center publishes its signing certificate (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 pub const DEFAULT_CERT_URL_PREFIX: &str = "https://3psostorageacct.blob.core.windows.net/cert/";
-/// The organisation that must appear as `O=` in the certificate issuer (§2.4 step 4).
+/// The organisation that must appear as `O=` in the certificate issuer (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 pub const DEFAULT_ISSUER_ORGANIZATION: &str = "Microsoft Corporation";
 /// The only algorithm Partner Center documents.
 pub const SUPPORTED_ALGORITHM: &str = "rsa-sha256";

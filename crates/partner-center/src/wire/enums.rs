@@ -8,7 +8,7 @@
 /// Declares an open string enum with serde, `Display`, `FromStr` and `as_str`.
 ///
 /// Parsing tries an exact match first and then an ASCII case-insensitive one,
-/// because the service itself deserialises case-insensitively (reference §1.4).
+/// because the service itself deserialises case-insensitively (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>).
 macro_rules! open_enum {
     (
         $(#[$meta:meta])*
@@ -85,7 +85,7 @@ macro_rules! open_enum {
 }
 
 open_enum! {
-    /// Lifecycle status of a referral (§1.5).
+    /// Lifecycle status of a referral (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>).
     ReferralStatus {
         /// No status.
         None => "None",
@@ -99,7 +99,7 @@ open_enum! {
 }
 
 open_enum! {
-    /// Sub-status of a referral; each belongs to one status (§1.6).
+    /// Sub-status of a referral; each belongs to one status (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>).
     ReferralSubstatus {
         /// No sub-status.
         None => "None",
@@ -239,7 +239,7 @@ open_enum! {
 }
 
 open_enum! {
-    /// Name of a webhook event (`{resource}-{action}`, §2.2).
+    /// Name of a webhook event (`{resource}-{action}`, <https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhook-events>).
     WebhookEventName {
         /// A referral was created.
         ReferralCreated => "referral-created",

@@ -1,7 +1,7 @@
 //! Serde types of the Partner Center Referrals and Webhooks wire formats.
 //!
 //! Referral JSON is camelCase; webhook events and registrations are PascalCase;
-//! validation events are camelCase (reference §1.4, §2.1, §2.3). All fields are
+//! validation events are camelCase (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>, <https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>). All fields are
 //! optional, unknown members are kept in `extra`, and enums keep unknown values,
 //! so nothing the service sends is ever rejected or lost on a round trip.
 

@@ -1,4 +1,4 @@
-//! The OData list envelope of `GET /referrals` (§1.3).
+//! The OData list envelope of `GET /referrals` (<https://learn.microsoft.com/en-us/partner-center/developer/get-a-list-of-referrals>).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

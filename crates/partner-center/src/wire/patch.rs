@@ -1,4 +1,4 @@
-//! JSON Patch (RFC 6902) operations accepted by `PATCH /referrals/{id}` (§1.7).
+//! JSON Patch (RFC 6902) operations accepted by `PATCH /referrals/{id}` (<https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
 //!
 //! The service supports only `add` and `replace`, so those are the only
 //! operations this type can represent.

@@ -1,4 +1,4 @@
-//! The Referral resource and its nested types (§1.4), camelCase on the wire.
+//! The Referral resource and its nested types (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>), camelCase on the wire.
 //!
 //! Every field is optional so partial bodies (`$select`, PATCH representations)
 //! parse, and every struct keeps unknown JSON members in `extra` so a
@@ -114,7 +114,7 @@ pub struct Referral {
     /// Deal-registration status (wire: `None`, `ReviewPending`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registration_status: Option<String>,
-    /// Deal registrations (§1.7).
+    /// Deal registrations (<https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub registrations: Option<Vec<DealRegistration>>,
     /// Who the referral is addressed to.
@@ -144,13 +144,13 @@ pub struct Referral {
     /// Concurrency token, sent verbatim (inner quotes included) in `If-Match`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub e_tag: Option<String>,
-    /// Services co-sell partner role; JSON shape undocumented (§7), kept as raw JSON.
+    /// Services co-sell partner role; its JSON shape is not documented, so kept as raw JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub partner_role: Option<Value>,
-    /// Services co-sell solution area; JSON shape undocumented (§7), kept as raw JSON.
+    /// Services co-sell solution area; its JSON shape is not documented, so kept as raw JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub solution_area: Option<Value>,
-    /// Services co-sell solution play; JSON shape undocumented (§7), kept as raw JSON.
+    /// Services co-sell solution play; its JSON shape is not documented, so kept as raw JSON.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub solution_play: Option<Value>,
     /// Customer marketplace intent; JSON shape varies between docs, kept as raw JSON.
@@ -168,7 +168,7 @@ impl Referral {
     }
 
     /// True for the connected referral a partner addresses to Microsoft in
-    /// a co-sell engagement (`target` BusinessProfileLocation `msft`, §1.7).
+    /// a co-sell engagement (`target` BusinessProfileLocation `msft`, <https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
     pub fn is_for_microsoft(&self) -> bool {
         self.target
             .as_deref()
@@ -177,7 +177,7 @@ impl Referral {
             .any(Target::is_microsoft)
     }
 
-    /// A copy fit for a PUT body: the server-generated `links` removed (§1.7).
+    /// A copy fit for a PUT body: the server-generated `links` removed (<https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
     pub fn without_links(&self) -> Referral {
         let mut copy = self.clone();
         copy.links = None;

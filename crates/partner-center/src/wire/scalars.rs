@@ -8,7 +8,7 @@ use serde_json::Value;
 /// rewrite it; [`Timestamp::to_utc`] gives the typed value.
 ///
 /// The service writes UTC with 7 fractional digits and `Z`; webhook bodies use
-/// `+00:00` and validation results omit the offset altogether (§2.1, §2.3).
+/// `+00:00` and validation results omit the offset altogether (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Default)]
 pub struct Timestamp(String);
 
@@ -66,7 +66,7 @@ pub(crate) fn odata_datetime(dt: &DateTime<Utc>) -> String {
 }
 
 /// Serde adapter for numbers that may arrive as a JSON number or a numeric string
-/// (`dealValue` is a number on reads but the PATCH example sends `"10000"`, §1.4/§1.7).
+/// (`dealValue` is a number on reads but the PATCH example sends `"10000"`, <https://learn.microsoft.com/en-us/partner-center/developer/referral-resources/https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
 /// Empty strings and `null` read as `None`; values are written back as numbers.
 pub mod lenient_number {
     use super::*;

@@ -1,5 +1,5 @@
-//! Webhook wire types: the delivered event (PascalCase, §2.3), the registration
-//! (PascalCase, §2.1) and validation events (camelCase, §2.1).
+//! Webhook wire types: the delivered event (PascalCase, <https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>), the registration
+//! (PascalCase, <https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>) and validation events (camelCase, <https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -35,7 +35,7 @@ impl WebhookEvent {
     /// The referral id: the last non-empty path segment of `ResourceUri`.
     ///
     /// The documented host/path of `ResourceUri` differs from the Referrals API, so
-    /// only the id is trusted and the referral is re-fetched from the configured API (§2.3).
+    /// only the id is trusted and the referral is re-fetched from the configured API (<https://learn.microsoft.com/en-us/partner-center/developer/partner-center-webhooks>).
     pub fn referral_id(&self) -> Option<String> {
         let uri = self.resource_uri.as_deref()?;
         let path = match url::Url::parse(uri) {

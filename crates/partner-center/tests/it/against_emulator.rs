@@ -182,7 +182,7 @@ fn quick_retries(max_attempts: u32) -> RetryPolicy {
         .with_delays(Duration::from_millis(2), Duration::from_millis(20))
 }
 
-/// A private deal shaped like the documented create example (§1.7).
+/// A private deal shaped like the documented create example (<https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
 fn deal(name: &str, country: &str, seller_email: &str) -> Referral {
     serde_json::from_value(json!({
         "name": name,
@@ -1078,7 +1078,7 @@ async fn a_dropped_connection_on_a_get_is_retried() {
 async fn a_400_is_not_retried() {
     let pc = start_default().await;
     let (client, calls) = pc.referrals(quick_retries(5));
-    // `$orderby` accepts only createdDateTime and updatedDateTime (§1.3).
+    // `$orderby` accepts only createdDateTime and updatedDateTime (https://learn.microsoft.com/en-us/partner-center/developer/get-a-list-of-referrals).
     let result = client
         .list(&ReferralQuery::new().order_by("name", SortOrder::Asc))
         .await;
@@ -1133,7 +1133,7 @@ async fn changes_after_a_watermark_are_listed_in_update_order() {
 async fn an_engagement_lists_both_referrals_by_filter_and_by_its_link() {
     let pc = start_default().await;
     let (client, _) = pc.referrals(quick_retries(2));
-    // §1.7: create ours as Shared, then Microsoft's with the same engagementId.
+    // https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral: create ours as Shared, then Microsoft's with the same engagementId.
     let mut ours = deal("Ours", "US", "john@partner.example");
     ours.referral_type = Some(ReferralType::Shared);
     let ours = client.create(&ours).await.unwrap();

@@ -1,4 +1,4 @@
-//! The RS256 assertion of the OAuth 2.0 JWT bearer flow (reference §1.2).
+//! The RS256 assertion of the OAuth 2.0 JWT bearer flow (<https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm>).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

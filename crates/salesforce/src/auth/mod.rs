@@ -1,4 +1,4 @@
-//! OAuth 2.0 token providers for Salesforce (reference §1).
+//! OAuth 2.0 token providers for Salesforce (<https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flows.htm>).
 //!
 //! Every flow posts a form to `{login_url}/services/oauth2/token` and gets
 //! back `access_token` + `instance_url` (the API base to use). Salesforce
@@ -89,7 +89,7 @@ impl AuthError {
 }
 
 /// OAuth `error` values that mean "try again later" whatever the status
-/// (reference §1.7: `rate_limit_exceeded` is Salesforce's login throttle).
+/// (<https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm>: `rate_limit_exceeded` is Salesforce's login throttle).
 const TRANSIENT_OAUTH_ERRORS: &[&str] = &["rate_limit_exceeded"];
 
 /// Whether a token request that failed with `status` may succeed later.
@@ -98,7 +98,7 @@ const TRANSIENT_OAUTH_ERRORS: &[&str] = &["rate_limit_exceeded"];
 ///
 /// Throttling (429) and server errors (5xx) are transient with or without a
 /// body. An answer without an OAuth body is transient at any status: the
-/// token endpoint refuses a grant with the OAuth body (reference §1.7, RFC
+/// token endpoint refuses a grant with the OAuth body (<https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm>, RFC
 /// 6749 §5.2), so anything else came from a gateway or an outage page and
 /// says nothing about the credentials. Any other OAuth error (e.g.
 /// `invalid_grant`, `invalid_client_id`) needs an operator.
@@ -157,7 +157,7 @@ impl AccessToken {
         self.id.as_deref()?.trim_end_matches('/').rsplit('/').next()
     }
 
-    /// Parses a token endpoint success body leniently (reference §1.6).
+    /// Parses a token endpoint success body leniently (<https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm>).
     pub fn from_response_body(status: u16, body: &[u8]) -> Result<Self, AuthError> {
         let wire: WireToken =
             serde_json::from_slice(body).map_err(|e| AuthError::MalformedResponse {
@@ -252,7 +252,7 @@ impl TokenProvider for StaticTokenProvider {
 /// The OAuth grant to use, with its credentials.
 #[derive(Debug, Clone)]
 pub enum Grant {
-    /// JWT bearer (recommended for server integrations; reference §1.2).
+    /// JWT bearer (recommended for server integrations; <https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm>).
     JwtBearer {
         /// Consumer key.
         client_id: String,
@@ -263,14 +263,14 @@ pub enum Grant {
         /// `aud` claim; defaults to the login URL's origin.
         audience: Option<String>,
     },
-    /// Client credentials (My Domain login URL only; reference §1.3).
+    /// Client credentials (My Domain login URL only; <https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_client_credentials_flow.htm>).
     ClientCredentials {
         /// Consumer key.
         client_id: String,
         /// Consumer secret.
         client_secret: SecretString,
     },
-    /// Refresh token from a user-authorized flow (reference §1.4).
+    /// Refresh token from a user-authorized flow (<https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_refresh_token_flow.htm>).
     RefreshToken {
         /// Consumer key.
         client_id: String,
@@ -279,7 +279,7 @@ pub enum Grant {
         /// The refresh token.
         refresh_token: SecretString,
     },
-    /// Username-password (legacy, tests; reference §1.5).
+    /// Username-password (legacy, tests; <https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_username_password_flow.htm>).
     Password {
         /// Consumer key.
         client_id: String,
@@ -451,7 +451,7 @@ impl TokenProvider for OAuthTokenProvider {
 }
 
 /// Posts `form` to the token endpoint; the success status and body, or the
-/// OAuth error Salesforce answered (reference §1.7).
+/// OAuth error Salesforce answered (<https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_flow_errors.htm>).
 pub(crate) async fn post_token_form(
     http: &reqwest::Client,
     token_url: &Url,

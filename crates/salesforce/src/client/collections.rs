@@ -1,4 +1,4 @@
-//! sObject Collections: up to 200 records per call (reference §2.7).
+//! sObject Collections: up to 200 records per call (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_sobjects_collections.htm>).
 //!
 //! Larger inputs are split into chunks of [`COLLECTION_LIMIT`] and sent one
 //! chunk after another; results come back in input order. `all_or_none`

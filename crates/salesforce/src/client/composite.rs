@@ -1,4 +1,4 @@
-//! `POST /composite`: up to 25 dependent subrequests in one API call (reference §2.8).
+//! `POST /composite`: up to 25 dependent subrequests in one API call (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_composite_composite.htm>).
 //!
 //! `@{ref.field}` references are left for the server to resolve.
 

@@ -1,4 +1,4 @@
-//! Describe, limits and versions (reference §0, §2.12, §2.13).
+//! Describe, limits and versions (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_versions.htm>, <https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_describe.htm>, <https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_limits.htm>).
 
 use reqwest::Method;
 use serde::Deserialize;

@@ -252,7 +252,7 @@ impl SalesforceClient {
     }
 }
 
-/// Checks a record id: 15 or 18 ASCII letters/digits (reference §4.7).
+/// Checks a record id: 15 or 18 ASCII letters/digits (<https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/field_types.htm>).
 pub(crate) fn validate_id(id: &str) -> Result<(), Error> {
     let ok = matches!(id.len(), 15 | 18) && id.chars().all(|c| c.is_ascii_alphanumeric());
     if ok {

@@ -1,4 +1,4 @@
-//! SOQL queries and paging through `nextRecordsUrl` (reference §2.10).
+//! SOQL queries and paging through `nextRecordsUrl` (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm>).
 
 use std::collections::HashSet;
 
@@ -135,7 +135,7 @@ impl SalesforceClient {
         self.drain(first).await
     }
 
-    /// The org's opportunity stages in sales-path order (reference §4.2).
+    /// The org's opportunity stages in sales-path order (<https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunitystage.htm>).
     pub async fn opportunity_stages(&self) -> Result<Vec<OpportunityStage>, Error> {
         let soql = Soql::select(OPPORTUNITY_STAGE_FIELDS.iter().copied())
             .from("OpportunityStage")

@@ -1,6 +1,6 @@
 //! The replication resources: which records of an object were deleted in a
-//! time window (getDeleted, reference §2.11). The only way to learn of rows
-//! that skip the Recycle Bin, such as OpportunityTeamMember (§4.5).
+//! time window (getDeleted, <https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_getdeleted.htm>). The only way to learn of rows
+//! that skip the Recycle Bin, such as OpportunityTeamMember (<https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunityteammember.htm>).
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use reqwest::Method;

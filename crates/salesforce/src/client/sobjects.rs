@@ -1,5 +1,5 @@
 //! Single-record sObject calls: get, create, update, delete, upsert by external id
-//! (reference §2.4, §2.5).
+//! (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_sobject_retrieve.htm>, <https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm>).
 
 use reqwest::Method;
 use serde_json::Value;

@@ -1,4 +1,4 @@
-//! Tooling API calls used by `cosell setup salesforce` (reference §5).
+//! Tooling API calls used by `cosell setup salesforce` (<https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm>).
 //!
 //! Permission sets, field permissions and assignments are ordinary sObjects:
 //! create them with [`SalesforceClient::create`].

@@ -1,6 +1,6 @@
 //! Sends one logical call: auth, headers, refresh-once, retries, limits, observer.
 //!
-//! Retry rules (reference §2.3, §6, §1.8):
+//! Retry rules (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm>, <https://developer.salesforce.com/docs/atlas.en-us.salesforce_app_limits_cheatsheet.meta/salesforce_app_limits_cheatsheet/salesforce_app_limits_platform_api.htm>, <https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm>):
 //! - 401 with `INVALID_SESSION_ID` → one token refresh (shared by concurrent
 //!   callers) and one resend; not for "This session is not valid for use
 //!   with the REST API", which a refresh cannot fix (jsforce does the same).

@@ -2,7 +2,7 @@
 //! token expiry mid-run, CRUD and upsert, Collections partial failure and
 //! rollback, Composite references, paging over thousands of rows, SOQL
 //! injection attempts, describe, limits, Tooling, injected faults, the daily
-//! API limit and revoked sessions (issue 3; reference `salesforce.md`).
+//! API limit and revoked sessions (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/errorcodes.htm>).
 //!
 //! Each test starts its own emulator on 127.0.0.1:0.
 
@@ -141,7 +141,7 @@ async fn revoke(emulator: &SalesforceEmulator, token: &str) {
     assert_eq!(status, reqwest::StatusCode::OK);
 }
 
-/// Checks a documented OAuth failure: 400, `error` and `error_description` (reference §1.2–§1.7).
+/// Checks a documented OAuth failure: 400, `error` and `error_description` (<https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_jwt_flow.htm>).
 fn assert_oauth_error(err: AuthError, want_error: &str, want_description: &str) {
     let description = assert_oauth_code(err, want_error);
     assert_eq!(description, want_description);
@@ -219,7 +219,7 @@ async fn client_credentials_grant_works_only_on_my_domain() {
         "invalid_client",
     );
 
-    // login.salesforce.com-style host: reference §1.1.
+    // login.salesforce.com-style host: https://help.salesforce.com/s/articleView?id=sf.remoteaccess_oauth_endpoints.htm.
     let login_host = start(Options {
         my_domain: false,
         ..options
@@ -501,7 +501,7 @@ async fn a_revoked_session_is_refreshed_once_and_a_dead_one_is_reported() {
 // ------------------------------------------------------------ records
 
 /// Team members skip the Recycle Bin: only getDeleted lists them, with the
-/// window Salesforce answers for (reference §2.11, §4.5).
+/// window Salesforce answers for (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_getdeleted.htm>, <https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunityteammember.htm>).
 #[tokio::test]
 async fn get_deleted_lists_a_removed_team_member_inside_the_covered_window() {
     let emulator = start(Options::default()).await;
@@ -735,7 +735,7 @@ async fn upsert_by_referral_id_creates_then_updates_and_a_shared_key_is_ambiguou
         other => panic!("expected MultipleMatches, got {other:?}"),
     }
 
-    // A misspelled external-id field is 404 NOT_FOUND (reference §2.5).
+    // A misspelled external-id field is 404 NOT_FOUND (https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/dome_upsert.htm).
     let err = client
         .upsert("Opportunity", "No_Such_Key__c", "x", &opportunity("x"))
         .await

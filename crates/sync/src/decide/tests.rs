@@ -1,7 +1,7 @@
-//! `decide` against connector-behaviour.md, one table row per test case:
-//! field mapping both ways, lifecycle both directions, settings, leads vs
-//! co-sell, visibility one-way, on hold, closed terminal, and the
-//! degrade-don't-invent rules of issue 10.
+//! `decide`, one table row per test case: field mapping both ways, lifecycle
+//! both directions, settings, leads vs co-sell, visibility one-way, on hold,
+//! closed terminal, and values a side cannot hold (left out and audited,
+//! never invented).
 
 use chrono::NaiveDate;
 use partner_center::wire::Referral;

@@ -49,7 +49,7 @@ pub async fn query_many(
 }
 
 /// Like [`query_many`], each query paired with whether it also returns
-/// deleted rows (`queryAll`, reference §2.10).
+/// deleted rows (`queryAll`, <https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm>).
 pub async fn query_many_with_deleted(
     sf: &SalesforceClient,
     queries: &[(Soql, bool)],

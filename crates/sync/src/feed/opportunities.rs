@@ -2,9 +2,9 @@
 //! changed since a stamp, traced to its opportunity. Five queries ride in one
 //! Composite call (one API call when nothing changed). Rows that skip the
 //! Recycle Bin are read with `queryAll`, which also returns deleted rows
-//! (`IsDeleted = true`, stamped at deletion; reference §2.10 and §3.1).
+//! (`IsDeleted = true`, stamped at deletion; <https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_query.htm>).
 //!
-//! Deleted team members are hard-deleted (reference §4.5) and only
+//! Deleted team members are hard-deleted (<https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunityteammember.htm>) and only
 //! getDeleted lists them, without their opportunity: `team_deletions`
 //! traces them through the snapshots.
 

@@ -1,8 +1,8 @@
 //! Removed team members, traced to their opportunity.
 //!
 //! Salesforce hard-deletes OpportunityTeamMember rows: they skip the Recycle
-//! Bin, so `queryAll` never shows them (reference §4.5). Only getDeleted
-//! lists them, by row id and without their opportunity (§2.11). So the
+//! Bin, so `queryAll` never shows them (<https://developer.salesforce.com/docs/atlas.en-us.object_reference.meta/object_reference/sforce_api_objects_opportunityteammember.htm>). Only getDeleted
+//! lists them, by row id and without their opportunity (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_getdeleted.htm>). So the
 //! engine keeps, in each pair's snapshot, the ids of the team rows it read
 //! ([`Snapshot::team_rows`]), and a deleted id is traced through the store
 //! to the pair whose snapshot holds it. An id in no snapshot (a row added
@@ -29,7 +29,7 @@ pub const TEAM_DELETIONS_CURSOR: &str = "salesforce.team_deleted";
 const TEAM_OBJECT: &str = "OpportunityTeamMember";
 /// How far each window reaches back before the covered point.
 const REACH_BACK: Duration = Duration::minutes(1);
-/// How far back getDeleted answers (reference §2.11: 15 days), less a margin
+/// How far back getDeleted answers (<https://developer.salesforce.com/docs/atlas.en-us.api_rest.meta/api_rest/resources_getdeleted.htm>: 15 days), less a margin
 /// for the clocks of cosell and Salesforce to differ.
 const OLDEST_START: Duration = Duration::days(15);
 const OLDEST_MARGIN: Duration = Duration::minutes(5);

@@ -40,7 +40,7 @@ async fn five_hundred_incoming_referrals_cost_well_under_one_salesforce_call_per
     );
 }
 
-/// Issue 10's convergence figure: after a first pass over a mixed book
+/// The convergence figure (docs/PERFORMANCE.md): after a first pass over a mixed book
 /// (sellers' co-sell deals, Microsoft's shared referrals, some accepted,
 /// one invalid), the very next pass writes nothing. Printed for the closing
 /// note by `scripts/convergence`.

@@ -1,5 +1,5 @@
 //! The change feed: one referral Partner Center returns malformed fails on
-//! its own (issue 10, symptom 16); the rest of its page syncs and the cursor
+//! its own; the rest of its page syncs and the cursor
 //! moves on.
 
 use serde_json::json;

@@ -1,4 +1,4 @@
-//! Issue 10's stories: every edit is kept, nothing flip-flops, nothing is
+//! The sync core's stories: every edit is kept, nothing flip-flops, nothing is
 //! made up, a failure is reported once. One test per symptom, each run
 //! against both emulators as a seller would meet it.
 

@@ -1,5 +1,5 @@
 //! End-to-end stories of the sync engine against both emulators: every
-//! behaviour of the original connector (connector-behaviour.md), one module
+//! behaviour of the original connector (<https://learn.microsoft.com/en-us/partner-center/referrals/connector-salesforce>), one module
 //! per theme.
 
 mod world;

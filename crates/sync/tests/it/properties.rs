@@ -1,4 +1,4 @@
-//! Issue 10's invariants as property tests: random sequences of edits on
+//! The sync core's invariants as property tests: random sequences of edits on
 //! both sides of two pairs (one shared from Salesforce, one from Partner
 //! Center), with random pass boundaries, run against the emulators.
 //!

@@ -1,4 +1,4 @@
-//! Issue 10, symptom 3: an edit made only on a record related to the
+//! An edit made only on a record related to the
 //! opportunity (its Account, a contact, a contact role, a solution, the
 //! synced note, the team) reaches Partner Center on the next pass, deletions
 //! included.
@@ -134,7 +134,7 @@ async fn removed_solutions_leave_the_referral_and_removing_the_last_one_is_refus
     world.pass().await;
     assert_eq!(solutions(&world, &deal).len(), 1);
 
-    // A co-sell deal needs a solution (connector-behaviour.md, "Microsoft
+    // A co-sell deal needs a solution (Microsoft's connector, "Microsoft
     // Partner Center Solutions"): removing the last one is noticed too, and
     // the opportunity shows why it no longer syncs.
     assert!(!marked(&world.opp(&deal.opportunity), "✖"));
