@@ -692,6 +692,14 @@ impl Builder<'_> {
             f.solution_id_field,
             d::FIELD_SOLUTION_ID,
         );
+        let partner_role = name("partner_role", f.partner_role, d::FIELD_PARTNER_ROLE);
+        let solution_area = name("solution_area", f.solution_area, d::FIELD_SOLUTION_AREA);
+        let solution_play = name("solution_play", f.solution_play, d::FIELD_SOLUTION_PLAY);
+        let marketplace_intent = name(
+            "marketplace_intent",
+            f.marketplace_intent,
+            d::FIELD_MARKETPLACE_INTENT,
+        );
         Some(FieldNames {
             sync_flag: sync_flag?,
             referral_id: referral_id?,
@@ -703,6 +711,10 @@ impl Builder<'_> {
             solution_object: solution_object?,
             solution_opportunity_field: solution_opportunity_field?,
             solution_id_field: solution_id_field?,
+            partner_role: partner_role?,
+            solution_area: solution_area?,
+            solution_play: solution_play?,
+            marketplace_intent: marketplace_intent?,
         })
     }
 

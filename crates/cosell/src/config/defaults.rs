@@ -53,6 +53,14 @@ pub const FIELD_SOLUTION_OBJECT: &str = "Microsoft_Solution__c";
 pub const FIELD_SOLUTION_OPPORTUNITY: &str = "Opportunity__c";
 /// `sync.fields.solution_id_field`.
 pub const FIELD_SOLUTION_ID: &str = "Solution_Id__c";
+/// `sync.fields.partner_role`.
+pub const FIELD_PARTNER_ROLE: &str = "Partner_Role__c";
+/// `sync.fields.solution_area`.
+pub const FIELD_SOLUTION_AREA: &str = "Solution_Area__c";
+/// `sync.fields.solution_play`.
+pub const FIELD_SOLUTION_PLAY: &str = "Solution_Play__c";
+/// `sync.fields.marketplace_intent`.
+pub const FIELD_MARKETPLACE_INTENT: &str = "Marketplace_Purchase_Intent__c";
 
 /// `store.url`: an SQLite file next to the config file.
 pub const STORE_URL: &str = "sqlite://cosell.db";

@@ -94,6 +94,10 @@ pub(crate) struct FieldsFile {
     pub solution_object: Option<String>,
     pub solution_opportunity_field: Option<String>,
     pub solution_id_field: Option<String>,
+    pub partner_role: Option<String>,
+    pub solution_area: Option<String>,
+    pub solution_play: Option<String>,
+    pub marketplace_intent: Option<String>,
 }
 
 /// `[store]`.

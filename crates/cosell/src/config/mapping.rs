@@ -146,6 +146,10 @@ pub(crate) fn reserved_salesforce_fields(sync: &SyncConfig) -> Vec<String> {
             &f.visibility,
             &f.microsoft_crm_id,
             &f.audit,
+            &f.partner_role,
+            &f.solution_area,
+            &f.solution_play,
+            &f.marketplace_intent,
         ]
         .map(ToString::to_string),
     );

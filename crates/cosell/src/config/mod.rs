@@ -259,6 +259,14 @@ pub struct FieldNames {
     pub solution_opportunity_field: ApiName,
     /// Field of the solution object holding the Partner Center solution id.
     pub solution_id_field: ApiName,
+    /// Opportunity text field: a Services co-sell deal's partner role.
+    pub partner_role: ApiName,
+    /// Opportunity text field: a Services co-sell deal's solution area.
+    pub solution_area: ApiName,
+    /// Opportunity text field: a Services co-sell deal's solution play.
+    pub solution_play: ApiName,
+    /// Opportunity picklist: the customer's marketplace purchase intent.
+    pub marketplace_intent: ApiName,
 }
 
 /// `[store]`.

@@ -39,6 +39,9 @@ pub const HELP_VALUES: &[&str] = &[
 pub const ID_TEXT_LENGTH: u32 = 100;
 /// Length of the long text area `Audit__c` (the largest Salesforce allows).
 pub const AUDIT_LENGTH: u32 = 131_072;
+/// Length of the Services co-sell text fields (their values are not
+/// published, so the field takes any one line Partner Center may accept).
+pub const SERVICES_TEXT_LENGTH: u32 = 255;
 /// Lines the audit text area shows on the page layout.
 pub const AUDIT_VISIBLE_LINES: u32 = 10;
 
@@ -63,6 +66,14 @@ pub enum Role {
     SolutionOpportunity,
     /// `solution_id_field`
     SolutionId,
+    /// `partner_role`
+    PartnerRole,
+    /// `solution_area`
+    SolutionArea,
+    /// `solution_play`
+    SolutionPlay,
+    /// `marketplace_intent`
+    MarketplaceIntent,
 }
 
 impl Role {
@@ -78,6 +89,10 @@ impl Role {
             Role::Audit => names.audit.as_str(),
             Role::SolutionOpportunity => names.solution_opportunity_field.as_str(),
             Role::SolutionId => names.solution_id_field.as_str(),
+            Role::PartnerRole => names.partner_role.as_str(),
+            Role::SolutionArea => names.solution_area.as_str(),
+            Role::SolutionPlay => names.solution_play.as_str(),
+            Role::MarketplaceIntent => names.marketplace_intent.as_str(),
         }
     }
 }
@@ -113,7 +128,7 @@ pub enum FieldType {
     /// A restricted single-select picklist.
     Picklist {
         /// The values, in order; labels equal API names.
-        values: &'static [&'static str],
+        values: PicklistValues,
     },
     /// `LongTextArea(length)`.
     LongTextArea {
@@ -131,6 +146,40 @@ pub enum FieldType {
         /// Label of the related list on the parent.
         relationship_label: &'static str,
     },
+}
+
+/// Where a picklist's values come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PicklistValues {
+    /// A fixed list, none the default.
+    Fixed(&'static [&'static str]),
+    /// The customer marketplace purchase intents of the shipped co-sell
+    /// taxonomy ([`partner_center::Taxonomy`]), its default preselected.
+    MarketplaceIntent,
+}
+
+impl PicklistValues {
+    /// The values, in order.
+    pub fn labels(self) -> Vec<&'static str> {
+        match self {
+            Self::Fixed(values) => values.to_vec(),
+            Self::MarketplaceIntent => partner_center::Taxonomy::current()
+                .marketplace_intent
+                .labels(),
+        }
+    }
+
+    /// The value new records get, if any.
+    pub fn default_value(self) -> Option<&'static str> {
+        match self {
+            Self::Fixed(_) => None,
+            Self::MarketplaceIntent => Some(
+                partner_center::Taxonomy::current()
+                    .marketplace_intent
+                    .default_label(),
+            ),
+        }
+    }
 }
 
 impl FieldType {
@@ -210,7 +259,7 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         label: "How can Microsoft help",
         help: "Choosing an option makes the referral co-sell (it then needs a customer contact).",
         field_type: FieldType::Picklist {
-            values: HELP_VALUES,
+            values: PicklistValues::Fixed(HELP_VALUES),
         },
     },
     FieldSpec {
@@ -242,6 +291,52 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         field_type: FieldType::LongTextArea {
             length: AUDIT_LENGTH,
             visible_lines: AUDIT_VISIBLE_LINES,
+        },
+    },
+    FieldSpec {
+        role: Role::PartnerRole,
+        parent: Parent::Opportunity,
+        default_name: "Partner_Role__c",
+        label: "Partner Role",
+        help: "Services co-sell deals: your role on the deal. Fill it with the solution area and solution play, or leave all three empty.",
+        field_type: FieldType::Text {
+            length: SERVICES_TEXT_LENGTH,
+            external_id: false,
+            unique: false,
+        },
+    },
+    FieldSpec {
+        role: Role::SolutionArea,
+        parent: Parent::Opportunity,
+        default_name: "Solution_Area__c",
+        label: "Solution Area",
+        help: "Services co-sell deals: the Microsoft solution area (this fiscal year's taxonomy) of the customer's need.",
+        field_type: FieldType::Text {
+            length: SERVICES_TEXT_LENGTH,
+            external_id: false,
+            unique: false,
+        },
+    },
+    FieldSpec {
+        role: Role::SolutionPlay,
+        parent: Parent::Opportunity,
+        default_name: "Solution_Play__c",
+        label: "Solution Play",
+        help: "Services co-sell deals: the Microsoft solution play (this fiscal year's taxonomy) of the customer's need.",
+        field_type: FieldType::Text {
+            length: SERVICES_TEXT_LENGTH,
+            external_id: false,
+            unique: false,
+        },
+    },
+    FieldSpec {
+        role: Role::MarketplaceIntent,
+        parent: Parent::Opportunity,
+        default_name: "Marketplace_Purchase_Intent__c",
+        label: "Marketplace Purchase Intent",
+        help: "Whether the customer intends to buy through Microsoft marketplace. Partner Center requires it when the referral is created.",
+        field_type: FieldType::Picklist {
+            values: PicklistValues::MarketplaceIntent,
         },
     },
     FieldSpec {
@@ -376,6 +471,10 @@ pub fn default_field_names() -> FieldNames {
             .expect("defaults are valid API names"),
         solution_opportunity_field: name(Role::SolutionOpportunity),
         solution_id_field: name(Role::SolutionId),
+        partner_role: name(Role::PartnerRole),
+        solution_area: name(Role::SolutionArea),
+        solution_play: name(Role::SolutionPlay),
+        marketplace_intent: name(Role::MarketplaceIntent),
     }
 }
 
@@ -421,6 +520,13 @@ mod tests {
             d::FIELD_SOLUTION_OPPORTUNITY
         );
         assert_eq!(names.solution_id_field.as_str(), d::FIELD_SOLUTION_ID);
+        assert_eq!(names.partner_role.as_str(), d::FIELD_PARTNER_ROLE);
+        assert_eq!(names.solution_area.as_str(), d::FIELD_SOLUTION_AREA);
+        assert_eq!(names.solution_play.as_str(), d::FIELD_SOLUTION_PLAY);
+        assert_eq!(
+            names.marketplace_intent.as_str(),
+            d::FIELD_MARKETPLACE_INTENT
+        );
     }
 
     #[test]
@@ -433,7 +539,7 @@ mod tests {
         roles.sort();
         roles.dedup();
         assert_eq!(roles.len(), count);
-        assert_eq!(count, 9);
+        assert_eq!(count, 13);
     }
 
     #[test]
