@@ -19,7 +19,7 @@ use serde_json::json;
 pub use audit::{sentence, AuditLine};
 pub use duplicates::{existing_record, ExistingRecord};
 
-use crate::deal::Deal;
+use crate::deal::{Deal, Lifecycle};
 use crate::engagement::{self, MicrosoftAnswer};
 use crate::engine::plan::{Candidate, Decision, Target, Update};
 use crate::merge::{self, Field, MergeInput};
@@ -432,6 +432,20 @@ fn update(
         .flat_map(|p| validate::fields_of(p.code).iter().copied())
         .collect();
     outcome.hold(&base.deal, &blocked);
+    let mut problems = problems;
+    if outcome.lifecycle.to_partner_center == Some(Lifecycle::Won) {
+        if let Some(wait) = candidate
+            .now
+            .and_then(|now| crate::won_wait::too_early(referral, now))
+        {
+            // Won waits in Salesforce; the snapshot keeps the old lifecycle
+            // so the next pass tries again.
+            outcome.lifecycle.to_partner_center = None;
+            outcome.lifecycle.merged = base.deal.lifecycle;
+            outcome.merged.lifecycle = base.deal.lifecycle;
+            problems.push(wait);
+        }
+    }
     let held_reason = held_reason.filter(|_| !outcome.held.is_empty());
     Update {
         outcome,

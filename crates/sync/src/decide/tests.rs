@@ -158,6 +158,7 @@ fn candidate(
         referral,
         related: None,
         view,
+        now: None,
     }
 }
 

@@ -454,6 +454,7 @@ impl Engine {
                     .and_then(|id| referrals.get(id).cloned()),
                 related: None,
                 view: view.cloned(),
+                now: Some(self.now()),
             });
             entry.targets.push(target);
             entry.pair = entry.pair.take().or(pair);

@@ -52,6 +52,9 @@ pub struct Candidate {
     /// partner's own `Shared` referral (None: not read).
     pub related: Option<Vec<Referral>>,
     pub view: Option<OpportunityView>,
+    /// When the pass read both sides (None: unknown, and rules of time
+    /// such as [`crate::won_wait`] are left to Partner Center).
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The decision for one pair.

@@ -105,12 +105,12 @@ async fn an_unanswered_referral_expires_after_fourteen_days_and_closes_the_oppor
 }
 
 #[tokio::test]
-async fn a_registered_deal_won_too_early_is_reported_and_goes_through_once_the_wait_is_over() {
-    let world = World::new().await;
+async fn a_registered_deal_won_too_early_waits_and_is_sent_won_once_the_wait_is_over() {
+    let mut world = World::new().await;
     let opp = world.co_sell_opportunity("Registered Win");
     world.pass().await;
     let referral = world.referral_for(&opp);
-    let id = referral["id"].as_str().unwrap();
+    let id = referral["id"].as_str().unwrap().to_owned();
     // The partner registers the deal in Partner Center.
     let registration = PatchOperation::add(
         "/registrations/-",
@@ -122,35 +122,38 @@ async fn a_registered_deal_won_too_early_is_reported_and_goes_through_once_the_w
     world
         .engine
         .partner_center()
-        .patch(id, &[registration], PatchOptions::default())
+        .patch(&id, &[registration], PatchOptions::default())
         .await
         .unwrap();
     world.pass().await;
 
     world.edit("Opportunity", &opp, json!({ "StageName": "Closed Won" }));
+    let refused_before = world.pc.control().calls().matching("PATCH");
     world.pass().await;
     let o = world.opp(&opp);
     let audit = o["Audit__c"].as_str().unwrap();
+    assert!(marked(&o, "✖"), "{}", o["Name"]);
     assert!(
-        o["Name"].as_str().unwrap().starts_with('✖'),
-        "{}",
-        o["Name"]
-    );
-    assert!(
-        audit.contains("can be marked Won only 72 hours after the registration was created")
+        audit.contains("Opportunity.StageName: a deal with a deal registration can be marked Won only 72 hours after the registration was created")
             && audit.contains("Won is accepted from"),
         "{audit}"
     );
-    assert_eq!(world.referral(id)["status"], "Active");
-
-    // After the wait, the seller's next change goes through with Won.
-    world.pc.advance_clock(Duration::from_secs(72 * HOUR));
-    world.edit(
-        "Opportunity",
-        &opp,
-        json!({ "Description": "Signed" , "Amount": 51000 }),
+    assert_eq!(
+        world.pc.control().calls().matching("PATCH"),
+        refused_before,
+        "Won was not sent to be refused"
     );
+    assert_eq!(world.referral(&id)["status"], "Active");
+    assert_eq!(o["StageName"], "Closed Won", "the seller's Won stays");
+
+    // Passes during the wait change nothing.
+    let writes = world.writes();
     world.pass().await;
-    assert_eq!(world.referral(id)["substatus"], "Won");
-    assert!(world.opp(&opp)["Name"].as_str().unwrap().starts_with('✔'));
+    assert_eq!(world.writes(), writes);
+
+    // Once the wait is over the next pass sends Won, with no edit.
+    world.let_time_pass(Duration::from_secs(72 * HOUR));
+    world.pass().await;
+    assert_eq!(world.referral(&id)["substatus"], "Won");
+    assert!(marked(&world.opp(&opp), "✔"));
 }

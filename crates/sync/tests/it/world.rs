@@ -132,6 +132,16 @@ impl World {
     // ---- a Salesforce seller ----
 
     /// An account; the country goes to the configured country field.
+    /// Time passes for everyone: both emulators' clocks move `by` ahead,
+    /// and the engine reads the time from Salesforce's, as a deployed
+    /// connector reads the one clock both services keep.
+    pub fn let_time_pass(&mut self, by: Duration) {
+        let clock = self.sf.clock();
+        self.set_clock(Arc::new(clock));
+        self.sf.advance_clock(by);
+        self.pc.advance_clock(by);
+    }
+
     pub fn account(&self, name: &str, country: Option<&str>) -> String {
         let mut fields = json!({ "Name": name, "BillingCity": "Redmond" });
         fields[&self.engine.settings().country_code_field] = json!(country);
