@@ -228,9 +228,10 @@ fn microsoft_answer(candidate: &Candidate) -> Option<MicrosoftAnswer> {
 }
 
 /// Whether this pass asks Microsoft to co-sell: a new deal that asks for
-/// Microsoft's help, or the partner's own open `Shared` referral asking for
+/// Microsoft's help, the partner's own open `Shared` referral asking for
 /// help whose engagement has no referral addressed to Microsoft yet (an
-/// earlier pass recorded the pair and failed to ask). A pass over a pair no
+/// earlier pass recorded the pair and failed to ask), or the partner's own
+/// `Independent` referral whose seller now asks for help. A pass over a pair no
 /// pass finished recording (no snapshot) leaves asking to the pass creating
 /// it, which may be running at this moment.
 fn engage_microsoft(candidate: &Candidate, decision: &Decision) -> bool {
@@ -242,18 +243,21 @@ fn engage_microsoft(candidate: &Candidate, decision: &Decision) -> bool {
                 .pair
                 .as_ref()
                 .is_some_and(|p| p.referral_id.is_some() && p.snapshot.is_some());
+            let referral = candidate.referral.as_ref();
+            let shared_without_microsoft = referral.is_some_and(engagement::may_engage_microsoft)
+                && candidate
+                    .related
+                    .as_deref()
+                    .is_some_and(|r| engagement::microsoft_side(r).is_none());
+            // The seller asked for help after the deal was shared without:
+            // this pass turns the referral Shared, then asks Microsoft.
+            let turned_shared = u.outcome.to_partner_center.contains(&Field::Help)
+                && referral.is_some_and(|r| referral_map::turns_shared(r, merged));
             recorded
                 && u.problems.is_empty()
                 && merged.help.is_some()
                 && !merged.lifecycle.is_closed()
-                && candidate
-                    .referral
-                    .as_ref()
-                    .is_some_and(engagement::may_engage_microsoft)
-                && candidate
-                    .related
-                    .as_deref()
-                    .is_some_and(|r| engagement::microsoft_side(r).is_none())
+                && (shared_without_microsoft || turned_shared)
         }
         _ => false,
     }

@@ -4,7 +4,7 @@
 
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use partner_center::wire::{
-    AdditionalRequirements, AssistanceRequestCode, Attribute, Consent, CustomerProfile, InviteContext, Member, PatchOperation,
+    AdditionalRequirements, AssistanceRequestCode, Attribute, Direction, Consent, CustomerProfile, InviteContext, Member, PatchOperation,
     Referral, ReferralDetails, ReferralQualification, ReferralStatus, ReferralSubstatus,
     ReferralType, Requirements, SolutionTag, Target, Timestamp,
 };
@@ -208,6 +208,19 @@ pub fn new_referral(deal: &Deal, opportunity_id: &str, mappings: &[FieldMapping]
     serde_json::from_value(json).unwrap_or(referral)
 }
 
+/// Whether bringing `current` in line with `merged` turns it `Shared`: the
+/// partner's own `Independent` referral whose deal now asks Microsoft for
+/// help becomes the type that opens an engagement Microsoft can join
+/// ("Create a referral", "Creating a shared referral",
+/// <https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>),
+/// keeping its id, so the deal is never shared twice.
+pub fn turns_shared(current: &Referral, merged: &Deal) -> bool {
+    merged.help.is_some()
+        && current.referral_type == Some(ReferralType::Independent)
+        && current.direction == Some(Direction::Outgoing)
+        && !current.is_for_microsoft()
+}
+
 /// The connected referral that asks Microsoft to co-sell: the deal's data in
 /// the partner's engagement, addressed to Microsoft (`target`
 /// BusinessProfileLocation `msft`). It carries no external reference (that
@@ -329,6 +342,9 @@ pub fn patch(
             Field::Notes => ops.push(PatchOperation::add("/details/notes", opt(&merged.notes))),
             Field::Solutions => ops.push(solutions_op(current, merged)),
             Field::Help => {
+                if turns_shared(current, merged) {
+                    ops.push(PatchOperation::replace("/type", "Shared"));
+                }
                 let code = merged.help.map(HelpOption::code).unwrap_or("Unknown");
                 if has_invite {
                     ops.push(PatchOperation::add("/inviteContext/assistanceRequestCode", code));
