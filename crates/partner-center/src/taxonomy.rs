@@ -166,7 +166,10 @@ mod tests {
     fn the_shipped_file_is_the_fy26_lists() {
         let t = Taxonomy::current();
         assert_eq!(t.fiscal_year, "FY26");
-        assert_eq!(t.marketplace_intent.attribute_type, "CustomerMarketplaceIntent");
+        assert_eq!(
+            t.marketplace_intent.attribute_type,
+            "CustomerMarketplaceIntent"
+        );
         assert_eq!(
             t.marketplace_intent.labels(),
             ["Yes", "No", "Have not decided"]

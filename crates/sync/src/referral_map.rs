@@ -4,9 +4,9 @@
 
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use partner_center::wire::{
-    AdditionalRequirements, AssistanceRequestCode, Attribute, Direction, Consent, CustomerProfile, InviteContext, Member, PatchOperation,
-    Referral, ReferralDetails, ReferralQualification, ReferralStatus, ReferralSubstatus,
-    ReferralType, Requirements, SolutionTag, Target, Timestamp,
+    AdditionalRequirements, AssistanceRequestCode, Attribute, Consent, CustomerProfile, Direction,
+    InviteContext, Member, PatchOperation, Referral, ReferralDetails, ReferralQualification,
+    ReferralStatus, ReferralSubstatus, ReferralType, Requirements, SolutionTag, Target, Timestamp,
 };
 use partner_center::Taxonomy;
 use serde_json::{json, Value};

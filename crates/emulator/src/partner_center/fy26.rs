@@ -50,13 +50,19 @@ fn strings(list: &Value) -> Vec<&str> {
 /// The marketplace intent labels Salesforce shows, and the default one.
 pub(crate) fn marketplace_intent_labels() -> (Vec<&'static str>, &'static str) {
     let intent = &taxonomy()["marketplace_intent"];
-    let values = intent["values"].as_array().map(Vec::as_slice).unwrap_or_default();
+    let values = intent["values"]
+        .as_array()
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let default = values
         .iter()
         .find(|v| v["id"] == intent["default"])
         .and_then(|v| v["label"].as_str())
         .unwrap_or_default();
-    (values.iter().filter_map(|v| v["label"].as_str()).collect(), default)
+    (
+        values.iter().filter_map(|v| v["label"].as_str()).collect(),
+        default,
+    )
 }
 
 /// Checks a new outgoing referral against the FY26 rules above.
@@ -118,7 +124,11 @@ fn check_services_co_sell(referral: &Value) -> Result<(), ApiError> {
         .and_then(Value::as_str)
         .is_some_and(|code| code != "Unknown");
     let given = |name: &str| referral.get(name).filter(|v| !v.is_null());
-    if !asks_for_help || SERVICES_FIELDS.iter().all(|(name, _)| given(name).is_none()) {
+    if !asks_for_help
+        || SERVICES_FIELDS
+            .iter()
+            .all(|(name, _)| given(name).is_none())
+    {
         return Ok(());
     }
     let published = &taxonomy()["services_co_sell"];
@@ -126,7 +136,10 @@ fn check_services_co_sell(referral: &Value) -> Result<(), ApiError> {
         let text = match given(name) {
             Some(Value::String(text)) if !text.trim().is_empty() => text,
             Some(value) if !value.is_string() => {
-                return Err(ApiError::invalid_at(name, format!("{name} must be a string.")))
+                return Err(ApiError::invalid_at(
+                    name,
+                    format!("{name} must be a string."),
+                ))
             }
             _ => {
                 return Err(ApiError::invalid_at(

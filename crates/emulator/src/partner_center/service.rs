@@ -10,8 +10,8 @@ use serde_json::{json, Map, Value};
 
 use super::delivery::{self, Event};
 use super::engagement;
-use super::fy26;
 use super::error::{ApiError, ErrorCode};
+use super::fy26;
 use super::patch::{self, PatchOp};
 use super::schema::{canonicalize, INVITED_BY, SERVER_OWNED};
 use super::store::{format_utc, new_etag};

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde_json::json;
 
 use super::schema::{FieldDef, FieldType as T, ObjectDef};
-use crate::partner_center::fy26;
 use super::standard::{self, Currency};
+use crate::partner_center::fy26;
 
 /// Values of `How_can_Microsoft_help__c`.
 pub const HELP_VALUES: &[&str] = &[

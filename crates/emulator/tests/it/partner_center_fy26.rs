@@ -85,15 +85,30 @@ async fn a_services_co_sell_referral_needs_role_area_and_play() {
         "solutionPlay is required for Services co-sell referrals."
     );
 
-    services(&mut deal, json!("Services"), json!(" "), json!("Modern SecOps"));
+    services(
+        &mut deal,
+        json!("Services"),
+        json!(" "),
+        json!("Modern SecOps"),
+    );
     let body = expect_error(pc.create(&deal).await, 400, "invalidRequest").await;
     assert_eq!(body["error"]["target"], "solutionArea");
 
-    services(&mut deal, json!(7), json!("Security"), json!("Modern SecOps"));
+    services(
+        &mut deal,
+        json!(7),
+        json!("Security"),
+        json!("Modern SecOps"),
+    );
     let body = expect_error(pc.create(&deal).await, 400, "invalidRequest").await;
     assert_eq!(body["error"]["message"], "partnerRole must be a string.");
 
-    services(&mut deal, json!("Services"), json!("Security"), json!("Modern SecOps"));
+    services(
+        &mut deal,
+        json!("Services"),
+        json!("Security"),
+        json!("Modern SecOps"),
+    );
     let created = pc.created(&deal).await;
     assert_eq!(created["partnerRole"], "Services");
     assert_eq!(created["solutionArea"], "Security");

@@ -205,7 +205,10 @@ async fn a_deal_shared_without_help_becomes_the_engagement_when_the_seller_asks_
     let report = world.pass().await;
     assert_eq!(report.summary.failed, 0, "{:#?}", report.outcomes);
     let (own, microsoft) = engagement(&world, &opp);
-    assert_eq!(own["id"], first["id"], "the same referral, not a second one");
+    assert_eq!(
+        own["id"], first["id"],
+        "the same referral, not a second one"
+    );
     assert_eq!(own["type"], "Shared");
     assert_eq!(
         own["inviteContext"]["assistanceRequestCode"],

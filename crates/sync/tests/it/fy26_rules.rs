@@ -22,7 +22,10 @@ const HOUR: u64 = 3600;
 /// ✖, and the Audit line is returned.
 async fn held(world: &World, opp: &str) -> String {
     world.pass().await;
-    assert!(world.pc.referrals().is_empty(), "nothing reached Partner Center");
+    assert!(
+        world.pc.referrals().is_empty(),
+        "nothing reached Partner Center"
+    );
     let o = world.opp(opp);
     assert!(marked(&o, "✖"), "{}", o["Name"]);
     o["Audit__c"].as_str().unwrap_or_default().to_owned()
@@ -33,7 +36,11 @@ async fn a_deal_without_marketplace_intent_waits_for_the_seller_to_choose_one() 
     let world = World::new().await;
     let opp = world.co_sell_opportunity("Intent Unknown");
     // New opportunities start at "Have not decided"; this seller cleared it.
-    world.edit("Opportunity", &opp, json!({ "Marketplace_Purchase_Intent__c": null }));
+    world.edit(
+        "Opportunity",
+        &opp,
+        json!({ "Marketplace_Purchase_Intent__c": null }),
+    );
 
     let audit = held(&world, &opp).await;
     assert!(
@@ -41,7 +48,11 @@ async fn a_deal_without_marketplace_intent_waits_for_the_seller_to_choose_one() 
         "{audit}"
     );
 
-    world.edit("Opportunity", &opp, json!({ "Marketplace_Purchase_Intent__c": "Yes" }));
+    world.edit(
+        "Opportunity",
+        &opp,
+        json!({ "Marketplace_Purchase_Intent__c": "Yes" }),
+    );
     world.pass().await;
     let referral = world.referral_for(&opp);
     assert_eq!(
@@ -67,7 +78,11 @@ async fn a_services_co_sell_deal_missing_its_solution_play_waits_for_it() {
         "{audit}"
     );
 
-    world.edit("Opportunity", &opp, json!({ "Solution_Play__c": "Modern SecOps" }));
+    world.edit(
+        "Opportunity",
+        &opp,
+        json!({ "Solution_Play__c": "Modern SecOps" }),
+    );
     world.pass().await;
     let (own, microsoft) = engagement(&world, &opp);
     for referral in [&own, &microsoft] {
