@@ -1,23 +1,14 @@
-//! The command line: every `cosell` command and its options (clap derive).
-//! Parsing only; `main.rs` dispatches.
+//! The command line: the global options and the list of `cosell` commands
+//! (clap derive). Each command's arguments and its `run` live in its own
+//! module under `commands/`.
 
-use std::net::SocketAddr;
-use std::path::PathBuf;
+use clap::{Parser, Subcommand};
 
-use chrono::{DateTime, NaiveDate, Utc};
-use clap::{Args, Parser, Subcommand};
-
-use crate::config::DEFAULT_CONFIG_FILE;
+use crate::commands::{
+    backfill, config, demo, emulator, init, login, plan, retry, run, setup, status, sync, webhooks,
+    ConfigArgs,
+};
 use crate::telemetry::LogFormat;
-
-/// Address the demo serves its dashboard on.
-pub const DEFAULT_DEMO_LISTEN: &str = "127.0.0.1:8080";
-/// Default address of `cosell emulator partner-center`.
-pub const DEFAULT_PC_EMULATOR_LISTEN: &str = "127.0.0.1:9081";
-/// Default address of `cosell emulator salesforce`.
-pub const DEFAULT_SF_EMULATOR_LISTEN: &str = "127.0.0.1:9082";
-/// Default address of `cosell emulator aws`.
-pub const DEFAULT_AWS_EMULATOR_LISTEN: &str = "127.0.0.1:9083";
 
 /// Keeps Microsoft Partner Center referrals and Salesforce opportunities in sync.
 #[derive(Debug, Parser)]
@@ -38,7 +29,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Try it: both remote APIs emulated in-process, seeded deals, the connector syncing them, and the dashboard.
-    Demo(DemoArgs),
+    Demo(demo::DemoArgs),
     /// Run the service: webhook intake, pollers, workers, dashboard, /metrics.
     Run(ConfigArgs),
     /// One full reconcile pass, then exit (cron-friendly).
@@ -46,249 +37,58 @@ pub enum Command {
     /// Dry run: show what a sync would change on each side, change nothing.
     Plan(ConfigArgs),
     /// Initial load of existing referrals and opportunities, with a progress bar.
-    Backfill(BackfillArgs),
+    Backfill(backfill::BackfillArgs),
     /// Prepare a remote system for the connector.
     #[command(subcommand)]
-    Setup(SetupCommand),
+    Setup(setup::SetupCommand),
     /// Partner Center webhook registration.
     #[command(subcommand)]
-    Webhooks(WebhooksCommand),
+    Webhooks(webhooks::WebhooksCommand),
     /// Sign in and keep the credentials sealed in the store.
     #[command(subcommand)]
-    Login(crate::commands::login::LoginCommand),
+    Login(login::LoginCommand),
     /// Pairs, pending jobs, failures and last sync times.
-    Status(StatusArgs),
+    Status(status::StatusArgs),
     /// Re-run a failed job, or all dead-lettered jobs.
-    Retry(RetryArgs),
+    Retry(retry::RetryArgs),
     /// Check the configuration file.
     #[command(subcommand)]
-    Config(ConfigCommand),
+    Config(config::ConfigCommand),
     /// Write a commented starting configuration file.
-    Init(InitArgs),
+    Init(init::InitArgs),
     /// Run a strict emulator of a remote API on its own.
     #[command(subcommand)]
-    Emulator(EmulatorCommand),
+    Emulator(emulator::EmulatorCommand),
 }
 
-/// `-c FILE`, shared by every command that reads the configuration.
-#[derive(Debug, Clone, Args)]
-pub struct ConfigArgs {
-    /// Configuration file.
-    #[arg(short = 'c', long = "config", value_name = "FILE", default_value = DEFAULT_CONFIG_FILE, env = "COSELL_CONFIG")]
-    pub config: PathBuf,
-}
-
-/// `cosell demo`.
-#[derive(Debug, Clone, Args)]
-pub struct DemoArgs {
-    /// Address of the dashboard.
-    #[arg(long, value_name = "ADDR", default_value = DEFAULT_DEMO_LISTEN)]
-    pub listen: SocketAddr,
-    /// Random seed for the generated demo deals: the same seed gives the same deals.
-    #[arg(long, value_name = "N")]
-    pub seed: Option<u64>,
-}
-
-/// `cosell backfill`.
-#[derive(Debug, Clone, Args)]
-pub struct BackfillArgs {
-    #[command(flatten)]
-    pub config: ConfigArgs,
-    /// Only records changed since this date (YYYY-MM-DD, UTC) or instant (RFC 3339).
-    #[arg(long, value_name = "DATE", value_parser = parse_since)]
-    pub since: Option<DateTime<Utc>>,
-}
-
-/// `cosell setup ...`.
-#[derive(Debug, Clone, Subcommand)]
-pub enum SetupCommand {
-    /// Create the connector's custom fields and object in the Salesforce org.
-    Salesforce(SetupSalesforceArgs),
-    /// Write the JWT bearer key pair: a private key (0600) and a certificate for the External Client App.
-    SalesforceApp(crate::commands::salesforce_app::SalesforceAppArgs),
-    /// Write a new key for the credentials sealed in the store (COSELL_STORE_KEY_FILE).
-    StoreKey(crate::commands::store_key::StoreKeyArgs),
-}
-
-/// `cosell setup salesforce`.
-#[derive(Debug, Clone, Args)]
-pub struct SetupSalesforceArgs {
-    #[command(flatten)]
-    pub config: ConfigArgs,
-    /// Show what would be created, create nothing.
-    #[arg(long)]
-    pub dry_run: bool,
-}
-
-/// `cosell webhooks ...`.
-#[derive(Debug, Clone, Subcommand)]
-pub enum WebhooksCommand {
-    /// Show the tenant's current webhook registration.
-    Show(ConfigArgs),
-    /// Register this server's webhook URL for the referral events.
-    Register(WebhooksRegisterArgs),
-}
-
-/// `cosell webhooks register`.
-#[derive(Debug, Clone, Args)]
-pub struct WebhooksRegisterArgs {
-    #[command(flatten)]
-    pub config: ConfigArgs,
-    /// Replace an existing registration that points elsewhere (Partner Center allows one URL per event).
-    #[arg(long)]
-    pub force: bool,
-}
-
-/// `cosell status`.
-#[derive(Debug, Clone, Args)]
-pub struct StatusArgs {
-    #[command(flatten)]
-    pub config: ConfigArgs,
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// `cosell retry`: one job by id, or every dead-lettered job.
-#[derive(Debug, Clone, Args)]
-#[command(group(clap::ArgGroup::new("what").required(true).args(["id", "failed"])))]
-pub struct RetryArgs {
-    #[command(flatten)]
-    pub config: ConfigArgs,
-    /// The job to re-run.
-    #[arg(value_name = "ID")]
-    pub id: Option<String>,
-    /// Re-run every dead-lettered job.
-    #[arg(long)]
-    pub failed: bool,
-}
-
-/// `cosell config ...`.
-#[derive(Debug, Clone, Subcommand)]
-pub enum ConfigCommand {
-    /// Check the file and the secrets it needs; print a summary without secrets.
-    Check(ConfigArgs),
-}
-
-/// `cosell init`.
-#[derive(Debug, Clone, Args)]
-pub struct InitArgs {
-    /// Where to write the file.
-    #[arg(value_name = "PATH", default_value = DEFAULT_CONFIG_FILE)]
-    pub path: PathBuf,
-    /// Overwrite the file if it exists.
-    #[arg(long)]
-    pub force: bool,
-}
-
-/// `cosell emulator ...`.
-#[derive(Debug, Clone, Subcommand)]
-pub enum EmulatorCommand {
-    /// Emulate Partner Center: Entra ID token endpoint, Referrals API, Webhooks API.
-    PartnerCenter(PartnerCenterEmulatorArgs),
-    /// Emulate a Salesforce org: OAuth token endpoint, REST API, Tooling API.
-    Salesforce(SalesforceEmulatorArgs),
-    /// Emulate AWS Partner Central: the Selling API (SigV4) and EventBridge-shaped events.
-    Aws(AwsEmulatorArgs),
-}
-
-/// `cosell emulator aws`.
-#[derive(Debug, Clone, Args)]
-pub struct AwsEmulatorArgs {
-    /// Address to listen on.
-    #[arg(long, value_name = "ADDR", default_value = DEFAULT_AWS_EMULATOR_LISTEN)]
-    pub listen: SocketAddr,
-    /// Where to deliver events (an API destination's endpoint), e.g. cosell's `/webhooks/aws`.
-    #[arg(long, value_name = "URL")]
-    pub events_url: Option<String>,
-    /// The API-key header sent with each event.
-    #[arg(
-        long,
-        value_name = "NAME",
-        default_value = "x-api-key",
-        requires = "events_url"
-    )]
-    pub events_header: String,
-    /// Its value [env: COSELL_AWS_EVENTS_API_KEY].
-    #[arg(
-        long,
-        value_name = "KEY",
-        env = "COSELL_AWS_EVENTS_API_KEY",
-        hide_env_values = true,
-        requires = "events_url"
-    )]
-    pub events_api_key: Option<String>,
-}
-
-/// `cosell emulator partner-center`.
-#[derive(Debug, Clone, Args)]
-pub struct PartnerCenterEmulatorArgs {
-    /// Address to listen on.
-    #[arg(long, value_name = "ADDR", default_value = DEFAULT_PC_EMULATOR_LISTEN)]
-    pub listen: SocketAddr,
-    /// The registered application's client id [default: the emulator's demo value].
-    #[arg(long)]
-    pub client_id: Option<String>,
-    /// The application's client secret [default: the emulator's demo value].
-    #[arg(long)]
-    pub client_secret: Option<String>,
-    /// The Referrals admin's refresh token [default: the emulator's demo value].
-    #[arg(long)]
-    pub refresh_token: Option<String>,
-    /// Tenant in the token endpoint path [default: the emulator's demo value].
-    #[arg(long)]
-    pub tenant: Option<String>,
-    /// Which `$filter` properties the Referrals API honours: `permissive`
-    /// (all), `documented` (only documented ones, others are a 400) or
-    /// `ignore-unknown` (others are silently ignored).
-    #[arg(long, value_name = "MODE", default_value = "permissive")]
-    pub odata: emulator::partner_center::ODataMode,
-}
-
-/// `cosell emulator salesforce`.
-#[derive(Debug, Clone, Args)]
-pub struct SalesforceEmulatorArgs {
-    /// Address to listen on.
-    #[arg(long, value_name = "ADDR", default_value = DEFAULT_SF_EMULATOR_LISTEN)]
-    pub listen: SocketAddr,
-    /// Start without the connector's custom fields and object (to try `cosell setup salesforce`).
-    #[arg(long)]
-    pub bare: bool,
-    /// The connected app's consumer key [default: the emulator's demo value].
-    #[arg(long)]
-    pub client_id: Option<String>,
-    /// The connected app's consumer secret [default: the emulator's demo value].
-    #[arg(long)]
-    pub client_secret: Option<String>,
-    /// The integration user's username [default: the emulator's demo value].
-    #[arg(long)]
-    pub username: Option<String>,
-    /// The integration user's password [default: the emulator's demo value].
-    #[arg(long)]
-    pub password: Option<String>,
-    /// API requests allowed per 24 hours before REQUEST_LIMIT_EXCEEDED [default: the emulator's].
-    #[arg(long, value_name = "N")]
-    pub daily_limit: Option<u64>,
-    /// The kind of org: demo, enterprise (duplicate and validation rules, a
-    /// required field) or single-currency (see the emulator crate's README).
-    #[arg(long, value_name = "NAME", default_value = "demo")]
-    pub profile: emulator::salesforce::Profile,
-}
-
-/// Parses `--since`: a UTC date (midnight) or an RFC 3339 instant.
-fn parse_since(value: &str) -> Result<DateTime<Utc>, String> {
-    if let Ok(date) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-        return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc());
+impl Command {
+    /// Runs the command to its end.
+    pub async fn run(self) -> anyhow::Result<()> {
+        match self {
+            Command::Demo(args) => demo::run(args).await,
+            Command::Run(args) => run::run(args).await,
+            Command::Sync(args) => sync::run(args).await,
+            Command::Plan(args) => plan::run(args).await,
+            Command::Backfill(args) => backfill::run(args).await,
+            Command::Setup(command) => setup::run(command).await,
+            Command::Webhooks(command) => webhooks::run(command).await,
+            Command::Login(command) => login::run(command).await,
+            Command::Status(args) => status::run(args).await,
+            Command::Retry(args) => retry::run(args).await,
+            Command::Config(command) => config::run(command),
+            Command::Init(args) => init::run(args),
+            Command::Emulator(command) => emulator::run(command).await,
+        }
     }
-    DateTime::parse_from_rfc3339(value)
-        .map(|t| t.with_timezone(&Utc))
-        .map_err(|_| format!("{value:?} is not a date: use YYYY-MM-DD or an RFC 3339 time like 2025-01-31T12:00:00Z"))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use std::path::PathBuf;
+
     use clap::CommandFactory;
+
+    use super::*;
 
     fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
         Cli::try_parse_from(std::iter::once("cosell").chain(args.iter().copied()))
@@ -409,9 +209,9 @@ mod tests {
 
     #[test]
     fn the_salesforce_emulator_takes_an_org_profile() {
-        use emulator::salesforce::Profile;
+        use ::emulator::salesforce::Profile;
         let Ok(Cli {
-            command: Command::Emulator(EmulatorCommand::Salesforce(args)),
+            command: Command::Emulator(emulator::EmulatorCommand::Salesforce(args)),
             ..
         }) = parse(&["emulator", "salesforce", "--profile", "enterprise"])
         else {

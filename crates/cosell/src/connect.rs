@@ -27,7 +27,9 @@ const WEBHOOKS_SCOPE: &str = "https://api.partnercenter.microsoft.com/.default";
 /// Hooks that see every remote call (for metrics).
 #[derive(Clone, Default)]
 pub struct Observers {
+    /// Told of every Partner Center call (metrics), when set.
     pub partner_center: Option<partner_center::CallObserver>,
+    /// Told of every Salesforce call (metrics), when set.
     pub salesforce: Option<Arc<dyn salesforce::CallObserver>>,
 }
 

@@ -12,7 +12,6 @@ pub mod credentials;
 pub mod dashboard;
 pub mod demo;
 pub mod emulated;
-pub mod emulator_cmd;
 pub mod salesforce_token;
 pub mod service;
 pub mod setup;

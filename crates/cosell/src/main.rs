@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cosell::cli::{Cli, Command, ConfigCommand, EmulatorCommand, SetupCommand, WebhooksCommand};
-use cosell::config::{init, Config, ConfigError};
-use cosell::{commands, emulator_cmd, telemetry};
+use cosell::cli::Cli;
+use cosell::config::ConfigError;
+use cosell::telemetry;
 
 /// Exit code of a command that failed.
 const EXIT_FAILURE: u8 = 1;
@@ -21,7 +21,7 @@ async fn main() -> ExitCode {
         eprintln!("error: {err}");
         return ExitCode::from(EXIT_BAD_CONFIG);
     }
-    match dispatch(cli.command).await {
+    match cli.command.run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
@@ -32,45 +32,5 @@ async fn main() -> ExitCode {
                 EXIT_FAILURE
             })
         }
-    }
-}
-
-async fn dispatch(command: Command) -> anyhow::Result<()> {
-    match command {
-        Command::Demo(args) => commands::demo(args).await,
-        Command::Run(args) => commands::run(args).await,
-        Command::Sync(args) => commands::sync(args).await,
-        Command::Plan(args) => commands::plan(args).await,
-        Command::Backfill(args) => commands::backfill(args).await,
-        Command::Setup(SetupCommand::Salesforce(args)) => commands::setup_salesforce(args).await,
-        Command::Setup(SetupCommand::StoreKey(args)) => commands::store_key::run(args),
-        Command::Setup(SetupCommand::SalesforceApp(args)) => commands::salesforce_app::run(args),
-        Command::Webhooks(WebhooksCommand::Show(args)) => commands::webhooks_show(args).await,
-        Command::Webhooks(WebhooksCommand::Register(args)) => {
-            commands::webhooks_register(args).await
-        }
-        Command::Login(command) => commands::login::run(command).await,
-        Command::Status(args) => commands::status(args).await,
-        Command::Retry(args) => commands::retry(args).await,
-        Command::Config(ConfigCommand::Check(args)) => {
-            let config = Config::load(&args.config)?;
-            print!("{}", config.summary());
-            Ok(())
-        }
-        Command::Init(args) => {
-            init::write_example(&args.path, args.force)?;
-            println!(
-                "wrote {path}\nnext: edit it, set the secrets it names, then run `cosell config check -c {path}`",
-                path = args.path.display()
-            );
-            Ok(())
-        }
-        Command::Emulator(EmulatorCommand::PartnerCenter(args)) => {
-            emulator_cmd::partner_center(args).await
-        }
-        Command::Emulator(EmulatorCommand::Salesforce(args)) => {
-            emulator_cmd::salesforce(args).await
-        }
-        Command::Emulator(EmulatorCommand::Aws(args)) => emulator_cmd::aws(args).await,
     }
 }

@@ -36,8 +36,11 @@ pub fn co_sell_referral(name: &str) -> Value {
 /// The records behind a sample co-sell opportunity.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CoSellOpportunity {
+    /// The opportunity's id.
     pub opportunity: String,
+    /// Its Account's id.
     pub account: String,
+    /// Its contact's id.
     pub contact: String,
 }
 

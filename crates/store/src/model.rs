@@ -56,6 +56,7 @@ impl PairState {
 /// One referral ⇄ opportunity link and what was last synced between them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Pair {
+    /// The pair's id (UUID v7, so ids sort by creation).
     pub id: PairId,
     /// Partner Center referral id, once known.
     pub referral_id: Option<String>,
@@ -63,6 +64,7 @@ pub struct Pair {
     pub opportunity_id: Option<String>,
     /// Deal name without the ✔/✖ mark, for search and display.
     pub name: String,
+    /// Where the pair stands.
     pub state: PairState,
     /// The canonical deal as last written to both sides (sync crate's JSON).
     pub snapshot: Option<serde_json::Value>,
@@ -76,7 +78,9 @@ pub struct Pair {
     pub last_pc_to_sf_at: Option<DateTime<Utc>>,
     /// Last successful write Salesforce → Partner Center.
     pub last_sf_to_pc_at: Option<DateTime<Utc>>,
+    /// When the pair was first recorded.
     pub created_at: DateTime<Utc>,
+    /// When the pair last changed.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -116,8 +120,11 @@ pub struct LastSyncTimes {
 pub struct PairQuery {
     /// Case-insensitive substring of the name, or an exact referral/opportunity id.
     pub text: Option<String>,
+    /// Only pairs in this state.
     pub state: Option<PairState>,
+    /// Pairs per page.
     pub limit: u32,
+    /// Pairs to skip.
     pub offset: u32,
 }
 
@@ -126,9 +133,13 @@ pub struct PairQuery {
 pub struct InboxEvent {
     /// Identity of the delivery for deduplication (hash of the raw body).
     pub dedup_key: String,
+    /// The event's name, e.g. `referral-updated`.
     pub event_name: String,
+    /// The referral the event is about.
     pub resource_id: String,
+    /// The event body as received.
     pub body: serde_json::Value,
+    /// When it arrived.
     pub received_at: DateTime<Utc>,
 }
 
@@ -207,18 +218,27 @@ impl JobState {
 /// A durable unit of work.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Job {
+    /// The job's id.
     pub id: JobId,
+    /// At most one pending job per key (see [`NewJob::dedup_key`]).
     pub dedup_key: String,
+    /// What to do; owned by the sync crate.
     pub payload: serde_json::Value,
+    /// Where the job stands.
     pub state: JobState,
     /// Attempts started so far (a claim counts as one).
     pub attempts: u32,
+    /// Not before this time.
     pub run_at: DateTime<Utc>,
     /// Worker holding the lease while `Running`.
     pub lease_owner: Option<String>,
+    /// When the holder's lease runs out.
     pub lease_expires_at: Option<DateTime<Utc>>,
+    /// Why the last attempt failed.
     pub last_error: Option<String>,
+    /// When the job was first queued.
     pub created_at: DateTime<Utc>,
+    /// When the job last changed.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -234,16 +254,22 @@ pub enum FailureAction {
 /// Which dead jobs `retry_dead` revives.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RetryTarget {
+    /// One dead job, by id.
     One(JobId),
+    /// Every dead job.
     AllDead,
 }
 
 /// Number of jobs per state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobCounts {
+    /// Jobs waiting to run.
     pub pending: u64,
+    /// Jobs a worker holds.
     pub running: u64,
+    /// Jobs finished.
     pub done: u64,
+    /// Jobs that gave up.
     pub dead: u64,
 }
 
@@ -251,8 +277,11 @@ pub struct JobCounts {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AuditLevel {
+    /// Something happened as expected.
     Info,
+    /// Something the user should look at.
     Warning,
+    /// Something failed.
     Error,
 }
 
@@ -277,9 +306,13 @@ impl AuditLevel {
 /// One line of a pair's history: a sync, a conflict, an error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
+    /// The entry's id.
     pub id: Uuid,
+    /// The pair it concerns, if any.
     pub pair_id: Option<PairId>,
+    /// When it happened.
     pub at: DateTime<Utc>,
+    /// How serious it is.
     pub level: AuditLevel,
     /// Stable machine-readable kind, e.g. `referral_created`, `conflict`, `validation_failed`.
     pub kind: String,

@@ -14,19 +14,25 @@ use serde::{Deserialize, Serialize};
 pub struct Deal {
     /// Deal name, never with the ✔/✖ mark.
     pub name: String,
+    /// The customer company.
     pub customer: Customer,
     /// Customer contacts (referral `customerProfile.team`, Salesforce contact roles).
     pub contacts: Vec<Contact>,
+    /// The deal's value and currency.
     pub deal_value: Option<Money>,
     /// ISO 4217 code.
     pub currency: Option<String>,
+    /// The expected close date.
     pub close_date: Option<NaiveDate>,
+    /// Notes shared with the referral.
     pub notes: Option<String>,
+    /// What help the partner asks Microsoft for (co-sell when set).
     pub help: Option<HelpOption>,
     /// Visible to Microsoft sellers; may only ever go from false to true.
     pub visible_to_microsoft: bool,
     /// Solution ids (`SOL-…` or catalog GUIDs).
     pub solutions: BTreeSet<String>,
+    /// Where the deal stands.
     pub lifecycle: Lifecycle,
     /// Microsoft's own CRM id, filled once Microsoft accepts.
     pub microsoft_crm_id: Option<String>,
@@ -76,10 +82,15 @@ impl Fy26Fields {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Customer {
+    /// The company's name.
     pub name: String,
+    /// Street address.
     pub street: Option<String>,
+    /// City.
     pub city: Option<String>,
+    /// State or province.
     pub state: Option<String>,
+    /// Postal code.
     pub postal_code: Option<String>,
     /// ISO 3166 alpha-2, as given (validated before it is sent).
     pub country: Option<String>,
@@ -89,10 +100,15 @@ pub struct Customer {
 #[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Contact {
+    /// Given name.
     pub first_name: Option<String>,
+    /// Family name (required by both sides).
     pub last_name: String,
+    /// Email address.
     pub email: Option<String>,
+    /// Phone number.
     pub phone: Option<String>,
+    /// Job title.
     pub title: Option<String>,
 }
 
@@ -153,11 +169,17 @@ impl<'de> Deserialize<'de> for Money {
 /// How Microsoft can help: a chosen option makes the referral co-sell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum HelpOption {
+    /// A value proposition for a specific workload.
     WorkloadSpecificValueProposition,
+    /// Help with the customer's technical architecture.
     CustomerTechnicalArchitecture,
+    /// A proof of concept or demo.
     ProofOfConceptOrDemo,
+    /// Quotes or licensing.
     QuotesOrLicensing,
+    /// Customer success after the sale.
     PostSalesCustomerSuccess,
+    /// Anything else.
     GeneralOrOther,
 }
 
@@ -235,9 +257,13 @@ pub enum Lifecycle {
     Pending,
     /// Accepted and being worked (referral Active; an open stage).
     Active,
+    /// Closed won.
     Won,
+    /// Closed lost.
     Lost,
+    /// Declined by the partner.
     Declined,
+    /// Expired unanswered.
     Expired,
 }
 

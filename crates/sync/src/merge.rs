@@ -27,7 +27,9 @@ use crate::settings::{FieldMapping, MappingDirection};
 /// One of the two systems.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Side {
+    /// Microsoft Partner Center (the referral).
     PartnerCenter,
+    /// Salesforce (the opportunity).
     Salesforce,
 }
 
@@ -45,17 +47,29 @@ impl Side {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Field {
+    /// The deal's name (referral name, opportunity Name).
     Name,
+    /// The customer: company, address, Account.
     Customer,
+    /// The customer's contacts.
     Contacts,
+    /// The deal's value.
     DealValue,
+    /// The deal value's currency.
     Currency,
+    /// The expected close date.
     CloseDate,
+    /// The notes synced with the referral.
     Notes,
+    /// What help the partner asks Microsoft for.
     Help,
+    /// Whether Microsoft sellers may see the deal (one-way: never revoked).
     Visibility,
+    /// The Microsoft solutions the deal is about.
     Solutions,
+    /// Microsoft's CRM (MSX) id of the deal.
     MicrosoftCrmId,
+    /// The partner's deal team.
     Team,
 }
 
@@ -163,9 +177,13 @@ fn sorted<T: Clone + Ord>(items: &[T]) -> Vec<T> {
 pub struct MergeInput<'a> {
     /// The last synced snapshot.
     pub base: &'a Deal,
+    /// Partner Center's current view.
     pub partner_center: &'a Deal,
+    /// Salesforce's current view.
     pub salesforce: &'a Deal,
+    /// When the referral last changed, when known.
     pub partner_center_changed_at: Option<DateTime<Utc>>,
+    /// When the opportunity (or a related record) last changed, when known.
     pub salesforce_changed_at: Option<DateTime<Utc>>,
     /// Hold back Salesforce-only edits (sync turned off, or the referral is
     /// closed and therefore final).
@@ -179,16 +197,22 @@ pub struct MergeInput<'a> {
 pub struct Conflict {
     /// The field's name (a built-in field, or a mapped Salesforce field).
     pub field: String,
+    /// The side whose value was kept.
     pub winner: Side,
+    /// Partner Center's value.
     pub partner_center: Value,
+    /// Salesforce's value.
     pub salesforce: Value,
 }
 
 /// A change that was refused (e.g. revoking visibility) and will be undone.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Refusal {
+    /// The field whose change was refused.
     pub field: Field,
+    /// The side that made the change.
     pub side: Side,
+    /// Why it was refused, in words for the seller.
     pub reason: String,
 }
 
@@ -201,10 +225,13 @@ pub struct MergeOutcome {
     pub to_partner_center: Vec<Field>,
     /// Fields Salesforce must be updated with.
     pub to_salesforce: Vec<Field>,
+    /// Fields both sides changed differently, and who won.
     pub conflicts: Vec<Conflict>,
+    /// Changes refused and undone.
     pub refusals: Vec<Refusal>,
     /// Salesforce edits held back while the referral waits on hold.
     pub held: Vec<Field>,
+    /// Where the deal's lifecycle goes, and whether each side may move.
     pub lifecycle: LifecycleDecision,
     /// Mapped fields (by Salesforce field name) Partner Center must get.
     pub mapped_to_partner_center: Vec<String>,

@@ -19,13 +19,19 @@ pub const NOTE_TITLE: &str = "Partner Center notes";
 /// An opportunity and the related records the deal is made of.
 #[derive(Debug, Clone, PartialEq)]
 pub struct OpportunityView {
+    /// The opportunity's id.
     pub id: String,
     /// The opportunity's own fields as read.
     pub record: Record,
+    /// The customer Account, when the opportunity has one.
     pub account: Option<AccountView>,
+    /// The contact roles and their contacts.
     pub contact_roles: Vec<ContactRoleView>,
+    /// The solutions related list.
     pub solutions: Vec<SolutionRow>,
+    /// The connector's note, when there is one.
     pub note: Option<NoteRow>,
+    /// The deal team, as contacts.
     pub team: Vec<Contact>,
     /// The ids of the team rows read (OpportunityTeamMember), kept in the
     /// snapshot so a deleted row can be traced to this opportunity.
@@ -38,29 +44,38 @@ pub struct OpportunityView {
 /// The customer account.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AccountView {
+    /// The Account's id.
     pub id: String,
+    /// The customer, as the Account has it.
     pub customer: Customer,
 }
 
 /// A contact role and its contact.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ContactRoleView {
+    /// The role's id.
     pub id: String,
+    /// The contact's id.
     pub contact_id: String,
+    /// The contact, as read.
     pub contact: Contact,
 }
 
 /// One row of the solutions related list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SolutionRow {
+    /// The row's id.
     pub id: String,
+    /// The solution's id.
     pub solution_id: String,
 }
 
 /// The connector's note on the opportunity.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NoteRow {
+    /// The note's id.
     pub id: String,
+    /// The note's text.
     pub body: String,
 }
 

@@ -32,6 +32,7 @@ pub struct Settings {
     pub org_currency: Option<String>,
     /// Bring only co-sell and pipeline-sharing referrals into Salesforce.
     pub co_sell_only: bool,
+    /// API names of the connector's Salesforce fields.
     pub fields: FieldNames,
     /// Base of the links to referrals in the Partner Center portal.
     pub portal_url: String,
@@ -47,6 +48,7 @@ pub struct FieldMapping {
     pub referral_path: String,
     /// Opportunity field API name, e.g. `NextStep`.
     pub salesforce_field: String,
+    /// Which way the field flows.
     pub direction: MappingDirection,
 }
 
@@ -65,15 +67,25 @@ pub enum MappingDirection {
 /// API names of the connector's Salesforce fields and solutions object.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldNames {
+    /// The checkbox a seller ticks to share the opportunity with Microsoft.
     pub sync_flag: String,
+    /// Holds the referral's id (external id of the pair).
     pub referral_id: String,
+    /// Holds the link to the referral in Partner Center.
     pub referral_link: String,
+    /// The help option picklist (what the partner asks Microsoft for).
     pub help: String,
+    /// The checkbox that makes the deal visible to Microsoft sellers.
     pub visibility: String,
+    /// Holds Microsoft's CRM (MSX) id of the deal.
     pub microsoft_crm_id: String,
+    /// The long text area where the connector writes its audit lines.
     pub audit: String,
+    /// The solutions object (a row per Microsoft solution).
     pub solution_object: String,
+    /// The solutions object's lookup to the opportunity.
     pub solution_opportunity_field: String,
+    /// The solutions object's field holding the solution id.
     pub solution_id_field: String,
     /// Opportunity fields of the FY26 co-sell rules.
     pub partner_role: String,

@@ -14,6 +14,7 @@ use crate::engagement::MicrosoftAnswer;
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Snapshot {
     #[serde(flatten)]
+    /// The deal both sides held after the last sync.
     pub deal: Deal,
     /// A close date cosell put on the opportunity because Salesforce requires
     /// one and the referral had none: not a seller's date.

@@ -9,7 +9,9 @@ use crate::settings::Settings;
 /// One stage's meaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StageInfo {
+    /// Whether the stage closes the opportunity.
     pub is_closed: bool,
+    /// Whether the stage closes it won.
     pub is_won: bool,
 }
 

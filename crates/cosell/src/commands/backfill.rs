@@ -13,7 +13,8 @@ use std::fmt;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
+use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sync::engine::outcome::SideCounts;
 use sync::engine::{EngineError, Outcome, Summary, Target};
@@ -21,7 +22,7 @@ use sync::feed::{Side, Window};
 use sync::Engine;
 use tracing::instrument::WithSubscriber;
 
-use crate::cli::BackfillArgs;
+use super::ConfigArgs;
 use crate::config::Config;
 use crate::connect::{self, Observers};
 
@@ -30,6 +31,27 @@ const BAR_TEMPLATE: &str =
     "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} deals  {per_sec}  ETA {eta}  {msg}";
 /// How often the spinner and rate refresh while a batch is in flight.
 const TICK: Duration = Duration::from_millis(200);
+
+/// `cosell backfill`.
+#[derive(Debug, Clone, Args)]
+pub struct BackfillArgs {
+    /// The configuration file to read.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Only records changed since this date (YYYY-MM-DD, UTC) or instant (RFC 3339).
+    #[arg(long, value_name = "DATE", value_parser = parse_since)]
+    pub since: Option<DateTime<Utc>>,
+}
+
+/// Parses `--since`: a UTC date (midnight) or an RFC 3339 instant.
+fn parse_since(value: &str) -> Result<DateTime<Utc>, String> {
+    if let Ok(date) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
+        return Ok(date.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("{value:?} is not a date: use YYYY-MM-DD or an RFC 3339 time like 2025-01-31T12:00:00Z"))
+}
 
 /// Runs the backfill against the configured systems and prints the summary.
 /// Fails only when the backfill could not run at all; failed pairs are

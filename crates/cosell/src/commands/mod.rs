@@ -1,56 +1,31 @@
-//! The commands that drive the sync engine. Each takes its parsed arguments
-//! and returns when the command is done.
+//! Every `cosell` command, one module each: the module owns its clap
+//! arguments and its `run`, which returns when the command is done.
+//! `cli.rs` only lists them.
 
 pub mod backfill;
+pub mod config;
+pub mod demo;
+pub mod emulator;
+pub mod init;
 pub mod login;
-pub mod login_salesforce;
-mod pass;
+pub mod plan;
 pub mod retry;
 pub mod run;
-pub mod salesforce_app;
+pub mod setup;
 pub mod status;
-pub mod store_key;
+pub mod sync;
 pub mod webhooks;
 
-use crate::cli::{
-    BackfillArgs, ConfigArgs, RetryArgs, SetupSalesforceArgs, StatusArgs, WebhooksRegisterArgs,
-};
+use std::path::PathBuf;
 
-pub use crate::demo::run as demo;
+use clap::Args;
 
-/// `cosell run`.
-pub async fn run(args: ConfigArgs) -> anyhow::Result<()> {
-    run::run(args).await
-}
+use crate::config::DEFAULT_CONFIG_FILE;
 
-pub use pass::{plan, sync};
-
-/// `cosell backfill`.
-pub async fn backfill(args: BackfillArgs) -> anyhow::Result<()> {
-    backfill::run(args).await
-}
-
-/// `cosell setup salesforce`.
-pub async fn setup_salesforce(args: SetupSalesforceArgs) -> anyhow::Result<()> {
-    crate::setup::run_command(args).await
-}
-
-/// `cosell webhooks show`.
-pub async fn webhooks_show(args: ConfigArgs) -> anyhow::Result<()> {
-    webhooks::show(args).await
-}
-
-/// `cosell webhooks register`.
-pub async fn webhooks_register(args: WebhooksRegisterArgs) -> anyhow::Result<()> {
-    webhooks::run_register(args).await
-}
-
-/// `cosell status`.
-pub async fn status(args: StatusArgs) -> anyhow::Result<()> {
-    status::run(args).await
-}
-
-/// `cosell retry`.
-pub async fn retry(args: RetryArgs) -> anyhow::Result<()> {
-    retry::run(args).await
+/// `-c FILE`, shared by every command that reads the configuration.
+#[derive(Debug, Clone, Args)]
+pub struct ConfigArgs {
+    /// Configuration file.
+    #[arg(short = 'c', long = "config", value_name = "FILE", default_value = DEFAULT_CONFIG_FILE, env = "COSELL_CONFIG")]
+    pub config: PathBuf,
 }

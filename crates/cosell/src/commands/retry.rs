@@ -2,11 +2,27 @@
 //! with their attempts reset; a running `cosell run` picks them up.
 
 use anyhow::{bail, Context, Result};
+use clap::Args;
 use store::{JobState, RetryTarget, Store};
 
-use crate::cli::RetryArgs;
+use super::ConfigArgs;
 use crate::config::Config;
 use crate::connect;
+
+/// `cosell retry`: one job by id, or every dead-lettered job.
+#[derive(Debug, Clone, Args)]
+#[command(group(clap::ArgGroup::new("what").required(true).args(["id", "failed"])))]
+pub struct RetryArgs {
+    /// The configuration file to read.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// The job to re-run.
+    #[arg(value_name = "ID")]
+    pub id: Option<String>,
+    /// Re-run every dead-lettered job.
+    #[arg(long)]
+    pub failed: bool,
+}
 
 /// Revives one dead job by id, or every dead job; returns how many.
 pub async fn revive(store: &dyn Store, id: Option<&str>) -> Result<u64> {

@@ -2,7 +2,7 @@
 
 use anyhow::Result;
 
-use crate::cli::ConfigArgs;
+use super::ConfigArgs;
 use crate::config::Config;
 use crate::service;
 

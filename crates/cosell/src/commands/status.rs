@@ -7,10 +7,11 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
+use clap::Args;
 use serde::Serialize;
 use store::{JobCounts, PairState, Store};
 
-use crate::cli::StatusArgs;
+use super::ConfigArgs;
 use crate::config::Config;
 use crate::connect;
 use crate::credential_health::CredentialHealth;
@@ -250,6 +251,17 @@ fn render_credentials(out: &mut String, credentials: &[CredentialHealth]) {
             let _ = writeln!(out, "      {problem}");
         }
     }
+}
+
+/// `cosell status`.
+#[derive(Debug, Clone, Args)]
+pub struct StatusArgs {
+    /// The configuration file to read.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `cosell status`.

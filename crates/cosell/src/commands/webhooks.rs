@@ -6,10 +6,11 @@
 //! needs `--force`.
 
 use anyhow::{bail, Context, Result};
+use clap::{Args, Subcommand};
 use partner_center::wire::WebhookRegistration;
 use partner_center::WebhooksClient;
 
-use crate::cli::{ConfigArgs, WebhooksRegisterArgs};
+use super::ConfigArgs;
 use crate::config::Config;
 use crate::connect::{self, Observers};
 use crate::service::webhook::REFERRAL_EVENTS;
@@ -145,15 +146,43 @@ pub async fn show_text(config: &Config) -> Result<String> {
     })
 }
 
+/// `cosell webhooks ...`.
+#[derive(Debug, Clone, Subcommand)]
+pub enum WebhooksCommand {
+    /// Show the tenant's current webhook registration.
+    Show(ConfigArgs),
+    /// Register this server's webhook URL for the referral events.
+    Register(WebhooksRegisterArgs),
+}
+
+/// `cosell webhooks register`.
+#[derive(Debug, Clone, Args)]
+pub struct WebhooksRegisterArgs {
+    /// The configuration file to read.
+    #[command(flatten)]
+    pub config: ConfigArgs,
+    /// Replace an existing registration that points elsewhere (Partner Center allows one URL per event).
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Runs `cosell webhooks ...`.
+pub async fn run(command: WebhooksCommand) -> Result<()> {
+    match command {
+        WebhooksCommand::Show(args) => show(args).await,
+        WebhooksCommand::Register(args) => run_register(args).await,
+    }
+}
+
 /// `cosell webhooks show`.
-pub async fn show(args: ConfigArgs) -> Result<()> {
+async fn show(args: ConfigArgs) -> Result<()> {
     let config = Config::load(&args.config)?;
     println!("{}", show_text(&config).await?);
     Ok(())
 }
 
 /// `cosell webhooks register`.
-pub async fn run_register(args: WebhooksRegisterArgs) -> Result<()> {
+async fn run_register(args: WebhooksRegisterArgs) -> Result<()> {
     let config = Config::load(&args.config.config)?;
     let (url, outcome) = register(&config, args.force).await?;
     match outcome {

@@ -14,7 +14,9 @@ use super::view::PairRef;
 /// One line of history.
 #[derive(Debug, Clone, Serialize)]
 pub struct HistoryItem {
+    /// The audit entry's id.
     pub id: Uuid,
+    /// When it happened.
     pub at: DateTime<Utc>,
     /// `info`, `warning` or `error`.
     pub level: AuditLevel,
@@ -55,6 +57,7 @@ pub struct Changes {
 /// A field changed on both sides, and how it was settled.
 #[derive(Debug, Clone, Serialize)]
 pub struct ConflictView {
+    /// The field's name (a built-in field, or a mapped Salesforce field).
     pub field: String,
     /// `partner_center` or `salesforce`.
     pub winner: String,

@@ -29,40 +29,55 @@ type Result<T> = std::result::Result<T, DashboardError>;
 /// A pair named by id, for links.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct PairRef {
+    /// The pair's id.
     pub id: PairId,
+    /// The deal's name.
     pub name: String,
 }
 
 /// Number of pairs in each state.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PairCounts {
+    /// Every pair.
     pub total: u64,
+    /// Pairs in step.
     pub synced: u64,
+    /// Pairs waiting on hold for the partner.
     pub on_hold: u64,
+    /// Pairs whose referral is closed.
     pub closed: u64,
+    /// Pairs whose last attempt failed.
     pub failed: u64,
 }
 
 /// The latest successful write in each direction.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct LastSync {
+    /// Newest write Partner Center → Salesforce.
     pub partner_center_to_salesforce: Option<DateTime<Utc>>,
+    /// Newest write Salesforce → Partner Center.
     pub salesforce_to_partner_center: Option<DateTime<Utc>>,
 }
 
 /// Job queue depth.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct QueueView {
+    /// Jobs waiting to run.
     pub pending: u64,
+    /// Jobs a worker holds.
     pub running: u64,
+    /// Jobs finished.
     pub done: u64,
+    /// Jobs that gave up.
     pub dead: u64,
 }
 
 /// Salesforce API calls used in the org's rolling 24 hours.
 #[derive(Debug, Clone, Serialize)]
 pub struct ApiUsageView {
+    /// Calls used.
     pub used: u64,
+    /// Calls allowed.
     pub max: u64,
     /// Whole percent used.
     pub percent: u64,
@@ -71,13 +86,17 @@ pub struct ApiUsageView {
 /// The overview page.
 #[derive(Debug, Clone, Serialize)]
 pub struct Overview {
+    /// Pairs by state.
     pub pairs: PairCounts,
+    /// The latest write in each direction.
     pub last_sync: LastSync,
+    /// The job queue.
     pub queue: QueueView,
     /// Jobs that gave up and wait for a person.
     pub dead_letters: u64,
     /// None when the service has not recorded it (shown as "unknown").
     pub api_usage: Option<ApiUsageView>,
+    /// The newest audit entries.
     pub recent_activity: Vec<HistoryItem>,
     /// Health of the credentials kept in the store.
     pub credentials: Vec<CredentialView>,
@@ -86,10 +105,15 @@ pub struct Overview {
 /// One pair as listed.
 #[derive(Debug, Clone, Serialize)]
 pub struct PairSummary {
+    /// The pair's id.
     pub id: PairId,
+    /// The deal's name.
     pub name: String,
+    /// Where the pair stands.
     pub state: PairState,
+    /// The Partner Center referral id, once known.
     pub referral_id: Option<String>,
+    /// The Salesforce opportunity id, once known.
     pub opportunity_id: Option<String>,
     /// The referral in Partner Center, when a portal base is configured.
     pub referral_url: Option<String>,
@@ -97,9 +121,13 @@ pub struct PairSummary {
     pub opportunity_url: Option<String>,
     /// Why the last attempt failed, with the fix.
     pub last_error: Option<String>,
+    /// Last write Partner Center → Salesforce.
     pub last_pc_to_sf_at: Option<DateTime<Utc>>,
+    /// Last write Salesforce → Partner Center.
     pub last_sf_to_pc_at: Option<DateTime<Utc>>,
+    /// When the pair was first recorded.
     pub created_at: DateTime<Utc>,
+    /// When the pair last changed.
     pub updated_at: DateTime<Utc>,
 }
 
@@ -110,15 +138,20 @@ pub struct PairList {
     pub q: Option<String>,
     /// The state filter.
     pub state: Option<PairState>,
+    /// The page shown, from 1.
     pub page: u32,
+    /// Pairs per page.
     pub per_page: u32,
+    /// Whether a next page exists.
     pub has_more: bool,
+    /// The pairs on this page.
     pub pairs: Vec<PairSummary>,
 }
 
 /// A pair with its history.
 #[derive(Debug, Clone, Serialize)]
 pub struct PairDetail {
+    /// The pair.
     pub pair: PairSummary,
     /// The deal as last synced (the sync engine's JSON).
     pub snapshot: Option<Value>,
@@ -131,16 +164,19 @@ pub struct PairDetail {
 /// A job that gave up.
 #[derive(Debug, Clone, Serialize)]
 pub struct DeadLetter {
+    /// The job's id.
     pub id: Uuid,
     /// The job key (`referral:<id>`, `opportunity:<id>`).
     pub key: String,
     /// The pair it was about, when the store knows it.
     pub pair: Option<PairRef>,
+    /// Attempts made.
     pub attempts: u32,
     /// Why it gave up, with the fix.
     pub reason: Option<String>,
     /// When it was dead-lettered.
     pub failed_at: DateTime<Utc>,
+    /// When the job was first queued.
     pub created_at: DateTime<Utc>,
 }
 
@@ -149,6 +185,7 @@ pub struct DeadLetter {
 pub struct DeadLetters {
     /// All dead jobs (the list may be shorter).
     pub total: u64,
+    /// The dead jobs shown.
     pub dead_letters: Vec<DeadLetter>,
 }
 

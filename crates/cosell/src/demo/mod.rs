@@ -1,35 +1,33 @@
-//! `cosell demo`: both remote APIs emulated in-process, a throwaway SQLite
+//! The demo behind `cosell demo`: both remote APIs emulated in-process, a throwaway SQLite
 //! store, the real service (the same code path as `cosell run`), seeded deals
 //! and simulated sellers changing them every few seconds.
 
 mod seed;
 mod sellers;
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator, DEMO_ADMIN};
+use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
 use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
 use rand::rngs::StdRng;
 use rand::SeedableRng;
 
-use crate::cli::DemoArgs;
 use crate::commands::webhooks::register_with;
 use crate::config::{Config, WEBHOOK_PATH};
 use crate::connect::{self, Observers};
 use crate::emulated;
-use crate::emulator_cmd::shutdown_signal;
 use crate::service::{self, Service, Tuning};
-use crate::sign_in::SIGN_IN_PATH;
-
-/// The demo's default seed, so two runs show the same deals.
-const DEFAULT_SEED: u64 = 2026;
 
 /// A running demo: the emulators, the service and the simulated sellers' state.
 pub struct Demo {
+    /// The Partner Center emulator.
     pub pc: PartnerCenterEmulator,
+    /// The Salesforce emulator.
     pub sf: SalesforceEmulator,
+    /// The running `cosell run` service.
     pub service: Service,
     /// The opportunity that is invalid on purpose.
     pub invalid_opportunity: String,
@@ -70,35 +68,25 @@ impl Demo {
     pub fn tick(&mut self) -> Option<String> {
         self.sellers.act(&self.pc, &self.sf)
     }
-}
 
-/// `cosell demo`: runs until Ctrl-C.
-pub async fn run(args: DemoArgs) -> Result<()> {
-    let mut demo = Demo::start(args.listen, args.seed.unwrap_or(DEFAULT_SEED)).await?;
-    println!("cosell demo is running.");
-    println!("  dashboard            {}/", demo.service.admin_url());
-    println!(
-        "  sign in              {}{SIGN_IN_PATH} as {DEMO_ADMIN} (pick \"Ada Admin\" on the emulated Entra ID page)",
-        demo.service.admin_url()
-    );
-    println!("  Partner Center (emu) {}", demo.pc.url());
-    println!("  Salesforce (emu)     {}", demo.sf.url());
-    println!("A Microsoft seller and a Salesforce seller change deals every few seconds. Press Ctrl-C to stop.");
-    let shutdown = shutdown_signal();
-    tokio::pin!(shutdown);
-    let mut ticker = tokio::time::interval(sellers::TICK);
-    ticker.tick().await;
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => break,
-            _ = ticker.tick() => {
-                if let Some(action) = demo.tick() {
-                    tracing::info!(target: "cosell::demo", "{action}");
+    /// Lets the simulated sellers act every few seconds until `shutdown`
+    /// resolves, then stops the service.
+    pub async fn run_until(mut self, shutdown: impl Future<Output = ()>) -> Result<()> {
+        tokio::pin!(shutdown);
+        let mut ticker = tokio::time::interval(sellers::TICK);
+        ticker.tick().await;
+        loop {
+            tokio::select! {
+                _ = &mut shutdown => break,
+                _ = ticker.tick() => {
+                    if let Some(action) = self.tick() {
+                        tracing::info!(target: "cosell::demo", "{action}");
+                    }
                 }
             }
         }
+        self.service.stop().await
     }
-    demo.service.stop().await
 }
 
 /// A `cosell.toml` pointing at the emulators, with a store in `dir`.

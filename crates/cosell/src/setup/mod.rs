@@ -1,5 +1,6 @@
-//! `cosell setup salesforce`: installs the connector's schema in a Salesforce
-//! org through the Tooling API (<https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm>) — the custom
+//! The work of `cosell setup salesforce`: installs the connector's schema in a Salesforce
+//! org through the Tooling API
+//! (<https://developer.salesforce.com/docs/atlas.en-us.api_tooling.meta/api_tooling/tooling_api_objects_customfield.htm>) — the custom
 //! fields on Opportunity, the `Microsoft_Solution__c` object and its fields,
 //! the `Cosell_Connector` permission set with its field and object
 //! permissions, assigned to the integration user — and checks the org
@@ -18,32 +19,10 @@ pub mod report;
 use anyhow::{Context, Result};
 use salesforce::SalesforceClient;
 
-use crate::cli::SetupSalesforceArgs;
 use crate::config::Config;
-use crate::connect::{self, Observers};
 use inventory::{has_field, Inventory, CUSTOM_FIELD, CUSTOM_OBJECT};
 use plan::{developer_name, Parent, Plan, PlannedField, SOLUTION_OBJECT};
 pub use report::{Line, Report, Status};
-
-/// Runs setup against the org the configuration names and prints the report.
-/// Fails when a prerequisite is missing, after reporting everything.
-pub async fn run_command(args: SetupSalesforceArgs) -> Result<()> {
-    let config = Config::load(&args.config.config)?;
-    let store = connect::store(&config).await?;
-    let sf = connect::salesforce_client_over(&config, &Observers::default(), Some(&store))?;
-    let report = salesforce(&sf, &config, args.dry_run).await?;
-    print!("{report}");
-    let missing = report.missing();
-    if missing > 0 {
-        anyhow::bail!(
-            "{missing} prerequisite(s) missing in the Salesforce org; fix the lines marked `missing` and run setup again"
-        );
-    }
-    if args.dry_run {
-        println!("dry run: nothing was changed");
-    }
-    Ok(())
-}
 
 /// Installs (or, with `dry_run`, plans) the connector's schema and checks the
 /// org's prerequisites.

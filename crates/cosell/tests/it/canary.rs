@@ -186,10 +186,14 @@ async fn no_secret_appears_in_any_output() {
         String::from_utf8_lossy(&keygen.stderr)
     );
     captured.command("setup salesforce-app", &keygen);
-    let key_path = dir.path().join(cosell::commands::salesforce_app::KEY_FILE);
-    let cert =
-        std::fs::read_to_string(dir.path().join(cosell::commands::salesforce_app::CERT_FILE))
-            .unwrap();
+    let key_path = dir
+        .path()
+        .join(cosell::commands::setup::salesforce_app::KEY_FILE);
+    let cert = std::fs::read_to_string(
+        dir.path()
+            .join(cosell::commands::setup::salesforce_app::CERT_FILE),
+    )
+    .unwrap();
     let private_key = std::fs::read_to_string(&key_path).unwrap();
 
     let pc = PartnerCenterEmulator::start(

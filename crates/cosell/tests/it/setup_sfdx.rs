@@ -244,8 +244,8 @@ fn the_external_client_app_preauthorizes_the_permission_set_for_every_flow_cosel
     );
     let callback = format!(
         "http://localhost:{}{}",
-        cosell::commands::login_salesforce::DEFAULT_PORT,
-        cosell::commands::login_salesforce::CALLBACK_PATH
+        cosell::commands::login::salesforce::DEFAULT_PORT,
+        cosell::commands::login::salesforce::CALLBACK_PATH
     );
     assert_eq!(
         global.text_of("callbackUrl"),

@@ -65,12 +65,18 @@ impl std::fmt::Debug for Credential {
 /// Per-account request rates; calls over them get `ThrottlingException`.
 /// Real values: 10 reads and 1 write per second
 /// (<https://docs.aws.amazon.com/partner-central/latest/developer-guide/quotas.html>).
+/// The page gives rates, not how many calls may come at once; the emulator
+/// lets a few seconds' worth through back to back (AWS asks clients to
+/// back off and retry on throttling, and SDK retries assume such a
+/// bucket), so sustained traffic is held to the rate.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Quotas {
     /// Read calls per second (0 = unlimited).
     pub reads_per_second: u32,
     /// Write calls per second (0 = unlimited).
     pub writes_per_second: u32,
+    /// Seconds' worth of calls that may come back to back (at least 1).
+    pub burst_seconds: u32,
 }
 
 impl Default for Quotas {
@@ -78,6 +84,7 @@ impl Default for Quotas {
         Self {
             reads_per_second: 10,
             writes_per_second: 1,
+            burst_seconds: 10,
         }
     }
 }
@@ -87,6 +94,7 @@ impl Quotas {
     pub const UNLIMITED: Quotas = Quotas {
         reads_per_second: 0,
         writes_per_second: 0,
+        burst_seconds: 1,
     };
 }
 

@@ -18,7 +18,7 @@ pub(crate) enum Class {
     Write,
 }
 
-/// A token bucket holding at most one second's worth of calls.
+/// A token bucket holding at most [`Quotas::burst_seconds`] of calls.
 #[derive(Debug)]
 struct Bucket {
     tokens: f64,
@@ -51,16 +51,17 @@ impl Limiter {
             return true;
         }
         let rate = f64::from(rate);
+        let depth = rate * f64::from(self.quotas.burst_seconds.max(1));
         let now = Instant::now();
         let mut buckets = self.buckets.lock().unwrap_or_else(|p| p.into_inner());
         let bucket = buckets
             .entry((account.to_owned(), class))
             .or_insert(Bucket {
-                tokens: rate,
+                tokens: depth,
                 refilled: now,
             });
         let elapsed = now.duration_since(bucket.refilled).as_secs_f64();
-        bucket.tokens = (bucket.tokens + elapsed * rate).min(rate);
+        bucket.tokens = (bucket.tokens + elapsed * rate).min(depth);
         bucket.refilled = now;
         if bucket.tokens >= 1.0 {
             bucket.tokens -= 1.0;
@@ -80,6 +81,7 @@ mod tests {
         let limiter = Limiter::new(Quotas {
             reads_per_second: 2,
             writes_per_second: 1,
+            burst_seconds: 1,
         });
         assert!(limiter.admit("a", Class::Write));
         assert!(!limiter.admit("a", Class::Write));
@@ -87,6 +89,14 @@ mod tests {
         assert!(limiter.admit("a", Class::Read));
         assert!(limiter.admit("a", Class::Read));
         assert!(!limiter.admit("a", Class::Read));
+        let bursty = Limiter::new(Quotas {
+            burst_seconds: 3,
+            ..Quotas::default()
+        });
+        assert_eq!(
+            (0..5).filter(|_| bursty.admit("a", Class::Write)).count(),
+            3
+        );
         let open = Limiter::new(Quotas::UNLIMITED);
         assert!((0..100).all(|_| open.admit("a", Class::Write)));
     }

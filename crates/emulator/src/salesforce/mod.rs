@@ -41,6 +41,7 @@ mod sobjects;
 mod standard;
 mod state;
 mod tooling;
+mod tree;
 mod values;
 mod web_server_flow;
 
@@ -302,6 +303,11 @@ impl SalesforceEmulator {
             ))
             .with_state(shared.clone());
         let app = api.merge(control_api::router(shared.clone()));
+        let app = Router::new().fallback_service(
+            tower::ServiceBuilder::new()
+                .map_request(collapse_slashes)
+                .service(app),
+        );
         let task = listener::serve(listener, &tls, app, "salesforce")?;
         Ok(Self {
             shared,
@@ -476,4 +482,34 @@ fn as_object(fields: Value) -> Result<Map<String, Value>, EmulatorError> {
             message: "fields must be a JSON object".into(),
         }),
     }
+}
+
+/// Serves `//services/data/…` like `/services/data/…`. The Salesforce CLI
+/// stores an instance URL with a trailing slash and joins every path onto
+/// it, so each call it makes to a real org starts with two slashes.
+fn collapse_slashes(mut request: axum::extract::Request) -> axum::extract::Request {
+    let uri = request.uri();
+    if !uri.path().contains("//") {
+        return request;
+    }
+    let mut path = String::with_capacity(uri.path().len());
+    for segment in uri.path().split('/').filter(|s| !s.is_empty()) {
+        path.push('/');
+        path.push_str(segment);
+    }
+    if path.is_empty() || uri.path().ends_with('/') {
+        path.push('/');
+    }
+    if let Some(query) = uri.query() {
+        path.push('?');
+        path.push_str(query);
+    }
+    let mut parts = uri.clone().into_parts();
+    if let Ok(path_and_query) = path.parse() {
+        parts.path_and_query = Some(path_and_query);
+        if let Ok(collapsed) = axum::http::Uri::from_parts(parts) {
+            *request.uri_mut() = collapsed;
+        }
+    }
+    request
 }

@@ -18,7 +18,7 @@ use super::http::{
 use super::org_rules::CallContext;
 use super::state::{Shared, State as EmState};
 use super::{
-    auth, collections, composite, describe, faults, query, record_types, sobjects, tooling,
+    auth, collections, composite, describe, faults, query, record_types, sobjects, tooling, tree,
 };
 use crate::control::DeferredFault;
 
@@ -189,6 +189,7 @@ pub fn dispatch(shared: &Shared, state: &mut EmState, request: &RestRequest) -> 
         ["query" | "queryAll", rest @ ..] => query::route(state, request, rest),
         ["composite"] => composite::run(shared, state, request, dispatch),
         ["composite", "sobjects", rest @ ..] => collections::route(state, request, rest),
+        ["composite", "tree", object] => tree::create(state, request, object),
         ["tooling", rest @ ..] => tooling::route(state, request, rest),
         ["ui-api", "object-info", rest @ ..] => record_types::picklist_values(state, request, rest),
         _ => Err(ApiError::not_found()),

@@ -87,6 +87,7 @@ async fn writes_over_the_quota_are_throttled_per_account() {
         quotas: Quotas {
             reads_per_second: 100,
             writes_per_second: 1,
+            burst_seconds: 1,
         },
         ..Options::default()
     })

@@ -14,4 +14,5 @@ mod salesforce_profiles;
 mod salesforce_query;
 mod salesforce_security;
 mod salesforce_tooling;
+mod salesforce_tree;
 mod salesforce_web_flow;

@@ -1,6 +1,7 @@
 //! Request shapes of widely used clients: simple-salesforce's trailing
-//! slashes (`sobjects/Opportunity/`, `query/?q=`, `limits/`), jsforce's SOAP
-//! `login()` and `OAuth` authorization scheme.
+//! slashes (`sobjects/Opportunity/`, `query/?q=`, `limits/`), the Salesforce
+//! CLI's doubled leading slash, jsforce's SOAP `login()` and `OAuth`
+//! authorization scheme.
 
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -34,6 +35,33 @@ async fn trailing_slash_paths_work_like_the_plain_ones() {
         )
         .await;
     assert_eq!(upsert.status, StatusCode::CREATED);
+}
+
+/// The Salesforce CLI keeps the instance URL as `https://host/` and joins
+/// paths onto it: `//services/data`, `//services/data/vNN.N/query?q=…`.
+#[tokio::test]
+async fn a_doubled_leading_slash_reaches_the_same_resource() {
+    let org = TestOrg::start().await;
+    let base = org.emu.url();
+    let get = |path: String| {
+        org.http
+            .get(format!("{base}/{path}"))
+            .bearer_auth(&org.token)
+            .send()
+    };
+    let versions = get("/services/data".into()).await.unwrap();
+    assert_eq!(versions.status(), StatusCode::OK);
+    let listed: Value = versions.json().await.unwrap();
+    assert!(listed.as_array().is_some_and(|v| !v.is_empty()), "{listed}");
+    let query = get(format!(
+        "/services/data/{V}/query?q={}",
+        urlencode("SELECT Id FROM Organization")
+    ))
+    .await
+    .unwrap();
+    assert_eq!(query.status(), StatusCode::OK);
+    let body: Value = query.json().await.unwrap();
+    assert_eq!(body["totalSize"], 1, "{body}");
 }
 
 #[tokio::test]

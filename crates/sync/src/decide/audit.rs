@@ -24,7 +24,10 @@ pub enum AuditLine {
     CoSellRequested,
     /// A referral became this opportunity (values Salesforce cannot hold
     /// were left out).
-    CreatedFromReferral { left_out: Vec<String> },
+    CreatedFromReferral {
+        /// The referral's values Salesforce cannot hold.
+        left_out: Vec<String>,
+    },
     /// What flowed where.
     Synced(String),
     /// Salesforce edits were held back, and why.
@@ -35,7 +38,9 @@ pub enum AuditLine {
     Refused(String),
     /// The opportunity (`changes`: its changes) cannot go to Partner Center.
     Invalid {
+        /// Whether the opportunity had changes to send.
         changes: bool,
+        /// What stops it, each with the fix.
         problems: Vec<Problem>,
     },
     /// A write failed for good.

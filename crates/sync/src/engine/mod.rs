@@ -38,12 +38,16 @@ pub const SALESFORCE_CURSOR: &str = "salesforce.modstamp";
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     #[error("Partner Center: {0}")]
+    /// Partner Center refused or failed a call.
     PartnerCenter(#[from] partner_center::Error),
     #[error("Salesforce: {0}")]
+    /// Salesforce refused or failed a call.
     Salesforce(#[from] salesforce::Error),
     #[error("store: {0}")]
+    /// The store failed.
     Store(#[from] StoreError),
     #[error("configuration does not match the org: {0}")]
+    /// The org lacks what the configuration names (a field, a stage), with the fix.
     Setup(String),
 }
 
@@ -87,7 +91,9 @@ pub struct Engine {
 /// What a full pass saw and did.
 #[derive(Debug, Default)]
 pub struct PassReport {
+    /// One outcome per pair looked at.
     pub outcomes: Vec<Outcome>,
+    /// The totals of the pass.
     pub summary: Summary,
 }
 
@@ -121,18 +127,22 @@ impl Engine {
         (self.clock)()
     }
 
+    /// The sync settings.
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
 
+    /// The store of pairs, jobs and audit entries.
     pub fn store(&self) -> &Arc<dyn Store> {
         &self.store
     }
 
+    /// The Salesforce client.
     pub fn salesforce(&self) -> &SalesforceClient {
         &self.sf
     }
 
+    /// The Partner Center Referrals client.
     pub fn partner_center(&self) -> &ReferralsClient {
         &self.pc
     }

@@ -9,14 +9,18 @@ use super::plan::Target;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Write {
+    /// Nothing was written.
     None,
+    /// A record was created.
     Created,
+    /// An existing record was updated.
     Updated,
 }
 
 /// Why a pair did not sync, and whether trying again can help.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Failure {
+    /// What went wrong, with the fix.
     pub message: String,
     /// Bad data or a refusal: retrying without a fix fails again.
     pub permanent: bool,
@@ -118,11 +122,15 @@ impl Failure {
 pub struct Outcome {
     /// The targets (jobs) this pair answered.
     pub targets: Vec<Target>,
+    /// The pair, once one exists.
     pub pair_id: Option<PairId>,
     /// What was decided, in words.
     pub description: String,
+    /// What was written to Partner Center.
     pub partner_center: Write,
+    /// What was written to Salesforce.
     pub salesforce: Write,
+    /// Why the pair did not sync, when it did not.
     pub failure: Option<Failure>,
 }
 
@@ -161,16 +169,22 @@ impl Outcome {
 /// Counts for one side.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct SideCounts {
+    /// Records created.
     pub created: u64,
+    /// Records updated.
     pub updated: u64,
+    /// Records looked at and left as they were.
     pub unchanged: u64,
 }
 
 /// Totals of a pass.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Summary {
+    /// Writes to Partner Center.
     pub partner_center: SideCounts,
+    /// Writes to Salesforce.
     pub salesforce: SideCounts,
+    /// Pairs that failed.
     pub failed: u64,
     /// Failures a retry may fix (throttling, outages).
     pub retryable: u64,

@@ -13,7 +13,9 @@ use crate::validate::{self, Problem};
 /// What a pass was asked to look at.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub enum Target {
+    /// A referral, by Partner Center id.
     Referral(String),
+    /// An opportunity, by Salesforce id.
     Opportunity(String),
 }
 
@@ -39,6 +41,7 @@ impl Target {
 /// Everything known about one pair at the start of a pass.
 #[derive(Debug, Clone)]
 pub struct Candidate {
+    /// The targets (jobs) that asked for this pair.
     pub targets: Vec<Target>,
     /// Nothing changed in Salesforce since the last successful sync, and
     /// Partner Center was not asked about: the referral was not read.
@@ -46,11 +49,14 @@ pub struct Candidate {
     /// Why Partner Center would not give us the referral (access denied,
     /// unreadable data): the pair fails on its own, the batch goes on.
     pub unreadable: Option<String>,
+    /// The stored pair, when the two are already linked.
     pub pair: Option<Pair>,
+    /// The referral as Partner Center has it now, when read.
     pub referral: Option<Referral>,
     /// The other referrals of the referral's engagement, read when it is the
     /// partner's own `Shared` referral (None: not read).
     pub related: Option<Vec<Referral>>,
+    /// The opportunity and its related records as Salesforce has them now, when read.
     pub view: Option<OpportunityView>,
     /// When the pass read both sides (None: unknown, and rules of time
     /// such as [`crate::won_wait`] are left to Partner Center).
@@ -70,11 +76,22 @@ pub enum Decision {
     /// tried until one does (the last error).
     Waiting(String),
     /// An opportunity marked for sync becomes a referral.
-    CreateReferral { deal: Deal },
+    CreateReferral {
+        /// The deal the referral is made from.
+        deal: Deal,
+    },
     /// A referral becomes an opportunity.
-    CreateOpportunity { deal: Deal },
+    CreateOpportunity {
+        /// The deal the opportunity is made from.
+        deal: Deal,
+    },
     /// The opportunity cannot become a referral until the seller fixes it.
-    Invalid { deal: Deal, problems: Vec<Problem> },
+    Invalid {
+        /// The deal as the opportunity has it.
+        deal: Deal,
+        /// What the seller must fix, each with the fix.
+        problems: Vec<Problem>,
+    },
     /// Both exist: merge them.
     Update(Box<Update>),
 }
@@ -82,6 +99,7 @@ pub enum Decision {
 /// A merge of an existing pair.
 #[derive(Debug, Clone, Serialize)]
 pub struct Update {
+    /// The three-way merge of the snapshot and both sides.
     pub outcome: MergeOutcome,
     /// Why Salesforce edits were not pushed, when they were held back.
     pub held_reason: Option<String>,

@@ -56,7 +56,10 @@ impl Side {
 pub enum Window {
     /// Since the stored cursor (everything when none), reaching back
     /// `overlap` before it.
-    SinceCursor { overlap: chrono::Duration },
+    SinceCursor {
+        /// How far before the cursor to read again.
+        overlap: chrono::Duration,
+    },
     /// Since this stamp (everything when None), whatever the cursor says.
     Since(Option<chrono::DateTime<chrono::Utc>>),
 }

@@ -7,13 +7,12 @@ use std::io::Write;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use clap::{Args, Subcommand};
+use clap::Args;
 use partner_center::device_code::{self, PollOutcome, SLOW_DOWN_STEP};
 use partner_center::vault::has_mfa_claim;
 use secrecy::ExposeSecret;
 
-use super::login_salesforce::LoginSalesforceArgs;
-use crate::cli::ConfigArgs;
+use crate::commands::ConfigArgs;
 use crate::config::Config;
 use crate::connect;
 use crate::credentials::{StoreVault, PC_REFRESH_TOKEN};
@@ -25,35 +24,18 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// Wait before polling again after a transient failure.
 const RETRY_AFTER_FAILURE: Duration = Duration::from_secs(5);
 
-/// `cosell login ...`.
-#[derive(Debug, Clone, Subcommand)]
-pub enum LoginCommand {
-    /// Sign the Referrals admin in (device code flow) and store the refresh token.
-    PartnerCenter(LoginPartnerCenterArgs),
-    /// Sign the integration user in to Salesforce (web server flow with PKCE
-    /// on a localhost redirect) and store the refresh token.
-    Salesforce(LoginSalesforceArgs),
-}
-
 /// `cosell login partner-center`.
 #[derive(Debug, Clone, Args)]
 pub struct LoginPartnerCenterArgs {
+    /// The configuration file to read.
     #[command(flatten)]
     pub config: ConfigArgs,
 }
 
-/// Runs `cosell login ...`.
-pub async fn run(command: LoginCommand) -> Result<()> {
-    match command {
-        LoginCommand::PartnerCenter(args) => {
-            let config = Config::load(&args.config.config)?;
-            partner_center(&config, &mut std::io::stdout()).await
-        }
-        LoginCommand::Salesforce(args) => {
-            let config = Config::load(&args.config.config)?;
-            super::login_salesforce::salesforce(&config, args.port, &mut std::io::stdout()).await
-        }
-    }
+/// `cosell login partner-center`.
+pub async fn run(args: LoginPartnerCenterArgs) -> Result<()> {
+    let config = Config::load(&args.config.config)?;
+    partner_center(&config, &mut std::io::stdout()).await
 }
 
 /// Signs in to Partner Center, telling the person what to do on `out`.

@@ -23,7 +23,7 @@ use salesforce::auth::web_server::{
 use salesforce::auth::TOKEN_PATH;
 use tokio::sync::mpsc;
 
-use crate::cli::ConfigArgs;
+use crate::commands::ConfigArgs;
 use crate::config::{Config, SalesforceCredentials};
 use crate::connect;
 use crate::credentials::{StoreVault, SF_REFRESH_TOKEN};
@@ -42,12 +42,19 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// `cosell login salesforce`.
 #[derive(Debug, Clone, Args)]
 pub struct LoginSalesforceArgs {
+    /// The configuration file to read.
     #[command(flatten)]
     pub config: ConfigArgs,
     /// Local port of the callback `http://localhost:PORT/OauthRedirect`
     /// (must be a callback URL of the External Client App; 0 picks a free port).
     #[arg(long, default_value_t = DEFAULT_PORT)]
     pub port: u16,
+}
+
+/// `cosell login salesforce`.
+pub async fn run(args: LoginSalesforceArgs) -> Result<()> {
+    let config = Config::load(&args.config.config)?;
+    salesforce(&config, args.port, &mut std::io::stdout()).await
 }
 
 /// What the browser brought back to the callback.

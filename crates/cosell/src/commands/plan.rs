@@ -1,37 +1,16 @@
-//! `cosell sync` (one full pass in both directions, then exit) and
-//! `cosell plan` (the same decisions, printed, nothing written).
+//! `cosell plan`: the decisions `cosell sync` would make, printed per pair;
+//! nothing is written.
 
 use anyhow::{Context, Result};
 use sync::engine::Decision;
 
-use crate::cli::ConfigArgs;
+use super::sync::overlap;
+use super::ConfigArgs;
 use crate::config::{Config, StoreUrl};
 use crate::connect::{self, Observers};
 
-/// Runs one pass and prints the summary; exits non-zero only when the pass
-/// could not run at all (bad configuration, unreachable API, bad credentials).
-pub async fn sync(args: ConfigArgs) -> Result<()> {
-    let config = Config::load(&args.config)?;
-    let engine = connect::engine(&config, &Observers::default()).await?;
-    let report = engine
-        .full_pass(config.worker.batch_size, overlap(&config))
-        .await
-        .context("the sync pass could not run")?;
-    for outcome in report.outcomes.iter().filter(|o| o.failure.is_some()) {
-        let failure = outcome
-            .failure
-            .as_ref()
-            .map(|f| f.message.as_str())
-            .unwrap_or_default();
-        let targets: Vec<String> = outcome.targets.iter().map(|t| t.job_key()).collect();
-        println!("failed {}: {failure}", targets.join(", "));
-    }
-    println!("{}", report.summary);
-    Ok(())
-}
-
 /// Prints what a pass would do, per pair.
-pub async fn plan(args: ConfigArgs) -> Result<()> {
+pub async fn run(args: ConfigArgs) -> Result<()> {
     let config = Config::load(&args.config)?;
     let engine = plan_engine(&config).await?;
     let plans = engine
@@ -78,8 +57,4 @@ async fn plan_engine(config: &Config) -> Result<std::sync::Arc<sync::Engine>> {
         .await
         .context("could not open an in-memory store")?;
     connect::engine_with_store(config, &observers, store)
-}
-
-fn overlap(config: &Config) -> chrono::Duration {
-    chrono::Duration::seconds(config.worker.poll_overlap_seconds as i64)
 }
