@@ -31,7 +31,9 @@ pub struct Taxonomy {
     pub fiscal_year: String,
     /// Revision of the file within the fiscal year.
     pub version: u32,
+    /// Customer marketplace purchase intent values.
     pub marketplace_intent: MarketplaceIntent,
+    /// Values of the Services co-sell fields.
     pub services_co_sell: ServicesCoSell,
 }
 
@@ -49,23 +51,31 @@ pub struct MarketplaceIntent {
 /// A value: its API id and the label people read.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Choice {
+    /// What the API carries, e.g. `HaveNotDecided`.
     pub id: String,
+    /// What people read, e.g. `Have not decided`.
     pub label: String,
 }
 
 /// The published values of the Services co-sell fields (empty: unpublished).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct ServicesCoSell {
+    /// `partnerRole` values.
     pub partner_roles: Vec<String>,
+    /// `solutionArea` values.
     pub solution_areas: Vec<String>,
+    /// `solutionPlay` values.
     pub solution_plays: Vec<String>,
 }
 
 /// A field a Services co-sell referral must carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ServicesField {
+    /// `partnerRole`.
     PartnerRole,
+    /// `solutionArea`.
     SolutionArea,
+    /// `solutionPlay`.
     SolutionPlay,
 }
 
