@@ -13,7 +13,7 @@ use salesforce::auth::{Grant as SfGrant, OAuthConfig, OAuthTokenProvider};
 use salesforce::{ClientConfig, SalesforceClient};
 use secrecy::SecretString;
 use store::Store;
-use sync::{Engine, Settings};
+use sync::Engine;
 
 use crate::config::{Config, SalesforceCredentials};
 use crate::credentials::{StoreVault, PC_REFRESH_TOKEN, SF_REFRESH_TOKEN};
@@ -43,47 +43,6 @@ pub async fn store(config: &Config) -> Result<Arc<dyn Store>> {
                 config.store.url.redacted()
             )
         })
-}
-
-/// The sync settings from `[sync]` and `[partner_center] portal_url`.
-pub fn settings(config: &Config) -> Settings {
-    let s = &config.sync;
-    let f = &s.fields;
-    Settings {
-        active_stage: s.active_stage.clone(),
-        on_hold_stage: s.on_hold_stage.clone(),
-        won_stage: s.won_stage.clone(),
-        lost_stage: s.lost_stage.clone(),
-        opportunity_record_type: s.opportunity_record_type.as_ref().map(ToString::to_string),
-        show_checkmark: s.show_checkmark,
-        country_code_field: s.country_code_field.to_string(),
-        deal_value_field: s.deal_value_field.to_string(),
-        currency_field: s
-            .currency_field
-            .as_ref()
-            .map(ToString::to_string)
-            .unwrap_or_default(),
-        org_currency: s.org_currency.clone(),
-        co_sell_only: s.co_sell_only,
-        fields: sync::settings::FieldNames {
-            sync_flag: f.sync_flag.to_string(),
-            referral_id: f.referral_id.to_string(),
-            referral_link: f.referral_link.to_string(),
-            help: f.help.to_string(),
-            visibility: f.visibility.to_string(),
-            microsoft_crm_id: f.microsoft_crm_id.to_string(),
-            audit: f.audit.to_string(),
-            solution_object: f.solution_object.to_string(),
-            solution_opportunity_field: f.solution_opportunity_field.to_string(),
-            solution_id_field: f.solution_id_field.to_string(),
-            partner_role: f.partner_role.to_string(),
-            solution_area: f.solution_area.to_string(),
-            solution_play: f.solution_play.to_string(),
-            marketplace_intent: f.marketplace_intent.to_string(),
-        },
-        portal_url: config.partner_center.portal_url.to_string(),
-        mappings: s.mappings.clone(),
-    }
 }
 
 /// The Referrals API client (delegated app+user tokens from the refresh
@@ -279,6 +238,6 @@ pub fn engine_with_store(
         referrals_client(config, observers, &store)?,
         salesforce_client_over(config, observers, Some(&store))?,
         store,
-        settings(config),
+        config.sync.clone(),
     )))
 }

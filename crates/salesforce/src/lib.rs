@@ -17,6 +17,7 @@
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod id;
 pub mod limits;
 pub mod record;
 pub mod retry;
@@ -31,6 +32,7 @@ pub use client::{CallEvent, CallObserver, ClientConfig, SalesforceClient};
 pub use error::{
     ApiError, DuplicateResult, Error, ErrorCode, MatchRecord, MatchResult, RecordError,
 };
+pub use id::SalesforceId;
 pub use limits::ApiUsage;
 pub use record::Record;
 pub use soql::{Condition, Direction, LikePattern, Literal, Soql};

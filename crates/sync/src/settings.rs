@@ -1,10 +1,19 @@
 //! The sync settings of the original connector, plus the API names of the
-//! connector's Salesforce fields. The binary builds them from `cosell.toml`.
+//! connector's Salesforce fields: the `[sync]` section of `cosell.toml`,
+//! deserialized as it is (the binary checks the values). Their defaults are
+//! the values written in `config/cosell.example.toml`, and nowhere else.
+
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
 
-/// How the connector maps and moves deals.
+/// The commented example configuration, whose `[sync]` values are the defaults.
+const EXAMPLE_CONFIG: &str = include_str!("../../../config/cosell.example.toml");
+
+/// How the connector maps and moves deals: `[sync]`, plus the portal URL
+/// from `[partner_center]` and the `[[mapping]]` entries.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     /// Stage meaning "accepted": leaving on-hold for it accepts the referral.
     pub active_stage: String,
@@ -32,12 +41,15 @@ pub struct Settings {
     pub org_currency: Option<String>,
     /// Bring only co-sell and pipeline-sharing referrals into Salesforce.
     pub co_sell_only: bool,
-    /// API names of the connector's Salesforce fields.
+    /// `[sync.fields]`.
     pub fields: FieldNames,
-    /// Base of the links to referrals in the Partner Center portal.
+    /// Base of the links to referrals in the Partner Center portal
+    /// (`partner_center.portal_url`, not a `[sync]` key).
+    #[serde(skip_deserializing)]
     pub portal_url: String,
-    /// Extra field mappings (`[[mapping]]`): the one place where mapping is
-    /// customised beyond the settings above.
+    /// Extra field mappings (`[[mapping]]`, not a `[sync]` key): the one
+    /// place where mapping is customised beyond the settings above.
+    #[serde(skip_deserializing)]
     pub mappings: Vec<FieldMapping>,
 }
 
@@ -64,8 +76,13 @@ pub enum MappingDirection {
     SalesforceToPartnerCenter,
 }
 
-/// API names of the connector's Salesforce fields and solutions object.
+/// `[sync.fields]`: API names of the connector's Salesforce fields and
+/// solutions object. Code that needs every name (checks, setup, summaries)
+/// goes through [`FieldNames::entries`], so a new key is declared here, with
+/// its default in the example configuration, and with its Salesforce type
+/// in the binary's setup plan (a test there fails until it is).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct FieldNames {
     /// The checkbox a seller ticks to share the opportunity with Microsoft.
     pub sync_flag: String,
@@ -97,48 +114,78 @@ pub struct FieldNames {
     pub marketplace_intent: String,
 }
 
+/// The `[sync.fields]` keys that name the solutions object and its fields;
+/// every other key names an Opportunity field.
+pub const SOLUTION_OBJECT_KEYS: [&str; 3] = [
+    "solution_object",
+    "solution_opportunity_field",
+    "solution_id_field",
+];
+
+impl FieldNames {
+    /// Every `(key, API name)` pair, in declaration order.
+    pub fn entries(&self) -> Vec<(String, String)> {
+        let Ok(serde_json::Value::Object(map)) = serde_json::to_value(self) else {
+            unreachable!("a struct of strings serializes to an object")
+        };
+        map.into_iter()
+            .map(|(key, value)| match value {
+                serde_json::Value::String(name) => (key, name),
+                other => unreachable!("{key} holds {other}, not a string"),
+            })
+            .collect()
+    }
+
+    /// The API name set for `key`, if it is a `[sync.fields]` key.
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.entries()
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, name)| name)
+    }
+
+    /// The API names of the connector's own Opportunity fields.
+    pub fn opportunity_fields(&self) -> Vec<String> {
+        self.entries()
+            .into_iter()
+            .filter(|(key, _)| !SOLUTION_OBJECT_KEYS.contains(&key.as_str()))
+            .map(|(_, name)| name)
+            .collect()
+    }
+}
+
 impl Default for FieldNames {
+    /// The names written in the example configuration.
     fn default() -> Self {
-        Self {
-            sync_flag: "Sync_with_Partner_Center__c".into(),
-            referral_id: "Referral_Identifier__c".into(),
-            referral_link: "Referral_Link__c".into(),
-            help: "How_can_Microsoft_help__c".into(),
-            visibility: "Microsoft_Referral_Visibility__c".into(),
-            microsoft_crm_id: "Microsoft_CRM_Identifier__c".into(),
-            audit: "Audit__c".into(),
-            solution_object: "Microsoft_Solution__c".into(),
-            solution_opportunity_field: "Opportunity__c".into(),
-            solution_id_field: "Solution_Id__c".into(),
-            partner_role: "Partner_Role__c".into(),
-            solution_area: "Solution_Area__c".into(),
-            solution_play: "Solution_Play__c".into(),
-            marketplace_intent: "Marketplace_Purchase_Intent__c".into(),
-        }
+        Settings::default().fields
     }
 }
 
 impl Default for Settings {
-    /// The demo org's settings.
+    /// The settings written in the example configuration (its demo org's).
     fn default() -> Self {
-        Self {
-            active_stage: "Qualification".into(),
-            on_hold_stage: "On Hold".into(),
-            won_stage: None,
-            lost_stage: None,
-            opportunity_record_type: None,
-            show_checkmark: true,
-            country_code_field: "BillingCountry".into(),
-            deal_value_field: "Amount".into(),
-            currency_field: "CurrencyIsoCode".into(),
-            org_currency: None,
-            co_sell_only: true,
-            fields: FieldNames::default(),
-            portal_url: "https://partner.microsoft.com/dashboard/v2/referrals/cosell".into(),
-            mappings: Vec::new(),
-        }
+        EXAMPLE_SETTINGS.clone()
     }
 }
+
+/// [`Settings::default`], read once from [`EXAMPLE_CONFIG`].
+static EXAMPLE_SETTINGS: LazyLock<Settings> = LazyLock::new(|| {
+    #[derive(Deserialize)]
+    struct Example {
+        sync: Settings,
+        partner_center: PortalUrl,
+    }
+    #[derive(Deserialize)]
+    struct PortalUrl {
+        portal_url: String,
+    }
+    let example: Example = toml::from_str(EXAMPLE_CONFIG)
+        .unwrap_or_else(|e| panic!("config/cosell.example.toml: {e}"));
+    Settings {
+        portal_url: example.partner_center.portal_url,
+        ..example.sync
+    }
+});
 
 impl Settings {
     /// The portal link for a referral.

@@ -9,21 +9,22 @@ use std::time::Duration;
 use secrecy::{ExposeSecret, SecretString};
 use url::Url;
 
-use super::defaults as d;
+use super::defaults::{self as d, text as default_text};
 use super::error::Issue;
 use super::file::{
-    FieldsFile, FileConfig, PartnerCenterFile, SalesforceFile, ServerFile, SignInFile, StoreFile,
-    SyncFile, WorkerFile,
+    PartnerCenterFile, SalesforceFile, ServerFile, SignInFile, StoreFile, WorkerFile,
 };
 use super::mapping;
+use super::parse::Parsed;
 use super::secrets::{self, EnvSource, SecretOrigin};
+use sync::settings::FieldNames;
+
 use super::values::{
     https_url, in_range, is_loopback, pem_kind, socket_addr, ApiName, ApiVersion, PemKind, StoreUrl,
 };
 use super::{
-    Config, FieldNames, PartnerCenterConfig, SalesforceAuth, SalesforceConfig,
-    SalesforceCredentials, ServerConfig, SignInConfig, StoreConfig, SyncConfig, Warning,
-    WorkerConfig, SIGN_IN_CALLBACK_PATH,
+    Config, PartnerCenterConfig, SalesforceAuth, SalesforceConfig, SalesforceCredentials,
+    ServerConfig, SignInConfig, StoreConfig, Warning, WorkerConfig, SIGN_IN_CALLBACK_PATH,
 };
 
 /// Why `auth = "password"` is warned about: Salesforce retires the OAuth
@@ -37,13 +38,15 @@ const SHARED_SF_LOGIN_HOSTS: [&str; 2] = ["login.salesforce.com", "test.salesfor
 
 /// Checks everything; every problem found is returned.
 pub(crate) fn build(
-    file: FileConfig,
+    parsed: Parsed,
     base_dir: &Path,
     env: &dyn EnvSource,
 ) -> Result<Config, Vec<Issue>> {
+    let Parsed { file, missing } = parsed;
     let mut b = Builder {
         base_dir,
         env,
+        missing,
         issues: Vec::new(),
         warnings: Vec::new(),
         origins: Vec::new(),
@@ -84,9 +87,12 @@ pub(crate) fn build(
             Some(server),
             Some(worker),
         ) if b.issues.is_empty() => Ok(Config {
+            sync: sync::Settings {
+                portal_url: partner_center.portal_url.to_string(),
+                ..sync
+            },
             partner_center,
             salesforce,
-            sync,
             store,
             server,
             worker,
@@ -113,6 +119,8 @@ pub(crate) fn build(
 struct Builder<'a> {
     base_dir: &'a Path,
     env: &'a dyn EnvSource,
+    /// Keys without a value or a default (see [`Parsed::missing`]).
+    missing: Vec<String>,
     issues: Vec<Issue>,
     warnings: Vec<Warning>,
     origins: Vec<SecretOrigin>,
@@ -133,6 +141,7 @@ impl Builder<'_> {
 
     /// A required, non-blank string.
     fn required(&mut self, key: &str, value: Option<String>, fix: &str) -> Option<String> {
+        let value = value.filter(|_| !self.missing.iter().any(|m| m == key));
         match value.map(|v| v.trim().to_owned()) {
             Some(v) if !v.is_empty() => Some(v),
             Some(_) => self.ok(Err(Issue::new(key, "is empty", fix))),
@@ -140,10 +149,9 @@ impl Builder<'_> {
         }
     }
 
-    /// An https URL with a default.
-    fn url(&mut self, key: &str, value: Option<String>, default: &str) -> Option<Url> {
-        let value = value.unwrap_or_else(|| default.to_owned());
-        self.ok(https_url(key, &value, default))
+    /// An https URL; the key's default is the example in the fix.
+    fn url(&mut self, key: &str, value: &str) -> Option<Url> {
+        self.ok(https_url(key, value, default_text(key)))
     }
 
     /// A path relative to the config file's directory.
@@ -185,12 +193,8 @@ impl Builder<'_> {
     }
 
     fn partner_center(&mut self, f: PartnerCenterFile) -> Option<PartnerCenterConfig> {
-        let api_url = self.url("partner_center.api_url", f.api_url, d::PC_API_URL);
-        let webhooks_url = self.url(
-            "partner_center.webhooks_url",
-            f.webhooks_url,
-            d::PC_WEBHOOKS_URL,
-        );
+        let api_url = self.url("partner_center.api_url", &f.api_url);
+        let webhooks_url = self.url("partner_center.webhooks_url", &f.webhooks_url);
         let token_url = self.token_url(f.token_url);
         let client_id = self.required(
             "partner_center.client_id",
@@ -209,46 +213,35 @@ impl Builder<'_> {
             )
             .map(Some)
         };
-        let prefixes = f
-            .webhook_cert_url_prefixes
-            .unwrap_or_else(|| vec![d::PC_WEBHOOK_CERT_URL_PREFIX.to_owned()]);
+        let prefixes = f.webhook_cert_url_prefixes;
         let key = "partner_center.webhook_cert_url_prefixes";
+        let default_prefix = d::value(key)
+            .as_array()
+            .and_then(|a| a.first())
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
         let prefixes_ok = if prefixes.is_empty() {
             self.ok(Err(Issue::new(
                 key,
                 "is empty, so no webhook could ever be verified",
-                format!(
-                    "remove it to use the default [\"{}\"]",
-                    d::PC_WEBHOOK_CERT_URL_PREFIX
-                ),
+                format!("remove it to use the default [\"{default_prefix}\"]"),
             )))
         } else {
             let checked: Vec<_> = prefixes
                 .iter()
                 .enumerate()
-                .map(|(i, p)| {
-                    self.ok(https_url(
-                        &format!("{key}.{i}"),
-                        p,
-                        d::PC_WEBHOOK_CERT_URL_PREFIX,
-                    ))
-                })
+                .map(|(i, p)| self.ok(https_url(&format!("{key}.{i}"), p, default_prefix)))
                 .collect();
             checked.iter().all(Option::is_some).then_some(())
         };
         let trust_anchors = self.trust_anchors(f.webhook_trust_anchors_file);
-        let issuer = f
-            .webhook_issuer_organization
-            .unwrap_or_else(|| d::PC_WEBHOOK_ISSUER_ORGANIZATION.to_owned());
+        const ISSUER: &str = "partner_center.webhook_issuer_organization";
         let issuer = self.required(
-            "partner_center.webhook_issuer_organization",
-            Some(issuer),
-            &format!(
-                "remove it to use the default \"{}\"",
-                d::PC_WEBHOOK_ISSUER_ORGANIZATION
-            ),
+            ISSUER,
+            Some(f.webhook_issuer_organization),
+            &format!("remove it to use the default \"{}\"", default_text(ISSUER)),
         );
-        let portal_url = self.url("partner_center.portal_url", f.portal_url, d::PC_PORTAL_URL);
+        let portal_url = self.url("partner_center.portal_url", &f.portal_url);
         prefixes_ok?;
         Some(PartnerCenterConfig {
             api_url: api_url?,
@@ -339,21 +332,19 @@ impl Builder<'_> {
     }
 
     fn salesforce(&mut self, f: SalesforceFile) -> Option<SalesforceConfig> {
-        let auth = f.auth.unwrap_or(SalesforceAuth::JwtBearer);
-        let login_url = self.login_url(f.login_url, auth);
+        let auth = f.auth;
+        let login_url = self.login_url(&f.login_url, auth);
         let client_id = self.required(
             "salesforce.client_id",
             f.client_id,
             "set it to the Consumer Key of your Salesforce connected app (Setup > App Manager > View > Manage Consumer Details)",
         );
-        let api_version = f
-            .api_version
-            .unwrap_or_else(|| d::SF_API_VERSION.to_owned());
-        let api_version = self.ok(ApiVersion::parse(api_version.trim()).map_err(|problem| {
+        const API_VERSION: &str = "salesforce.api_version";
+        let api_version = self.ok(ApiVersion::parse(f.api_version.trim()).map_err(|problem| {
             Issue::new(
-                "salesforce.api_version",
+                API_VERSION,
                 problem,
-                format!("write it as vNN.N, e.g. \"{}\"", d::SF_API_VERSION),
+                format!("write it as vNN.N, e.g. \"{}\"", default_text(API_VERSION)),
             )
         }));
         let needs_username = matches!(auth, SalesforceAuth::JwtBearer | SalesforceAuth::Password);
@@ -431,16 +422,16 @@ impl Builder<'_> {
     }
 
     /// `salesforce.login_url`: an origin only; a My Domain for client credentials.
-    fn login_url(&mut self, value: Option<String>, auth: SalesforceAuth) -> Option<Url> {
+    fn login_url(&mut self, value: &str, auth: SalesforceAuth) -> Option<Url> {
         const KEY: &str = "salesforce.login_url";
-        let url = self.url(KEY, value, d::SF_LOGIN_URL)?;
+        let url = self.url(KEY, value)?;
         if url.path() != "/" {
             return self.ok(Err(Issue::new(
                 KEY,
                 format!("\"{url}\" has a path"),
                 format!(
                     "give only the login host, e.g. \"{}\" (sandbox: \"{}\"); cosell adds /services/oauth2/token itself",
-                    d::SF_LOGIN_URL,
+                    default_text(KEY),
                     d::SF_SANDBOX_LOGIN_URL
                 ),
             )));
@@ -519,19 +510,19 @@ impl Builder<'_> {
     #[cfg(not(unix))]
     fn warn_if_readable_by_others(&mut self, _key: &str, _path: &Path) {}
 
-    fn sync(&mut self, f: SyncFile) -> Option<SyncConfig> {
+    fn sync(&mut self, f: sync::Settings) -> Option<sync::Settings> {
         let active_stage = self.required(
             "sync.active_stage",
-            f.active_stage,
+            Some(f.active_stage.clone()),
             "set it to the API name of your org's active stage, e.g. \"Qualification\"; moving an opportunity from the on-hold stage to it accepts the referral",
         );
         let on_hold_stage = self.required(
             "sync.on_hold_stage",
-            f.on_hold_stage,
+            Some(f.on_hold_stage.clone()),
             "set it to the API name of the stage for referrals not yet accepted, e.g. \"On Hold\" (create that stage in Salesforce if your org has none)",
         );
-        let won_stage = self.optional_stage("sync.won_stage", f.won_stage);
-        let lost_stage = self.optional_stage("sync.lost_stage", f.lost_stage);
+        let won_stage = self.optional_stage("sync.won_stage", f.won_stage.clone());
+        let lost_stage = self.optional_stage("sync.lost_stage", f.lost_stage.clone());
         let stages = [
             ("sync.active_stage", active_stage.as_deref()),
             ("sync.on_hold_stage", on_hold_stage.as_deref()),
@@ -548,41 +539,29 @@ impl Builder<'_> {
                 ));
             }
         }
-        let country = self.api_name(
-            "sync.country_code_field",
-            f.country_code_field,
-            d::COUNTRY_CODE_FIELD,
-            false,
-        );
-        let deal_value = self.api_name(
-            "sync.deal_value_field",
-            f.deal_value_field,
-            d::DEAL_VALUE_FIELD,
-            false,
-        );
-        let currency = match f.currency_field {
-            Some(value) if value.trim().is_empty() => Some(None),
-            other => self
-                .api_name("sync.currency_field", other, d::CURRENCY_FIELD, false)
-                .map(Some),
+        let country = self.api_name("sync.country_code_field", &f.country_code_field, false);
+        let deal_value = self.api_name("sync.deal_value_field", &f.deal_value_field, false);
+        // An empty currency field means a single-currency org.
+        let currency = if f.currency_field.trim().is_empty() {
+            Some(String::new())
+        } else {
+            self.api_name("sync.currency_field", &f.currency_field, false)
         };
-        let org_currency = self.org_currency(currency.as_ref(), f.org_currency);
-        let record_type = self.record_type(f.opportunity_record_type);
-        let fields = self.fields(f.fields);
-        Some(SyncConfig {
+        let org_currency = self.org_currency(currency.as_deref(), f.org_currency.clone());
+        let record_type = self.record_type(f.opportunity_record_type.clone());
+        let fields = self.fields(f.fields.clone());
+        Some(sync::Settings {
             active_stage: active_stage?,
             on_hold_stage: on_hold_stage?,
             won_stage,
             lost_stage,
             opportunity_record_type: record_type?,
-            show_checkmark: f.show_checkmark.unwrap_or(d::SHOW_CHECKMARK),
             country_code_field: country?,
             deal_value_field: deal_value?,
             currency_field: currency?,
             org_currency: org_currency?,
-            co_sell_only: f.co_sell_only.unwrap_or(d::CO_SELL_ONLY),
             fields: fields?,
-            mappings: Vec::new(),
+            ..f
         })
     }
 
@@ -590,11 +569,11 @@ impl Builder<'_> {
     /// field (`currency_field = ""`), an ISO 4217 code.
     fn org_currency(
         &mut self,
-        currency_field: Option<&Option<ApiName>>,
+        currency_field: Option<&str>,
         value: Option<String>,
     ) -> Option<Option<String>> {
         const KEY: &str = "sync.org_currency";
-        let single_currency = matches!(currency_field, Some(None));
+        let single_currency = currency_field == Some("");
         let value = value.map(|v| v.trim().to_uppercase());
         let result = match (single_currency, value) {
             (true, Some(code)) if sync::iso::is_currency(&code) => Ok(Some(code)),
@@ -629,11 +608,11 @@ impl Builder<'_> {
     }
 
     /// `sync.opportunity_record_type`: a record type's developer name, if set.
-    fn record_type(&mut self, value: Option<String>) -> Option<Option<ApiName>> {
+    fn record_type(&mut self, value: Option<String>) -> Option<Option<String>> {
         let Some(value) = value else {
             return Some(None);
         };
-        let result = ApiName::parse(value.trim(), false).map(Some).map_err(|problem| {
+        let result = ApiName::parse(value.trim(), false).map(|name| Some(name.to_string())).map_err(|problem| {
             Issue::new(
                 "sync.opportunity_record_type",
                 problem,
@@ -643,84 +622,42 @@ impl Builder<'_> {
         self.ok(result)
     }
 
-    /// A Salesforce API name with a default.
-    fn api_name(
-        &mut self,
-        key: &str,
-        value: Option<String>,
-        default: &str,
-        custom_only: bool,
-    ) -> Option<ApiName> {
-        let value = value.unwrap_or_else(|| default.to_owned());
-        let result = ApiName::parse(value.trim(), custom_only).map_err(|problem| {
-            Issue::new(
-                key,
-                problem,
-                format!("use the field's API name from Setup > Object Manager > Fields & Relationships, e.g. \"{default}\""),
-            )
-        });
+    /// A Salesforce API name; the key's default is the example in the fix.
+    fn api_name(&mut self, key: &str, value: &str, custom_only: bool) -> Option<String> {
+        let result = ApiName::parse(value.trim(), custom_only)
+            .map(|name| name.to_string())
+            .map_err(|problem| {
+                Issue::new(
+                    key,
+                    problem,
+                    format!(
+                        "use the field's API name from Setup > Object Manager > Fields & Relationships, e.g. \"{}\"",
+                        default_text(key)
+                    ),
+                )
+            });
         self.ok(result)
     }
 
-    fn fields(&mut self, f: FieldsFile) -> Option<FieldNames> {
-        let mut name = |key: &str, value: Option<String>, default: &str| {
-            self.api_name(&format!("sync.fields.{key}"), value, default, true)
-        };
-        let sync_flag = name("sync_flag", f.sync_flag, d::FIELD_SYNC_FLAG);
-        let referral_id = name("referral_id", f.referral_id, d::FIELD_REFERRAL_ID);
-        let referral_link = name("referral_link", f.referral_link, d::FIELD_REFERRAL_LINK);
-        let help = name("help", f.help, d::FIELD_HELP);
-        let visibility = name("visibility", f.visibility, d::FIELD_VISIBILITY);
-        let microsoft_crm_id = name(
-            "microsoft_crm_id",
-            f.microsoft_crm_id,
-            d::FIELD_MICROSOFT_CRM_ID,
-        );
-        let audit = name("audit", f.audit, d::FIELD_AUDIT);
-        let solution_object = name(
-            "solution_object",
-            f.solution_object,
-            d::FIELD_SOLUTION_OBJECT,
-        );
-        let solution_opportunity_field = name(
-            "solution_opportunity_field",
-            f.solution_opportunity_field,
-            d::FIELD_SOLUTION_OPPORTUNITY,
-        );
-        let solution_id_field = name(
-            "solution_id_field",
-            f.solution_id_field,
-            d::FIELD_SOLUTION_ID,
-        );
-        let partner_role = name("partner_role", f.partner_role, d::FIELD_PARTNER_ROLE);
-        let solution_area = name("solution_area", f.solution_area, d::FIELD_SOLUTION_AREA);
-        let solution_play = name("solution_play", f.solution_play, d::FIELD_SOLUTION_PLAY);
-        let marketplace_intent = name(
-            "marketplace_intent",
-            f.marketplace_intent,
-            d::FIELD_MARKETPLACE_INTENT,
-        );
-        Some(FieldNames {
-            sync_flag: sync_flag?,
-            referral_id: referral_id?,
-            referral_link: referral_link?,
-            help: help?,
-            visibility: visibility?,
-            microsoft_crm_id: microsoft_crm_id?,
-            audit: audit?,
-            solution_object: solution_object?,
-            solution_opportunity_field: solution_opportunity_field?,
-            solution_id_field: solution_id_field?,
-            partner_role: partner_role?,
-            solution_area: solution_area?,
-            solution_play: solution_play?,
-            marketplace_intent: marketplace_intent?,
-        })
+    /// `[sync.fields]`: every name a custom API name.
+    fn fields(&mut self, names: FieldNames) -> Option<FieldNames> {
+        let checked: Vec<_> = names
+            .entries()
+            .into_iter()
+            .map(|(key, name)| {
+                let name = self.api_name(&format!("sync.fields.{key}"), &name, true);
+                (key, name)
+            })
+            .collect();
+        let mut object = serde_json::Map::new();
+        for (key, name) in checked {
+            object.insert(key, serde_json::Value::String(name?));
+        }
+        serde_json::from_value(serde_json::Value::Object(object)).ok()
     }
 
     fn store(&mut self, f: StoreFile) -> Option<StoreConfig> {
-        let value = f.url.unwrap_or_else(|| d::STORE_URL.to_owned());
-        let url = self.ok(StoreUrl::parse("store.url", &value, self.base_dir));
+        let url = self.ok(StoreUrl::parse("store.url", &f.url, self.base_dir));
         let key = self.optional_secret(secrets::STORE_KEY).and_then(|text| {
             let key = store::seal::CredentialKey::from_base64(text.expose_secret()).map_err(|e| {
                 Issue::new(
@@ -735,10 +672,8 @@ impl Builder<'_> {
     }
 
     fn server(&mut self, f: ServerFile) -> Option<ServerConfig> {
-        let listen = f.listen.unwrap_or_else(|| d::LISTEN.to_owned());
-        let listen = self.ok(socket_addr("server.listen", &listen));
-        let admin_listen = f.admin_listen.unwrap_or_else(|| d::ADMIN_LISTEN.to_owned());
-        let admin_listen = self.ok(socket_addr("server.admin_listen", &admin_listen));
+        let listen = self.ok(socket_addr("server.listen", &f.listen));
+        let admin_listen = self.ok(socket_addr("server.admin_listen", &f.admin_listen));
         if let (Some(public), Some(admin)) = (listen, admin_listen) {
             if public == admin && public.port() != 0 {
                 self.issues.push(Issue::new(
@@ -772,44 +707,29 @@ impl Builder<'_> {
         };
         let limit = self.ok(in_range(
             "server.webhook_body_limit_bytes",
-            f.webhook_body_limit_bytes
-                .unwrap_or(d::WEBHOOK_BODY_LIMIT_BYTES),
+            f.webhook_body_limit_bytes,
             d::MIN_WEBHOOK_BODY_LIMIT_BYTES,
             d::MAX_WEBHOOK_BODY_LIMIT_BYTES,
             "",
         ));
-        let mut int = |key: &str, value: Option<i64>, default: i64, max: i64| {
-            self.ok(in_range(
-                &format!("server.{key}"),
-                value.unwrap_or(default),
-                1,
-                max,
-                "",
-            ))
-            .and_then(|v| u64::try_from(v).ok())
+        let mut int = |key: &str, value: i64, max: i64| {
+            self.ok(in_range(&format!("server.{key}"), value, 1, max, ""))
+                .and_then(|v| u64::try_from(v).ok())
         };
         let header_timeout = int(
             "header_read_timeout_seconds",
             f.header_read_timeout_seconds,
-            d::HEADER_READ_TIMEOUT_SECONDS,
             d::MAX_READ_TIMEOUT_SECONDS,
         );
         let body_timeout = int(
             "body_read_timeout_seconds",
             f.body_read_timeout_seconds,
-            d::BODY_READ_TIMEOUT_SECONDS,
             d::MAX_READ_TIMEOUT_SECONDS,
         );
-        let max_connections = int(
-            "max_connections",
-            f.max_connections,
-            d::MAX_CONNECTIONS,
-            d::MAX_MAX_CONNECTIONS,
-        );
+        let max_connections = int("max_connections", f.max_connections, d::MAX_MAX_CONNECTIONS);
         let per_ip = int(
             "max_connections_per_ip",
             f.max_connections_per_ip,
-            d::MAX_CONNECTIONS_PER_IP,
             d::MAX_MAX_CONNECTIONS,
         );
         let admin_token = self.optional_secret(secrets::ADMIN_TOKEN);
@@ -860,11 +780,11 @@ impl Builder<'_> {
 
     /// `[server.sign_in]`; `admin_base` is the URL people open the dashboard at.
     fn sign_in(&mut self, f: SignInFile, admin_base: &Url) -> Option<SignInConfig> {
-        let login = self.url(
+        let login = self.ok(https_url(
             "server.sign_in.login_url",
-            f.login_url,
+            f.login_url.as_deref().unwrap_or(d::SIGN_IN_LOGIN_URL),
             d::SIGN_IN_LOGIN_URL,
-        );
+        ));
         let tenant = self.required(
             "server.sign_in.tenant",
             f.tenant,
@@ -938,52 +858,22 @@ impl Builder<'_> {
     }
 
     fn worker(&mut self, f: WorkerFile) -> Option<WorkerConfig> {
-        let mut int =
-            |key: &str, value: Option<i64>, default: i64, min: i64, max: i64, why: &str| {
-                self.ok(in_range(
-                    &format!("worker.{key}"),
-                    value.unwrap_or(default),
-                    min,
-                    max,
-                    why,
-                ))
-            };
-        let concurrency = int(
-            "concurrency",
-            f.concurrency,
-            d::CONCURRENCY,
-            1,
-            d::MAX_CONCURRENCY,
-            "",
-        );
+        let mut int = |key: &str, value: i64, min: i64, max: i64, why: &str| {
+            self.ok(in_range(&format!("worker.{key}"), value, min, max, why))
+        };
+        let concurrency = int("concurrency", f.concurrency, 1, d::MAX_CONCURRENCY, "");
         let batch_size = int(
             "batch_size",
             f.batch_size,
-            d::BATCH_SIZE,
             1,
             d::MAX_BATCH_SIZE,
             " (Salesforce sObject Collections write at most 200 records per call)",
         );
-        let max_attempts = int(
-            "max_attempts",
-            f.max_attempts,
-            d::MAX_ATTEMPTS,
-            1,
-            d::MAX_MAX_ATTEMPTS,
-            "",
-        );
-        let lease = int(
-            "lease_seconds",
-            f.lease_seconds,
-            d::LEASE_SECONDS,
-            1,
-            d::MAX_SECONDS,
-            "",
-        );
+        let max_attempts = int("max_attempts", f.max_attempts, 1, d::MAX_MAX_ATTEMPTS, "");
+        let lease = int("lease_seconds", f.lease_seconds, 1, d::MAX_SECONDS, "");
         let sf_poll = int(
             "salesforce_poll_seconds",
             f.salesforce_poll_seconds,
-            d::SALESFORCE_POLL_SECONDS,
             1,
             d::MAX_SECONDS,
             "",
@@ -991,7 +881,6 @@ impl Builder<'_> {
         let reconcile = int(
             "partner_center_reconcile_seconds",
             f.partner_center_reconcile_seconds,
-            d::PARTNER_CENTER_RECONCILE_SECONDS,
             1,
             d::MAX_SECONDS,
             "",
@@ -999,7 +888,6 @@ impl Builder<'_> {
         let overlap = int(
             "poll_overlap_seconds",
             f.poll_overlap_seconds,
-            d::POLL_OVERLAP_SECONDS,
             0,
             d::MAX_POLL_OVERLAP_SECONDS,
             "",

@@ -8,7 +8,6 @@ use sync::settings::{FieldMapping, MappingDirection};
 use super::error::Issue;
 use super::file::MappingFile;
 use super::values::ApiName;
-use super::SyncConfig;
 
 /// Referral paths the connector itself writes: a mapping may be neither on
 /// nor above them.
@@ -132,27 +131,13 @@ pub(crate) fn check(entries: Vec<MappingFile>) -> Result<Vec<FieldMapping>, Vec<
 }
 
 /// The Opportunity fields mappings may not use: the connector's own.
-pub(crate) fn reserved_salesforce_fields(sync: &SyncConfig) -> Vec<String> {
-    let f = &sync.fields;
+pub(crate) fn reserved_salesforce_fields(sync: &sync::Settings) -> Vec<String> {
     let mut fields: Vec<String> = RESERVED_FIELDS.iter().map(|s| s.to_string()).collect();
-    fields.push(sync.deal_value_field.to_string());
-    fields.extend(sync.currency_field.as_ref().map(ToString::to_string));
-    fields.extend(
-        [
-            &f.sync_flag,
-            &f.referral_id,
-            &f.referral_link,
-            &f.help,
-            &f.visibility,
-            &f.microsoft_crm_id,
-            &f.audit,
-            &f.partner_role,
-            &f.solution_area,
-            &f.solution_play,
-            &f.marketplace_intent,
-        ]
-        .map(ToString::to_string),
-    );
+    fields.push(sync.deal_value_field.clone());
+    if !sync.currency_field.is_empty() {
+        fields.push(sync.currency_field.clone());
+    }
+    fields.extend(sync.fields.opportunity_fields());
     fields
 }
 

@@ -1,10 +1,12 @@
 //! `cosell.toml`: one file for every setting, secrets only from the
-//! environment. Loading parses the file (unknown keys are errors), applies
-//! defaults, checks every value and resolves the secrets, reporting every
-//! problem with the key it is about and how to fix it. Every key is
-//! documented in `config/cosell.example.toml` and `docs/CONFIGURATION.md`.
+//! environment. Loading parses the file over the defaults, which are the
+//! values of `config/cosell.example.toml` (unknown keys are errors), checks
+//! every value in one pass and resolves the secrets, reporting every problem
+//! with the key it is about and how to fix it. Every key is documented in
+//! `config/cosell.example.toml` and `docs/CONFIGURATION.md`.
 
 mod build;
+mod de;
 pub mod defaults;
 mod error;
 mod file;
@@ -38,8 +40,10 @@ pub struct Config {
     pub partner_center: PartnerCenterConfig,
     /// The Salesforce org and how to sign in to it.
     pub salesforce: SalesforceConfig,
-    /// The original connector's settings and the connector's field names.
-    pub sync: SyncConfig,
+    /// `[sync]`: the original connector's settings and the connector's
+    /// field names, checked, with `partner_center.portal_url` and the
+    /// `[[mapping]]` entries filled in: what the sync engine runs with.
+    pub sync: sync::Settings,
     /// Where the connector keeps pairs, snapshots and jobs.
     pub store: StoreConfig,
     /// The HTTP server of `cosell run`.
@@ -201,72 +205,6 @@ impl SalesforceConfig {
             _ => None,
         }
     }
-}
-
-/// `[sync]`: the settings of the original connector.
-#[derive(Debug, Clone)]
-pub struct SyncConfig {
-    /// Stage meaning "accepted"; leaving on-hold for it accepts the referral.
-    pub active_stage: String,
-    /// Stage for referrals shared by Microsoft and not yet accepted.
-    pub on_hold_stage: String,
-    /// Stage for won deals; None: discovered from OpportunityStage (IsWon).
-    pub won_stage: Option<String>,
-    /// Stage for lost deals; None: discovered from OpportunityStage (IsClosed, not IsWon).
-    pub lost_stage: Option<String>,
-    /// Developer name of the Opportunity record type new opportunities get;
-    /// None: the integration user's default record type.
-    pub opportunity_record_type: Option<ApiName>,
-    /// Show ✔/✖ in the opportunity name after a sync.
-    pub show_checkmark: bool,
-    /// Account field holding the two-letter ISO country code.
-    pub country_code_field: ApiName,
-    /// Opportunity field holding the deal value.
-    pub deal_value_field: ApiName,
-    /// Opportunity field holding the currency; None for single-currency orgs (`currency_field = ""`).
-    pub currency_field: Option<ApiName>,
-    /// The corporate currency of a single-currency org (`sync.org_currency`):
-    /// every amount there is in it. Set exactly when `currency_field` is None.
-    pub org_currency: Option<String>,
-    /// Bring only co-sell and pipeline-sharing referrals (not leads) into Salesforce.
-    pub co_sell_only: bool,
-    /// API names of the connector's fields and object.
-    pub fields: FieldNames,
-    /// `[[mapping]]`: extra fields mapped between referral and opportunity.
-    pub mappings: Vec<sync::settings::FieldMapping>,
-}
-
-/// `[sync.fields]`: API names of the connector's Salesforce fields and object.
-#[derive(Debug, Clone)]
-pub struct FieldNames {
-    /// Opportunity checkbox/picklist "Sync with Partner Center".
-    pub sync_flag: ApiName,
-    /// Opportunity external id holding the referral id.
-    pub referral_id: ApiName,
-    /// Opportunity URL field with the Partner Center link.
-    pub referral_link: ApiName,
-    /// Opportunity picklist "How can Microsoft help".
-    pub help: ApiName,
-    /// Opportunity field "Microsoft referral visibility".
-    pub visibility: ApiName,
-    /// Opportunity field holding Microsoft's CRM id.
-    pub microsoft_crm_id: ApiName,
-    /// Opportunity long text field receiving the audit trail and errors.
-    pub audit: ApiName,
-    /// Custom object linking Microsoft solutions to opportunities.
-    pub solution_object: ApiName,
-    /// Lookup from the solution object to the Opportunity.
-    pub solution_opportunity_field: ApiName,
-    /// Field of the solution object holding the Partner Center solution id.
-    pub solution_id_field: ApiName,
-    /// Opportunity text field: a Services co-sell deal's partner role.
-    pub partner_role: ApiName,
-    /// Opportunity text field: a Services co-sell deal's solution area.
-    pub solution_area: ApiName,
-    /// Opportunity text field: a Services co-sell deal's solution play.
-    pub solution_play: ApiName,
-    /// Opportunity picklist: the customer's marketplace purchase intent.
-    pub marketplace_intent: ApiName,
 }
 
 /// `[store]`.
@@ -440,8 +378,8 @@ impl Config {
         env: &dyn EnvSource,
     ) -> Result<Config, ConfigError> {
         let invalid = |issues| ConfigError::Invalid { file: None, issues };
-        let file = parse::parse(text).map_err(|issue| invalid(vec![issue]))?;
-        build::build(file, base_dir, env).map_err(invalid)
+        let parsed = parse::parse(text).map_err(|issue| invalid(vec![issue]))?;
+        build::build(parsed, base_dir, env).map_err(invalid)
     }
 
     /// A human summary for `cosell config check`, without secret values.

@@ -1,21 +1,78 @@
-//! Turns TOML text into the file's shape, and serde's errors into issues that
-//! name the full key path, suggest the nearest valid key, and refuse secrets.
-//! toml's own error text is never shown: it quotes the offending line, which
-//! could hold a secret.
+//! Turns TOML text into the file's shape: the text is parsed, laid over the
+//! defaults (see [`super::defaults`]) and deserialized with [`Node`], whose
+//! errors carry serde's facts (the unknown key and the valid ones, the
+//! expected type) rather than sentences. Each becomes an issue that names the
+//! full key path and its line, suggests the nearest valid key, and refuses
+//! secrets. toml's own error text is shown only for syntax errors, without
+//! the offending line, which could hold a secret.
 
+use super::de::{DeError, Node};
+use super::defaults;
 use super::error::{nearest, Issue};
 use super::file::FileConfig;
 use super::secrets::{env_var_for_key, looks_secret, FILE_SUFFIX};
 
-/// Parses the text, reporting the first problem serde meets.
-pub(crate) fn parse(text: &str) -> Result<FileConfig, Issue> {
-    let deserializer = toml::Deserializer::new(text);
-    serde_path_to_error::deserialize(deserializer).map_err(|err| {
+/// The file's shape, and the keys that have neither a value nor a default.
+pub(crate) struct Parsed {
+    /// The file over the defaults.
+    pub file: FileConfig,
+    /// Dotted keys the type requires that were absent; each holds an empty
+    /// string in `file`, so that every missing key is reported at once.
+    pub missing: Vec<String>,
+}
+
+/// Parses the text, reporting the first problem met.
+pub(crate) fn parse(text: &str) -> Result<Parsed, Issue> {
+    let written: toml::Table = toml::from_str(text).map_err(|err| {
+        let line = err.span().map(|span| line_of(text, span.start));
+        syntax_issue(err.message()).at_line(line)
+    })?;
+    let mut tree = defaults::table().clone();
+    defaults::merge(&mut tree, written);
+    let mut missing = Vec::new();
+    loop {
+        let node = Node(toml::Value::Table(tree.clone()));
+        let err = match serde_path_to_error::deserialize::<_, FileConfig>(node) {
+            Ok(file) => return Ok(Parsed { file, missing }),
+            Err(err) => err,
+        };
         let path = key_path(err.path());
-        let inner = err.inner();
-        let line = inner.span().map(|span| line_of(text, span.start));
-        issue_for(&path, inner.message()).at_line(line)
-    })
+        match err.into_inner() {
+            DeError::MissingField(field) => {
+                let key = if ends_with_key(&path, field) {
+                    path.clone()
+                } else {
+                    join(&path, field)
+                };
+                if missing.contains(&key) || !insert_empty(&mut tree, &key) {
+                    return Err(Issue::new(key, "is missing", "set it"));
+                }
+                missing.push(key);
+            }
+            other => {
+                let issue = issue_for(&path, other);
+                let line = line_of_key(text, &issue.key);
+                return Err(issue.at_line(line));
+            }
+        }
+    }
+}
+
+/// Puts an empty string at a dotted key whose parent table exists.
+fn insert_empty(tree: &mut toml::Table, key: &str) -> bool {
+    let mut parts: Vec<&str> = key.split('.').collect();
+    let Some(last) = parts.pop() else {
+        return false;
+    };
+    let mut table = tree;
+    for part in parts {
+        match table.get_mut(part) {
+            Some(toml::Value::Table(child)) => table = child,
+            _ => return false,
+        }
+    }
+    table.insert(last.to_owned(), toml::Value::String(String::new()));
+    true
 }
 
 /// The dotted key path serde was in, without placeholder segments.
@@ -30,6 +87,11 @@ fn key_path(path: &serde_path_to_error::Path) -> String {
         .join(".")
 }
 
+/// Whether a dotted path's last segment is `key`.
+fn ends_with_key(path: &str, key: &str) -> bool {
+    path.rsplit('.').next() == Some(key)
+}
+
 /// The 1-based line holding byte `offset`.
 fn line_of(text: &str, offset: usize) -> usize {
     text.as_bytes()[..offset.min(text.len())]
@@ -39,9 +101,32 @@ fn line_of(text: &str, offset: usize) -> usize {
         + 1
 }
 
-/// The names serde quoted in backticks: the offending one, then the expected ones.
-fn backticked(message: &str) -> Vec<&str> {
-    message.split('`').skip(1).step_by(2).collect()
+/// The line where a dotted key is written, if the file writes it; a key
+/// that is not written shows the line of its nearest written parent.
+fn line_of_key(text: &str, key: &str) -> Option<usize> {
+    let document = toml_edit::ImDocument::parse(text).ok()?;
+    let mut table: &dyn toml_edit::TableLike = document.as_table();
+    let mut span = None;
+    let mut parts = key.split('.').filter(|p| !p.is_empty());
+    while let Some(part) = parts.next() {
+        let Some((written, item)) = table.get_key_value(part) else {
+            break;
+        };
+        span = written.span().or(span);
+        if let Some(entries) = item.as_array_of_tables() {
+            let index = parts.next().and_then(|i| i.parse::<usize>().ok());
+            let Some(entry) = index.and_then(|i| entries.get(i)) else {
+                break;
+            };
+            span = entry.span().or(span);
+            table = entry;
+        } else if let Some(child) = item.as_table_like() {
+            table = child;
+        } else {
+            break;
+        }
+    }
+    span.map(|s| line_of(text, s.start))
 }
 
 /// Joins a parent path and a key.
@@ -53,54 +138,56 @@ fn join(parent: &str, key: &str) -> String {
     }
 }
 
-/// Builds the issue for one serde error at `path`.
-fn issue_for(path: &str, message: &str) -> Issue {
-    if message.starts_with("unknown field") {
-        return unknown_key(path, message);
-    }
-    if message.starts_with("unknown variant") {
-        let names = backticked(message);
-        let given = names.first().copied().unwrap_or_default();
-        let expected = names.get(1..).unwrap_or_default();
-        let mut fix = format!("use one of {}", quoted_list(expected));
-        if let Some(near) = nearest(given, expected.iter().copied()) {
-            fix = format!("did you mean \"{near}\"? Otherwise {fix}");
-        }
-        return Issue::new(path, format!("\"{given}\" is not a valid value"), fix);
-    }
-    if let Some(rest) = message.strip_prefix("invalid type: ") {
-        let (found, expected) = rest
-            .split_once(", expected ")
-            .unwrap_or((rest, "another type"));
-        let expected = describe_type(expected);
-        return Issue::new(
-            path,
-            format!("expected {expected}, found {found}"),
-            format!("write {expected} (see docs/CONFIGURATION.md)"),
-        );
-    }
+/// A TOML syntax error, without the line's text.
+fn syntax_issue(message: &str) -> Issue {
+    // toml reports a repeated key as a syntax error of the text, before any
+    // serde type is involved; only its own message says which it is.
     if message.starts_with("duplicate key") {
-        return Issue::new(path, message.trim(), "keep only one of them");
+        return Issue::new("", message.trim(), "keep only one of them");
     }
     Issue::new(
-        path,
+        "",
         format!("TOML syntax error: {}", message.trim().replace('\n', "; ")),
         "correct the TOML syntax (strings need double quotes, e.g. active_stage = \"Qualification\")",
     )
 }
 
+/// Builds the issue for one deserialization error at `path`.
+fn issue_for(path: &str, error: DeError) -> Issue {
+    match error {
+        DeError::UnknownField { field, expected } => unknown_key(path, &field, expected),
+        DeError::UnknownVariant { variant, expected } => {
+            let mut fix = format!("use one of {}", quoted_list(expected));
+            if let Some(near) = nearest(&variant, expected.iter().copied()) {
+                fix = format!("did you mean \"{near}\"? Otherwise {fix}");
+            }
+            Issue::new(path, format!("\"{variant}\" is not a valid value"), fix)
+        }
+        DeError::InvalidType { found, expected } => {
+            let expected = describe_type(&expected);
+            Issue::new(
+                path,
+                format!("expected {expected}, found {found}"),
+                format!("write {expected} (see docs/CONFIGURATION.md)"),
+            )
+        }
+        DeError::MissingField(field) => Issue::new(join(path, field), "is missing", "set it"),
+        DeError::Custom(message) => Issue::new(path, message, "see docs/CONFIGURATION.md"),
+    }
+}
+
 /// An unknown key: a secret is refused with the variable to use, anything
 /// else is reported with the nearest valid key.
-fn unknown_key(path: &str, message: &str) -> Issue {
-    let names = backticked(message);
-    let key = names.first().copied().unwrap_or_default();
-    // serde_path_to_error's path already ends with the unknown key.
+fn unknown_key(path: &str, key: &str, expected: &[&str]) -> Issue {
+    // serde_path_to_error's path may already end with the unknown key.
     let parent = if path == key {
         ""
-    } else {
+    } else if ends_with_key(path, key) {
         path.strip_suffix(key)
             .and_then(|p| p.strip_suffix('.'))
             .unwrap_or(path)
+    } else {
+        path
     };
     let full = join(parent, key);
     let section = parent.rsplit('.').next().unwrap_or_default();
@@ -120,7 +207,6 @@ fn unknown_key(path: &str, message: &str) -> Issue {
             fix,
         );
     }
-    let expected = names.get(1..).unwrap_or_default();
     let fix = match nearest(key, expected.iter().copied()) {
         Some(near) => format!("did you mean `{}`?", join(parent, near)),
         None if expected.is_empty() => "remove it".to_owned(),
@@ -168,7 +254,7 @@ mod tests {
     use super::*;
 
     fn err(text: &str) -> Issue {
-        match parse(text) {
+        match parse(text).map(|parsed| parsed.file) {
             Ok(_) => panic!("parsed: {text}"),
             Err(issue) => issue,
         }

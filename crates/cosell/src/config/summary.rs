@@ -100,25 +100,20 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
     writeln!(out, "  co_sell_only     {}", s.co_sell_only)?;
     writeln!(out, "  country field    Account.{}", s.country_code_field)?;
     writeln!(out, "  deal value field Opportunity.{}", s.deal_value_field)?;
-    match &s.currency_field {
-        Some(field) => writeln!(out, "  currency field   Opportunity.{field}")?,
-        None => writeln!(
+    if s.currency_field.is_empty() {
+        writeln!(
             out,
             "  currency field   none (single-currency org in {})",
             s.org_currency.as_deref().unwrap_or("?")
-        )?,
+        )?;
+    } else {
+        writeln!(out, "  currency field   Opportunity.{}", s.currency_field)?;
     }
     let f = &s.fields;
     writeln!(
         out,
-        "  fields           {}, {}, {}, {}, {}, {}, {}",
-        f.sync_flag,
-        f.referral_id,
-        f.referral_link,
-        f.help,
-        f.visibility,
-        f.microsoft_crm_id,
-        f.audit
+        "  fields           {}",
+        f.opportunity_fields().join(", ")
     )?;
     writeln!(
         out,

@@ -103,12 +103,13 @@ pub fn custom_object(spec: &ObjectSpec, api_name: &str) -> Value {
 
 #[cfg(test)]
 mod tests {
-    use super::super::plan::{default_field_names, Plan, SOLUTION_OBJECT};
+    use super::super::plan::{Plan, SOLUTION_OBJECT};
     use super::*;
+    use sync::settings::FieldNames;
 
     #[test]
     fn fields_carry_their_type_settings() {
-        let plan = Plan::new(&default_field_names());
+        let plan = Plan::new(&FieldNames::default());
         let body = |name: &str| {
             let field = plan.fields.iter().find(|f| f.api_name == name).unwrap();
             custom_field(field)

@@ -5,9 +5,10 @@
 //! never drift.
 //!
 //! API names are configurable (`[sync.fields]`), so each field is declared
-//! by its role; [`Plan::new`] resolves the configured names.
+//! by its key there; [`Plan::new`] resolves the configured names, and the
+//! defaults (the names the SFDX project uses) are the configuration's.
 
-use crate::config::{ApiName, FieldNames};
+use sync::settings::FieldNames;
 
 /// The standard object the connector's fields live on.
 pub const OPPORTUNITY: &str = "Opportunity";
@@ -39,63 +40,11 @@ pub const HELP_VALUES: &[&str] = &[
 pub const ID_TEXT_LENGTH: u32 = 100;
 /// Length of the long text area `Audit__c` (the largest Salesforce allows).
 pub const AUDIT_LENGTH: u32 = 131_072;
+/// Lines the audit text area shows on the page layout.
+pub const AUDIT_VISIBLE_LINES: u32 = 10;
 /// Length of the Services co-sell text fields (their values are not
 /// published, so the field takes any one line Partner Center may accept).
 pub const SERVICES_TEXT_LENGTH: u32 = 255;
-/// Lines the audit text area shows on the page layout.
-pub const AUDIT_VISIBLE_LINES: u32 = 10;
-
-/// Which `[sync.fields]` key names a field.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
-    /// `sync_flag`
-    SyncFlag,
-    /// `referral_id`
-    ReferralId,
-    /// `referral_link`
-    ReferralLink,
-    /// `help`
-    Help,
-    /// `visibility`
-    Visibility,
-    /// `microsoft_crm_id`
-    MicrosoftCrmId,
-    /// `audit`
-    Audit,
-    /// `solution_opportunity_field`
-    SolutionOpportunity,
-    /// `solution_id_field`
-    SolutionId,
-    /// `partner_role`
-    PartnerRole,
-    /// `solution_area`
-    SolutionArea,
-    /// `solution_play`
-    SolutionPlay,
-    /// `marketplace_intent`
-    MarketplaceIntent,
-}
-
-impl Role {
-    /// The configured API name for this role.
-    pub fn api_name(self, names: &FieldNames) -> &str {
-        match self {
-            Role::SyncFlag => names.sync_flag.as_str(),
-            Role::ReferralId => names.referral_id.as_str(),
-            Role::ReferralLink => names.referral_link.as_str(),
-            Role::Help => names.help.as_str(),
-            Role::Visibility => names.visibility.as_str(),
-            Role::MicrosoftCrmId => names.microsoft_crm_id.as_str(),
-            Role::Audit => names.audit.as_str(),
-            Role::SolutionOpportunity => names.solution_opportunity_field.as_str(),
-            Role::SolutionId => names.solution_id_field.as_str(),
-            Role::PartnerRole => names.partner_role.as_str(),
-            Role::SolutionArea => names.solution_area.as_str(),
-            Role::SolutionPlay => names.solution_play.as_str(),
-            Role::MarketplaceIntent => names.marketplace_intent.as_str(),
-        }
-    }
-}
 
 /// Which object a field belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -208,11 +157,9 @@ impl FieldType {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldSpec {
     /// The `[sync.fields]` key naming it.
-    pub role: Role,
+    pub key: &'static str,
     /// The object it belongs to.
     pub parent: Parent,
-    /// Its default API name (the one the SFDX project uses).
-    pub default_name: &'static str,
     /// Its label.
     pub label: &'static str,
     /// Help text shown next to it.
@@ -225,17 +172,15 @@ pub struct FieldSpec {
 /// list both `setup` and the SFDX drift test read.
 pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
     FieldSpec {
-        role: Role::SyncFlag,
+        key: "sync_flag",
         parent: Parent::Opportunity,
-        default_name: "Sync_with_Partner_Center__c",
         label: "Sync with Partner Center",
         help: "Share this opportunity with Microsoft as a co-sell referral and keep the two in sync.",
         field_type: FieldType::Checkbox { default: false },
     },
     FieldSpec {
-        role: Role::ReferralId,
+        key: "referral_id",
         parent: Parent::Opportunity,
-        default_name: "Referral_Identifier__c",
         label: "Referral ID",
         help: "The Partner Center referral id. Set by the connector.",
         field_type: FieldType::Text {
@@ -245,17 +190,15 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
-        role: Role::ReferralLink,
+        key: "referral_link",
         parent: Parent::Opportunity,
-        default_name: "Referral_Link__c",
         label: "Referral Link",
         help: "Link to the referral in Partner Center. Set by the connector.",
         field_type: FieldType::Url,
     },
     FieldSpec {
-        role: Role::Help,
+        key: "help",
         parent: Parent::Opportunity,
-        default_name: "How_can_Microsoft_help__c",
         label: "How can Microsoft help",
         help: "Choosing an option makes the referral co-sell (it then needs a customer contact).",
         field_type: FieldType::Picklist {
@@ -263,17 +206,15 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
-        role: Role::Visibility,
+        key: "visibility",
         parent: Parent::Opportunity,
-        default_name: "Microsoft_Referral_Visibility__c",
         label: "Microsoft Referral Visibility",
         help: "Makes the referral visible to Microsoft sellers. Once visible it cannot be hidden again.",
         field_type: FieldType::Checkbox { default: false },
     },
     FieldSpec {
-        role: Role::MicrosoftCrmId,
+        key: "microsoft_crm_id",
         parent: Parent::Opportunity,
-        default_name: "Microsoft_CRM_Identifier__c",
         label: "Microsoft CRM ID",
         help: "Microsoft's own CRM id for the deal, filled when Microsoft accepts it.",
         field_type: FieldType::Text {
@@ -283,9 +224,8 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
-        role: Role::Audit,
+        key: "audit",
         parent: Parent::Opportunity,
-        default_name: "Audit__c",
         label: "Audit",
         help: "What the connector did with this opportunity, and any error.",
         field_type: FieldType::LongTextArea {
@@ -294,9 +234,8 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
-        role: Role::PartnerRole,
+        key: "partner_role",
         parent: Parent::Opportunity,
-        default_name: "Partner_Role__c",
         label: "Partner Role",
         help: "Services co-sell deals: your role on the deal. Fill it with the solution area and solution play, or leave all three empty.",
         field_type: FieldType::Text {
@@ -306,9 +245,8 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
-        role: Role::SolutionArea,
+        key: "solution_area",
         parent: Parent::Opportunity,
-        default_name: "Solution_Area__c",
         label: "Solution Area",
         help: "Services co-sell deals: the Microsoft solution area (this fiscal year's taxonomy) of the customer's need.",
         field_type: FieldType::Text {
@@ -318,9 +256,8 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
-        role: Role::SolutionPlay,
+        key: "solution_play",
         parent: Parent::Opportunity,
-        default_name: "Solution_Play__c",
         label: "Solution Play",
         help: "Services co-sell deals: the Microsoft solution play (this fiscal year's taxonomy) of the customer's need.",
         field_type: FieldType::Text {
@@ -330,9 +267,8 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
-        role: Role::MarketplaceIntent,
+        key: "marketplace_intent",
         parent: Parent::Opportunity,
-        default_name: "Marketplace_Purchase_Intent__c",
         label: "Marketplace Purchase Intent",
         help: "Whether the customer intends to buy through Microsoft marketplace. Partner Center requires it when the referral is created.",
         field_type: FieldType::Picklist {
@@ -340,9 +276,8 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
-        role: Role::SolutionOpportunity,
+        key: "solution_opportunity_field",
         parent: Parent::SolutionObject,
-        default_name: "Opportunity__c",
         label: "Opportunity",
         help: "The opportunity this solution is offered on.",
         field_type: FieldType::MasterDetail {
@@ -352,9 +287,8 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
-        role: Role::SolutionId,
+        key: "solution_id_field",
         parent: Parent::SolutionObject,
-        default_name: "Solution_Id__c",
         label: "Solution Id",
         help: "The Partner Center solution id, e.g. SOL-15974-MQF.",
         field_type: FieldType::Text {
@@ -365,11 +299,20 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
     },
 ];
 
+impl FieldSpec {
+    /// Its default API name (the one the SFDX project uses).
+    pub fn default_name(&self) -> String {
+        FieldNames::default()
+            .get(self.key)
+            .unwrap_or_else(|| panic!("{} is not a [sync.fields] key", self.key))
+    }
+}
+
 /// The connector's custom object.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ObjectSpec {
-    /// Its default API name.
-    pub default_name: &'static str,
+    /// The `[sync.fields]` key naming it.
+    pub key: &'static str,
     /// Its label.
     pub label: &'static str,
     /// Its plural label.
@@ -380,7 +323,7 @@ pub struct ObjectSpec {
 
 /// The solutions object.
 pub const SOLUTION_OBJECT: ObjectSpec = ObjectSpec {
-    default_name: "Microsoft_Solution__c",
+    key: "solution_object",
     label: "Microsoft Solution",
     plural_label: "Microsoft Solutions",
     name_field_label: "Microsoft Solution Name",
@@ -394,6 +337,15 @@ pub const SOLUTION_OBJECT_PERMISSIONS: &[&str] = &[
     "PermissionsEdit",
     "PermissionsDelete",
 ];
+
+impl ObjectSpec {
+    /// Its default API name (the one the SFDX project uses).
+    pub fn default_name(&self) -> String {
+        FieldNames::default()
+            .get(self.key)
+            .unwrap_or_else(|| panic!("{} is not a [sync.fields] key", self.key))
+    }
+}
 
 /// A field with its configured name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -434,7 +386,9 @@ impl Plan {
                     Parent::Opportunity => OPPORTUNITY.to_owned(),
                     Parent::SolutionObject => solution_object.clone(),
                 },
-                api_name: spec.role.api_name(names).to_owned(),
+                api_name: names
+                    .get(spec.key)
+                    .unwrap_or_else(|| panic!("{} is not a [sync.fields] key", spec.key)),
             })
             .collect();
         Plan {
@@ -446,35 +400,6 @@ impl Plan {
     /// The fields of one object.
     pub fn fields_of(&self, parent: Parent) -> impl Iterator<Item = &PlannedField> {
         self.fields.iter().filter(move |f| f.spec.parent == parent)
-    }
-}
-
-/// The field names the SFDX project uses: every default from
-/// [`CONNECTOR_FIELDS`] and [`SOLUTION_OBJECT`].
-pub fn default_field_names() -> FieldNames {
-    let name = |role: Role| {
-        let spec = CONNECTOR_FIELDS
-            .iter()
-            .find(|f| f.role == role)
-            .expect("every role is declared");
-        ApiName::parse(spec.default_name, true).expect("defaults are valid API names")
-    };
-    FieldNames {
-        sync_flag: name(Role::SyncFlag),
-        referral_id: name(Role::ReferralId),
-        referral_link: name(Role::ReferralLink),
-        help: name(Role::Help),
-        visibility: name(Role::Visibility),
-        microsoft_crm_id: name(Role::MicrosoftCrmId),
-        audit: name(Role::Audit),
-        solution_object: ApiName::parse(SOLUTION_OBJECT.default_name, true)
-            .expect("defaults are valid API names"),
-        solution_opportunity_field: name(Role::SolutionOpportunity),
-        solution_id_field: name(Role::SolutionId),
-        partner_role: name(Role::PartnerRole),
-        solution_area: name(Role::SolutionArea),
-        solution_play: name(Role::SolutionPlay),
-        marketplace_intent: name(Role::MarketplaceIntent),
     }
 }
 
@@ -504,37 +429,20 @@ mod tests {
     }
 
     #[test]
-    fn defaults_match_the_configuration_defaults() {
-        use crate::config::defaults as d;
-        let names = default_field_names();
-        assert_eq!(names.sync_flag.as_str(), d::FIELD_SYNC_FLAG);
-        assert_eq!(names.referral_id.as_str(), d::FIELD_REFERRAL_ID);
-        assert_eq!(names.referral_link.as_str(), d::FIELD_REFERRAL_LINK);
-        assert_eq!(names.help.as_str(), d::FIELD_HELP);
-        assert_eq!(names.visibility.as_str(), d::FIELD_VISIBILITY);
-        assert_eq!(names.microsoft_crm_id.as_str(), d::FIELD_MICROSOFT_CRM_ID);
-        assert_eq!(names.audit.as_str(), d::FIELD_AUDIT);
-        assert_eq!(names.solution_object.as_str(), d::FIELD_SOLUTION_OBJECT);
-        assert_eq!(
-            names.solution_opportunity_field.as_str(),
-            d::FIELD_SOLUTION_OPPORTUNITY
-        );
-        assert_eq!(names.solution_id_field.as_str(), d::FIELD_SOLUTION_ID);
-        assert_eq!(names.partner_role.as_str(), d::FIELD_PARTNER_ROLE);
-        assert_eq!(names.solution_area.as_str(), d::FIELD_SOLUTION_AREA);
-        assert_eq!(names.solution_play.as_str(), d::FIELD_SOLUTION_PLAY);
-        assert_eq!(
-            names.marketplace_intent.as_str(),
-            d::FIELD_MARKETPLACE_INTENT
-        );
+    fn setup_declares_every_sync_fields_key_and_only_those() {
+        let mut declared: Vec<&str> = CONNECTOR_FIELDS.iter().map(|f| f.key).collect();
+        declared.push(SOLUTION_OBJECT.key);
+        declared.sort_unstable();
+        let names = FieldNames::default();
+        let mut configured: Vec<String> = names.entries().into_iter().map(|(k, _)| k).collect();
+        configured.sort_unstable();
+        assert_eq!(declared, configured);
+        assert_eq!(SOLUTION_OBJECT.default_name(), names.solution_object);
     }
 
     #[test]
-    fn every_role_appears_once() {
-        let mut roles: Vec<String> = CONNECTOR_FIELDS
-            .iter()
-            .map(|f| format!("{:?}", f.role))
-            .collect();
+    fn every_key_appears_once() {
+        let mut roles: Vec<String> = CONNECTOR_FIELDS.iter().map(|f| f.key.to_owned()).collect();
         let count = roles.len();
         roles.sort();
         roles.dedup();
@@ -544,10 +452,10 @@ mod tests {
 
     #[test]
     fn only_the_master_detail_field_lacks_field_permissions() {
-        let without: Vec<&str> = CONNECTOR_FIELDS
+        let without: Vec<String> = CONNECTOR_FIELDS
             .iter()
             .filter(|f| !f.field_type.takes_field_permissions())
-            .map(|f| f.default_name)
+            .map(|f| f.default_name())
             .collect();
         assert_eq!(without, ["Opportunity__c"]);
     }

@@ -10,7 +10,6 @@ use salesforce::{ErrorCode, SalesforceClient};
 
 use super::plan::OPPORTUNITY;
 use super::report::{Report, Status};
-use crate::config::SyncConfig;
 use sync::engine::read_record_type;
 use sync::stages::StageMap;
 use sync::Settings;
@@ -26,7 +25,7 @@ const NOTE: &str = "Note";
 const TEAM_MEMBER: &str = "OpportunityTeamMember";
 
 /// Checks everything and adds one line per check.
-pub async fn check(sf: &SalesforceClient, sync: &SyncConfig, report: &mut Report) -> Result<()> {
+pub async fn check(sf: &SalesforceClient, sync: &Settings, report: &mut Report) -> Result<()> {
     let stages = sf
         .opportunity_stages()
         .await
@@ -43,8 +42,10 @@ pub async fn check(sf: &SalesforceClient, sync: &SyncConfig, report: &mut Report
         "sync.deal_value_field",
         report,
     );
-    match &sync.currency_field {
-        Some(field) if field.as_str() == CURRENCY_ISO_CODE => {
+    match sync.currency_field.as_str() {
+        // An empty currency field means a single-currency org.
+        "" => {}
+        CURRENCY_ISO_CODE => {
             let item = format!("multi-currency ({OPPORTUNITY}.{CURRENCY_ISO_CODE})");
             if opportunity.field(CURRENCY_ISO_CODE).is_some() {
                 report.push(Status::Ok, item);
@@ -56,8 +57,7 @@ pub async fn check(sf: &SalesforceClient, sync: &SyncConfig, report: &mut Report
                 );
             }
         }
-        Some(field) => check_field(&opportunity, field.as_str(), "sync.currency_field", report),
-        None => {}
+        field => check_field(&opportunity, field, "sync.currency_field", report),
     }
     match describe(sf, ACCOUNT).await? {
         Some(account) => check_country_field(&account, sync.country_code_field.as_str(), report),
@@ -87,7 +87,7 @@ pub async fn check(sf: &SalesforceClient, sync: &SyncConfig, report: &mut Report
 
 /// The configured stages exist, are active, and are open or closed as their
 /// role needs.
-pub fn check_stages(stages: &[OpportunityStage], sync: &SyncConfig, report: &mut Report) {
+pub fn check_stages(stages: &[OpportunityStage], sync: &Settings, report: &mut Report) {
     let find = |name: &str| stages.iter().find(|s| s.api_name == name && s.is_active);
     for (key, name) in [
         ("sync.active_stage", &sync.active_stage),
@@ -160,27 +160,20 @@ pub fn check_stages(stages: &[OpportunityStage], sync: &SyncConfig, report: &mut
 async fn check_record_type(
     sf: &SalesforceClient,
     stages: &[OpportunityStage],
-    sync: &SyncConfig,
+    sync: &Settings,
     report: &mut Report,
 ) -> Result<()> {
     let Some(name) = &sync.opportunity_record_type else {
         return Ok(());
     };
     let item = format!("record type {name} (sync.opportunity_record_type)");
-    let settings = Settings {
-        active_stage: sync.active_stage.clone(),
-        on_hold_stage: sync.on_hold_stage.clone(),
-        won_stage: sync.won_stage.clone(),
-        lost_stage: sync.lost_stage.clone(),
-        ..Settings::default()
-    };
     let rows = stages
         .iter()
         .filter(|s| s.is_active)
         .map(|s| (s.api_name.clone(), s.is_closed, s.is_won))
         .collect();
     // Stage problems are reported on their own lines.
-    let Ok(map) = StageMap::new(rows, &settings) else {
+    let Ok(map) = StageMap::new(rows, sync) else {
         return Ok(());
     };
     let found = read_record_type(sf, name.as_str())
@@ -192,7 +185,7 @@ async fn check_record_type(
             item,
             "the org has no active Opportunity record type with this API name",
         ),
-        Some((id, process)) => match map.with_record_type(name.as_str(), id, &process, &settings) {
+        Some((id, process)) => match map.with_record_type(name.as_str(), id, &process, sync) {
             Ok(_) => report.push(Status::Ok, item),
             Err(problem) => report.push_detail(Status::Missing, item, problem),
         },
@@ -259,8 +252,7 @@ async fn describe(sf: &SalesforceClient, object: &str) -> Result<Option<SObjectD
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{ApiName, SyncConfig};
-    use crate::setup::plan::default_field_names;
+    use sync::settings::FieldNames;
 
     fn stage(name: &str, closed: bool, won: bool) -> OpportunityStage {
         serde_json::from_value(serde_json::json!({
@@ -269,20 +261,21 @@ mod tests {
         .unwrap()
     }
 
-    fn sync(active: &str, on_hold: &str, won: Option<&str>) -> SyncConfig {
-        SyncConfig {
+    fn sync(active: &str, on_hold: &str, won: Option<&str>) -> Settings {
+        Settings {
             active_stage: active.into(),
             on_hold_stage: on_hold.into(),
             won_stage: won.map(Into::into),
             lost_stage: None,
             opportunity_record_type: None,
             show_checkmark: true,
-            country_code_field: ApiName::parse("BillingCountry", false).unwrap(),
-            deal_value_field: ApiName::parse("Amount", false).unwrap(),
-            currency_field: None,
+            country_code_field: "BillingCountry".into(),
+            deal_value_field: "Amount".into(),
+            currency_field: String::new(),
             org_currency: Some("USD".into()),
             co_sell_only: true,
-            fields: default_field_names(),
+            fields: FieldNames::default(),
+            portal_url: String::new(),
             mappings: Vec::new(),
         }
     }

@@ -4,6 +4,7 @@
 use cosell::commands::backfill::{backfill, BackfillReport};
 use cosell::connect::{self, Observers};
 use indicatif::ProgressBar;
+use salesforce::SalesforceId;
 
 use crate::setup_support::TestOrg;
 
@@ -81,7 +82,7 @@ async fn backfill_loads_every_deal_once_and_a_second_run_changes_nothing() {
             pc.iter()
                 .filter(|r| r["externalReferenceId"]
                     .as_str()
-                    .is_some_and(|e| e[..15] == id[..15]))
+                    .is_some_and(|e| SalesforceId::same(e, id)))
                 .count(),
             1,
             "{id}"

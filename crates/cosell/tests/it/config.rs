@@ -3,7 +3,7 @@
 use secrecy::ExposeSecret;
 use toml::Value;
 
-use cosell::config::{defaults, Config, SalesforceAuth, SalesforceCredentials, StoreUrl};
+use cosell::config::{Config, SalesforceAuth, SalesforceCredentials, StoreUrl};
 
 use crate::config_support::*;
 
@@ -40,15 +40,24 @@ fn defaults_apply_to_a_minimal_file() {
     let fx = Fixture::new();
     let c = fx.load(MINIMAL, &base_env()).unwrap();
     let pc = &c.partner_center;
-    assert_eq!(pc.api_url.as_str(), defaults::PC_API_URL);
-    assert_eq!(pc.webhooks_url.as_str(), defaults::PC_WEBHOOKS_URL);
+    assert_eq!(
+        pc.api_url.as_str(),
+        "https://api.partner.microsoft.com/v1.0/engagements"
+    );
+    assert_eq!(
+        pc.webhooks_url.as_str(),
+        "https://api.partnercenter.microsoft.com/webhooks/v1"
+    );
     assert_eq!(
         pc.webhook_cert_url_prefixes,
-        [defaults::PC_WEBHOOK_CERT_URL_PREFIX]
+        ["https://3psostorageacct.blob.core.windows.net/cert/"]
     );
     assert_eq!(pc.webhook_trust_anchors_file, None);
     assert_eq!(pc.webhook_issuer_organization, "Microsoft Corporation");
-    assert_eq!(pc.portal_url.as_str(), defaults::PC_PORTAL_URL);
+    assert_eq!(
+        pc.portal_url.as_str(),
+        "https://partner.microsoft.com/dashboard/v2/referrals/cosell"
+    );
     assert_eq!(pc.tenant(), Some("contoso.onmicrosoft.com"));
     assert_eq!(
         pc.refresh_token.as_ref().map(|t| t.expose_secret()),
@@ -83,10 +92,7 @@ fn defaults_apply_to_a_minimal_file() {
     assert!(s.show_checkmark && s.co_sell_only);
     assert_eq!(s.country_code_field.as_str(), "BillingCountry");
     assert_eq!(s.deal_value_field.as_str(), "Amount");
-    assert_eq!(
-        s.currency_field.as_ref().map(|f| f.as_str()),
-        Some("CurrencyIsoCode")
-    );
+    assert_eq!(s.currency_field, "CurrencyIsoCode");
     let f = &s.fields;
     let names = [
         &f.sync_flag,
@@ -673,7 +679,7 @@ fn an_empty_currency_field_means_a_single_currency_org() {
     let c = fx
         .load(&with_str(&single, "sync.org_currency", "eur"), &base_env())
         .unwrap();
-    assert!(c.sync.currency_field.is_none());
+    assert!(c.sync.currency_field.is_empty());
     assert_eq!(c.sync.org_currency.as_deref(), Some("EUR"));
     let bad = with_str(&single, "sync.org_currency", "EURO");
     let message = expect_issue(fx.load(&bad, &base_env()), "sync.org_currency");

@@ -14,6 +14,7 @@
 //! cargo test -p cosell --test it scale_bench -- --ignored --nocapture
 //! ```
 
+use salesforce::SalesforceId;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -361,12 +362,13 @@ async fn assert_each_deal_synced_once(app: &TestApp, seeded: &Seeded) {
             .unwrap_or_else(|| panic!("an opportunity without a referral: {o}"));
         *by_referral.entry(referral.to_owned()).or_default() += 1;
     }
-    let mut by_opportunity: HashMap<String, usize> = HashMap::new();
+    let mut by_opportunity: HashMap<SalesforceId, usize> = HashMap::new();
     for r in &referrals {
         let external = r["externalReferenceId"]
             .as_str()
             .unwrap_or_else(|| panic!("a referral without an opportunity: {r}"));
-        *by_opportunity.entry(external[..15].to_owned()).or_default() += 1;
+        let external = SalesforceId::parse(external).expect("an opportunity id");
+        *by_opportunity.entry(external).or_default() += 1;
     }
     for r in &referrals {
         let id = r["id"].as_str().unwrap();
@@ -374,7 +376,8 @@ async fn assert_each_deal_synced_once(app: &TestApp, seeded: &Seeded) {
     }
     for o in &opportunities {
         let id = o["Id"].as_str().unwrap();
-        assert_eq!(by_opportunity.get(&id[..15]), Some(&1), "referrals of {id}");
+        let key = SalesforceId::parse(id).expect("an opportunity id");
+        assert_eq!(by_opportunity.get(&key), Some(&1), "referrals of {id}");
     }
 
     let creates = app

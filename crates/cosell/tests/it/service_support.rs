@@ -4,6 +4,7 @@
 //! 127.0.0.1, and its webhook registered at the Partner Center emulator.
 //! Helpers read like what sellers and operators do.
 
+use salesforce::SalesforceId;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -350,7 +351,7 @@ impl TestApp {
             .filter(|r| {
                 r["externalReferenceId"]
                     .as_str()
-                    .is_some_and(|e| e.len() >= 15 && e[..15] == opportunity_id[..15])
+                    .is_some_and(|e| SalesforceId::same(e, opportunity_id))
             })
             .collect()
     }

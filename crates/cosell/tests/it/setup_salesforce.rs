@@ -5,6 +5,7 @@
 use cosell::connect::{self, Observers};
 use cosell::setup::{self, Status};
 use emulator::salesforce::{Options as SfOptions, Profile};
+use salesforce::SalesforceId;
 
 use crate::setup_support::TestOrg;
 
@@ -158,7 +159,7 @@ async fn setup_installs_once_then_sync_needs_no_manual_step() {
     assert!(
         paired.iter().any(|o| o["Id"]
             .as_str()
-            .is_some_and(|id| id[..15] == opportunity_id[..15])),
+            .is_some_and(|id| SalesforceId::same(id, &opportunity_id))),
         "{opportunity_id} got no referral id"
     );
 }

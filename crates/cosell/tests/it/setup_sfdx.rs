@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 
 use cosell::setup::metadata;
 use cosell::setup::plan::{
-    default_field_names, Parent, Plan, CONNECTOR_FIELDS, PERMISSION_SET_DESCRIPTION,
-    PERMISSION_SET_LABEL, PERMISSION_SET_NAME, SOLUTION_OBJECT, SOLUTION_OBJECT_PERMISSIONS,
+    Parent, Plan, CONNECTOR_FIELDS, PERMISSION_SET_DESCRIPTION, PERMISSION_SET_LABEL,
+    PERMISSION_SET_NAME, SOLUTION_OBJECT, SOLUTION_OBJECT_PERMISSIONS,
 };
 use serde_json::Value;
+use sync::settings::FieldNames;
 
 /// `salesforce/force-app/main/default`.
 fn source_root() -> PathBuf {
@@ -19,8 +20,8 @@ fn source_root() -> PathBuf {
 
 fn object_dir(parent: Parent) -> PathBuf {
     let name = match parent {
-        Parent::Opportunity => "Opportunity",
-        Parent::SolutionObject => SOLUTION_OBJECT.default_name,
+        Parent::Opportunity => "Opportunity".to_owned(),
+        Parent::SolutionObject => SOLUTION_OBJECT.default_name(),
     };
     source_root().join("objects").join(name)
 }
@@ -33,7 +34,7 @@ fn parse_file(path: &Path) -> Element {
 
 #[test]
 fn every_field_file_matches_the_setup_plan() {
-    let plan = Plan::new(&default_field_names());
+    let plan = Plan::new(&FieldNames::default());
     for field in &plan.fields {
         let path = object_dir(field.spec.parent)
             .join("fields")
@@ -68,7 +69,7 @@ fn there_are_no_fields_the_plan_does_not_know() {
         let mut planned: Vec<String> = CONNECTOR_FIELDS
             .iter()
             .filter(|f| f.parent == parent)
-            .map(|f| format!("{}.field-meta.xml", f.default_name))
+            .map(|f| format!("{}.field-meta.xml", f.default_name()))
             .collect();
         planned.sort();
         assert_eq!(on_disk, planned, "{parent:?}");
@@ -77,11 +78,13 @@ fn there_are_no_fields_the_plan_does_not_know() {
 
 #[test]
 fn the_object_file_matches_the_setup_plan() {
-    let path = object_dir(Parent::SolutionObject)
-        .join(format!("{}.object-meta.xml", SOLUTION_OBJECT.default_name));
+    let path = object_dir(Parent::SolutionObject).join(format!(
+        "{}.object-meta.xml",
+        SOLUTION_OBJECT.default_name()
+    ));
     let root = parse_file(&path);
     assert_eq!(root.name, "CustomObject");
-    let body = metadata::custom_object(&SOLUTION_OBJECT, SOLUTION_OBJECT.default_name);
+    let body = metadata::custom_object(&SOLUTION_OBJECT, &SOLUTION_OBJECT.default_name());
     for key in [
         "label",
         "pluralLabel",
@@ -110,7 +113,7 @@ fn the_permission_set_grants_what_setup_grants() {
         Some(PERMISSION_SET_DESCRIPTION)
     );
 
-    let plan = Plan::new(&default_field_names());
+    let plan = Plan::new(&FieldNames::default());
     let expected: BTreeSet<String> = plan
         .fields
         .iter()
@@ -128,7 +131,10 @@ fn the_permission_set_grants_what_setup_grants() {
     let objects: Vec<&Element> = root.children_named("objectPermissions").collect();
     assert_eq!(objects.len(), 1);
     let object = objects[0];
-    assert_eq!(object.text_of("object"), Some(SOLUTION_OBJECT.default_name));
+    assert_eq!(
+        object.text_of("object"),
+        Some(SOLUTION_OBJECT.default_name().as_str())
+    );
     for right in SOLUTION_OBJECT_PERMISSIONS {
         // PermissionsRead (sObject) is allowRead (metadata), and so on.
         let element = right.replace("Permissions", "allow");

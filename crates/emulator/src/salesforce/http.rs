@@ -111,8 +111,10 @@ pub struct RestResponse {
     pub status: u16,
     /// Extra headers (`Location`, `Last-Modified`).
     pub headers: Vec<(String, String)>,
-    /// JSON body, `None` for 204/304.
+    /// JSON body, `None` for 204/304 and text answers.
     pub body: Option<Value>,
+    /// A `text/csv` body (Bulk API 2.0 results), when not JSON.
+    pub csv: Option<String>,
 }
 
 impl RestResponse {
@@ -122,6 +124,17 @@ impl RestResponse {
             status,
             headers: Vec::new(),
             body: Some(body),
+            csv: None,
+        }
+    }
+
+    /// A `text/csv` answer.
+    pub fn csv(status: u16, text: String) -> Self {
+        Self {
+            status,
+            headers: Vec::new(),
+            body: None,
+            csv: Some(text),
         }
     }
 
@@ -131,6 +144,7 @@ impl RestResponse {
             status,
             headers: Vec::new(),
             body: None,
+            csv: None,
         }
     }
 
@@ -210,7 +224,13 @@ pub fn finish(response: RestResponse, limit_info: Option<String>) -> Response {
             builder = builder.header("Content-Type", "application/json;charset=UTF-8");
             Body::from(serde_json::to_vec(json).unwrap_or_default())
         }
-        None => Body::empty(),
+        None => match &response.csv {
+            Some(text) => {
+                builder = builder.header("Content-Type", "text/csv");
+                Body::from(text.clone())
+            }
+            None => Body::empty(),
+        },
     };
     builder
         .body(body)

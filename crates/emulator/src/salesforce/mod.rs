@@ -14,6 +14,7 @@
 pub mod soql;
 
 mod auth;
+mod bulk;
 mod collections;
 mod columns;
 mod composite;

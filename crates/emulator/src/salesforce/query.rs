@@ -89,7 +89,7 @@ pub fn route(state: &mut State, request: &RestRequest, rest: &[&str]) -> RestRes
 }
 
 /// Parses `soql_text` and checks it against the org's schema (`Err` as a 400).
-fn prepare(org: &Org, soql_text: &str) -> Result<soql::Prepared, ApiError> {
+pub fn prepare(org: &Org, soql_text: &str) -> Result<soql::Prepared, ApiError> {
     let to_api = |e: soql::SoqlError| {
         ApiError::one(
             soql::SOQL_ERROR_STATUS,

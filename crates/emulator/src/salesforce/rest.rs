@@ -18,7 +18,8 @@ use super::http::{
 use super::org_rules::CallContext;
 use super::state::{Shared, State as EmState};
 use super::{
-    auth, collections, composite, describe, faults, query, record_types, sobjects, tooling, tree,
+    auth, bulk, collections, composite, describe, faults, query, record_types, sobjects, tooling,
+    tree,
 };
 use crate::control::DeferredFault;
 
@@ -155,12 +156,16 @@ fn serve(
 }
 
 /// The REST API is JSON only here: an XML or form body is refused with 415.
+/// A Bulk API 2.0 upload (`PUT …/batches`) is CSV.
 fn check_content_type(request: &RestRequest) -> Result<(), ApiError> {
     if request.body.is_empty() {
         return Ok(());
     }
+    let csv_upload =
+        request.method == "PUT" && request.segments.last().is_some_and(|s| s == "batches");
+    let wanted = if csv_upload { "csv" } else { "json" };
     match request.header("content-type") {
-        Some(ct) if !ct.to_ascii_lowercase().contains("json") => Err(ApiError::one(
+        Some(ct) if !ct.to_ascii_lowercase().contains(wanted) => Err(ApiError::one(
             415,
             ErrorItem::new(
                 "UNSUPPORTED_MEDIA_TYPE",
@@ -191,6 +196,7 @@ pub fn dispatch(shared: &Shared, state: &mut EmState, request: &RestRequest) -> 
         ["composite", "sobjects", rest @ ..] => collections::route(state, request, rest),
         ["composite", "tree", object] => tree::create(state, request, object),
         ["tooling", rest @ ..] => tooling::route(state, request, rest),
+        ["jobs", rest @ ..] => bulk::route(state, request, rest),
         ["ui-api", "object-info", rest @ ..] => record_types::picklist_values(state, request, rest),
         _ => Err(ApiError::not_found()),
     };

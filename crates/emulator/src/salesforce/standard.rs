@@ -42,6 +42,8 @@ pub mod prefix {
     pub const CUSTOM_OBJECT: &str = "01I";
     /// Query cursor locators
     pub const QUERY_CURSOR: &str = "01g";
+    /// Bulk API job (AsyncApexJob-style `750`).
+    pub const BULK_JOB: &str = "750";
     /// RecordType
     pub const RECORD_TYPE: &str = "012";
     /// BusinessProcess (a sales process)

@@ -82,6 +82,8 @@ pub struct State {
     pub token_lifetime: Duration,
     /// Open query cursors by locator ID.
     pub cursors: HashMap<String, Cursor>,
+    /// Bulk API 2.0 jobs by ID.
+    pub bulk_jobs: HashMap<String, super::bulk::BulkJob>,
 }
 
 impl State {
@@ -96,6 +98,7 @@ impl State {
             daily_limit: options.daily_api_limit,
             token_lifetime: options.token_lifetime,
             cursors: HashMap::new(),
+            bulk_jobs: HashMap::new(),
         }
     }
 

@@ -6,6 +6,7 @@ mod dual_mode;
 mod partner_center;
 mod salesforce;
 mod salesforce_auth;
+mod salesforce_bulk;
 mod salesforce_clients;
 mod salesforce_collections;
 mod salesforce_composite;

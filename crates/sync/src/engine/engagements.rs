@@ -4,6 +4,7 @@
 //! is read with the rest of its engagement so [`crate::decide`] sees
 //! Microsoft's answer ([`crate::engagement`]).
 
+use salesforce::SalesforceId;
 use std::collections::{BTreeMap, BTreeSet};
 
 use futures::stream::{self, StreamExt};
@@ -157,7 +158,7 @@ fn others(members: &[Referral], id: &str) -> Vec<Referral> {
         .filter(|r| {
             !r.id
                 .as_deref()
-                .is_some_and(|other| super::same_id(other, id))
+                .is_some_and(|other| SalesforceId::same(other, id))
         })
         .cloned()
         .collect()

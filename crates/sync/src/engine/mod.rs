@@ -8,6 +8,7 @@ pub mod outcome;
 pub mod plan;
 pub(crate) mod salesforce_io;
 
+use salesforce::SalesforceId;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
@@ -306,7 +307,10 @@ impl Engine {
         let extra: BTreeSet<String> = referrals
             .values()
             .filter_map(|r| r.external_reference_id.clone())
-            .filter(|id| id.starts_with("006") && !known.iter().any(|k| same_id(k, id)))
+            .filter(|id| {
+                SalesforceId::parse(id).is_ok_and(|id| id.is_opportunity())
+                    && !known.iter().any(|k| SalesforceId::same(k, id))
+            })
             .collect();
         if !extra.is_empty() {
             views.extend(
@@ -391,7 +395,9 @@ impl Engine {
                 }
                 let snapshot = crate::snapshot::Snapshot::from_json(pair.snapshot.as_ref()?)
                     .filter(|s| !s.failure_only)?;
-                let view = views.iter().find(|v| same_id(&v.id, opportunity))?;
+                let view = views
+                    .iter()
+                    .find(|v| SalesforceId::same(&v.id, opportunity))?;
                 // A deal showing a problem waits for its fix, which may be on
                 // a related record (the Account's country): decide it again.
                 if view.reports_problem(&self.settings) {
@@ -427,7 +433,7 @@ impl Engine {
                         .find(|v| {
                             pair.as_ref()
                                 .and_then(|p| p.opportunity_id.as_deref())
-                                .is_some_and(|o| same_id(&v.id, o))
+                                .is_some_and(|o| SalesforceId::same(&v.id, o))
                         })
                         .or_else(|| {
                             views
@@ -438,13 +444,14 @@ impl Engine {
                             let external =
                                 referral.and_then(|r| r.external_reference_id.as_deref())?;
                             views.iter().find(|v| {
-                                same_id(&v.id, external) && v.referral_id(settings).is_none()
+                                SalesforceId::same(&v.id, external)
+                                    && v.referral_id(settings).is_none()
                             })
                         });
                     (Some(id.clone()), view)
                 }
                 Target::Opportunity(id) => {
-                    let view = views.iter().find(|v| same_id(&v.id, id));
+                    let view = views.iter().find(|v| SalesforceId::same(&v.id, id));
                     let referral_id = pair
                         .as_ref()
                         .and_then(|p| p.referral_id.clone())
@@ -547,10 +554,4 @@ fn split(batch: &[(Target, Option<Referral>)]) -> (Vec<Target>, BTreeMap<String,
         })
         .collect();
     (targets, prefetched)
-}
-
-/// Salesforce ids compare on their first 15 characters (18-char ids add a
-/// case-insensitivity checksum).
-pub fn same_id(a: &str, b: &str) -> bool {
-    a.len() >= 15 && b.len() >= 15 && a[..15] == b[..15]
 }

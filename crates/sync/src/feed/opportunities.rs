@@ -8,6 +8,7 @@
 //! getDeleted lists them, without their opportunity: `team_deletions`
 //! traces them through the snapshots.
 
+use salesforce::SalesforceId;
 use std::collections::BTreeSet;
 
 use chrono::{DateTime, Utc};
@@ -180,7 +181,9 @@ impl Engine {
 /// The opportunity a row belongs to.
 fn owner(record: &Record, query: &Query) -> Option<String> {
     let id = record.str(&query.owner)?;
-    id.starts_with("006").then(|| id.to_owned())
+    SalesforceId::parse(id)
+        .is_ok_and(|id| id.is_opportunity())
+        .then(|| id.to_owned())
 }
 
 /// The positions a row carries: its own stamp and each related record's.

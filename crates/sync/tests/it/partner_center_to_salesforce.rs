@@ -1,6 +1,7 @@
 //! Behaviour 3: a referral shared by a Microsoft seller becomes an
 //! opportunity, once, however often the event or the pass repeats.
 
+use salesforce::SalesforceId;
 use serde_json::json;
 
 use crate::world::{marked, World};
@@ -66,8 +67,8 @@ async fn a_shared_referral_becomes_an_on_hold_opportunity_with_everything_filled
 
     let referral = world.referral(&id);
     assert_eq!(
-        referral["externalReferenceId"].as_str().unwrap()[..15],
-        opp_id[..15],
+        SalesforceId::parse(referral["externalReferenceId"].as_str().unwrap()).unwrap(),
+        SalesforceId::parse(opp_id).unwrap(),
         "the referral points back"
     );
     assert_eq!(

@@ -1,6 +1,7 @@
 //! A test world: both emulators, a fresh SQLite store and an engine wired to
 //! them, with helpers that read like what sellers do.
 
+use salesforce::SalesforceId;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -292,7 +293,7 @@ impl World {
             .filter(|r| {
                 r["externalReferenceId"]
                     .as_str()
-                    .is_some_and(|e| e[..15] == opportunity_id[..15])
+                    .is_some_and(|e| SalesforceId::same(e, opportunity_id))
             })
             .collect();
         assert_eq!(
