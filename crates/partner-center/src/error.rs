@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use crate::auth::AuthError;
+use crate::retry::{is_retryable_status, RetryClass};
 
 /// Longest body excerpt kept in an error when the body is not the documented JSON.
 const MAX_BODY_EXCERPT: usize = 512;
@@ -194,14 +195,36 @@ impl std::fmt::Display for TransportKind {
 }
 
 impl Error {
-    /// True when the same request may succeed later (429, 5xx, timeouts, connection errors).
-    pub fn is_transient(&self) -> bool {
+    /// What this error means for retrying the call: the one classification
+    /// every retry decision starts from. 429, and a 5xx that names a
+    /// `Retry-After`, are throttling; other 5xx, timeouts and connection
+    /// errors are transient; any other 4xx, undecodable success bodies and
+    /// refused input are permanent.
+    pub fn retry_class(&self) -> RetryClass {
         match self {
-            Error::Api { status, .. } => crate::retry::is_retryable_status(*status),
-            Error::Transport { kind, .. } => *kind != TransportKind::Other,
-            Error::Auth(e) => e.is_transient(),
-            Error::Decode { .. } | Error::InvalidInput(_) => false,
+            Error::Api {
+                status,
+                retry_after,
+                ..
+            } if *status == 429 || (retry_after.is_some() && is_retryable_status(*status)) => {
+                RetryClass::Throttled {
+                    retry_after: *retry_after,
+                }
+            }
+            Error::Api { status, .. } if is_retryable_status(*status) => RetryClass::Transient,
+            Error::Transport { kind, .. } if *kind != TransportKind::Other => RetryClass::Transient,
+            Error::Auth(e) if e.is_transient() => RetryClass::Transient,
+            Error::Api { .. }
+            | Error::Transport { .. }
+            | Error::Auth(_)
+            | Error::Decode { .. }
+            | Error::InvalidInput(_) => RetryClass::Permanent,
         }
+    }
+
+    /// True when the same request may succeed later ([`Error::retry_class`] is not permanent).
+    pub fn is_transient(&self) -> bool {
+        self.retry_class().is_retryable()
     }
 
     /// HTTP status of an API error.
@@ -312,6 +335,8 @@ fn excerpt(body: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
@@ -358,5 +383,84 @@ mod tests {
         assert!(err.is_transient());
         let err = Error::from_response(429, b"", None, None);
         assert!(err.is_transient());
+    }
+
+    fn api(status: u16, retry_after: Option<Duration>) -> Error {
+        Error::Api {
+            status,
+            code: ErrorCode::from_status(status),
+            message: String::new(),
+            target: None,
+            inner_error: None,
+            request_id: None,
+            retry_after,
+        }
+    }
+
+    fn transport(kind: TransportKind) -> Error {
+        Error::Transport {
+            kind,
+            message: String::new(),
+        }
+    }
+
+    fn auth(status: u16, error: &str) -> Error {
+        Error::Auth(AuthError::Entra {
+            status,
+            error: error.into(),
+            description: String::new(),
+            codes: Vec::new(),
+            correlation_id: None,
+        })
+    }
+
+    #[test]
+    fn every_error_has_one_retry_class() {
+        let wait = Some(Duration::from_secs(7));
+        let throttled = |retry_after| RetryClass::Throttled { retry_after };
+        let table: Vec<(Error, RetryClass)> = vec![
+            (api(429, None), throttled(None)),
+            (api(429, wait), throttled(wait)),
+            (api(503, wait), throttled(wait)),
+            (api(500, None), RetryClass::Transient),
+            (api(502, None), RetryClass::Transient),
+            (api(503, None), RetryClass::Transient),
+            (api(504, None), RetryClass::Transient),
+            (api(400, None), RetryClass::Permanent),
+            (api(401, None), RetryClass::Permanent),
+            (api(403, None), RetryClass::Permanent),
+            (api(404, None), RetryClass::Permanent),
+            (api(409, None), RetryClass::Permanent),
+            (api(412, None), RetryClass::Permanent),
+            (api(422, None), RetryClass::Permanent),
+            // A Retry-After on a refusal does not make it worth retrying.
+            (api(400, wait), RetryClass::Permanent),
+            (transport(TransportKind::Connect), RetryClass::Transient),
+            (transport(TransportKind::Timeout), RetryClass::Transient),
+            (transport(TransportKind::Io), RetryClass::Transient),
+            (transport(TransportKind::Other), RetryClass::Permanent),
+            (auth(503, "temporarily_unavailable"), RetryClass::Transient),
+            (auth(400, "invalid_grant"), RetryClass::Permanent),
+            (
+                Error::Auth(AuthError::Vault("store down".into())),
+                RetryClass::Transient,
+            ),
+            (
+                Error::Auth(AuthError::Config("no tenant".into())),
+                RetryClass::Permanent,
+            ),
+            (
+                Error::Decode {
+                    message: String::new(),
+                    request_id: None,
+                },
+                RetryClass::Permanent,
+            ),
+            (Error::InvalidInput(String::new()), RetryClass::Permanent),
+        ];
+        for (err, class) in table {
+            assert_eq!(err.retry_class(), class, "{err:?}");
+            assert_eq!(err.is_transient(), class.is_retryable(), "{err:?}");
+        }
     }
 }

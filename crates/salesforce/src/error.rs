@@ -12,6 +12,7 @@ use std::time::Duration;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::auth::AuthError;
+use crate::retry::RetryClass;
 use crate::soql::SoqlError;
 
 /// Longest slice of an unparseable error body kept in an error message.
@@ -68,20 +69,45 @@ pub enum Error {
 }
 
 impl Error {
-    /// Whether retrying the same call later may succeed (5xx, row locks, limits, transport).
-    pub fn is_transient(&self) -> bool {
+    /// What this error means for retrying the call: the one classification
+    /// every retry decision starts from. The org's API limit is throttling
+    /// (with the cool-down left, once the client paused); 5xx, row locks,
+    /// transport failures and transient token failures are transient;
+    /// everything else needs a change before it can succeed.
+    pub fn retry_class(&self) -> RetryClass {
         match self {
-            Error::Api { status, errors } => {
-                *status >= 500 || errors.iter().any(|e| e.code.is_transient())
+            Error::LimitExceeded { retry_after } => RetryClass::Throttled {
+                retry_after: Some(*retry_after),
+            },
+            Error::Api { errors, .. }
+                if errors
+                    .iter()
+                    .any(|e| e.code == ErrorCode::RequestLimitExceeded) =>
+            {
+                RetryClass::Throttled { retry_after: None }
             }
-            Error::LimitExceeded { .. } => true,
-            Error::Http(e) => e.is_timeout() || e.is_connect() || e.is_request() || e.is_body(),
-            Error::Auth(e) => e.is_transient(),
-            Error::MultipleMatches { .. }
+            Error::Api { status, errors }
+                if *status >= 500 || errors.iter().any(|e| e.code.is_transient()) =>
+            {
+                RetryClass::Transient
+            }
+            Error::Http(e) if e.is_timeout() || e.is_connect() || e.is_request() || e.is_body() => {
+                RetryClass::Transient
+            }
+            Error::Auth(e) if e.is_transient() => RetryClass::Transient,
+            Error::Api { .. }
+            | Error::Http(_)
+            | Error::Auth(_)
+            | Error::MultipleMatches { .. }
             | Error::Soql(_)
             | Error::InvalidInput(_)
-            | Error::UnexpectedResponse { .. } => false,
+            | Error::UnexpectedResponse { .. } => RetryClass::Permanent,
         }
+    }
+
+    /// Whether retrying the same call later may succeed ([`Error::retry_class`] is not permanent).
+    pub fn is_transient(&self) -> bool {
+        self.retry_class().is_retryable()
     }
 
     /// Whether the record does not exist or was deleted (404 `NOT_FOUND` / `ENTITY_IS_DELETED`).
@@ -484,30 +510,126 @@ mod tests {
         }
     }
 
-    #[test]
-    fn transient_classification() {
-        let lock = Error::Api {
-            status: 400,
-            errors: parse_error_body(br#"[{"message":"unable to obtain exclusive access to this record","errorCode":"UNABLE_TO_LOCK_ROW"}]"#),
-        };
-        assert!(lock.is_transient());
-        let invalid = Error::Api {
-            status: 400,
-            errors: parse_error_body(br#"[{"message":"bad","errorCode":"MALFORMED_ID"}]"#),
-        };
-        assert!(!invalid.is_transient());
-        let unavailable = Error::Api {
-            status: 503,
-            errors: parse_error_body(b"down"),
-        };
-        assert!(unavailable.is_transient());
-        let deleted = Error::Api {
-            status: 404,
-            errors: parse_error_body(
-                br#"[{"message":"entity is deleted","errorCode":"ENTITY_IS_DELETED","fields":[]}]"#,
+    fn api(status: u16, body: &[u8]) -> Error {
+        Error::Api {
+            status,
+            errors: parse_error_body(body),
+        }
+    }
+
+    fn coded(code: &str) -> String {
+        format!(r#"[{{"message":"m","errorCode":"{code}","fields":[]}}]"#)
+    }
+
+    /// A real transport error: a connection refused on a closed local port
+    /// (`connect`), or a request that cannot be built (`builder`).
+    async fn http_errors() -> (reqwest::Error, reqwest::Error) {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}/", closed.local_addr().unwrap());
+        drop(closed);
+        let refused = reqwest::get(&url).await.unwrap_err();
+        assert!(refused.is_connect(), "{refused:?}");
+        let unbuildable = reqwest::Client::new()
+            .get("http://exa mple.com/")
+            .build()
+            .unwrap_err();
+        assert!(unbuildable.is_builder(), "{unbuildable:?}");
+        (refused, unbuildable)
+    }
+
+    #[tokio::test]
+    async fn every_error_has_one_retry_class() {
+        let (refused, unbuildable) = http_errors().await;
+        let cooldown = Duration::from_secs(300);
+        let table: Vec<(Error, RetryClass)> = vec![
+            (
+                Error::LimitExceeded {
+                    retry_after: cooldown,
+                },
+                RetryClass::Throttled {
+                    retry_after: Some(cooldown),
+                },
             ),
-        };
+            (
+                api(403, coded("REQUEST_LIMIT_EXCEEDED").as_bytes()),
+                RetryClass::Throttled { retry_after: None },
+            ),
+            (
+                api(400, coded("UNABLE_TO_LOCK_ROW").as_bytes()),
+                RetryClass::Transient,
+            ),
+            (
+                api(500, coded("UNKNOWN_EXCEPTION").as_bytes()),
+                RetryClass::Transient,
+            ),
+            (api(503, b"down"), RetryClass::Transient),
+            (api(504, b""), RetryClass::Transient),
+            (
+                api(400, coded("MALFORMED_ID").as_bytes()),
+                RetryClass::Permanent,
+            ),
+            (
+                api(401, coded("INVALID_SESSION_ID").as_bytes()),
+                RetryClass::Permanent,
+            ),
+            (
+                api(404, coded("ENTITY_IS_DELETED").as_bytes()),
+                RetryClass::Permanent,
+            ),
+            (
+                api(404, coded("NOT_FOUND").as_bytes()),
+                RetryClass::Permanent,
+            ),
+            (Error::Http(refused), RetryClass::Transient),
+            (Error::Http(unbuildable), RetryClass::Permanent),
+            (
+                Error::Auth(AuthError::OAuth {
+                    status: 400,
+                    error: "rate_limit_exceeded".into(),
+                    description: String::new(),
+                }),
+                RetryClass::Transient,
+            ),
+            (
+                Error::Auth(AuthError::OAuth {
+                    status: 400,
+                    error: "invalid_grant".into(),
+                    description: String::new(),
+                }),
+                RetryClass::Permanent,
+            ),
+            (
+                Error::Auth(AuthError::InvalidKey("x".into())),
+                RetryClass::Permanent,
+            ),
+            (
+                Error::MultipleMatches {
+                    urls: vec!["/a".into(), "/b".into()],
+                },
+                RetryClass::Permanent,
+            ),
+            (Error::Soql(SoqlError::NoFields), RetryClass::Permanent),
+            (Error::InvalidInput("x".into()), RetryClass::Permanent),
+            (
+                Error::UnexpectedResponse {
+                    route: "/x",
+                    reason: "y".into(),
+                },
+                RetryClass::Permanent,
+            ),
+        ];
+        for (err, class) in table {
+            assert_eq!(err.retry_class(), class, "{err:?}");
+            assert_eq!(err.is_transient(), class.is_retryable(), "{err:?}");
+        }
+    }
+
+    #[test]
+    fn a_deleted_record_is_not_found() {
+        let deleted = api(
+            404,
+            br#"[{"message":"entity is deleted","errorCode":"ENTITY_IS_DELETED","fields":[]}]"#,
+        );
         assert!(deleted.is_not_found());
-        assert!(!deleted.is_transient());
     }
 }

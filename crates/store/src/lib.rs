@@ -9,6 +9,7 @@
 
 mod credentials;
 mod error;
+mod flows;
 mod model;
 pub mod postgres;
 pub mod seal;

@@ -8,8 +8,8 @@ use anyhow::Result;
 use clap::Args;
 use emulator::partner_center::DEMO_ADMIN;
 
-use super::emulator::shutdown_signal;
 use crate::demo::Demo;
+use crate::service::shutdown;
 use crate::sign_in::SIGN_IN_PATH;
 
 /// Address the demo serves its dashboard on.
@@ -40,5 +40,5 @@ pub async fn run(args: DemoArgs) -> Result<()> {
     println!("  Partner Center (emu) {}", demo.pc.url());
     println!("  Salesforce (emu)     {}", demo.sf.url());
     println!("A Microsoft seller and a Salesforce seller change deals every few seconds. Press Ctrl-C to stop.");
-    demo.run_until(shutdown_signal()).await
+    demo.run_until(shutdown::signal()).await
 }

@@ -10,7 +10,6 @@
 //! grace period (or hands their jobs back) and gives up the poller leases.
 //! Jobs are durable, so a restarted service picks up where it stopped.
 
-pub mod backoff;
 pub mod connections;
 pub mod credential_watch;
 pub mod file_limit;
@@ -33,6 +32,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
+use futures::FutureExt;
 use partner_center::WebhookVerifier;
 use store::Store;
 use sync::Engine;
@@ -44,12 +44,16 @@ use crate::config::Config;
 use crate::connect;
 use crate::dashboard::{self, DashboardState, Links};
 
-pub use backoff::Backoff;
 pub use file_limit::FileLimit;
 pub use metrics::Metrics;
 pub use poller::{Feed, PollClock};
+pub use retry_policy::Backoff;
 pub use usage::ApiUsageReport;
 
+/// Default delay after a job's first failure (a ceiling; see [`Backoff`]).
+pub const DEFAULT_RETRY_BASE: Duration = Duration::from_secs(2);
+/// Default longest delay between a job's attempts.
+pub const DEFAULT_RETRY_MAX: Duration = Duration::from_secs(10 * 60);
 /// Default time an in-flight batch may run on after shutdown began.
 pub const DEFAULT_SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 /// Default longest idle wait before workers look for due retries again.
@@ -81,7 +85,7 @@ pub struct Tuning {
 impl Default for Tuning {
     fn default() -> Self {
         Self {
-            retry: Backoff::default(),
+            retry: Backoff::new(DEFAULT_RETRY_BASE, DEFAULT_RETRY_MAX),
             shutdown_grace: DEFAULT_SHUTDOWN_GRACE,
             readiness_ttl: health::DEFAULT_READINESS_TTL,
             idle_wait: DEFAULT_IDLE_WAIT,
@@ -372,7 +376,7 @@ async fn supervise(
             state.tuning.store_probe_interval,
             shutdown.clone(),
         )
-        .map_ok(),
+        .map(Ok),
     );
     tasks.spawn(
         credential_watch::watch(
@@ -380,14 +384,9 @@ async fn supervise(
             credential_watch::CHECK_INTERVAL,
             shutdown.clone(),
         )
-        .map_ok(),
+        .map(Ok),
     );
-    let saver_state = Arc::clone(&state);
-    let saver_shutdown = shutdown.clone();
-    tasks.spawn(async move {
-        save_usage_until(saver_state, saver_shutdown).await;
-        Ok(())
-    });
+    tasks.spawn(save_usage_until(Arc::clone(&state), shutdown.clone()).map(Ok));
 
     let mut first_error = None;
     while let Some(joined) = tasks.join_next().await {
@@ -429,7 +428,7 @@ fn spawn_workers(
     });
     for n in 0..w.concurrency {
         let id = format!("{}-w{n}", state.instance_id);
-        tasks.spawn(worker::run(Arc::clone(&context), id, shutdown.clone()).map_ok());
+        tasks.spawn(worker::run(Arc::clone(&context), id, shutdown.clone()).map(Ok));
     }
 }
 
@@ -453,7 +452,7 @@ fn spawn_pollers(
             clock: Arc::clone(&state.poll_clock),
             seen: Default::default(),
         };
-        tasks.spawn(poller.run(shutdown.clone()).map_ok());
+        tasks.spawn(poller.run(shutdown.clone()).map(Ok));
     }
 }
 
@@ -480,18 +479,3 @@ async fn save_usage(state: &AppState) {
         tracing::debug!(%error, "could not save API usage");
     }
 }
-
-/// Turns a task that cannot fail into one of the supervisor's tasks.
-trait MapOk: Future<Output = ()> + Sized {
-    fn map_ok(self) -> impl Future<Output = Result<()>> + Send
-    where
-        Self: Send,
-    {
-        async move {
-            self.await;
-            Ok(())
-        }
-    }
-}
-
-impl<F: Future<Output = ()>> MapOk for F {}

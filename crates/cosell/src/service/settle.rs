@@ -11,8 +11,8 @@ use store::Job;
 use sync::engine::{Failure, Write};
 use sync::{EngineError, Outcome, Target};
 
-use super::backoff::Backoff;
 use super::metrics::Direction;
+use retry_policy::Backoff;
 
 /// What to do with one job.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,7 +94,7 @@ impl Policy {
                 ),
             };
         }
-        let delay = self.backoff.delay(job.attempts.max(1));
+        let delay = self.backoff.after_failures(job.attempts);
         let delay = chrono::Duration::from_std(delay).unwrap_or(chrono::Duration::MAX);
         JobAction::Retry {
             at: now + delay,
@@ -215,10 +215,7 @@ mod tests {
     fn policy() -> Policy {
         Policy {
             max_attempts: 3,
-            backoff: Backoff {
-                base: Duration::from_secs(2),
-                max: Duration::from_secs(60),
-            },
+            backoff: Backoff::new(Duration::from_secs(2), Duration::from_secs(60)),
         }
     }
 

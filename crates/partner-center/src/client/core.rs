@@ -13,7 +13,7 @@ use url::Url;
 use crate::auth::TokenSource;
 use crate::error::{Error, TransportKind};
 use crate::observer::{Api, CallObserver, CallRecord};
-use crate::retry::{retry_after_header, should_retry, RetryPolicy};
+use crate::retry::{retry_after_header, RetryPolicy, DEFAULT_RETRY};
 
 /// Per-call id header, "reset for every call" (<https://learn.microsoft.com/en-us/partner-center/developer/referrals-api-introduction>).
 pub(crate) const CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("client-request-id");
@@ -90,7 +90,7 @@ impl Core {
             base_url,
             http: super::default_http_client(),
             tokens,
-            retry: RetryPolicy::default(),
+            retry: DEFAULT_RETRY,
             observer: None,
             correlation_id: None,
             paused_until: Arc::default(),
@@ -135,7 +135,7 @@ impl Core {
 
     /// Runs a call with auth, retries and observation; non-2xx becomes [`Error::Api`].
     pub async fn execute(&self, call: Call) -> Result<Success, Error> {
-        let max_attempts = self.retry.max_attempts.max(1);
+        let mut retries = self.retry.start();
         let mut attempt: u32 = 0;
         let mut refreshed_after_401 = false;
         loop {
@@ -166,10 +166,12 @@ impl Core {
                 Err(AttemptError::Other(error)) => error,
             };
             self.pause_tenant(&err);
-            if attempt >= max_attempts || !should_retry(&err) || !retry_allowed(&call, &err) {
+            if !retry_allowed(&call, &err) {
                 return Err(err);
             }
-            let delay = self.retry.delay_for(&err, attempt - 1);
+            let Some(delay) = retries.next_delay(err.retry_class()) else {
+                return Err(err);
+            };
             tracing::warn!(
                 route = call.route,
                 attempt,

@@ -177,7 +177,7 @@ impl Calls {
 
 /// Retries with millisecond backoff, so fault stories stay short.
 fn quick_retries(max_attempts: u32) -> RetryPolicy {
-    RetryPolicy::default()
+    partner_center::retry::DEFAULT_RETRY
         .with_max_attempts(max_attempts)
         .with_delays(Duration::from_millis(2), Duration::from_millis(20))
 }
@@ -997,7 +997,7 @@ async fn throttled_calls_wait_for_retry_after_and_then_succeed() {
 #[tokio::test]
 async fn a_retry_after_pauses_every_call_of_the_tenant() {
     let pc = start_default().await;
-    let (client, calls) = pc.referrals(RetryPolicy::none());
+    let (client, calls) = pc.referrals(partner_center::retry::DEFAULT_RETRY.none());
     let created = client
         .create(&deal("Throttle", "US", "john@partner.example"))
         .await

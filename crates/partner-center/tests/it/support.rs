@@ -236,7 +236,7 @@ pub fn referrals_token_provider(mock: &Mock) -> EntraTokenProvider {
 
 /// Fast retries for tests.
 pub fn fast_retries(max_attempts: u32) -> RetryPolicy {
-    RetryPolicy::default()
+    partner_center::retry::DEFAULT_RETRY
         .with_max_attempts(max_attempts)
         .with_delays(Duration::from_millis(5), Duration::from_millis(20))
 }

@@ -24,7 +24,7 @@ use reqwest::header::HeaderValue;
 use crate::auth::{AccessToken, TokenCache, TokenProvider};
 use crate::error::Error;
 use crate::limits::{ApiUsage, LimitState, DEFAULT_LIMIT_COOLDOWN};
-use crate::retry::RetryPolicy;
+use crate::retry::{RetryPolicy, DEFAULT_RETRY};
 
 pub use collections::COLLECTION_LIMIT;
 pub use composite::MAX_SUBREQUESTS;
@@ -62,7 +62,7 @@ impl Default for ClientConfig {
         ClientConfig {
             api_version: DEFAULT_API_VERSION.into(),
             client_name: DEFAULT_CLIENT_NAME.into(),
-            retry: RetryPolicy::default(),
+            retry: DEFAULT_RETRY,
             limit_cooldown: DEFAULT_LIMIT_COOLDOWN,
             request_timeout: DEFAULT_REQUEST_TIMEOUT,
             query_batch_size: None,

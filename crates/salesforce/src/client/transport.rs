@@ -28,6 +28,7 @@ use super::{CallEvent, SalesforceClient};
 use crate::auth::AccessToken;
 use crate::error::{is_refreshable_session_error, parse_error_body, Error, ErrorCode};
 use crate::limits::LIMIT_INFO_HEADER;
+use crate::retry::{Retries, RetryClass};
 
 /// Header tagging our calls in Salesforce logs and CDC `changeOrigin`.
 const CALL_OPTIONS_HEADER: &str = "sforce-call-options";
@@ -106,8 +107,7 @@ impl SalesforceClient {
     /// Runs a call to completion (see the module docs for the retry rules).
     pub(crate) async fn execute(&self, call: Call) -> Result<Reply, Error> {
         let inner = &self.inner;
-        let max_retries = inner.config.retry.max_retries;
-        let mut retries = 0u32;
+        let mut retries = inner.config.retry.start();
         let mut refreshed = false;
         let mut attempt = 0u32;
         loop {
@@ -117,11 +117,7 @@ impl SalesforceClient {
             let token = match inner.tokens.get().await {
                 Ok(token) => token,
                 Err(e) => {
-                    let err = Error::Auth(e);
-                    if !err.is_transient() || retries >= max_retries {
-                        return Err(err);
-                    }
-                    self.back_off(&call, &mut retries, &err).await;
+                    self.back_off(&call, &mut retries, Error::Auth(e)).await?;
                     continue;
                 }
             };
@@ -137,12 +133,7 @@ impl SalesforceClient {
                     tracing::info!(route = call.route, "session expired; refreshing token once");
                     self.refresh_token(&call, &token, &mut retries).await?;
                 }
-                Outcome::Retry(err) => {
-                    if retries >= max_retries {
-                        return Err(err);
-                    }
-                    self.back_off(&call, &mut retries, &err).await;
-                }
+                Outcome::Retry(err) => self.back_off(&call, &mut retries, err).await?,
             }
         }
     }
@@ -152,34 +143,31 @@ impl SalesforceClient {
         &self,
         call: &Call,
         stale: &Arc<AccessToken>,
-        retries: &mut u32,
+        retries: &mut Retries,
     ) -> Result<(), Error> {
         loop {
             match self.inner.tokens.refresh(Some(stale)).await {
                 Ok(_) => return Ok(()),
-                Err(e) => {
-                    let err = Error::Auth(e);
-                    if !err.is_transient() || *retries >= self.inner.config.retry.max_retries {
-                        return Err(err);
-                    }
-                    self.back_off(call, retries, &err).await;
-                }
+                Err(e) => self.back_off(call, retries, Error::Auth(e)).await?,
             }
         }
     }
 
-    /// Sleeps before retry number `retries` and counts it.
-    async fn back_off(&self, call: &Call, retries: &mut u32, err: &Error) {
-        let delay = self.inner.config.retry.delay(*retries);
-        *retries += 1;
+    /// Sleeps before the next retry after `err`, or gives `err` back when
+    /// it is not worth retrying or the call's retries are spent.
+    async fn back_off(&self, call: &Call, retries: &mut Retries, err: Error) -> Result<(), Error> {
+        let Some(delay) = retries.next_delay(err.retry_class()) else {
+            return Err(err);
+        };
         tracing::warn!(
             route = call.route,
-            retry = *retries,
+            retry = self.inner.config.retry.max_retries() - retries.left(),
             delay_ms = delay.as_millis() as u64,
             error = %err,
             "transient Salesforce failure; retrying"
         );
         tokio::time::sleep(delay).await;
+        Ok(())
     }
 
     /// One HTTP exchange, classified.
@@ -271,24 +259,11 @@ impl SalesforceClient {
             );
             return Outcome::Done(Err(Error::LimitExceeded { retry_after }));
         }
-        let locked = errors.iter().any(|e| e.code == ErrorCode::UnableToLockRow);
-        let server = status >= 500 && (call.idempotent || status != GATEWAY_TIMEOUT);
-        let err = Error::Api { status, errors };
-        if locked || server {
-            Outcome::Retry(err)
-        } else {
-            Outcome::Done(Err(err))
-        }
+        resend_or_fail(call, Error::Api { status, errors })
     }
 
     fn transport_failure(&self, call: &Call, e: reqwest::Error) -> Outcome {
-        let retryable = e.is_connect()
-            || (call.idempotent && (e.is_timeout() || e.is_request() || e.is_body()));
-        if retryable {
-            Outcome::Retry(Error::Http(e))
-        } else {
-            Outcome::Done(Err(Error::Http(e)))
-        }
+        resend_or_fail(call, Error::Http(e))
     }
 
     fn observe(&self, call: &Call, status: Option<u16>, started: Instant, attempt: u32) {
@@ -316,5 +291,30 @@ impl SalesforceClient {
 fn record_limit_info(client: &SalesforceClient, headers: &HeaderMap) {
     if let Some(v) = headers.get(LIMIT_INFO_HEADER).and_then(|v| v.to_str().ok()) {
         client.inner.limits.record_header(v);
+    }
+}
+
+/// A transient failure is sent again, unless the call is not idempotent and
+/// the server may already have applied it.
+fn resend_or_fail(call: &Call, err: Error) -> Outcome {
+    if err.retry_class() == RetryClass::Transient && (call.idempotent || !may_have_applied(&err)) {
+        Outcome::Retry(err)
+    } else {
+        Outcome::Done(Err(err))
+    }
+}
+
+/// Whether a failed call may have been applied anyway: a gateway timeout
+/// (the instance may still have run it) or a transport failure after the
+/// request left. A row lock rolled its transaction back; a failed connect
+/// sent nothing.
+fn may_have_applied(err: &Error) -> bool {
+    match err {
+        Error::Api { status, errors } => {
+            *status == GATEWAY_TIMEOUT
+                && !errors.iter().any(|e| e.code == ErrorCode::UnableToLockRow)
+        }
+        Error::Http(e) => !e.is_connect(),
+        _ => false,
     }
 }

@@ -17,7 +17,7 @@ use salesforce::auth::{
     AccessToken, AuthError, Grant, OAuthConfig, OAuthTokenProvider, StaticTokenProvider,
     TokenProvider,
 };
-use salesforce::retry::RetryPolicy;
+use salesforce::retry::{Backoff, RetryPolicy};
 use salesforce::{
     ClientConfig, CompositeRequest, Condition, Direction, Error, ErrorCode, Record,
     SalesforceClient, Soql, Subrequest, SubrequestMethod,
@@ -59,11 +59,10 @@ fn login_url(emulator: &SalesforceEmulator) -> Url {
 /// 40 % fault rate cannot exhaust them in practice (0.4^11 per call).
 fn fast_config() -> ClientConfig {
     ClientConfig {
-        retry: RetryPolicy {
-            max_retries: 10,
-            initial_backoff: Duration::from_millis(2),
-            max_backoff: Duration::from_millis(20),
-        },
+        retry: RetryPolicy::new(
+            11,
+            Backoff::new(Duration::from_millis(2), Duration::from_millis(20)),
+        ),
         ..ClientConfig::default()
     }
 }

@@ -81,7 +81,7 @@ async fn persistent_lock_gives_up_after_max_retries() {
     assert!(err.is_transient());
     assert_eq!(
         calls.load(Ordering::SeqCst),
-        1 + fast_config().retry.max_retries as usize
+        fast_config().retry.max_attempts as usize
     );
 }
 
@@ -275,7 +275,7 @@ async fn timeouts_retry_reads_but_not_creates() {
     assert!(matches!(err, Error::Http(_)) && err.is_transient());
     assert_eq!(
         reads.load(Ordering::SeqCst),
-        1 + config.retry.max_retries as usize
+        config.retry.max_attempts as usize
     );
     assert!(client.create("Opportunity", &Record::new()).await.is_err());
     assert_eq!(creates.load(Ordering::SeqCst), 1);

@@ -7,7 +7,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
 use salesforce::auth::{AccessToken, StaticTokenProvider, TokenProvider};
-use salesforce::retry::RetryPolicy;
+use salesforce::retry::{Backoff, RetryPolicy};
 use salesforce::{ClientConfig, SalesforceClient};
 use secrecy::SecretString;
 use serde_json::Value;
@@ -29,11 +29,10 @@ pub async fn spawn(router: Router) -> Url {
 /// Config with fast retries so tests do not sleep long.
 pub fn fast_config() -> ClientConfig {
     ClientConfig {
-        retry: RetryPolicy {
-            max_retries: 3,
-            initial_backoff: Duration::from_millis(5),
-            max_backoff: Duration::from_millis(20),
-        },
+        retry: RetryPolicy::new(
+            4,
+            Backoff::new(Duration::from_millis(5), Duration::from_millis(20)),
+        ),
         ..ClientConfig::default()
     }
 }

@@ -1,5 +1,5 @@
-//! Durable jobs and the webhook inbox on PostgreSQL, safe for several
-//! instances at once.
+//! Durable jobs on PostgreSQL, safe for several instances at once (the
+//! webhook inbox is in `inbox.rs`).
 //!
 //! Claims lock candidate rows with `FOR UPDATE SKIP LOCKED`, so concurrent
 //! claimers never wait on or take the same job. The partial unique indexes
@@ -8,59 +8,21 @@
 //! Every change that may make work available sends `NOTIFY cosell_jobs`
 //! (delivered on commit).
 
-use std::future::Future;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::{PgConnection, PgPool, Row};
+use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use super::codec::{self, JOB_COLUMNS};
-use crate::shared::{
-    self, merge_batch, micros, returned_schedule, sql_limit, Return, JOBS_CHANNEL,
-};
-use crate::{
-    FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, JobState, NewJob, Result,
-    RetryTarget, StoreError,
-};
+use crate::flows::{rerun_lost_races, Absorbed, JobDb, JobTx};
+use crate::shared::{self, micros, sql_limit, JOBS_CHANNEL};
+use crate::{InboxEvent, Job, JobCounts, JobId, JobState, NewJob, Result, RetryTarget};
 
 /// Advisory lock key that serialises claims ("cosell" in ASCII).
 const CLAIM_LOCK: i64 = 0x636f_7365_6c6c;
 /// How many times an operation that lost a race is re-run.
 const RACE_RETRIES: u32 = 5;
-/// SQLSTATE class "transaction rollback": serialization failure, deadlock.
-const SQLSTATE_TRANSACTION_ROLLBACK: &str = "40";
-
-/// True for failures caused by a concurrent transaction, which a re-run
-/// resolves.
-fn lost_race(err: &StoreError) -> bool {
-    match err {
-        StoreError::Conflict(_) => true,
-        StoreError::Database(sqlx::Error::Database(db)) => db
-            .code()
-            .is_some_and(|c| c.starts_with(SQLSTATE_TRANSACTION_ROLLBACK)),
-        _ => false,
-    }
-}
-
-/// Runs `op` again while it loses races, up to [`RACE_RETRIES`] times.
-async fn retry_races<T, F, Fut>(mut op: F) -> Result<T>
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T>>,
-{
-    let mut attempt = 0;
-    loop {
-        match op().await {
-            Err(err) if lost_race(&err) && attempt < RACE_RETRIES => {
-                attempt += 1;
-                tracing::debug!(error = %err, attempt, "job operation lost a race; retrying");
-            }
-            other => return other,
-        }
-    }
-}
-
 /// Queues a notification, delivered when the transaction commits.
 async fn notify(conn: &mut PgConnection) -> Result<()> {
     sqlx::query("SELECT pg_notify($1, '')")
@@ -107,72 +69,6 @@ async fn enqueue_on(conn: &mut PgConnection, jobs: &[NewJob]) -> Result<u64> {
     Ok(created)
 }
 
-pub(super) async fn enqueue(pool: &PgPool, jobs: &[NewJob]) -> Result<u64> {
-    if jobs.is_empty() {
-        return Ok(0);
-    }
-    let mut merged = merge_batch(jobs);
-    // Concurrent batches touch their keys in one global order, so they wait
-    // for each other instead of deadlocking.
-    merged.sort_by(|a, b| a.dedup_key.cmp(&b.dedup_key));
-    retry_races(|| async {
-        let mut tx = pool.begin().await?;
-        let created = enqueue_on(&mut tx, &merged).await?;
-        tx.commit().await?;
-        Ok(created)
-    })
-    .await
-}
-
-pub(super) async fn enqueue_and_move_cursor(
-    pool: &PgPool,
-    jobs: &[NewJob],
-    name: &str,
-    from: Option<&str>,
-    to: &str,
-) -> Result<bool> {
-    let mut merged = merge_batch(jobs);
-    merged.sort_by(|a, b| a.dedup_key.cmp(&b.dedup_key));
-    retry_races(|| async {
-        let mut tx = pool.begin().await?;
-        enqueue_on(&mut tx, &merged).await?;
-        let moved = super::leases::move_cursor_on(&mut tx, name, from, to).await?;
-        tx.commit().await?;
-        Ok(moved)
-    })
-    .await
-}
-
-pub(super) async fn record_webhook(
-    pool: &PgPool,
-    event: &InboxEvent,
-    job: &NewJob,
-) -> Result<InboxOutcome> {
-    retry_races(|| async {
-        let mut tx = pool.begin().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO inbox (dedup_key, event_name, resource_id, body, received_at) \
-             VALUES ($1, $2, $3, $4::json, $5) ON CONFLICT (dedup_key) DO NOTHING",
-        )
-        .bind(&event.dedup_key)
-        .bind(&event.event_name)
-        .bind(&event.resource_id)
-        .bind(codec::json_text(&event.body))
-        .bind(event.received_at)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if inserted == 0 {
-            tx.rollback().await?;
-            return Ok(InboxOutcome::Duplicate);
-        }
-        enqueue_on(&mut tx, std::slice::from_ref(job)).await?;
-        tx.commit().await?;
-        Ok(InboxOutcome::Stored)
-    })
-    .await
-}
-
 pub(super) async fn claim(
     pool: &PgPool,
     worker: &str,
@@ -196,7 +92,7 @@ pub(super) async fn claim(
         shared::claimable_ids("now()", "$2"),
         qualified(JOB_COLUMNS, "jobs")
     );
-    let rows = retry_races(|| async {
+    let rows = rerun_lost_races(RACE_RETRIES, || async {
         let mut tx = pool.begin().await?;
         sqlx::query("SELECT pg_advisory_xact_lock($1)")
             .bind(CLAIM_LOCK)
@@ -292,128 +188,153 @@ async fn finish(
     Ok((true, waiting))
 }
 
-pub(super) async fn complete(pool: &PgPool, id: JobId, worker: &str) -> Result<(bool, bool)> {
+async fn complete(pool: &PgPool, id: JobId, worker: &str) -> Result<(bool, bool)> {
     finish(pool, id, worker, JobState::Done, None).await
 }
 
-pub(super) async fn fail(
-    pool: &PgPool,
-    id: JobId,
-    worker: &str,
-    error: &str,
-    action: FailureAction,
-) -> Result<bool> {
-    match action {
-        FailureAction::Dead => Ok(finish(pool, id, worker, JobState::Dead, Some(error)).await?.0),
-        FailureAction::RetryAt(at) => {
-            retry_races(|| async {
-                let mut tx = pool.begin().await?;
-                let sql = format!(
-                    "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2 \
-                     FOR UPDATE"
-                );
-                let row = sqlx::query(&sql).bind(id).bind(worker).fetch_optional(&mut *tx).await?;
-                let Some(row) = row else { return Ok(false) };
-                let job = codec::job(&row)?;
-                return_to_pending(&mut tx, &job, Return::Retry(at), Some(error)).await?;
-                notify(&mut tx).await?;
-                tx.commit().await?;
-                Ok(true)
-            })
-            .await
-        }
+/// Marks a job `worker` holds dead with `error`; false if it no longer holds it.
+async fn bury(pool: &PgPool, id: JobId, worker: &str, error: &str) -> Result<bool> {
+    Ok(finish(pool, id, worker, JobState::Dead, Some(error))
+        .await?
+        .0)
+}
+
+/// Concurrent instances race on the partial unique indexes and may
+/// deadlock; a flow that loses is run again whole.
+impl JobDb for PgPool {
+    type Tx = Transaction<'static, Postgres>;
+    const RACE_RETRIES: u32 = RACE_RETRIES;
+    const ORDERED_KEYS: bool = true;
+
+    async fn begin(&self) -> Result<Self::Tx> {
+        Ok(PgPool::begin(self).await?)
+    }
+
+    async fn complete(&self, id: JobId, worker: &str) -> Result<(bool, bool)> {
+        complete(self, id, worker).await
+    }
+
+    async fn bury(&self, id: JobId, worker: &str, error: &str) -> Result<bool> {
+        bury(self, id, worker, error).await
     }
 }
 
-/// Puts `job` (locked by the caller) back to `pending`, absorbing a pending
-/// job of the same key (see [`returned_schedule`]).
-async fn return_to_pending(
-    conn: &mut PgConnection,
-    job: &Job,
-    why: Return,
-    error: Option<&str>,
-) -> Result<()> {
-    let absorbed = sqlx::query(
-        "DELETE FROM jobs WHERE dedup_key = $1 AND state = 'pending' AND id <> $2 \
-         RETURNING payload::text AS payload, run_at",
-    )
-    .bind(&job.dedup_key)
-    .bind(job.id)
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (payload, absorbed_run_at) = match &absorbed {
-        Some(row) => (
-            Some(row.try_get::<String, _>("payload")?),
-            Some(row.try_get("run_at")?),
-        ),
-        None => (None, None),
-    };
-    let (run_at, attempts) = returned_schedule(why, job.run_at, job.attempts, absorbed_run_at);
-    sqlx::query(
-        "UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, \
-             payload = coalesce($1::json, payload), run_at = $2, attempts = $3, \
-             last_error = coalesce($4, last_error), updated_at = now() \
-         WHERE id = $5",
-    )
-    .bind(payload)
-    .bind(run_at)
-    .bind(i32::try_from(attempts).unwrap_or(i32::MAX))
-    .bind(error)
-    .bind(job.id)
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
-}
-
-pub(super) async fn release(pool: &PgPool, worker: &str) -> Result<u64> {
-    retry_races(|| async {
-        let mut tx = pool.begin().await?;
+/// The PostgreSQL statements of the shared job flows (`crate::flows`): rows the
+/// flows change are locked `FOR UPDATE`, and the database's clock is used.
+impl JobTx for Transaction<'static, Postgres> {
+    async fn held_by(&mut self, worker: &str) -> Result<Vec<Job>> {
         let sql = format!(
             "SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'running' AND lease_owner = $1 ORDER BY id FOR UPDATE"
         );
-        let rows = sqlx::query(&sql).bind(worker).fetch_all(&mut *tx).await?;
-        let held = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
-        for job in &held {
-            return_to_pending(&mut tx, job, Return::Release, None).await?;
-        }
-        if !held.is_empty() {
-            notify(&mut tx).await?;
-        }
-        tx.commit().await?;
-        Ok(held.len() as u64)
-    })
-    .await
-}
+        let rows = sqlx::query(&sql)
+            .bind(worker)
+            .fetch_all(&mut **self)
+            .await?;
+        rows.iter().map(codec::job).collect()
+    }
 
-pub(super) async fn retry_dead(pool: &PgPool, target: RetryTarget) -> Result<u64> {
-    retry_races(|| async {
-        let mut tx = pool.begin().await?;
-        // Newest death first: an older dead job of the same key revived
-        // later absorbs the newer one and so ends up with the newest payload.
+    async fn held(&mut self, id: JobId, worker: &str) -> Result<Option<Job>> {
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2 \
+             FOR UPDATE"
+        );
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .bind(worker)
+            .fetch_optional(&mut **self)
+            .await?;
+        row.as_ref().map(codec::job).transpose()
+    }
+
+    async fn dead(&mut self, target: RetryTarget) -> Result<Vec<Job>> {
         let rows = match target {
             RetryTarget::One(id) => {
-                let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' AND id = $1 FOR UPDATE");
-                sqlx::query(&sql).bind(id).fetch_all(&mut *tx).await?
+                let sql = format!(
+                    "SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' AND id = $1 FOR UPDATE"
+                );
+                sqlx::query(&sql).bind(id).fetch_all(&mut **self).await?
             }
             RetryTarget::AllDead => {
                 let sql = format!(
                     "SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC FOR UPDATE"
                 );
-                sqlx::query(&sql).fetch_all(&mut *tx).await?
+                sqlx::query(&sql).fetch_all(&mut **self).await?
             }
         };
-        let dead = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
-        let now: DateTime<Utc> = sqlx::query_scalar("SELECT now()").fetch_one(&mut *tx).await?;
-        for job in &dead {
-            return_to_pending(&mut tx, job, Return::Revive(now), None).await?;
-        }
-        if !dead.is_empty() {
-            notify(&mut tx).await?;
-        }
-        tx.commit().await?;
-        Ok(dead.len() as u64)
-    })
-    .await
+        rows.iter().map(codec::job).collect()
+    }
+
+    async fn now(&mut self) -> Result<DateTime<Utc>> {
+        Ok(sqlx::query_scalar("SELECT now()")
+            .fetch_one(&mut **self)
+            .await?)
+    }
+
+    async fn take_pending(&mut self, key: &str, except: JobId) -> Result<Option<Absorbed>> {
+        let row = sqlx::query(
+            "DELETE FROM jobs WHERE dedup_key = $1 AND state = 'pending' AND id <> $2 \
+             RETURNING payload::text AS payload, run_at",
+        )
+        .bind(key)
+        .bind(except)
+        .fetch_optional(&mut **self)
+        .await?;
+        row.map(|row| {
+            Ok(Absorbed {
+                payload: row.try_get("payload")?,
+                run_at: row.try_get("run_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn set_pending(
+        &mut self,
+        id: JobId,
+        payload: Option<&str>,
+        run_at: DateTime<Utc>,
+        attempts: u32,
+        error: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, \
+                 payload = coalesce($1::json, payload), run_at = $2, attempts = $3, \
+                 last_error = coalesce($4, last_error), updated_at = now() \
+             WHERE id = $5",
+        )
+        .bind(payload)
+        .bind(run_at)
+        .bind(i32::try_from(attempts).unwrap_or(i32::MAX))
+        .bind(error)
+        .bind(id)
+        .execute(&mut **self)
+        .await?;
+        Ok(())
+    }
+
+    async fn notify(&mut self) -> Result<()> {
+        notify(self).await
+    }
+
+    async fn insert_event(&mut self, event: &InboxEvent) -> Result<bool> {
+        super::inbox::insert(self, event).await
+    }
+
+    async fn enqueue(&mut self, jobs: &[NewJob]) -> Result<u64> {
+        enqueue_on(self, jobs).await
+    }
+
+    async fn move_cursor(&mut self, name: &str, from: Option<&str>, to: &str) -> Result<bool> {
+        super::cursors::move_cursor_on(self, name, from, to).await
+    }
+
+    async fn commit(self) -> Result<()> {
+        Ok(Transaction::commit(self).await?)
+    }
+
+    async fn rollback(self) -> Result<()> {
+        Ok(Transaction::rollback(self).await?)
+    }
 }
 
 pub(super) async fn by_id(pool: &PgPool, id: JobId) -> Result<Option<Job>> {

@@ -9,6 +9,8 @@
 mod audit;
 mod codec;
 mod credentials;
+mod cursors;
+mod inbox;
 mod jobs;
 mod leases;
 mod listener;
@@ -24,6 +26,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use tokio::task::JoinHandle;
 
 use crate::error::redact_url;
+use crate::flows::Queue;
 use crate::shared::JobSignal;
 use crate::{
     AuditEntry, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, LastSyncTimes,
@@ -94,9 +97,10 @@ impl PostgresStore {
         &self.inner.pool
     }
 
-    /// Wakes local waiters at once (remote ones hear the NOTIFY on commit).
-    fn signal(&self) {
-        self.inner.signal.signal();
+    /// The job operations, with the wake-up policy (local waiters are woken
+    /// at once; remote ones hear the NOTIFY on commit).
+    fn queue(&self) -> Queue<'_, PgPool> {
+        Queue::new(self.pool(), &self.inner.signal)
     }
 }
 
@@ -148,11 +152,11 @@ impl Store for PostgresStore {
     }
 
     async fn cursor(&self, name: &str) -> Result<Option<String>> {
-        leases::cursor(self.pool(), name).await
+        cursors::cursor(self.pool(), name).await
     }
 
     async fn set_cursor(&self, name: &str, value: &str) -> Result<()> {
-        leases::set_cursor(self.pool(), name, value).await
+        cursors::set_cursor(self.pool(), name, value).await
     }
 
     async fn enqueue_and_move_cursor(
@@ -162,17 +166,15 @@ impl Store for PostgresStore {
         from: Option<&str>,
         to: &str,
     ) -> Result<bool> {
-        let moved = jobs::enqueue_and_move_cursor(self.pool(), new_jobs, name, from, to).await?;
-        if !new_jobs.is_empty() {
-            self.signal();
-        }
-        Ok(moved)
+        self.queue()
+            .enqueue_and_move_cursor(new_jobs, name, from, to)
+            .await
     }
 
     async fn probe_write(&self) -> Result<()> {
         let probe = || async {
             let now = crate::utc_now().to_rfc3339();
-            leases::set_cursor(self.pool(), crate::PROBE_CURSOR, &now).await
+            cursors::set_cursor(self.pool(), crate::PROBE_CURSOR, &now).await
         };
         match probe().await {
             // Re-created empty: migrate as a start would (the migrator's
@@ -186,19 +188,11 @@ impl Store for PostgresStore {
     }
 
     async fn record_webhook(&self, event: &InboxEvent, job: &NewJob) -> Result<InboxOutcome> {
-        let outcome = jobs::record_webhook(self.pool(), event, job).await?;
-        if outcome == InboxOutcome::Stored {
-            self.signal();
-        }
-        Ok(outcome)
+        self.queue().record_webhook(event, job).await
     }
 
     async fn enqueue(&self, new_jobs: &[NewJob]) -> Result<u64> {
-        let created = jobs::enqueue(self.pool(), new_jobs).await?;
-        if !new_jobs.is_empty() {
-            self.signal();
-        }
-        Ok(created)
+        self.queue().enqueue(new_jobs).await
     }
 
     async fn claim_jobs(&self, worker: &str, limit: u32, lease: Duration) -> Result<Vec<Job>> {
@@ -210,11 +204,7 @@ impl Store for PostgresStore {
     }
 
     async fn complete_job(&self, id: JobId, worker: &str) -> Result<bool> {
-        let (completed, unblocked) = jobs::complete(self.pool(), id, worker).await?;
-        if unblocked {
-            self.signal();
-        }
-        Ok(completed)
+        self.queue().complete(id, worker).await
     }
 
     async fn fail_job(
@@ -224,27 +214,15 @@ impl Store for PostgresStore {
         error: &str,
         action: FailureAction,
     ) -> Result<bool> {
-        let failed = jobs::fail(self.pool(), id, worker, error, action).await?;
-        if failed {
-            self.signal();
-        }
-        Ok(failed)
+        self.queue().fail(id, worker, error, action).await
     }
 
     async fn release_jobs(&self, worker: &str) -> Result<u64> {
-        let released = jobs::release(self.pool(), worker).await?;
-        if released > 0 {
-            self.signal();
-        }
-        Ok(released)
+        self.queue().release(worker).await
     }
 
     async fn retry_dead(&self, target: RetryTarget) -> Result<u64> {
-        let revived = jobs::retry_dead(self.pool(), target).await?;
-        if revived > 0 {
-            self.signal();
-        }
-        Ok(revived)
+        self.queue().retry_dead(target).await
     }
 
     async fn job(&self, id: JobId) -> Result<Option<Job>> {

@@ -1,4 +1,4 @@
-//! Durable jobs and the webhook inbox on SQLite.
+//! Durable jobs on SQLite (the webhook inbox is in `inbox.rs`).
 //!
 //! SQLite has one writer at a time, so each write below is either a single
 //! statement (which takes the write lock before reading) or a
@@ -8,15 +8,13 @@
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use sqlx::{Row, SqliteConnection, SqlitePool};
+use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use uuid::Uuid;
 
 use super::codec::{self, JOB_COLUMNS};
-use crate::shared::{self, merge_batch, micros, returned_schedule, sql_limit, Return};
-use crate::{
-    FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, NewJob, Result, RetryTarget,
-    StoreError,
-};
+use crate::flows::{Absorbed, JobDb, JobTx};
+use crate::shared::{self, micros, sql_limit};
+use crate::{InboxEvent, Job, JobCounts, JobId, NewJob, Result, RetryTarget, StoreError};
 
 /// Starts a write transaction that holds the write lock from its first
 /// statement, so it never fails upgrading a read lock under contention.
@@ -56,59 +54,6 @@ async fn enqueue_on(conn: &mut SqliteConnection, jobs: &[NewJob]) -> Result<u64>
         }
     }
     Ok(created)
-}
-
-pub(super) async fn enqueue(pool: &SqlitePool, jobs: &[NewJob]) -> Result<u64> {
-    if jobs.is_empty() {
-        return Ok(0);
-    }
-    let merged = merge_batch(jobs);
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-    let created = enqueue_on(&mut tx, &merged).await?;
-    tx.commit().await?;
-    Ok(created)
-}
-
-pub(super) async fn enqueue_and_move_cursor(
-    pool: &SqlitePool,
-    jobs: &[NewJob],
-    name: &str,
-    from: Option<&str>,
-    to: &str,
-) -> Result<bool> {
-    let merged = merge_batch(jobs);
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-    enqueue_on(&mut tx, &merged).await?;
-    let moved = super::leases::move_cursor_on(&mut tx, name, from, to).await?;
-    tx.commit().await?;
-    Ok(moved)
-}
-
-pub(super) async fn record_webhook(
-    pool: &SqlitePool,
-    event: &InboxEvent,
-    job: &NewJob,
-) -> Result<InboxOutcome> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-    let inserted = sqlx::query(
-        "INSERT INTO inbox (dedup_key, event_name, resource_id, body, received_at) \
-         VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (dedup_key) DO NOTHING",
-    )
-    .bind(&event.dedup_key)
-    .bind(&event.event_name)
-    .bind(&event.resource_id)
-    .bind(codec::json_text(&event.body))
-    .bind(codec::micros(event.received_at))
-    .execute(&mut *tx)
-    .await?
-    .rows_affected();
-    if inserted == 0 {
-        tx.rollback().await?;
-        return Ok(InboxOutcome::Duplicate);
-    }
-    enqueue_on(&mut tx, std::slice::from_ref(job)).await?;
-    tx.commit().await?;
-    Ok(InboxOutcome::Stored)
 }
 
 pub(super) async fn claim(
@@ -167,7 +112,7 @@ pub(super) async fn extend_leases(
 
 /// Marks the job done; returns whether `worker` held it and whether a
 /// pending job of the same key is now unblocked.
-pub(super) async fn complete(pool: &SqlitePool, id: JobId, worker: &str) -> Result<(bool, bool)> {
+async fn complete(pool: &SqlitePool, id: JobId, worker: &str) -> Result<(bool, bool)> {
     let key: Option<String> = sqlx::query_scalar(
         "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, last_error = NULL, \
              updated_at = ?1 \
@@ -202,129 +147,161 @@ async fn supersede_dead(pool: &SqlitePool, key: &str, id: JobId) -> Result<()> {
     Ok(())
 }
 
-pub(super) async fn fail(
-    pool: &SqlitePool,
-    id: JobId,
-    worker: &str,
-    error: &str,
-    action: FailureAction,
-) -> Result<bool> {
+/// Marks a job `worker` holds dead with `error`; false if it no longer holds it.
+async fn bury(pool: &SqlitePool, id: JobId, worker: &str, error: &str) -> Result<bool> {
     let now = codec::now_micros();
-    match action {
-        FailureAction::Dead => {
-            let key: Option<String> = sqlx::query_scalar(
-                "UPDATE jobs SET state = 'dead', last_error = ?1, lease_owner = NULL, lease_expires_at = NULL, \
-                     updated_at = ?2 \
-                 WHERE id = ?3 AND state = 'running' AND lease_owner = ?4 RETURNING dedup_key",
-            )
-            .bind(error)
-            .bind(now)
-            .bind(id.to_string())
-            .bind(worker)
-            .fetch_optional(pool)
-            .await?;
-            match key {
-                Some(key) => {
-                    supersede_dead(pool, &key, id).await?;
-                    Ok(true)
-                }
-                None => Ok(false),
-            }
-        }
-        FailureAction::RetryAt(at) => {
-            let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-            let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1 AND state = 'running' AND lease_owner = ?2");
-            let row = sqlx::query(&sql)
-                .bind(id.to_string())
-                .bind(worker)
-                .fetch_optional(&mut *tx)
-                .await?;
-            let Some(row) = row else { return Ok(false) };
-            let job = codec::job(&row)?;
-            return_to_pending(&mut tx, &job, Return::Retry(at), Some(error)).await?;
-            tx.commit().await?;
+    let key: Option<String> = sqlx::query_scalar(
+        "UPDATE jobs SET state = 'dead', last_error = ?1, lease_owner = NULL, lease_expires_at = NULL, \
+             updated_at = ?2 \
+         WHERE id = ?3 AND state = 'running' AND lease_owner = ?4 RETURNING dedup_key",
+    )
+    .bind(error)
+    .bind(now)
+    .bind(id.to_string())
+    .bind(worker)
+    .fetch_optional(pool)
+    .await?;
+    match key {
+        Some(key) => {
+            supersede_dead(pool, &key, id).await?;
             Ok(true)
         }
+        None => Ok(false),
     }
 }
 
-/// Puts `job` back to `pending`, absorbing a pending job of the same key
-/// (see [`returned_schedule`]).
-async fn return_to_pending(
-    conn: &mut SqliteConnection,
-    job: &Job,
-    why: Return,
-    error: Option<&str>,
-) -> Result<()> {
-    let absorbed = sqlx::query(
-        "DELETE FROM jobs WHERE dedup_key = ?1 AND state = 'pending' AND id <> ?2 RETURNING payload, run_at",
-    )
-    .bind(&job.dedup_key)
-    .bind(job.id.to_string())
-    .fetch_optional(&mut *conn)
-    .await?;
-    let (payload, absorbed_run_at) = match &absorbed {
-        Some(row) => (
-            Some(row.try_get::<String, _>("payload")?),
-            Some(codec::time(row, "run_at")?),
-        ),
-        None => (None, None),
-    };
-    let (run_at, attempts) = returned_schedule(why, job.run_at, job.attempts, absorbed_run_at);
-    sqlx::query(
-        "UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, \
-             payload = coalesce(?1, payload), run_at = ?2, attempts = ?3, \
-             last_error = coalesce(?4, last_error), updated_at = ?5 \
-         WHERE id = ?6",
-    )
-    .bind(payload)
-    .bind(codec::micros(run_at))
-    .bind(i64::from(attempts))
-    .bind(error)
-    .bind(codec::now_micros())
-    .bind(job.id.to_string())
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+/// SQLite has one writer at a time: a `BEGIN IMMEDIATE` transaction never
+/// loses a race, so nothing is re-run.
+impl JobDb for SqlitePool {
+    type Tx = Transaction<'static, Sqlite>;
+    const RACE_RETRIES: u32 = 0;
+    const ORDERED_KEYS: bool = false;
+
+    async fn begin(&self) -> Result<Self::Tx> {
+        Ok(self.begin_with(BEGIN_WRITE).await?)
+    }
+
+    async fn complete(&self, id: JobId, worker: &str) -> Result<(bool, bool)> {
+        complete(self, id, worker).await
+    }
+
+    async fn bury(&self, id: JobId, worker: &str, error: &str) -> Result<bool> {
+        bury(self, id, worker, error).await
+    }
 }
 
-pub(super) async fn release(pool: &SqlitePool, worker: &str) -> Result<u64> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-    let sql =
-        format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'running' AND lease_owner = ?1");
-    let rows = sqlx::query(&sql).bind(worker).fetch_all(&mut *tx).await?;
-    let held = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
-    for job in &held {
-        return_to_pending(&mut tx, job, Return::Release, None).await?;
+/// The SQLite statements of the shared job flows (`crate::flows`).
+impl JobTx for Transaction<'static, Sqlite> {
+    async fn held_by(&mut self, worker: &str) -> Result<Vec<Job>> {
+        let sql =
+            format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'running' AND lease_owner = ?1");
+        let rows = sqlx::query(&sql)
+            .bind(worker)
+            .fetch_all(&mut **self)
+            .await?;
+        rows.iter().map(codec::job).collect()
     }
-    tx.commit().await?;
-    Ok(held.len() as u64)
-}
 
-pub(super) async fn retry_dead(pool: &SqlitePool, target: RetryTarget) -> Result<u64> {
-    let mut tx = pool.begin_with(BEGIN_WRITE).await?;
-    // Newest death first: an older dead job of the same key revived later
-    // absorbs the newer one and so ends up with the newest payload.
-    let rows = match target {
-        RetryTarget::One(id) => {
-            let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' AND id = ?1");
-            sqlx::query(&sql)
-                .bind(id.to_string())
-                .fetch_all(&mut *tx)
-                .await?
-        }
-        RetryTarget::AllDead => {
-            let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC");
-            sqlx::query(&sql).fetch_all(&mut *tx).await?
-        }
-    };
-    let dead = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
-    let now = Utc::now();
-    for job in &dead {
-        return_to_pending(&mut tx, job, Return::Revive(now), None).await?;
+    async fn held(&mut self, id: JobId, worker: &str) -> Result<Option<Job>> {
+        let sql = format!(
+            "SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1 AND state = 'running' AND lease_owner = ?2"
+        );
+        let row = sqlx::query(&sql)
+            .bind(id.to_string())
+            .bind(worker)
+            .fetch_optional(&mut **self)
+            .await?;
+        row.as_ref().map(codec::job).transpose()
     }
-    tx.commit().await?;
-    Ok(dead.len() as u64)
+
+    async fn dead(&mut self, target: RetryTarget) -> Result<Vec<Job>> {
+        let rows = match target {
+            RetryTarget::One(id) => {
+                let sql =
+                    format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' AND id = ?1");
+                sqlx::query(&sql)
+                    .bind(id.to_string())
+                    .fetch_all(&mut **self)
+                    .await?
+            }
+            RetryTarget::AllDead => {
+                let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC");
+                sqlx::query(&sql).fetch_all(&mut **self).await?
+            }
+        };
+        rows.iter().map(codec::job).collect()
+    }
+
+    async fn now(&mut self) -> Result<DateTime<Utc>> {
+        Ok(Utc::now())
+    }
+
+    async fn take_pending(&mut self, key: &str, except: JobId) -> Result<Option<Absorbed>> {
+        let row = sqlx::query(
+            "DELETE FROM jobs WHERE dedup_key = ?1 AND state = 'pending' AND id <> ?2 RETURNING payload, run_at",
+        )
+        .bind(key)
+        .bind(except.to_string())
+        .fetch_optional(&mut **self)
+        .await?;
+        row.map(|row| {
+            Ok(Absorbed {
+                payload: row.try_get("payload")?,
+                run_at: codec::time(&row, "run_at")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn set_pending(
+        &mut self,
+        id: JobId,
+        payload: Option<&str>,
+        run_at: DateTime<Utc>,
+        attempts: u32,
+        error: Option<&str>,
+    ) -> Result<()> {
+        sqlx::query(
+            "UPDATE jobs SET state = 'pending', lease_owner = NULL, lease_expires_at = NULL, \
+                 payload = coalesce(?1, payload), run_at = ?2, attempts = ?3, \
+                 last_error = coalesce(?4, last_error), updated_at = ?5 \
+             WHERE id = ?6",
+        )
+        .bind(payload)
+        .bind(codec::micros(run_at))
+        .bind(i64::from(attempts))
+        .bind(error)
+        .bind(codec::now_micros())
+        .bind(id.to_string())
+        .execute(&mut **self)
+        .await?;
+        Ok(())
+    }
+
+    /// Every waiter is in this process; the store signals them after the commit.
+    async fn notify(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    async fn insert_event(&mut self, event: &InboxEvent) -> Result<bool> {
+        super::inbox::insert(self, event).await
+    }
+
+    async fn enqueue(&mut self, jobs: &[NewJob]) -> Result<u64> {
+        enqueue_on(self, jobs).await
+    }
+
+    async fn move_cursor(&mut self, name: &str, from: Option<&str>, to: &str) -> Result<bool> {
+        super::cursors::move_cursor_on(self, name, from, to).await
+    }
+
+    async fn commit(self) -> Result<()> {
+        Ok(Transaction::commit(self).await?)
+    }
+
+    async fn rollback(self) -> Result<()> {
+        Ok(Transaction::rollback(self).await?)
+    }
 }
 
 pub(super) async fn by_id(pool: &SqlitePool, id: JobId) -> Result<Option<Job>> {

@@ -9,6 +9,8 @@
 mod audit;
 mod codec;
 mod credentials;
+mod cursors;
+mod inbox;
 mod jobs;
 mod leases;
 mod pairs;
@@ -25,6 +27,7 @@ use sqlx::sqlite::{
 };
 
 use crate::error::redact_url;
+use crate::flows::Queue;
 use crate::shared::JobSignal;
 use crate::{
     AuditEntry, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, LastSyncTimes,
@@ -115,6 +118,11 @@ impl SqliteStore {
         })
     }
 
+    /// The job operations, with the wake-up policy.
+    fn queue(&self) -> Queue<'_, SqlitePool> {
+        Queue::new(&self.pool, &self.signal)
+    }
+
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -182,11 +190,11 @@ impl Store for SqliteStore {
     }
 
     async fn cursor(&self, name: &str) -> Result<Option<String>> {
-        leases::cursor(&self.pool, name).await
+        cursors::cursor(&self.pool, name).await
     }
 
     async fn set_cursor(&self, name: &str, value: &str) -> Result<()> {
-        leases::set_cursor(&self.pool, name, value).await
+        cursors::set_cursor(&self.pool, name, value).await
     }
 
     async fn enqueue_and_move_cursor(
@@ -196,16 +204,14 @@ impl Store for SqliteStore {
         from: Option<&str>,
         to: &str,
     ) -> Result<bool> {
-        let moved = jobs::enqueue_and_move_cursor(&self.pool, new_jobs, name, from, to).await?;
-        if !new_jobs.is_empty() {
-            self.signal.signal();
-        }
-        Ok(moved)
+        self.queue()
+            .enqueue_and_move_cursor(new_jobs, name, from, to)
+            .await
     }
 
     async fn probe_write(&self) -> Result<()> {
         let now = crate::utc_now().to_rfc3339();
-        let result = leases::set_cursor(&self.pool, crate::PROBE_CURSOR, &now).await;
+        let result = cursors::set_cursor(&self.pool, crate::PROBE_CURSOR, &now).await;
         if result.as_ref().is_err_and(StoreError::is_sqlite_readonly) {
             // SQLite opens a file it may not write read-only and stays so;
             // fresh connections see the file writable once it is again.
@@ -215,19 +221,11 @@ impl Store for SqliteStore {
     }
 
     async fn record_webhook(&self, event: &InboxEvent, job: &NewJob) -> Result<InboxOutcome> {
-        let outcome = jobs::record_webhook(&self.pool, event, job).await?;
-        if outcome == InboxOutcome::Stored {
-            self.signal.signal();
-        }
-        Ok(outcome)
+        self.queue().record_webhook(event, job).await
     }
 
     async fn enqueue(&self, new_jobs: &[NewJob]) -> Result<u64> {
-        let created = jobs::enqueue(&self.pool, new_jobs).await?;
-        if !new_jobs.is_empty() {
-            self.signal.signal();
-        }
-        Ok(created)
+        self.queue().enqueue(new_jobs).await
     }
 
     async fn claim_jobs(&self, worker: &str, limit: u32, lease: Duration) -> Result<Vec<Job>> {
@@ -239,11 +237,7 @@ impl Store for SqliteStore {
     }
 
     async fn complete_job(&self, id: JobId, worker: &str) -> Result<bool> {
-        let (completed, unblocked) = jobs::complete(&self.pool, id, worker).await?;
-        if unblocked {
-            self.signal.signal();
-        }
-        Ok(completed)
+        self.queue().complete(id, worker).await
     }
 
     async fn fail_job(
@@ -253,28 +247,15 @@ impl Store for SqliteStore {
         error: &str,
         action: FailureAction,
     ) -> Result<bool> {
-        let failed = jobs::fail(&self.pool, id, worker, error, action).await?;
-        if failed {
-            // A retry is scheduled, or a job of the same key is unblocked.
-            self.signal.signal();
-        }
-        Ok(failed)
+        self.queue().fail(id, worker, error, action).await
     }
 
     async fn release_jobs(&self, worker: &str) -> Result<u64> {
-        let released = jobs::release(&self.pool, worker).await?;
-        if released > 0 {
-            self.signal.signal();
-        }
-        Ok(released)
+        self.queue().release(worker).await
     }
 
     async fn retry_dead(&self, target: RetryTarget) -> Result<u64> {
-        let revived = jobs::retry_dead(&self.pool, target).await?;
-        if revived > 0 {
-            self.signal.signal();
-        }
-        Ok(revived)
+        self.queue().retry_dead(target).await
     }
 
     async fn job(&self, id: JobId) -> Result<Option<Job>> {

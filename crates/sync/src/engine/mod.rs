@@ -57,9 +57,7 @@ impl EngineError {
     pub fn is_transient(&self) -> bool {
         match self {
             Self::PartnerCenter(e) => e.is_transient(),
-            Self::Salesforce(e) => {
-                e.is_transient() || matches!(e, salesforce::Error::LimitExceeded { .. })
-            }
+            Self::Salesforce(e) => e.is_transient(),
             Self::Store(e) => e.is_unavailable(),
             Self::Setup(_) => false,
         }

@@ -70,7 +70,7 @@ impl Failure {
     /// From a failed Salesforce call.
     pub fn from_salesforce(error: &salesforce::Error) -> Self {
         let message = format!("Salesforce: {error}");
-        if error.is_transient() || matches!(error, salesforce::Error::LimitExceeded { .. }) {
+        if error.is_transient() {
             Self::transient(message)
         } else {
             Self::permanent(message)

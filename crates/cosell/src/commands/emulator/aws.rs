@@ -7,7 +7,8 @@ use anyhow::Context;
 use clap::Args;
 use emulator::aws::{AwsEmulator, EventTarget, Options as AwsOptions};
 
-use super::{bind, shutdown_signal, write_pem};
+use super::{bind, write_pem};
+use crate::service::shutdown;
 
 /// Default address of `cosell emulator aws`.
 pub const DEFAULT_AWS_EMULATOR_LISTEN: &str = "127.0.0.1:9083";
@@ -88,7 +89,7 @@ pub async fn run(args: AwsEmulatorArgs) -> anyhow::Result<()> {
     println!("  export AWS_ENDPOINT_URL_PARTNERCENTRAL_SELLING={url}");
     println!("\nPress Ctrl-C to stop.");
     tracing::info!(%url, "aws partner central emulator started");
-    shutdown_signal().await;
+    shutdown::signal().await;
     drop(emulator);
     Ok(())
 }

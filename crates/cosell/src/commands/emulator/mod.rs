@@ -51,27 +51,3 @@ fn write_pem(url: &str, emulator: &str, pem: &str) -> anyhow::Result<PathBuf> {
     std::fs::write(&path, pem).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(path)
 }
-
-/// Resolves on Ctrl-C, or on SIGTERM where there is one (service managers).
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        if tokio::signal::ctrl_c().await.is_err() {
-            std::future::pending::<()>().await;
-        }
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        () = ctrl_c => {}
-        () = terminate => {}
-    }
-}

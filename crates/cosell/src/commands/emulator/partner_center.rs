@@ -8,8 +8,9 @@ use anyhow::Context;
 use clap::Args;
 use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator, Rules as PcRules};
 
-use super::{bind, shutdown_signal, write_pem};
+use super::{bind, write_pem};
 use crate::config::secrets;
+use crate::service::shutdown;
 
 /// Default address of `cosell emulator partner-center`.
 pub const DEFAULT_PC_EMULATOR_LISTEN: &str = "127.0.0.1:9081";
@@ -102,7 +103,7 @@ pub async fn run(args: PartnerCenterEmulatorArgs) -> anyhow::Result<()> {
     println!("export {}={refresh_token}", secrets::PC_REFRESH_TOKEN);
     println!("\nPress Ctrl-C to stop.");
     tracing::info!(%url, "partner center emulator started");
-    shutdown_signal().await;
+    shutdown::signal().await;
     drop(emulator);
     Ok(())
 }

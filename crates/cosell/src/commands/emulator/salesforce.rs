@@ -7,8 +7,9 @@ use anyhow::Context;
 use clap::Args;
 use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
 
-use super::{bind, shutdown_signal, write_pem};
+use super::{bind, write_pem};
 use crate::config::secrets;
+use crate::service::shutdown;
 
 /// Default address of `cosell emulator salesforce`.
 pub const DEFAULT_SF_EMULATOR_LISTEN: &str = "127.0.0.1:9082";
@@ -117,7 +118,7 @@ pub async fn run(args: SalesforceEmulatorArgs) -> anyhow::Result<()> {
     println!("export {}={}", secrets::SF_PASSWORD, shown.password);
     println!("\nPress Ctrl-C to stop.");
     tracing::info!(%url, "salesforce emulator started");
-    shutdown_signal().await;
+    shutdown::signal().await;
     drop(emulator);
     Ok(())
 }
