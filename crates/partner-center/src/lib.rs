@@ -14,6 +14,7 @@ pub mod observer;
 pub mod odata;
 pub mod retry;
 pub mod signature;
+pub mod taxonomy;
 pub mod vault;
 pub mod wire;
 
@@ -26,3 +27,4 @@ pub use observer::{CallObserver, CallRecord};
 pub use odata::{Filter, ReferralQuery, SortOrder};
 pub use retry::RetryPolicy;
 pub use signature::{SignatureError, VerifierConfig, WebhookVerifier};
+pub use taxonomy::{ServicesField, Taxonomy};

@@ -40,6 +40,42 @@ pub struct Deal {
     pub team: Vec<Contact>,
     /// Values of the `[[mapping]]` fields, by Salesforce field name.
     pub mapped: BTreeMap<String, serde_json::Value>,
+    /// The FY26 co-sell fields, Salesforce's to fill.
+    pub fy26: Fy26Fields,
+}
+
+/// The FY26 co-sell fields: the seller fills them on the opportunity and
+/// Partner Center takes them when the referral is created (the rules are in
+/// [`crate::validate`], the value lists in [`partner_center::Taxonomy`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Fy26Fields {
+    /// `partnerRole` of a Services co-sell referral.
+    pub partner_role: Option<String>,
+    /// `solutionArea` of a Services co-sell referral.
+    pub solution_area: Option<String>,
+    /// `solutionPlay` of a Services co-sell referral.
+    pub solution_play: Option<String>,
+    /// The customer's marketplace purchase intent, as Salesforce shows it
+    /// (the taxonomy's label, e.g. `Have not decided`).
+    pub marketplace_intent: Option<String>,
+}
+
+impl Fy26Fields {
+    /// The Services co-sell fields that are filled in, with their values.
+    pub fn services(&self) -> [(partner_center::ServicesField, Option<&str>); 3] {
+        use partner_center::ServicesField as F;
+        [
+            (F::PartnerRole, self.partner_role.as_deref()),
+            (F::SolutionArea, self.solution_area.as_deref()),
+            (F::SolutionPlay, self.solution_play.as_deref()),
+        ]
+    }
+
+    /// True when any Services co-sell field is filled in.
+    pub fn names_services(&self) -> bool {
+        self.services().iter().any(|(_, v)| v.is_some())
+    }
 }
 
 /// The customer account.

@@ -19,7 +19,7 @@ use serde_json::json;
 pub use audit::{sentence, AuditLine};
 pub use duplicates::{existing_record, ExistingRecord};
 
-use crate::deal::Deal;
+use crate::deal::{Deal, Lifecycle};
 use crate::engagement::{self, MicrosoftAnswer};
 use crate::engine::plan::{Candidate, Decision, Target, Update};
 use crate::merge::{self, Field, MergeInput};
@@ -228,9 +228,10 @@ fn microsoft_answer(candidate: &Candidate) -> Option<MicrosoftAnswer> {
 }
 
 /// Whether this pass asks Microsoft to co-sell: a new deal that asks for
-/// Microsoft's help, or the partner's own open `Shared` referral asking for
+/// Microsoft's help, the partner's own open `Shared` referral asking for
 /// help whose engagement has no referral addressed to Microsoft yet (an
-/// earlier pass recorded the pair and failed to ask). A pass over a pair no
+/// earlier pass recorded the pair and failed to ask), or the partner's own
+/// `Independent` referral whose seller now asks for help. A pass over a pair no
 /// pass finished recording (no snapshot) leaves asking to the pass creating
 /// it, which may be running at this moment.
 fn engage_microsoft(candidate: &Candidate, decision: &Decision) -> bool {
@@ -242,18 +243,21 @@ fn engage_microsoft(candidate: &Candidate, decision: &Decision) -> bool {
                 .pair
                 .as_ref()
                 .is_some_and(|p| p.referral_id.is_some() && p.snapshot.is_some());
+            let referral = candidate.referral.as_ref();
+            let shared_without_microsoft = referral.is_some_and(engagement::may_engage_microsoft)
+                && candidate
+                    .related
+                    .as_deref()
+                    .is_some_and(|r| engagement::microsoft_side(r).is_none());
+            // The seller asked for help after the deal was shared without:
+            // this pass turns the referral Shared, then asks Microsoft.
+            let turned_shared = u.outcome.to_partner_center.contains(&Field::Help)
+                && referral.is_some_and(|r| referral_map::turns_shared(r, merged));
             recorded
                 && u.problems.is_empty()
                 && merged.help.is_some()
                 && !merged.lifecycle.is_closed()
-                && candidate
-                    .referral
-                    .as_ref()
-                    .is_some_and(engagement::may_engage_microsoft)
-                && candidate
-                    .related
-                    .as_deref()
-                    .is_some_and(|r| engagement::microsoft_side(r).is_none())
+                && (shared_without_microsoft || turned_shared)
         }
         _ => false,
     }
@@ -332,7 +336,7 @@ fn decision(candidate: &Candidate, snapshot: Option<&Snapshot>, settings: &Setti
                 return Decision::Skip(format!("{} is not checked", settings.fields.sync_flag));
             }
             let deal = view.to_deal(settings);
-            let problems = validate::validate(&deal, settings);
+            let problems = validate::validate_new(&deal, settings);
             if problems.is_empty() {
                 Decision::CreateReferral { deal }
             } else {
@@ -413,6 +417,9 @@ fn update(
         hold_salesforce: held_reason.is_some(),
         mappings: &settings.mappings,
     });
+    // The FY26 fields are Salesforce's: Partner Center takes them when a
+    // referral is created (this deal's, or the one asking Microsoft for help).
+    outcome.merged.fy26 = sf.fy26.clone();
     // Only the rules touching a pushed field can block the push, and they
     // block only the fields they are about: the rest still flows. Blocked
     // fields stay out of the snapshot, so the seller's edit flows once fixed.
@@ -429,6 +436,20 @@ fn update(
         .flat_map(|p| validate::fields_of(p.code).iter().copied())
         .collect();
     outcome.hold(&base.deal, &blocked);
+    let mut problems = problems;
+    if outcome.lifecycle.to_partner_center == Some(Lifecycle::Won) {
+        if let Some(wait) = candidate
+            .now
+            .and_then(|now| crate::won_wait::too_early(referral, now))
+        {
+            // Won waits in Salesforce; the snapshot keeps the old lifecycle
+            // so the next pass tries again.
+            outcome.lifecycle.to_partner_center = None;
+            outcome.lifecycle.merged = base.deal.lifecycle;
+            outcome.merged.lifecycle = base.deal.lifecycle;
+            problems.push(wait);
+        }
+    }
     let held_reason = held_reason.filter(|_| !outcome.held.is_empty());
     Update {
         outcome,

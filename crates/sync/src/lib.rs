@@ -12,6 +12,7 @@ pub mod merge;
 pub mod settings;
 pub mod snapshot;
 pub mod validate;
+pub mod won_wait;
 
 pub use deal::Deal;
 pub use decide::{decide, Plan};

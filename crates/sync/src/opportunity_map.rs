@@ -7,7 +7,8 @@ use salesforce::Record;
 use serde_json::{json, Map, Value};
 
 use crate::deal::{
-    strip_mark, Contact, Customer, Deal, HelpOption, Lifecycle, Money, MARK_FAILED, MARK_OK,
+    strip_mark, Contact, Customer, Deal, Fy26Fields, HelpOption, Lifecycle, Money, MARK_FAILED,
+    MARK_OK,
 };
 use crate::settings::Settings;
 use crate::stages::StageMap;
@@ -103,6 +104,10 @@ pub fn opportunity_fields(settings: &Settings) -> Vec<String> {
         f.visibility.clone(),
         f.microsoft_crm_id.clone(),
         f.audit.clone(),
+        f.partner_role.clone(),
+        f.solution_area.clone(),
+        f.solution_play.clone(),
+        f.marketplace_intent.clone(),
     ]);
     if !settings.currency_field.is_empty() {
         fields.push(settings.currency_field.clone());
@@ -283,6 +288,12 @@ impl OpportunityView {
                 .filter(|s| !s.is_empty())
                 .map(String::from),
             team: self.team.clone(),
+            fy26: Fy26Fields {
+                partner_role: trimmed(record, &f.partner_role),
+                solution_area: trimmed(record, &f.solution_area),
+                solution_play: trimmed(record, &f.solution_play),
+                marketplace_intent: trimmed(record, &f.marketplace_intent),
+            },
             mapped: settings
                 .mappings
                 .iter()

@@ -4,10 +4,11 @@
 
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use partner_center::wire::{
-    AssistanceRequestCode, Consent, CustomerProfile, InviteContext, Member, PatchOperation,
-    Referral, ReferralDetails, ReferralQualification, ReferralStatus, ReferralSubstatus,
-    ReferralType, Requirements, SolutionTag, Target, Timestamp,
+    AdditionalRequirements, AssistanceRequestCode, Attribute, Consent, CustomerProfile, Direction,
+    InviteContext, Member, PatchOperation, Referral, ReferralDetails, ReferralQualification,
+    ReferralStatus, ReferralSubstatus, ReferralType, Requirements, SolutionTag, Target, Timestamp,
 };
+use partner_center::Taxonomy;
 use serde_json::{json, Value};
 
 use crate::deal::{Contact, Customer, Deal, HelpOption, Lifecycle, Money};
@@ -99,6 +100,8 @@ pub fn to_deal(referral: &Referral) -> Deal {
             .map(member_to_contact)
             .collect(),
         mapped: Default::default(),
+        // Salesforce's to fill; Partner Center takes them on creation only.
+        fy26: Default::default(),
     }
 }
 
@@ -170,6 +173,7 @@ pub fn new_referral(deal: &Deal, opportunity_id: &str, mappings: &[FieldMapping]
             closing_date_time: deal.close_date.map(closing_timestamp),
             requirements: Some(Requirements {
                 solutions: Some(solution_tags(deal)),
+                additional_requirements: marketplace_intent(deal),
                 ..Requirements::default()
             }),
             ..ReferralDetails::default()
@@ -179,6 +183,9 @@ pub fn new_referral(deal: &Deal, opportunity_id: &str, mappings: &[FieldMapping]
             ..InviteContext::default()
         }),
         team: Some(deal.team.iter().map(contact_to_member).collect()),
+        partner_role: deal.fy26.partner_role.clone().map(Value::String),
+        solution_area: deal.fy26.solution_area.clone().map(Value::String),
+        solution_play: deal.fy26.solution_play.clone().map(Value::String),
         ..Referral::default()
     };
     let outgoing: Vec<&FieldMapping> = mappings
@@ -199,6 +206,19 @@ pub fn new_referral(deal: &Deal, opportunity_id: &str, mappings: &[FieldMapping]
         }
     }
     serde_json::from_value(json).unwrap_or(referral)
+}
+
+/// Whether bringing `current` in line with `merged` turns it `Shared`: the
+/// partner's own `Independent` referral whose deal now asks Microsoft for
+/// help becomes the type that opens an engagement Microsoft can join
+/// ("Create a referral", "Creating a shared referral",
+/// <https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>),
+/// keeping its id, so the deal is never shared twice.
+pub fn turns_shared(current: &Referral, merged: &Deal) -> bool {
+    merged.help.is_some()
+        && current.referral_type == Some(ReferralType::Independent)
+        && current.direction == Some(Direction::Outgoing)
+        && !current.is_for_microsoft()
 }
 
 /// The connected referral that asks Microsoft to co-sell: the deal's data in
@@ -322,6 +342,9 @@ pub fn patch(
             Field::Notes => ops.push(PatchOperation::add("/details/notes", opt(&merged.notes))),
             Field::Solutions => ops.push(solutions_op(current, merged)),
             Field::Help => {
+                if turns_shared(current, merged) {
+                    ops.push(PatchOperation::replace("/type", "Shared"));
+                }
                 let code = merged.help.map(HelpOption::code).unwrap_or("Unknown");
                 if has_invite {
                     ops.push(PatchOperation::add("/inviteContext/assistanceRequestCode", code));
@@ -393,6 +416,22 @@ fn details_value(deal: &Deal) -> Value {
         "currency": deal.currency,
         "closingDateTime": deal.close_date.map(closing_timestamp),
         "requirements": { "solutions": solution_tags(deal) },
+    })
+}
+
+/// The customer's marketplace purchase intent as the create example carries
+/// it: a `CustomerMarketplaceIntent` attribute
+/// (<https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
+fn marketplace_intent(deal: &Deal) -> Option<AdditionalRequirements> {
+    let intent = &Taxonomy::current().marketplace_intent;
+    let choice = intent.find(deal.fy26.marketplace_intent.as_deref()?)?;
+    Some(AdditionalRequirements {
+        attributes: Some(vec![Attribute {
+            attribute_type: Some(intent.attribute_type.clone()),
+            id: Some(choice.id.clone()),
+            ..Attribute::default()
+        }]),
+        ..AdditionalRequirements::default()
     })
 }
 

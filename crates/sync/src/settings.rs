@@ -104,6 +104,14 @@ pub struct FieldNames {
     pub solution_opportunity_field: String,
     /// The solutions object's field holding the solution id.
     pub solution_id_field: String,
+    /// Opportunity text field: a Services co-sell deal's partner role.
+    pub partner_role: String,
+    /// Opportunity text field: a Services co-sell deal's solution area.
+    pub solution_area: String,
+    /// Opportunity text field: a Services co-sell deal's solution play.
+    pub solution_play: String,
+    /// Opportunity picklist: the customer's marketplace purchase intent.
+    pub marketplace_intent: String,
 }
 
 /// The `[sync.fields]` keys that name the solutions object and its fields;

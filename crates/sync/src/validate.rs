@@ -2,6 +2,7 @@
 //! Each problem names the Salesforce field to fix and how, because it is
 //! written to the opportunity's Audit field for the seller to read.
 
+use partner_center::{ServicesField, Taxonomy};
 use serde::Serialize;
 
 use crate::deal::Deal;
@@ -70,7 +71,73 @@ pub fn validate(deal: &Deal, settings: &Settings) -> Vec<Problem> {
             message: "sharing with Microsoft needs at least one solution: add a row to the Microsoft Solutions related list".into(),
         });
     }
+    problems.extend(services_co_sell(deal, settings));
     problems
+}
+
+/// [`validate`] plus the rules only a new referral must meet: the
+/// customer's marketplace purchase intent, one of the published values
+/// ("Marketplace Purchase Intent … is a required filed for referral
+/// creation. Accepted values are Yes, No or Have not decided",
+/// <https://learn.microsoft.com/en-us/partner-center/bulk-operations>).
+pub fn validate_new(deal: &Deal, settings: &Settings) -> Vec<Problem> {
+    let mut problems = validate(deal, settings);
+    let intent = &Taxonomy::current().marketplace_intent;
+    let field = format!("Opportunity.{}", settings.fields.marketplace_intent);
+    let choices = intent.labels().join(", ");
+    match deal.fy26.marketplace_intent.as_deref() {
+        None => problems.push(Problem {
+            code: "missing_marketplace_intent",
+            field,
+            message: format!("Partner Center needs the customer's marketplace purchase intent to create the referral: choose one of {choices}"),
+        }),
+        Some(value) if intent.find(value).is_none() => problems.push(Problem {
+            code: "bad_marketplace_intent",
+            field,
+            message: format!("\"{value}\" is not a marketplace purchase intent Partner Center accepts: choose one of {choices}"),
+        }),
+        Some(_) => {}
+    }
+    problems
+}
+
+/// A Services co-sell referral needs its partner role, solution area and
+/// solution play ("Required for Services co-sell referrals only",
+/// <https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
+/// A co-sell deal asking Microsoft for help that names any of the three is
+/// one; each must have the shape the taxonomy file allows.
+fn services_co_sell(deal: &Deal, settings: &Settings) -> Vec<Problem> {
+    if deal.help.is_none() || !deal.fy26.names_services() {
+        return Vec::new();
+    }
+    let taxonomy = Taxonomy::current();
+    let names = &settings.fields;
+    deal.fy26
+        .services()
+        .into_iter()
+        .filter_map(|(which, value)| {
+            let api_name = match which {
+                ServicesField::PartnerRole => &names.partner_role,
+                ServicesField::SolutionArea => &names.solution_area,
+                ServicesField::SolutionPlay => &names.solution_play,
+            };
+            let (code, message) = match value {
+                None => (
+                    "missing_services_field",
+                    format!(
+                        "a Services co-sell deal needs its {} as well as the other two: fill it in, or clear the partner role, solution area and solution play if this is not a Services deal",
+                        which.label()
+                    ),
+                ),
+                Some(value) => ("bad_services_field", taxonomy.check(which, value)?),
+            };
+            Some(Problem {
+                code,
+                field: format!("Opportunity.{api_name}"),
+                message,
+            })
+        })
+        .collect()
 }
 
 /// The deal fields a problem is about.
@@ -80,6 +147,8 @@ pub fn fields_of(code: &str) -> &'static [Field] {
         "bad_currency" => &[Field::Currency],
         "co_sell_without_contact" => &[Field::Contacts, Field::Help, Field::Visibility],
         "missing_solution" => &[Field::Solutions, Field::Help, Field::Visibility],
+        // Only a new referral or a new request for help sends them.
+        "missing_services_field" | "bad_services_field" => &[Field::Help],
         _ => &[],
     }
 }

@@ -120,6 +120,11 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
         "  solutions        {} ({} -> Opportunity, id in {})",
         f.solution_object, f.solution_opportunity_field, f.solution_id_field
     )?;
+    writeln!(
+        out,
+        "  FY26 co-sell     {}, {}, {}, {}",
+        f.partner_role, f.solution_area, f.solution_play, f.marketplace_intent
+    )?;
     for m in &s.mappings {
         writeln!(
             out,

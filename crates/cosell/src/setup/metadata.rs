@@ -48,9 +48,11 @@ pub fn custom_field(field: &PlannedField) -> Value {
             metadata.insert("required".into(), json!(false));
         }
         FieldType::Picklist { values } => {
+            let default = values.default_value();
             let values: Vec<Value> = values
-                .iter()
-                .map(|v| json!({"fullName": v, "label": v, "default": false}))
+                .labels()
+                .into_iter()
+                .map(|v| json!({"fullName": v, "label": v, "default": Some(v) == default}))
                 .collect();
             metadata.insert("required".into(), json!(false));
             metadata.insert(
@@ -128,6 +130,13 @@ mod tests {
             .unwrap();
         assert_eq!(values.len(), 6);
         assert_eq!(values[2]["fullName"], "Proof of concept or demo");
+
+        let intent = body("Marketplace_Purchase_Intent__c");
+        let values = &intent["Metadata"]["valueSet"]["valueSetDefinition"]["value"];
+        assert_eq!(values[0]["fullName"], "Yes");
+        assert_eq!(values[2]["fullName"], "Have not decided");
+        assert_eq!(values[2]["default"], true);
+        assert_eq!(values[0]["default"], false);
 
         let audit = body("Audit__c");
         assert_eq!(audit["Metadata"]["length"], 131_072);

@@ -42,6 +42,9 @@ pub const ID_TEXT_LENGTH: u32 = 100;
 pub const AUDIT_LENGTH: u32 = 131_072;
 /// Lines the audit text area shows on the page layout.
 pub const AUDIT_VISIBLE_LINES: u32 = 10;
+/// Length of the Services co-sell text fields (their values are not
+/// published, so the field takes any one line Partner Center may accept).
+pub const SERVICES_TEXT_LENGTH: u32 = 255;
 
 /// Which object a field belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -74,7 +77,7 @@ pub enum FieldType {
     /// A restricted single-select picklist.
     Picklist {
         /// The values, in order; labels equal API names.
-        values: &'static [&'static str],
+        values: PicklistValues,
     },
     /// `LongTextArea(length)`.
     LongTextArea {
@@ -92,6 +95,40 @@ pub enum FieldType {
         /// Label of the related list on the parent.
         relationship_label: &'static str,
     },
+}
+
+/// Where a picklist's values come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PicklistValues {
+    /// A fixed list, none the default.
+    Fixed(&'static [&'static str]),
+    /// The customer marketplace purchase intents of the shipped co-sell
+    /// taxonomy ([`partner_center::Taxonomy`]), its default preselected.
+    MarketplaceIntent,
+}
+
+impl PicklistValues {
+    /// The values, in order.
+    pub fn labels(self) -> Vec<&'static str> {
+        match self {
+            Self::Fixed(values) => values.to_vec(),
+            Self::MarketplaceIntent => partner_center::Taxonomy::current()
+                .marketplace_intent
+                .labels(),
+        }
+    }
+
+    /// The value new records get, if any.
+    pub fn default_value(self) -> Option<&'static str> {
+        match self {
+            Self::Fixed(_) => None,
+            Self::MarketplaceIntent => Some(
+                partner_center::Taxonomy::current()
+                    .marketplace_intent
+                    .default_label(),
+            ),
+        }
+    }
 }
 
 impl FieldType {
@@ -165,7 +202,7 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         label: "How can Microsoft help",
         help: "Choosing an option makes the referral co-sell (it then needs a customer contact).",
         field_type: FieldType::Picklist {
-            values: HELP_VALUES,
+            values: PicklistValues::Fixed(HELP_VALUES),
         },
     },
     FieldSpec {
@@ -194,6 +231,48 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         field_type: FieldType::LongTextArea {
             length: AUDIT_LENGTH,
             visible_lines: AUDIT_VISIBLE_LINES,
+        },
+    },
+    FieldSpec {
+        key: "partner_role",
+        parent: Parent::Opportunity,
+        label: "Partner Role",
+        help: "Services co-sell deals: your role on the deal. Fill it with the solution area and solution play, or leave all three empty.",
+        field_type: FieldType::Text {
+            length: SERVICES_TEXT_LENGTH,
+            external_id: false,
+            unique: false,
+        },
+    },
+    FieldSpec {
+        key: "solution_area",
+        parent: Parent::Opportunity,
+        label: "Solution Area",
+        help: "Services co-sell deals: the Microsoft solution area (this fiscal year's taxonomy) of the customer's need.",
+        field_type: FieldType::Text {
+            length: SERVICES_TEXT_LENGTH,
+            external_id: false,
+            unique: false,
+        },
+    },
+    FieldSpec {
+        key: "solution_play",
+        parent: Parent::Opportunity,
+        label: "Solution Play",
+        help: "Services co-sell deals: the Microsoft solution play (this fiscal year's taxonomy) of the customer's need.",
+        field_type: FieldType::Text {
+            length: SERVICES_TEXT_LENGTH,
+            external_id: false,
+            unique: false,
+        },
+    },
+    FieldSpec {
+        key: "marketplace_intent",
+        parent: Parent::Opportunity,
+        label: "Marketplace Purchase Intent",
+        help: "Whether the customer intends to buy through Microsoft marketplace. Partner Center requires it when the referral is created.",
+        field_type: FieldType::Picklist {
+            values: PicklistValues::MarketplaceIntent,
         },
     },
     FieldSpec {
@@ -382,7 +461,7 @@ mod tests {
         roles.sort();
         roles.dedup();
         assert_eq!(roles.len(), count);
-        assert_eq!(count, 9);
+        assert_eq!(count, 13);
     }
 
     #[test]

@@ -22,6 +22,10 @@ const FIELDS: &[&str] = &[
     "field Opportunity.Microsoft_Referral_Visibility__c",
     "field Opportunity.Microsoft_CRM_Identifier__c",
     "field Opportunity.Audit__c",
+    "field Opportunity.Partner_Role__c",
+    "field Opportunity.Solution_Area__c",
+    "field Opportunity.Solution_Play__c",
+    "field Opportunity.Marketplace_Purchase_Intent__c",
     "object Microsoft_Solution__c",
     "field Microsoft_Solution__c.Opportunity__c",
     "field Microsoft_Solution__c.Solution_Id__c",
@@ -70,7 +74,7 @@ async fn setup_installs_once_then_sync_needs_no_manual_step() {
             .iter()
             .filter(|l| l.item.starts_with("field permissions "))
             .count(),
-        8,
+        12,
         "{first}"
     );
     assert_eq!(first.missing(), 0, "{first}");

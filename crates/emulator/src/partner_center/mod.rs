@@ -16,6 +16,7 @@ mod discovery;
 mod engagement;
 mod error;
 mod filter;
+pub(crate) mod fy26;
 mod http;
 mod id_token;
 mod iso;
@@ -86,6 +87,9 @@ pub struct Rules {
     /// How old a deal registration must be before its referral may be
     /// marked Won (FY26 co-sell rules: 72 hours).
     pub won_after_registration: Duration,
+    /// A partner's new referral must state the customer's marketplace
+    /// purchase intent (FY26). Default true.
+    pub require_marketplace_intent: bool,
 }
 
 impl Default for Rules {
@@ -104,6 +108,7 @@ impl Default for Rules {
             incoming_expiry: Duration::from_secs(14 * 24 * 3600),
             odata: ODataMode::default(),
             won_after_registration: Duration::from_secs(72 * 3600),
+            require_marketplace_intent: true,
         }
     }
 }

@@ -11,6 +11,7 @@ use serde_json::{json, Map, Value};
 use super::delivery::{self, Event};
 use super::engagement;
 use super::error::{ApiError, ErrorCode};
+use super::fy26;
 use super::patch::{self, PatchOp};
 use super::schema::{canonicalize, INVITED_BY, SERVER_OWNED};
 use super::store::{format_utc, new_etag};
@@ -237,6 +238,7 @@ impl App {
         validate::normalize(&mut referral, &self.options.rules)?;
         if outgoing {
             validate::check_deal_type(&referral, &self.options.rules)?;
+            fy26::check_new_referral(&referral, &self.options.rules)?;
         }
         if validate::is_terminal(&referral) {
             referral["closedDateTime"] = json!(stamp);

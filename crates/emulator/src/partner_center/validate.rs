@@ -322,10 +322,11 @@ pub(crate) fn shared_with_microsoft(referral: &Value) -> bool {
     ) == Some(&Value::Bool(true))
 }
 
-/// A deal registration must be 72 hours old before its referral is marked
-/// Won (the FY26 co-sell rules; Partner Center's deal-registration
-/// guidance [I: the API documents do not state it, so the wait is
-/// [`Rules::won_after_registration`]]). Measured from the earliest
+/// A registered deal may be marked Won only 72 hours later ("Wait 72 hours
+/// after creating an eligible deal before marking it Won. If you mark the
+/// deal as won earlier than that, the registration might be rejected",
+/// <https://learn.microsoft.com/en-us/partner-center/register-deals>); the
+/// wait is [`Rules::won_after_registration`], measured from the earliest
 /// `registrationDateTime`.
 pub(crate) fn check_won_after_registration(
     old: &Value,

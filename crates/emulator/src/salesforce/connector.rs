@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::schema::{FieldDef, FieldType as T, ObjectDef};
 use super::standard::{self, Currency};
+use crate::partner_center::fy26;
 
 /// Values of `How_can_Microsoft_help__c`.
 pub const HELP_VALUES: &[&str] = &[
@@ -62,7 +63,29 @@ pub fn opportunity_fields() -> Vec<FieldDef> {
         )
         .len(255),
         audit,
+        FieldDef::new("Partner_Role__c", "Partner Role", T::String).len(255),
+        FieldDef::new("Solution_Area__c", "Solution Area", T::String).len(255),
+        FieldDef::new("Solution_Play__c", "Solution Play", T::String).len(255),
+        marketplace_intent(),
     ]
+}
+
+/// `Marketplace_Purchase_Intent__c`: the published values, new
+/// opportunities starting at the taxonomy's default.
+fn marketplace_intent() -> FieldDef {
+    let (labels, default) = fy26::marketplace_intent_labels();
+    let mut field = FieldDef::new(
+        "Marketplace_Purchase_Intent__c",
+        "Marketplace Purchase Intent",
+        T::Picklist,
+    )
+    .values(&labels)
+    .restricted()
+    .defaulted(Some(json!(default)));
+    for value in &mut field.picklist {
+        value.default = value.value == default;
+    }
+    field
 }
 
 /// The `Microsoft_Solution__c` object: a detail of Opportunity.

@@ -268,6 +268,17 @@ fn field_from_metadata(
                 })
                 .collect();
             f.restricted = value_set.is_some_and(|v| flag_of(v, "restricted"));
+            // A picklist with a default value is `defaultedOnCreate`: a record
+            // created without a value gets it, through the API too (Field
+            // `defaultedOnCreate` and PicklistEntry `defaultValue`,
+            // https://developer.salesforce.com/docs/atlas.en-us.api.meta/api/sforce_api_calls_describesobjects_describesobjectresult.htm).
+            let default = (kind == "Picklist")
+                .then(|| f.picklist.iter().find(|p| p.default))
+                .flatten()
+                .map(|p| json!(p.value));
+            if default.is_some() {
+                f = f.defaulted(default);
+            }
             f
         }
         "Lookup" | "MasterDetail" => {

@@ -10,6 +10,8 @@ mod clock;
 mod control;
 #[path = "partner_center_engagement.rs"]
 mod engagement;
+#[path = "partner_center_fy26.rs"]
+mod fy26;
 #[path = "partner_center_list.rs"]
 mod list;
 #[path = "partner_center_referrals.rs"]
@@ -194,7 +196,8 @@ pub fn private_deal() -> Value {
             "notes": "Supply chain on Dynamics 365",
             "dealValue": 50000, "currency": "USD", "closingDateTime": "2030-11-14T00:00:00Z",
             "requirements": {
-                "solutions": [ { "type": "Name", "id": "SOL-15974-MQF", "name": "Contoso-Ale_Test", "publisherName": "Contoso_Test", "solutionType": "3P" } ]
+                "solutions": [ { "type": "Name", "id": "SOL-15974-MQF", "name": "Contoso-Ale_Test", "publisherName": "Contoso_Test", "solutionType": "3P" } ],
+                "additionalRequirements": { "iot": {}, "attributes": [ { "id": "HaveNotDecided", "type": "CustomerMarketplaceIntent" } ] }
             }
         },
         "team": [ { "firstName": "John", "lastName": "Doe", "phoneNumber": "1231231234", "email": "john@partner.example" } ],

@@ -54,7 +54,8 @@ async fn input_keys_and_enum_values_are_case_insensitive_and_output_is_camel_cas
         "Type": "independent",
         "CustomerProfile": { "Name": "Contoso", "Address": { "Country": "DE" } },
         "Consent": { "ConsentToToShareInfoWithOthers": true, "consentToContact": false },
-        "Details": { "DealValue": "1200.5", "Currency": "EUR" }
+        "Details": { "DealValue": "1200.5", "Currency": "EUR" },
+        "CustomerMarketplaceIntent": "No"
     });
     let referral = pc.created(&body).await;
     assert_eq!(referral["name"], "Pascal deal");

@@ -206,7 +206,8 @@ fn deal(name: &str, country: &str, seller_email: &str) -> Referral {
             "dealValue": 50000, "currency": "USD", "closingDateTime": "2030-11-14T00:00:00Z",
             "requirements": {
                 "solutions": [ { "type": "Name", "id": "SOL-15974-MQF", "name": "Contoso-Ale_Test",
-                                 "publisherName": "Contoso_Test", "solutionType": "3P" } ]
+                                 "publisherName": "Contoso_Test", "solutionType": "3P" } ],
+                "additionalRequirements": { "attributes": [ { "type": "CustomerMarketplaceIntent", "id": "HaveNotDecided" } ] }
             }
         },
         "team": [ { "firstName": "John", "lastName": "Doe", "phoneNumber": "1231231234",

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 use store::{Pair, PairState};
 
 use super::*;
-use crate::deal::{Contact, Customer, HelpOption, Lifecycle, Money};
+use crate::deal::{Contact, Customer, Fy26Fields, HelpOption, Lifecycle, Money};
 use crate::engine::plan::Candidate;
 use crate::merge::Side;
 use crate::opportunity_map::{
@@ -46,6 +46,10 @@ fn agreed() -> Deal {
         visible_to_microsoft: true,
         solutions: ["SOL-1".to_string()].into(),
         lifecycle: Lifecycle::Active,
+        fy26: Fy26Fields {
+            marketplace_intent: Some("Have not decided".into()),
+            ..Fy26Fields::default()
+        },
         ..Deal::default()
     }
 }
@@ -86,6 +90,10 @@ fn view_of(deal: &Deal, at: &str, settings: &Settings) -> OpportunityView {
         ("LastModifiedDate", json!(at)),
         (settings.fields.sync_flag.as_str(), json!(true)),
         (settings.fields.referral_id.as_str(), json!(REF)),
+        (
+            settings.fields.marketplace_intent.as_str(),
+            json!(deal.fy26.marketplace_intent),
+        ),
         (
             settings.fields.audit.as_str(),
             json!("2026-05-01 09:00 UTC | ✔ Synced"),
@@ -150,6 +158,7 @@ fn candidate(
         referral,
         related: None,
         view,
+        now: None,
     }
 }
 

@@ -403,6 +403,10 @@ impl Engine {
                 }
                 let mut deal = view.to_deal(&self.settings);
                 crate::decide::as_cosell_wrote_it(&mut deal, &snapshot, &self.settings);
+                // The FY26 fields reach Partner Center only with a create:
+                // an edit of them alone (or the default Salesforce gave a
+                // new opportunity) leaves the pass nothing to do.
+                deal.fy26 = snapshot.deal.fy26.clone();
                 (deal == snapshot.deal).then(|| referral.clone())
             })
             .collect()
@@ -469,6 +473,7 @@ impl Engine {
                     .and_then(|id| referrals.get(id).cloned()),
                 related: None,
                 view: view.cloned(),
+                now: Some(self.now()),
             });
             entry.targets.push(target);
             entry.pair = entry.pair.take().or(pair);

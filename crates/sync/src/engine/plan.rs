@@ -58,6 +58,9 @@ pub struct Candidate {
     pub related: Option<Vec<Referral>>,
     /// The opportunity and its related records as Salesforce has them now, when read.
     pub view: Option<OpportunityView>,
+    /// When the pass read both sides (None: unknown, and rules of time
+    /// such as [`crate::won_wait`] are left to Partner Center).
+    pub now: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// The decision for one pair.

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::world::World;
 
 /// The referrals of the deal's engagement: (the partner's own, Microsoft's).
-fn engagement(world: &World, opportunity: &str) -> (Value, Value) {
+pub(crate) fn engagement(world: &World, opportunity: &str) -> (Value, Value) {
     let own = world.referral_for(opportunity);
     let members: Vec<Value> = world
         .pc
@@ -181,4 +181,51 @@ async fn a_crash_after_creating_the_deals_referral_still_asks_microsoft_once() {
         2,
         "asked once, one referral of the deal"
     );
+}
+
+#[tokio::test]
+async fn a_deal_shared_without_help_becomes_the_engagement_when_the_seller_asks_microsoft_later() {
+    let world = World::new().await;
+    let opp = world.co_sell_opportunity("Help Later");
+    world.edit(
+        "Opportunity",
+        &opp,
+        json!({ "How_can_Microsoft_help__c": null }),
+    );
+    world.pass().await;
+    let first = world.referral_for(&opp);
+    assert_eq!(first["type"], "Independent");
+    assert_eq!(world.pc.referrals().len(), 1);
+
+    world.edit(
+        "Opportunity",
+        &opp,
+        json!({ "How_can_Microsoft_help__c": "Customer technical architecture" }),
+    );
+    let report = world.pass().await;
+    assert_eq!(report.summary.failed, 0, "{:#?}", report.outcomes);
+    let (own, microsoft) = engagement(&world, &opp);
+    assert_eq!(
+        own["id"], first["id"],
+        "the same referral, not a second one"
+    );
+    assert_eq!(own["type"], "Shared");
+    assert_eq!(
+        own["inviteContext"]["assistanceRequestCode"],
+        "CustomerTechnicalArchitecture"
+    );
+    assert_eq!(microsoft["status"], "New", "waiting for Microsoft");
+    assert_eq!(
+        microsoft["inviteContext"]["assistanceRequestCode"],
+        "CustomerTechnicalArchitecture"
+    );
+    assert_eq!(world.pc.referrals().len(), 2);
+    assert!(audit(&world, &opp).contains("Microsoft was asked to co-sell"));
+
+    // Asked once: the following passes write nothing.
+    let writes = world.writes();
+    world.pass().await;
+    world.pass().await;
+    assert_eq!(world.writes(), writes);
+    assert_eq!(world.pc.referrals().len(), 2);
 }

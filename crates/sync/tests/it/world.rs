@@ -174,6 +174,16 @@ impl World {
     // ---- a Salesforce seller ----
 
     /// An account; the country goes to the configured country field.
+    /// Time passes for everyone: both emulators' clocks move `by` ahead,
+    /// and the engine reads the time from Salesforce's, as a deployed
+    /// connector reads the one clock both services keep.
+    pub fn let_time_pass(&mut self, by: Duration) {
+        let clock = self.sf.clock();
+        self.set_clock(Arc::new(clock));
+        self.sf.advance_clock(by);
+        self.pc.advance_clock(by);
+    }
+
     pub fn account(&self, name: &str, country: Option<&str>) -> String {
         let mut fields = json!({ "Name": name, "BillingCity": "Redmond" });
         fields[&self.engine.settings().country_code_field] = json!(country);
@@ -318,9 +328,14 @@ impl World {
         let mut intent = store::Pair::new(deal.name.clone());
         intent.opportunity_id = Some(opportunity.to_owned());
         self.store.save_pair(&intent).await.unwrap();
+        // The first attempt sent the opportunity's marketplace intent, as
+        // every create does.
+        let field = &self.engine.settings().fields.marketplace_intent;
+        let mut deal = deal.clone();
+        deal.fy26.marketplace_intent = self.opp(opportunity)[field].as_str().map(String::from);
         self.engine
             .partner_center()
-            .create(&sync::referral_map::new_referral(deal, opportunity, &[]))
+            .create(&sync::referral_map::new_referral(&deal, opportunity, &[]))
             .await
             .unwrap()
     }

@@ -128,6 +128,7 @@ impl Engine {
     /// ([`crate::engagement`]). A failure fails the pair; the next pass finds
     /// the engagement without Microsoft's referral and asks again.
     pub(super) async fn engage_microsoft(&self, work: &mut [Work]) {
+        self.turn_shared(work).await;
         let jobs: Vec<(usize, Referral)> = work
             .iter()
             .enumerate()
@@ -167,6 +168,53 @@ impl Engine {
                 }
                 Err(e) => {
                     let failure = Failure::from_partner_center(&e, "asking Microsoft to co-sell");
+                    if failure.permanent {
+                        w.audit_line = Some(AuditLine::Failed(failure.message.clone()));
+                    }
+                    w.fail(failure);
+                }
+            }
+        }
+    }
+
+    /// Turns the partner's own `Independent` referral `Shared` where the
+    /// seller now asks Microsoft for help: Microsoft joins only an
+    /// engagement opened by a `Shared` referral. The rest of the merge is
+    /// patched later with the new concurrency token.
+    async fn turn_shared(&self, work: &mut [Work]) {
+        let jobs: Vec<(usize, String, Option<String>)> = work
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.alive() && w.plan.engage_microsoft)
+            .filter_map(|(i, w)| {
+                let Decision::Update(u) = &w.plan.decision else {
+                    return None;
+                };
+                let own = w.referral.as_ref()?;
+                referral_map::turns_shared(own, &u.outcome.merged)
+                    .then(|| Some((i, own.id.clone()?, own.e_tag.clone())))
+                    .flatten()
+            })
+            .collect();
+        let results: Vec<_> = stream::iter(jobs)
+            .map(|(i, id, etag)| async move {
+                let ops = [PatchOperation::replace("/type", "Shared")];
+                let options = PatchOptions {
+                    if_match: etag,
+                    return_representation: true,
+                };
+                (i, self.pc.patch(&id, &ops, options).await)
+            })
+            .buffer_unordered(PC_CONCURRENCY)
+            .collect()
+            .await;
+        for (i, result) in results {
+            let w = &mut work[i];
+            match result {
+                Ok(updated) => w.referral = updated.or(w.referral.take()),
+                Err(e) => {
+                    let failure =
+                        Failure::from_partner_center(&e, "sharing the referral with Microsoft");
                     if failure.permanent {
                         w.audit_line = Some(AuditLine::Failed(failure.message.clone()));
                     }
