@@ -258,6 +258,7 @@ fn picklist_values(plan: &Plan, described: &Described, out: &mut Diagnosis) {
             continue;
         };
         let check = format!("picklist values {}", field.full_name());
+        let values = values.labels();
         let missing: Vec<&str> = values
             .iter()
             .copied()
