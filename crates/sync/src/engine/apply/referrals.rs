@@ -8,6 +8,12 @@ use serde_json::json;
 use store::{AuditEntry, AuditLevel, Pair};
 
 use super::{Work, PC_CONCURRENCY};
+
+/// One PATCH to send: the work item's index, the referral id, the
+/// operations and the `eTag` they apply to.
+type PatchJob = (usize, String, Vec<PatchOperation>, Option<String>);
+/// What Partner Center answered a PATCH.
+type PatchResult = Result<Option<Referral>, partner_center::Error>;
 use crate::deal::Deal;
 use crate::decide::AuditLine;
 use crate::engagement::{may_engage_microsoft, MicrosoftAnswer};
@@ -177,28 +183,11 @@ impl Engine {
         }
     }
 
-    /// Turns the partner's own `Independent` referral `Shared` where the
-    /// seller now asks Microsoft for help: Microsoft joins only an
-    /// engagement opened by a `Shared` referral. The rest of the merge is
-    /// patched later with the new concurrency token.
-    async fn turn_shared(&self, work: &mut [Work]) {
-        let jobs: Vec<(usize, String, Option<String>)> = work
-            .iter()
-            .enumerate()
-            .filter(|(_, w)| w.alive() && w.plan.engage_microsoft)
-            .filter_map(|(i, w)| {
-                let Decision::Update(u) = &w.plan.decision else {
-                    return None;
-                };
-                let own = w.referral.as_ref()?;
-                referral_map::turns_shared(own, &u.outcome.merged)
-                    .then(|| Some((i, own.id.clone()?, own.e_tag.clone())))
-                    .flatten()
-            })
-            .collect();
-        let results: Vec<_> = stream::iter(jobs)
-            .map(|(i, id, etag)| async move {
-                let ops = [PatchOperation::replace("/type", "Shared")];
+    /// Sends `jobs` concurrently, each with the concurrency token it read,
+    /// and hands back each answer by the index of its work item.
+    async fn patch_all(&self, jobs: Vec<PatchJob>) -> Vec<(usize, PatchResult)> {
+        stream::iter(jobs)
+            .map(|(i, id, ops, etag)| async move {
                 let options = PatchOptions {
                     if_match: etag,
                     return_representation: true,
@@ -207,8 +196,30 @@ impl Engine {
             })
             .buffer_unordered(PC_CONCURRENCY)
             .collect()
-            .await;
-        for (i, result) in results {
+            .await
+    }
+
+    /// Turns the partner's own `Independent` referral `Shared` where the
+    /// seller now asks Microsoft for help: Microsoft joins only an
+    /// engagement opened by a `Shared` referral. The rest of the merge is
+    /// patched later with the new concurrency token.
+    async fn turn_shared(&self, work: &mut [Work]) {
+        let jobs: Vec<PatchJob> = work
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.alive() && w.plan.engage_microsoft)
+            .filter_map(|(i, w)| {
+                let Decision::Update(u) = &w.plan.decision else {
+                    return None;
+                };
+                let own = w.referral.as_ref()?;
+                let ops = vec![PatchOperation::replace("/type", "Shared")];
+                referral_map::turns_shared(own, &u.outcome.merged)
+                    .then(|| Some((i, own.id.clone()?, ops, own.e_tag.clone())))
+                    .flatten()
+            })
+            .collect();
+        for (i, result) in self.patch_all(jobs).await {
             let w = &mut work[i];
             match result {
                 Ok(updated) => w.referral = updated.or(w.referral.take()),
@@ -227,7 +238,7 @@ impl Engine {
     /// Patches referrals: merged changes and status moves, and the external
     /// reference of referrals that just got an opportunity.
     pub(super) async fn patch_referrals(&self, work: &mut [Work]) {
-        let jobs: Vec<(usize, String, Vec<PatchOperation>, Option<String>)> = work
+        let jobs: Vec<PatchJob> = work
             .iter()
             .enumerate()
             .filter(|(_, w)| w.alive())
@@ -261,18 +272,7 @@ impl Engine {
                 (!ops.is_empty()).then(|| (i, id, ops, referral.e_tag.clone()))
             })
             .collect();
-        let results: Vec<_> = stream::iter(jobs)
-            .map(|(i, id, ops, etag)| async move {
-                let options = PatchOptions {
-                    if_match: etag,
-                    return_representation: true,
-                };
-                (i, self.pc.patch(&id, &ops, options).await)
-            })
-            .buffer_unordered(PC_CONCURRENCY)
-            .collect()
-            .await;
-        for (i, result) in results {
+        for (i, result) in self.patch_all(jobs).await {
             let w = &mut work[i];
             match result {
                 Ok(updated) => {
