@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
-use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
+use emulator::salesforce::{Options as SfOptions, Profile, SalesforceEmulator};
 
 use crate::config::secrets;
 
@@ -65,7 +65,7 @@ username = "{sf_user}"
 [sync]
 active_stage = "{DEMO_ACTIVE_STAGE}"
 on_hold_stage = "{DEMO_ON_HOLD_STAGE}"
-"#,
+{fitted}"#,
         api = pc.referrals_url(),
         webhooks = pc.webhooks_url(),
         token = pc.token_url(),
@@ -75,7 +75,32 @@ on_hold_stage = "{DEMO_ON_HOLD_STAGE}"
         sf = sf.url(),
         sf_client = sf_options.client_id,
         sf_user = sf_options.username,
+        fitted = profile_sync_keys(sf.profile())
+            .iter()
+            .map(|(key, value)| format!("{key} = \"{value}\"\n"))
+            .collect::<String>(),
     )
+}
+
+/// The `[sync]` keys an org of `profile` needs beyond the defaults (what
+/// `cosell setup salesforce` and `cosell doctor` tell its admin): with State
+/// and Country/Territory Picklists on, countries go to `BillingCountryCode`;
+/// with record types, new opportunities are `Partner_Deal`s (the default
+/// record type's sales process has no on-hold stage); a single-currency org
+/// has no currency field and names its one currency.
+pub fn profile_sync_keys(profile: Profile) -> Vec<(&'static str, &'static str)> {
+    let mut keys = Vec::new();
+    if profile.country_picklists() {
+        keys.push(("country_code_field", "BillingCountryCode"));
+    }
+    if profile.record_types() {
+        keys.push(("opportunity_record_type", "Partner_Deal"));
+    }
+    if !profile.multi_currency() {
+        keys.push(("currency_field", ""));
+        keys.push(("org_currency", "USD"));
+    }
+    keys
 }
 
 /// `[server.sign_in]` against the Partner Center emulator's tenant (the same

@@ -18,16 +18,14 @@ use crate::setup_support::TestOrg;
 const PUBLIC_URL: &str = "https://cosell.example.com";
 
 /// A bare enterprise-like org whose configuration fits it (country codes,
-/// the partner record type) and names a public URL.
+/// the partner record type: `emulated::connection_sections` writes them)
+/// and names a public URL.
 async fn enterprise_org() -> TestOrg {
     let org = TestOrg::start(SfOptions {
         bare: true,
         ..SfOptions::for_profile(Profile::Enterprise)
     })
     .await;
-    org.add_to_sync(
-        "country_code_field = \"BillingCountryCode\"\nopportunity_record_type = \"Partner_Deal\"",
-    );
     org.edit_config(|text| format!("{text}\n[server]\npublic_url = \"{PUBLIC_URL}\"\n"));
     org
 }

@@ -14,7 +14,7 @@ use cosell::config::Config;
 use cosell::service::{self, Backoff, Service, Tuning};
 use emulator::control::FaultConfig;
 use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
-use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
+use emulator::salesforce::{Options as SfOptions, Profile, SalesforceEmulator};
 use serde_json::{json, Value};
 use store::{JobCounts, Store};
 use tempfile::TempDir;
@@ -42,6 +42,9 @@ pub struct AppOptions {
     /// Another store than the SQLite file in the tempdir (e.g. PostgreSQL).
     pub store_url: Option<String>,
     pub tuning: Tuning,
+    /// The kind of Salesforce org (the demo org by default; the
+    /// configuration written fits whichever is chosen).
+    pub profile: Profile,
 }
 
 impl Default for AppOptions {
@@ -62,6 +65,7 @@ impl Default for AppOptions {
             admin_token: None,
             sign_in: false,
             store_url: None,
+            profile: Profile::Demo,
             tuning: Tuning {
                 retry: Backoff {
                     base: Duration::from_millis(100),
@@ -110,7 +114,7 @@ pub async fn spawn_app_with(options: AppOptions) -> TestApp {
     let pc = PartnerCenterEmulator::start(listener().await, pc_options)
         .await
         .expect("partner center emulator");
-    let sf = SalesforceEmulator::start(listener().await, SfOptions::default())
+    let sf = SalesforceEmulator::start(listener().await, SfOptions::for_profile(options.profile))
         .await
         .expect("salesforce emulator");
     let dir = tempfile::tempdir().expect("tempdir");

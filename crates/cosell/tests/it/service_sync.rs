@@ -5,11 +5,28 @@
 
 use serde_json::json;
 
-use crate::service_support::{eventually, spawn_app};
+use emulator::salesforce::Profile;
+
+use crate::service_support::{eventually, spawn_app, spawn_app_with, AppOptions};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn changes_flow_both_ways_while_the_service_runs() {
-    let app = spawn_app().await;
+    changes_flow_both_ways(Profile::Demo).await;
+}
+
+/// The same story on an org like a customer's: duplicate and validation
+/// rules, field-level security, record types, country picklists.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_flow_both_ways_on_an_enterprise_org() {
+    changes_flow_both_ways(Profile::Enterprise).await;
+}
+
+async fn changes_flow_both_ways(profile: Profile) {
+    let app = spawn_app_with(AppOptions {
+        profile,
+        ..AppOptions::default()
+    })
+    .await;
 
     // Microsoft shares a referral: the webhook creates the opportunity.
     let referral = app.share_referral("Webhook Deal");

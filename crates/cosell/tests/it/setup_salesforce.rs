@@ -295,6 +295,10 @@ async fn on_an_enterprise_org_setup_s_grants_make_the_fields_usable_and_nothing_
         ..SfOptions::for_profile(Profile::Enterprise)
     })
     .await;
+    // A configuration written for an org without country picklists.
+    let fitted = "country_code_field = \"BillingCountryCode\"";
+    let unfitted = "country_code_field = \"BillingCountry\"";
+    org.edit_config(|text| text.replace(fitted, unfitted));
     // A dry run cannot grant: the integration user cannot even read
     // Opportunity yet.
     let original = org.config();
@@ -305,11 +309,9 @@ async fn on_an_enterprise_org_setup_s_grants_make_the_fields_usable_and_nothing_
         Some(Status::Missing),
         "{check}"
     );
-    let text = std::fs::read_to_string(&org.config_path).unwrap().replace(
-        "[sync]\n",
-        "[sync]\ncountry_code_field = \"BillingCountryCode\"\nopportunity_record_type = \"Partner_Deal\"\n",
-    );
-    std::fs::write(&org.config_path, text).unwrap();
+    // The configuration that fits the org (country codes, the partner
+    // record type), as `cosell emulator salesforce` prints it.
+    org.edit_config(|text| text.replace(unfitted, fitted));
     let config = org.config();
     let engine = connect::engine(&config, &Observers::default())
         .await

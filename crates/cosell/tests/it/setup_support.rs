@@ -62,11 +62,6 @@ batch_size = 50
         }
     }
 
-    /// Adds `lines` at the top of the configuration's `[sync]` section.
-    pub fn add_to_sync(&self, lines: &str) {
-        self.edit_config(|text| text.replace("[sync]\n", &format!("[sync]\n{lines}\n")));
-    }
-
     /// Rewrites the configuration file.
     pub fn edit_config(&self, edit: impl FnOnce(String) -> String) {
         let text = std::fs::read_to_string(&self.config_path).expect("read config");

@@ -357,6 +357,11 @@ impl SalesforceEmulator {
         move || shared.lock().org.now()
     }
 
+    /// The kind of org this is.
+    pub fn profile(&self) -> Profile {
+        self.shared.options.profile
+    }
+
     /// Whether the org has multiple currencies (a `CurrencyIsoCode` field).
     pub fn multi_currency(&self) -> bool {
         self.shared.options.multi_currency

@@ -99,14 +99,12 @@ pub async fn run(args: SalesforceEmulatorArgs) -> anyhow::Result<()> {
     println!("auth = \"password\"");
     println!("client_id = \"{}\"", shown.client_id);
     println!("username = \"{}\"", shown.username);
-    if shown.profile.country_picklists() || shown.profile.record_types() {
-        // What this org's picklists and sales processes need (setup checks both).
+    let sync_keys = crate::emulated::profile_sync_keys(shown.profile);
+    if !sync_keys.is_empty() {
+        // What this org's picklists, sales processes and currency need.
         println!("\n[sync]");
-        if shown.profile.country_picklists() {
-            println!("country_code_field = \"BillingCountryCode\"");
-        }
-        if shown.profile.record_types() {
-            println!("opportunity_record_type = \"Partner_Deal\"");
+        for (key, value) in sync_keys {
+            println!("{key} = \"{value}\"");
         }
     }
     println!("\n# environment");
