@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
-use emulator::salesforce::{Options as SfOptions, Profile, SalesforceEmulator};
+use emulator::salesforce::{
+    Options as SfOptions, Profile, SalesforceEmulator, CORPORATE_CURRENCY, PARTNER_RECORD_TYPE,
+};
 
 use crate::config::secrets;
 
@@ -94,11 +96,11 @@ pub fn profile_sync_keys(profile: Profile) -> Vec<(&'static str, &'static str)> 
         keys.push(("country_code_field", "BillingCountryCode"));
     }
     if profile.record_types() {
-        keys.push(("opportunity_record_type", "Partner_Deal"));
+        keys.push(("opportunity_record_type", PARTNER_RECORD_TYPE));
     }
     if !profile.multi_currency() {
         keys.push(("currency_field", ""));
-        keys.push(("org_currency", "USD"));
+        keys.push(("org_currency", CORPORATE_CURRENCY));
     }
     keys
 }

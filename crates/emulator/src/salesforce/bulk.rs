@@ -6,14 +6,13 @@
 //! The emulator runs a job the moment it is ready, so its next read already
 //! says `JobComplete`.
 
-use std::collections::HashMap;
-
 use serde_json::{json, Map, Value};
 
 use super::errors::{ApiError, ErrorItem};
 use super::http::{only, RestRequest, RestResponse, RestResult};
 use super::ids;
 use super::query;
+use super::schema::ObjectDef;
 use super::sobjects::{resolve, upsert, Upserted};
 use super::soql::QueryOutput;
 use super::standard::prefix;
@@ -47,6 +46,16 @@ enum Kind {
         soql: String,
         all: bool,
     },
+}
+
+impl Kind {
+    /// Whether this is a job of the URL's kind (`ingest` or `query`).
+    fn is(&self, kind: &str) -> bool {
+        matches!(
+            (self, kind),
+            (Kind::Ingest { .. }, "ingest") | (Kind::Query { .. }, "query")
+        )
+    }
 }
 
 /// What a job produced, as CSV rows (header first).
@@ -118,12 +127,7 @@ fn job<'a>(state: &'a State, kind: &str, id: &str) -> Result<&'a BulkJob, ApiErr
     state
         .bulk_jobs
         .get(id)
-        .filter(|j| {
-            matches!(
-                (&j.kind, kind),
-                (Kind::Ingest { .. }, "ingest") | (Kind::Query { .. }, "query")
-            )
-        })
+        .filter(|j| j.kind.is(kind))
         .ok_or_else(ApiError::not_found)
 }
 
@@ -132,7 +136,8 @@ fn create(state: &mut State, request: &RestRequest, kind: &str) -> RestResult {
     let (body, _) = request.json_object("JobInfo")?;
     let text = |key: &str| body.get(key).and_then(Value::as_str).map(str::to_owned);
     let operation = text("operation").ok_or_else(|| invalid_job("operation is required"))?;
-    let delimiter = delimiter(text("columnDelimiter").as_deref().unwrap_or("COMMA"))?;
+    let delimiter_name = text("columnDelimiter").unwrap_or_else(|| "COMMA".into());
+    let delimiter = delimiter(&delimiter_name)?;
     let line_ending = text("lineEnding").unwrap_or_else(|| "LF".into());
     if !matches!(line_ending.as_str(), "LF" | "CRLF") {
         return Err(invalid_job(format!("Invalid line ending: {line_ending}")));
@@ -208,10 +213,7 @@ fn create(state: &mut State, request: &RestRequest, kind: &str) -> RestResult {
         );
     }
     info.insert("lineEnding".into(), json!(line_ending));
-    info.insert(
-        "columnDelimiter".into(),
-        json!(text("columnDelimiter").unwrap_or_else(|| "COMMA".into())),
-    );
+    info.insert("columnDelimiter".into(), json!(delimiter_name));
     let mut job = BulkJob {
         info,
         kind: job_kind,
@@ -233,12 +235,7 @@ fn list(state: &State, kind: &str) -> RestResult {
     let records: Vec<Value> = state
         .bulk_jobs
         .values()
-        .filter(|j| {
-            matches!(
-                (&j.kind, kind),
-                (Kind::Ingest { .. }, "ingest") | (Kind::Query { .. }, "query")
-            )
-        })
+        .filter(|j| j.kind.is(kind))
         .map(BulkJob::info)
         .collect();
     Ok(RestResponse::json(
@@ -318,6 +315,8 @@ fn run_ingest(state: &mut State, job: &mut BulkJob, user: &str) {
     else {
         return;
     };
+    // Resolved once for the whole upload; every row fails if it is gone.
+    let def = resolve(&state.org, &object).ok();
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(job.delimiter)
         .from_reader(job.upload.as_slice());
@@ -341,7 +340,7 @@ fn run_ingest(state: &mut State, job: &mut BulkJob, user: &str) {
         };
         match apply_row(
             state,
-            &object,
+            def.as_ref(),
             &operation,
             external_id.as_deref(),
             &header,
@@ -366,14 +365,14 @@ fn run_ingest(state: &mut State, job: &mut BulkJob, user: &str) {
 /// One CSV row's write: `(id, created)` or `(id if known, errors)`.
 fn apply_row(
     state: &mut State,
-    object: &str,
+    def: Option<&ObjectDef>,
     operation: &str,
     external_id: Option<&str>,
     header: &[String],
     row: &[String],
     user: &str,
 ) -> Result<(String, bool), (String, Vec<ErrorItem>)> {
-    let def = resolve(&state.org, object).map_err(|_| (String::new(), Vec::new()))?;
+    let def = def.ok_or_else(|| (String::new(), Vec::new()))?;
     let mut fields = Map::new();
     for (name, value) in header.iter().zip(row) {
         match value.as_str() {
@@ -415,7 +414,7 @@ fn apply_row(
         fields.retain(|k, _| !k.eq_ignore_ascii_case("Id"));
     }
     let text = Value::Object(fields.clone()).to_string();
-    let assigns = parse_record(&def, &fields, &text).map_err(|e| (String::new(), e.errors))?;
+    let assigns = parse_record(def, &fields, &text).map_err(|e| (String::new(), e.errors))?;
     match operation {
         "insert" => state
             .org
@@ -437,7 +436,7 @@ fn apply_row(
                 .find(|(k, _)| k.eq_ignore_ascii_case(field))
                 .map(|(_, v)| v.clone())
                 .unwrap_or(Value::Null);
-            match upsert(&mut state.org, &def, field, &key, assigns, user, false) {
+            match upsert(&mut state.org, def, field, &key, assigns, user, false) {
                 Ok(Upserted::Created(id)) => Ok((id, true)),
                 Ok(Upserted::Updated(id)) => Ok((id, false)),
                 Ok(Upserted::Multiple(found)) => Err((
@@ -586,20 +585,15 @@ fn write_csv(rows: &[Vec<String>], delimiter: u8, crlf: bool) -> String {
 
 /// The byte behind a `columnDelimiter` name.
 fn delimiter(name: &str) -> Result<u8, ApiError> {
-    let table: HashMap<&str, u8> = [
-        ("COMMA", b','),
-        ("SEMICOLON", b';'),
-        ("TAB", b'\t'),
-        ("PIPE", b'|'),
-        ("CARET", b'^'),
-        ("BACKQUOTE", b'`'),
-    ]
-    .into_iter()
-    .collect();
-    table
-        .get(name)
-        .copied()
-        .ok_or_else(|| invalid_job(format!("Invalid column delimiter: {name}")))
+    match name {
+        "COMMA" => Ok(b','),
+        "SEMICOLON" => Ok(b';'),
+        "TAB" => Ok(b'\t'),
+        "PIPE" => Ok(b'|'),
+        "CARET" => Ok(b'^'),
+        "BACKQUOTE" => Ok(b'`'),
+        _ => Err(invalid_job(format!("Invalid column delimiter: {name}"))),
+    }
 }
 
 /// `400 INVALIDJOB`, Bulk API 2.0's refusal of a job definition.

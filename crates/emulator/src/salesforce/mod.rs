@@ -59,6 +59,8 @@ use crate::control::{self, Control};
 use crate::listener::{self, TlsIdentity};
 use errors::ErrorItem;
 pub use profile::Profile;
+pub use record_types::PARTNER_RECORD_TYPE;
+pub use seed::CORPORATE_CURRENCY;
 use state::Shared;
 use values::parse_record;
 

@@ -62,8 +62,12 @@ const PROCESSES: &[(&str, &[&str])] = &[
 /// [`PROCESSES`]). The first is every user's default.
 const RECORD_TYPES: &[(&str, &str, usize)] = &[
     ("Direct_Deal", "Direct Deal", 0),
-    ("Partner_Deal", "Partner Deal", 1),
+    (PARTNER_RECORD_TYPE, "Partner Deal", 1),
 ];
+
+/// The record type whose sales process holds the on-hold stage: the one a
+/// connector must give the opportunities it creates.
+pub const PARTNER_RECORD_TYPE: &str = "Partner_Deal";
 
 /// The org's sales processes as the rules need them.
 #[derive(Debug, Clone, Default)]

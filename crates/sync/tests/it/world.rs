@@ -41,11 +41,11 @@ pub fn fitted(mut settings: Settings, profile: Profile) -> Settings {
         settings.country_code_field = "BillingCountryCode".into();
     }
     if profile.record_types() && settings.opportunity_record_type.is_none() {
-        settings.opportunity_record_type = Some("Partner_Deal".into());
+        settings.opportunity_record_type = Some(emulator::salesforce::PARTNER_RECORD_TYPE.into());
     }
     if !profile.multi_currency() && settings.currency_field == defaults.currency_field {
         settings.currency_field = String::new();
-        settings.org_currency = Some("USD".into());
+        settings.org_currency = Some(emulator::salesforce::CORPORATE_CURRENCY.into());
     }
     settings
 }

@@ -61,12 +61,7 @@ impl Finding {
         detail: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
-        Self {
-            check: check.into(),
-            status: Status::Warning,
-            detail: detail.into(),
-            fix: Some(fix.into()),
-        }
+        Self::problem(Status::Warning, check, detail, fix)
     }
 
     /// A problem the connector fails on.
@@ -75,9 +70,18 @@ impl Finding {
         detail: impl Into<String>,
         fix: impl Into<String>,
     ) -> Self {
+        Self::problem(Status::Blocker, check, detail, fix)
+    }
+
+    fn problem(
+        status: Status,
+        check: impl Into<String>,
+        detail: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Self {
         Self {
             check: check.into(),
-            status: Status::Blocker,
+            status,
             detail: detail.into(),
             fix: Some(fix.into()),
         }
