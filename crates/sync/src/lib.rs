@@ -3,6 +3,7 @@
 //! referral must pass, and the engine that runs sync passes and jobs.
 #![forbid(unsafe_code)]
 
+pub mod aws;
 pub mod deal;
 pub mod decide;
 pub mod engagement;
