@@ -1,4 +1,5 @@
-//! Durable state of the connector: pairs and their synced snapshots, cursors,
+//! Durable state of the connector: pairs and cloud links with their synced
+//! snapshots, cursors,
 //! the webhook inbox, durable jobs, audit history, singleton leases and
 //! sealed credentials.
 //!
@@ -10,6 +11,7 @@
 mod credentials;
 mod error;
 mod flows;
+mod links;
 mod model;
 pub mod postgres;
 pub mod seal;
@@ -75,6 +77,42 @@ pub trait Store: CredentialStore + Send + Sync + 'static {
     /// The latest successful write in each direction across all pairs
     /// (`cosell status`, the dashboard).
     async fn last_sync_times(&self) -> Result<LastSyncTimes>;
+
+    // ---- cloud links ----
+    /// Saves a link only over the version it was read at: the stored row's
+    /// `updated_at` must still be `read_at` (None: no row with its id yet).
+    /// False when another writer saved the link since; nothing is written.
+    /// The link's `updated_at` is stored as given (the caller stamps it, as
+    /// for pairs). An opportunity, remote or invitation id already owned by
+    /// another link of the same cloud is a [`StoreError::Conflict`].
+    async fn save_link_over(
+        &self,
+        link: &CloudLink,
+        read_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<bool>;
+    /// The link with this id.
+    async fn link(&self, id: uuid::Uuid) -> Result<Option<CloudLink>>;
+    /// The link of `cloud` to this Salesforce opportunity, 15 or 18
+    /// characters (as [`Store::pair_by_opportunity`]).
+    async fn link_by_opportunity(
+        &self,
+        cloud: Cloud,
+        opportunity_id: &str,
+    ) -> Result<Option<CloudLink>>;
+    /// The link of `cloud` to the cloud's opportunity with this id.
+    async fn link_by_remote(&self, cloud: Cloud, remote_id: &str) -> Result<Option<CloudLink>>;
+    /// The link of `cloud` that came from this engagement invitation.
+    async fn link_by_invitation(
+        &self,
+        cloud: Cloud,
+        invitation_id: &str,
+    ) -> Result<Option<CloudLink>>;
+    /// Links of `cloud` matching the query (text: a case-insensitive
+    /// substring of the name, or an exact opportunity, remote or invitation
+    /// id), most recently updated first (`limit` 0 = no limit).
+    async fn find_links(&self, cloud: Cloud, query: &PairQuery) -> Result<Vec<CloudLink>>;
+    /// Number of links of `cloud` per state, every state present (0 when none).
+    async fn link_counts(&self, cloud: Cloud) -> Result<BTreeMap<PairState, u64>>;
 
     // ---- cursors (also a small key-value store) ----
     /// The stored value of a cursor.

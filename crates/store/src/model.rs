@@ -106,6 +106,94 @@ impl Pair {
     }
 }
 
+/// A co-sell cloud other than Partner Center (whose links are [`Pair`]s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Cloud {
+    /// AWS Partner Central.
+    Aws,
+}
+
+impl Cloud {
+    /// Every cloud, in display order.
+    pub const ALL: [Cloud; 1] = [Self::Aws];
+
+    /// The stored spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Aws => "aws",
+        }
+    }
+
+    /// Parses the stored spelling.
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+}
+
+/// One Salesforce opportunity ⇄ co-sell cloud opportunity link and what was
+/// last synced between them. An opportunity may have a link per cloud
+/// besides its [`Pair`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CloudLink {
+    /// The link's id (UUID v7, so ids sort by creation); audit entries
+    /// about the link carry it as their `pair_id`.
+    pub id: Uuid,
+    /// The cloud the remote opportunity lives in.
+    pub cloud: Cloud,
+    /// Salesforce opportunity id (18 chars), once known.
+    pub opportunity_id: Option<String>,
+    /// The cloud's opportunity id (AWS: `O` and digits), once created.
+    pub remote_id: Option<String>,
+    /// The engagement invitation the link came from, if any.
+    pub invitation_id: Option<String>,
+    /// Idempotency token of the remote create, stored before the create is
+    /// sent so a retry reuses it.
+    pub client_token: Option<String>,
+    /// Deal name, for search and display.
+    pub name: String,
+    /// Where the link stands.
+    pub state: PairState,
+    /// The cloud's review status of the opportunity, e.g. `Submitted`, `Approved`.
+    pub review_status: Option<String>,
+    /// What was last synced (the sync crate's JSON).
+    pub snapshot: Option<serde_json::Value>,
+    /// The cloud's last-modified stamp of the opportunity seen at the last sync.
+    pub remote_version: Option<String>,
+    /// Why the last attempt failed, with the fix, when `state` is `Failed`.
+    pub last_error: Option<String>,
+    /// Last successful sync.
+    pub last_synced_at: Option<DateTime<Utc>>,
+    /// When the link was first recorded.
+    pub created_at: DateTime<Utc>,
+    /// When the link last changed (set by the caller, like [`Pair::updated_at`]).
+    pub updated_at: DateTime<Utc>,
+}
+
+impl CloudLink {
+    /// A fresh link to `cloud` with no ids or snapshot yet.
+    pub fn new(cloud: Cloud, name: impl Into<String>) -> Self {
+        let now = utc_now();
+        Self {
+            id: Uuid::now_v7(),
+            cloud,
+            opportunity_id: None,
+            remote_id: None,
+            invitation_id: None,
+            client_token: None,
+            name: name.into(),
+            state: PairState::Synced,
+            review_status: None,
+            snapshot: None,
+            remote_version: None,
+            last_error: None,
+            last_synced_at: None,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}
+
 /// The latest successful write in each direction across all pairs.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LastSyncTimes {
@@ -115,10 +203,11 @@ pub struct LastSyncTimes {
     pub sf_to_pc: Option<DateTime<Utc>>,
 }
 
-/// Filters for listing pairs.
+/// Filters for listing pairs (and cloud links).
 #[derive(Debug, Clone, Default)]
 pub struct PairQuery {
-    /// Case-insensitive substring of the name, or an exact referral/opportunity id.
+    /// Case-insensitive substring of the name, or an exact id: referral or
+    /// opportunity (pairs); opportunity, remote or invitation (links).
     pub text: Option<String>,
     /// Only pairs in this state.
     pub state: Option<PairState>,

@@ -13,6 +13,7 @@ mod cursors;
 mod inbox;
 mod jobs;
 mod leases;
+mod links;
 mod listener;
 mod pairs;
 
@@ -27,10 +28,12 @@ use tokio::task::JoinHandle;
 
 use crate::error::redact_url;
 use crate::flows::Queue;
+use crate::links::LinkKey;
 use crate::shared::JobSignal;
 use crate::{
-    AuditEntry, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId, LastSyncTimes,
-    NewJob, Pair, PairId, PairQuery, PairState, Result, RetryTarget, Store, StoreError,
+    AuditEntry, Cloud, CloudLink, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId,
+    LastSyncTimes, NewJob, Pair, PairId, PairQuery, PairState, Result, RetryTarget, Store,
+    StoreError,
 };
 
 /// How long an operation waits for a pooled connection before the store
@@ -149,6 +152,46 @@ impl Store for PostgresStore {
 
     async fn last_sync_times(&self) -> Result<LastSyncTimes> {
         pairs::last_sync_times(self.pool()).await
+    }
+
+    async fn save_link_over(
+        &self,
+        link: &CloudLink,
+        read_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<bool> {
+        crate::links::save_over(self.pool(), link, read_at).await
+    }
+
+    async fn link(&self, id: uuid::Uuid) -> Result<Option<CloudLink>> {
+        crate::links::by_id(self.pool(), id).await
+    }
+
+    async fn link_by_opportunity(
+        &self,
+        cloud: Cloud,
+        opportunity_id: &str,
+    ) -> Result<Option<CloudLink>> {
+        crate::links::by_key(self.pool(), cloud, LinkKey::Opportunity(opportunity_id)).await
+    }
+
+    async fn link_by_remote(&self, cloud: Cloud, remote_id: &str) -> Result<Option<CloudLink>> {
+        crate::links::by_key(self.pool(), cloud, LinkKey::Remote(remote_id)).await
+    }
+
+    async fn link_by_invitation(
+        &self,
+        cloud: Cloud,
+        invitation_id: &str,
+    ) -> Result<Option<CloudLink>> {
+        crate::links::by_key(self.pool(), cloud, LinkKey::Invitation(invitation_id)).await
+    }
+
+    async fn find_links(&self, cloud: Cloud, query: &PairQuery) -> Result<Vec<CloudLink>> {
+        crate::links::find(self.pool(), cloud, query).await
+    }
+
+    async fn link_counts(&self, cloud: Cloud) -> Result<BTreeMap<PairState, u64>> {
+        crate::links::counts(self.pool(), cloud).await
     }
 
     async fn cursor(&self, name: &str) -> Result<Option<String>> {

@@ -58,7 +58,8 @@ pub(super) fn opt_time_at(row: &SqliteRow, index: usize) -> Result<Option<DateTi
     .transpose()
 }
 
-fn uuid(row: &SqliteRow, column: &str) -> Result<Uuid> {
+/// A stored id.
+pub(super) fn uuid(row: &SqliteRow, column: &str) -> Result<Uuid> {
     let raw: String = row.try_get(column)?;
     Uuid::parse_str(&raw).map_err(|e| StoreError::corrupt(column, e))
 }
@@ -79,7 +80,8 @@ fn json(row: &SqliteRow, column: &str) -> Result<serde_json::Value> {
     serde_json::from_str(&raw).map_err(|e| StoreError::corrupt(column, e))
 }
 
-fn opt_json(row: &SqliteRow, column: &str) -> Result<Option<serde_json::Value>> {
+/// A stored optional JSON document.
+pub(super) fn opt_json(row: &SqliteRow, column: &str) -> Result<Option<serde_json::Value>> {
     let raw: Option<String> = row.try_get(column)?;
     raw.map(|r| serde_json::from_str(&r).map_err(|e| StoreError::corrupt(column, e)))
         .transpose()

@@ -35,6 +35,7 @@ mod cursors;
 mod inbox;
 mod jobs;
 mod leases;
+mod links;
 mod open;
 mod pairs;
 mod wait;

@@ -1,0 +1,64 @@
+//! Cloud links on SQLite: how a value is bound and a cell read (see
+//! [`crate::links`] for the statements).
+
+use chrono::{DateTime, Utc};
+use sqlx::query::Query;
+use sqlx::sqlite::{SqliteArguments, SqliteRow};
+use sqlx::{Row, Sqlite, SqlitePool};
+use uuid::Uuid;
+
+use super::codec;
+use crate::links::{Dialect, LinkDb, LinkRow, Param, Statement};
+use crate::Result;
+
+/// `statement` with its values bound: ids as text, timestamps as microseconds.
+fn query(statement: &Statement) -> Query<'_, Sqlite, SqliteArguments<'_>> {
+    statement
+        .params
+        .iter()
+        .fold(sqlx::query(&statement.sql), |query, param| match param {
+            Param::Text(text) | Param::Json(text) => query.bind(text.as_deref()),
+            Param::Id(id) => query.bind(id.to_string()),
+            Param::Time(at) => query.bind(at.map(codec::micros)),
+            Param::Int(n) => query.bind(*n),
+        })
+}
+
+impl LinkDb for SqlitePool {
+    type Row = SqliteRow;
+    const DIALECT: Dialect = Dialect {
+        mark: '?',
+        json_cast: "",
+        position: "instr",
+    };
+
+    async fn execute(&self, statement: Statement) -> Result<u64> {
+        Ok(query(&statement).execute(self).await?.rows_affected())
+    }
+
+    async fn fetch(&self, statement: Statement) -> Result<Vec<SqliteRow>> {
+        Ok(query(&statement).fetch_all(self).await?)
+    }
+}
+
+impl LinkRow for SqliteRow {
+    fn id(&self, column: &str) -> Result<Uuid> {
+        codec::uuid(self, column)
+    }
+
+    fn text(&self, column: &str) -> Result<Option<String>> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn json(&self, column: &str) -> Result<Option<serde_json::Value>> {
+        codec::opt_json(self, column)
+    }
+
+    fn time(&self, column: &str) -> Result<Option<DateTime<Utc>>> {
+        codec::opt_time(self, column)
+    }
+
+    fn int(&self, column: &str) -> Result<i64> {
+        Ok(self.try_get(column)?)
+    }
+}
