@@ -131,6 +131,26 @@ impl PartnerCentral {
         Self::from_sdk_config(&shared, config)
     }
 
+    /// A client signing with one fixed access key (the emulator, tests and
+    /// the demo; production uses [`PartnerCentral::connect`] and the chain).
+    pub fn with_static_keys(access_key_id: &str, secret_access_key: &str, config: Config) -> Self {
+        let credentials = aws_credential_types::Credentials::new(
+            access_key_id,
+            secret_access_key,
+            None,
+            None,
+            "cosell-static",
+        );
+        let shared = SdkConfig::builder()
+            .behavior_version(BehaviorVersion::latest())
+            .region(Region::new(config.region.clone()))
+            .credentials_provider(
+                aws_credential_types::provider::SharedCredentialsProvider::new(credentials),
+            )
+            .build();
+        Self::from_sdk_config(&shared, config)
+    }
+
     /// A client from an already loaded SDK configuration (e.g. static credentials in tests).
     pub fn from_sdk_config(shared: &SdkConfig, config: Config) -> Self {
         let mut builder = aws_sdk_partnercentralselling::config::Builder::from(shared)

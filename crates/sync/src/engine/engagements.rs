@@ -109,7 +109,7 @@ impl Engine {
                     .get(id)
                     .map(|own| Target::Referral(own.clone()))
                     .unwrap_or(target),
-                Target::Opportunity(_) => target,
+                _ => target,
             })
             .filter(|target| seen.insert(target.clone()))
             .collect())

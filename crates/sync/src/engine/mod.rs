@@ -85,6 +85,7 @@ pub struct Engine {
     settings: Settings,
     stages: Mutex<Option<StageMap>>,
     clock: Clock,
+    aws: Option<Arc<crate::aws::AwsSync>>,
 }
 
 /// What a full pass saw and did.
@@ -111,7 +112,19 @@ impl Engine {
             settings,
             stages: Mutex::new(None),
             clock: Arc::new(chrono::Utc::now),
+            aws: None,
         }
+    }
+
+    /// The same engine with an AWS side: AWS targets go to it.
+    pub fn with_aws(mut self, aws: Arc<crate::aws::AwsSync>) -> Self {
+        self.aws = Some(aws);
+        self
+    }
+
+    /// The AWS side, when configured.
+    pub fn aws(&self) -> Option<&Arc<crate::aws::AwsSync>> {
+        self.aws.as_ref()
     }
 
     /// The same engine reading the time from `clock` (tests whose emulator
@@ -177,9 +190,26 @@ impl Engine {
         Ok(stages)
     }
 
-    /// Syncs the targets as one batch and records every outcome.
+    /// Syncs the targets as one batch and records every outcome. AWS
+    /// targets go to the AWS side, each on its own.
     pub async fn sync_targets(&self, targets: Vec<Target>) -> Result<Vec<Outcome>, EngineError> {
-        self.sync_batch(targets, BTreeMap::new()).await
+        let (aws, microsoft): (Vec<Target>, Vec<Target>) =
+            targets.into_iter().partition(Target::is_aws);
+        let mut outcomes = if microsoft.is_empty() {
+            Vec::new()
+        } else {
+            self.sync_batch(microsoft, BTreeMap::new()).await?
+        };
+        if !aws.is_empty() {
+            outcomes.extend(match &self.aws {
+                Some(side) => side.sync_targets(aws).await,
+                None => vec![Outcome::batch_failure(
+                    aws,
+                    Failure::permanent("the AWS side is not configured: set [aws] enabled = true"),
+                )],
+            });
+        }
+        Ok(outcomes)
     }
 
     /// What syncing the targets would do, touching nothing.
@@ -262,6 +292,10 @@ impl Engine {
                     opportunity_ids.insert(id.clone());
                     self.store.pair_by_opportunity(id).await?
                 }
+                // sync_targets sends these to the AWS side.
+                Target::AwsSalesforce(_) | Target::AwsOpportunity(_) | Target::AwsInvitation(_) => {
+                    continue
+                }
             };
             if let Some(pair) = pair {
                 referral_ids.extend(pair.referral_id.clone());
@@ -337,7 +371,7 @@ impl Engine {
                 .and_then(|id| related.get(id).cloned());
             candidate.unreadable = candidate.targets.iter().find_map(|t| match t {
                 Target::Referral(id) => unreadable.get(id).cloned(),
-                Target::Opportunity(_) => None,
+                _ => None,
             });
             candidate.quiet = candidate.referral.is_none()
                 && candidate
@@ -378,7 +412,7 @@ impl Engine {
             .iter()
             .filter_map(|t| match t {
                 Target::Referral(id) => Some(id),
-                Target::Opportunity(_) => None,
+                _ => None,
             })
             .collect();
         pairs
@@ -456,12 +490,16 @@ impl Engine {
                         .or_else(|| view.and_then(|v| v.referral_id(settings)));
                     (referral_id, view)
                 }
+                // sync_targets sends these to the AWS side.
+                Target::AwsSalesforce(_) | Target::AwsOpportunity(_) | Target::AwsInvitation(_) => {
+                    continue
+                }
             };
             let key = match (&referral_id, view, &target) {
                 (Some(r), _, _) => format!("r:{r}"),
                 (None, Some(v), _) => format!("o:{}", v.id),
                 (None, None, Target::Opportunity(id)) => format!("o:{id}"),
-                (None, None, Target::Referral(id)) => format!("r:{id}"),
+                (None, None, other) => format!("r:{}", other.id()),
             };
             let entry = groups.entry(key).or_insert_with(|| Candidate {
                 targets: Vec::new(),

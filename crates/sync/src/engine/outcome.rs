@@ -67,6 +67,42 @@ impl Failure {
         }
     }
 
+    /// From an AWS Partner Central error while `doing` something. The
+    /// message names each field AWS refused and leaves out the request id,
+    /// so the same refusal reads the same on every attempt. A conflict (the
+    /// opportunity changed meanwhile) is worth another try.
+    pub fn from_aws(error: &aws_partner_central::Error, doing: &str) -> Self {
+        let said = match error {
+            aws_partner_central::Error::Api {
+                code,
+                message,
+                fields,
+                ..
+            } => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|f| match &f.field_name {
+                        Some(name) => format!("{name}: {}", f.message),
+                        None => f.message.clone(),
+                    })
+                    .collect();
+                if fields.is_empty() {
+                    format!("{code:?}: {message}")
+                } else {
+                    format!("{code:?}: {message} ({})", fields.join("; "))
+                }
+            }
+            other => other.to_string(),
+        };
+        let message = format!("AWS Partner Central refused {doing}: {said}");
+        let conflict = error.code() == Some(&aws_partner_central::ErrorCode::Conflict);
+        if error.is_transient() || conflict {
+            Self::transient(message)
+        } else {
+            Self::permanent(message)
+        }
+    }
+
     /// From a failed Salesforce call.
     pub fn from_salesforce(error: &salesforce::Error) -> Self {
         let message = format!("Salesforce: {error}");
@@ -135,7 +171,7 @@ pub struct Outcome {
 }
 
 impl Outcome {
-    pub(super) fn new(
+    pub(crate) fn new(
         targets: Vec<Target>,
         pair_id: Option<PairId>,
         description: String,

@@ -17,6 +17,12 @@ pub enum Target {
     Referral(String),
     /// An opportunity, by Salesforce id.
     Opportunity(String),
+    /// A Salesforce opportunity's AWS side, by Salesforce id.
+    AwsSalesforce(String),
+    /// An AWS Partner Central opportunity, by AWS id.
+    AwsOpportunity(String),
+    /// An AWS engagement invitation, by id.
+    AwsInvitation(String),
 }
 
 impl Target {
@@ -25,7 +31,29 @@ impl Target {
         match self {
             Self::Referral(id) => format!("referral:{id}"),
             Self::Opportunity(id) => format!("opportunity:{id}"),
+            Self::AwsSalesforce(id) => format!("aws-salesforce:{id}"),
+            Self::AwsOpportunity(id) => format!("aws-opportunity:{id}"),
+            Self::AwsInvitation(id) => format!("aws-invitation:{id}"),
         }
+    }
+
+    /// The id the target names.
+    pub fn id(&self) -> &str {
+        match self {
+            Self::Referral(id)
+            | Self::Opportunity(id)
+            | Self::AwsSalesforce(id)
+            | Self::AwsOpportunity(id)
+            | Self::AwsInvitation(id) => id,
+        }
+    }
+
+    /// True for a target of the AWS side.
+    pub fn is_aws(&self) -> bool {
+        matches!(
+            self,
+            Self::AwsSalesforce(_) | Self::AwsOpportunity(_) | Self::AwsInvitation(_)
+        )
     }
 
     /// Parses a job key back.
@@ -33,6 +61,9 @@ impl Target {
         match key.split_once(':')? {
             ("referral", id) => Some(Self::Referral(id.to_owned())),
             ("opportunity", id) => Some(Self::Opportunity(id.to_owned())),
+            ("aws-salesforce", id) => Some(Self::AwsSalesforce(id.to_owned())),
+            ("aws-opportunity", id) => Some(Self::AwsOpportunity(id.to_owned())),
+            ("aws-invitation", id) => Some(Self::AwsInvitation(id.to_owned())),
             _ => None,
         }
     }

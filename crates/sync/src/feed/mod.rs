@@ -96,9 +96,7 @@ impl FeedRead {
     pub fn ids(&self) -> Vec<String> {
         self.changes
             .iter()
-            .map(|c| match &c.target {
-                Target::Referral(id) | Target::Opportunity(id) => id.clone(),
-            })
+            .map(|c| c.target.id().to_owned())
             .collect()
     }
 
@@ -109,7 +107,7 @@ impl FeedRead {
             .map(|c| {
                 let referral = match &c.target {
                     Target::Referral(id) => self.referrals.get(id).cloned(),
-                    Target::Opportunity(_) => None,
+                    _ => None,
                 };
                 (c.target.clone(), referral)
             })

@@ -5,6 +5,7 @@
 mod world;
 
 mod accept_and_close;
+mod aws;
 mod co_sell;
 mod conflicts;
 mod cost;

@@ -408,11 +408,11 @@ impl World {
     }
 }
 
-async fn listener() -> tokio::net::TcpListener {
+pub async fn listener() -> tokio::net::TcpListener {
     tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap()
 }
 
-fn referrals_client(pc: &PartnerCenterEmulator) -> ReferralsClient {
+pub fn referrals_client(pc: &PartnerCenterEmulator) -> ReferralsClient {
     let tokens = EntraTokenProvider::new(TokenConfig {
         token_url: Url::parse(&pc.token_url()).unwrap(),
         client_id: "cosell-demo".into(),
@@ -423,7 +423,7 @@ fn referrals_client(pc: &PartnerCenterEmulator) -> ReferralsClient {
     ReferralsClient::new(Url::parse(&pc.referrals_url()).unwrap(), Arc::new(tokens))
 }
 
-fn salesforce_client(sf: &SalesforceEmulator) -> SalesforceClient {
+pub fn salesforce_client(sf: &SalesforceEmulator) -> SalesforceClient {
     let grant = SfGrant::Password {
         client_id: "cosell-demo".into(),
         client_secret: "cosell-demo-secret".to_owned().into(),
