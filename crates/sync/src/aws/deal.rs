@@ -284,8 +284,7 @@ impl AwsDeal {
                 .filter(|s| !s.is_empty()),
             website: account.and_then(|a| a.website_url.clone()),
             industry: account.and_then(|a| a.industry.as_ref().map(|i| i.as_str().to_owned())),
-            country: address
-                .and_then(|a| a.country_code.as_ref().map(|c| c.as_str().to_owned())),
+            country: address.and_then(|a| a.country_code.as_ref().map(|c| c.as_str().to_owned())),
             postal_code: address.and_then(|a| a.postal_code.clone()),
             business_problem: project.and_then(|p| p.customer_business_problem.clone()),
             monthly_spend: project
@@ -463,8 +462,8 @@ impl AwsDeal {
                 .customer_business_problem
                 .clone_from(&self.business_problem),
             Member::MonthlySpend => {
-                project(fields).expected_customer_spend = self.monthly_spend.as_ref().and_then(
-                    |amount| {
+                project(fields).expected_customer_spend =
+                    self.monthly_spend.as_ref().and_then(|amount| {
                         ExpectedCustomerSpend::builder()
                             .amount(amount)
                             .currency_code(CurrencyCode::Usd)
@@ -473,11 +472,11 @@ impl AwsDeal {
                             .build()
                             .ok()
                             .map(|s| vec![s])
-                    },
-                )
+                    })
             }
             Member::DeliveryModels => {
-                project(fields).delivery_models = list(&self.delivery_models, |v| DeliveryModel::from(v))
+                project(fields).delivery_models =
+                    list(&self.delivery_models, |v| DeliveryModel::from(v))
             }
             Member::SalesActivities => {
                 project(fields).sales_activities =

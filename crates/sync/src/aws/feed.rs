@@ -58,7 +58,10 @@ impl AwsSync {
             .query_all_records(&soql)
             .await
             .map_err(|e| Failure::from_salesforce(&e).context("polling Salesforce for AWS"))?;
-        let newest = rows.iter().filter_map(|r| r.datetime("SystemModstamp")).max();
+        let newest = rows
+            .iter()
+            .filter_map(|r| r.datetime("SystemModstamp"))
+            .max();
         let jobs: Vec<NewJob> = rows
             .iter()
             .filter_map(|r| r.str("Id"))

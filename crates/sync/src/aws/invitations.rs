@@ -185,7 +185,11 @@ impl AwsSync {
 
     /// The seller answered an invitation through the opportunity's stage:
     /// still on hold waits; closed rejects; any other stage accepts.
-    pub(super) async fn answer(&self, mut link: CloudLink, record: &Record) -> Result<Done, Failure> {
+    pub(super) async fn answer(
+        &self,
+        mut link: CloudLink,
+        record: &Record,
+    ) -> Result<Done, Failure> {
         let invitation_id = link.invitation_id.clone().unwrap_or_default();
         let opportunity_id = record.str("Id").unwrap_or_default().to_owned();
         let read_at = Some(link.updated_at);
@@ -208,8 +212,11 @@ impl AwsSync {
             link.review_status = Some(REJECTED.into());
             link.state = PairState::Closed;
             self.save(&mut link, read_at).await?;
-            self.write_salesforce(&opportunity_id, Record::new().with(&f.review_status, REJECTED))
-                .await?;
+            self.write_salesforce(
+                &opportunity_id,
+                Record::new().with(&f.review_status, REJECTED),
+            )
+            .await?;
             self.audit(
                 &link,
                 AuditLevel::Info,
@@ -226,7 +233,10 @@ impl AwsSync {
             });
         }
         if stage == self.sync.on_hold_stage {
-            return Ok(Done::nothing(Some(link.id), "waiting for a seller to answer"));
+            return Ok(Done::nothing(
+                Some(link.id),
+                "waiting for a seller to answer",
+            ));
         }
         self.client
             .accept_invitation(&invitation_id)
@@ -235,8 +245,11 @@ impl AwsSync {
         link.review_status = Some(ACCEPTED.into());
         link.state = PairState::Synced;
         self.save(&mut link, read_at).await?;
-        self.write_salesforce(&opportunity_id, Record::new().with(&f.review_status, ACCEPTED))
-            .await?;
+        self.write_salesforce(
+            &opportunity_id,
+            Record::new().with(&f.review_status, ACCEPTED),
+        )
+        .await?;
         self.audit(
             &link,
             AuditLevel::Info,
@@ -292,7 +305,10 @@ impl AwsSync {
             .await
             .map_err(|e| Failure::from_aws(&e, "reading the opportunity"))?;
         let Some(title) = title_of(&opportunity) else {
-            return Ok(Done::nothing(None, "not linked to a Salesforce opportunity"));
+            return Ok(Done::nothing(
+                None,
+                "not linked to a Salesforce opportunity",
+            ));
         };
         let query = PairQuery {
             text: Some(title.clone()),
@@ -311,7 +327,10 @@ impl AwsSync {
                 let opportunity_id = link.opportunity_id.clone().unwrap_or_default();
                 self.adopt_into(&opportunity, link, &opportunity_id).await
             }
-            None => Ok(Done::nothing(None, "not linked to a Salesforce opportunity")),
+            None => Ok(Done::nothing(
+                None,
+                "not linked to a Salesforce opportunity",
+            )),
         }
     }
 
@@ -335,8 +354,11 @@ impl AwsSync {
         link.last_synced_at = Some(store::utc_now());
         self.save(&mut link, read_at).await?;
         let f = &self.aws.fields;
-        self.write_salesforce(opportunity_id, Record::new().with(&f.opportunity_id, remote_id))
-            .await?;
+        self.write_salesforce(
+            opportunity_id,
+            Record::new().with(&f.opportunity_id, remote_id),
+        )
+        .await?;
         self.audit(
             &link,
             AuditLevel::Info,

@@ -107,14 +107,18 @@ impl AwsSync {
             for solution in self.aws.solution_ids.iter().filter(|s| !have.contains(s)) {
                 if let Err(e) = self.client.associate_solution(remote, solution).await {
                     let failure = Failure::from_aws(&e, "associating the solution");
-                    return self.fail_submission(link, read_at, opportunity_id, failure).await;
+                    return self
+                        .fail_submission(link, read_at, opportunity_id, failure)
+                        .await;
                 }
             }
             let involvement = SalesInvolvementType::from(self.aws.involvement.as_str());
             let visibility = Visibility::from(self.aws.visibility.as_str());
             if let Err(e) = self.client.submit(remote, involvement, visibility).await {
                 let failure = Failure::from_aws(&e, "submitting the opportunity");
-                return self.fail_submission(link, read_at, opportunity_id, failure).await;
+                return self
+                    .fail_submission(link, read_at, opportunity_id, failure)
+                    .await;
             }
         }
         snapshot.sent = AwsDeal::from_fields(&opportunity.fields);

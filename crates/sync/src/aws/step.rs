@@ -100,7 +100,9 @@ impl AwsSync {
             if let Err(e) = sent {
                 let failure = Failure::from_aws(&e, "updating the opportunity");
                 if failure.permanent {
-                    return self.refuse(link, read_at, &opportunity_id, failure.message).await;
+                    return self
+                        .refuse(link, read_at, &opportunity_id, failure.message)
+                        .await;
                 }
                 return Err(failure);
             }

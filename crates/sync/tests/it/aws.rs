@@ -42,15 +42,19 @@ async fn validation_names_each_missing_field_before_anything_is_sent() {
     assert!(w.aws_opportunities().is_empty(), "nothing reached AWS");
     let feedback = w.opp(&id)["AWS_Feedback__c"].as_str().unwrap().to_owned();
     assert!(feedback.contains("AWS_Industry__c"), "{feedback}");
-    assert!(feedback.contains("AWS_Customer_Business_Problem__c"), "{feedback}");
+    assert!(
+        feedback.contains("AWS_Customer_Business_Problem__c"),
+        "{feedback}"
+    );
     // The seller fills them in: it is shared on the next change.
-    w.sf().update(
-        "Opportunity",
-        &id,
-        json!({"AWS_Industry__c": "Retail",
+    w.sf()
+        .update(
+            "Opportunity",
+            &id,
+            json!({"AWS_Industry__c": "Retail",
                "AWS_Customer_Business_Problem__c": "Move the web shop to AWS before the holidays"}),
-    )
-    .unwrap();
+        )
+        .unwrap();
     w.settle().await;
     assert_eq!(w.aws_opportunities().len(), 1);
 }
@@ -61,7 +65,11 @@ async fn aws_review_and_feedback_reach_salesforce_and_the_audit() {
     let id = w.shared_opportunity("Northwind Analytics", json!({}));
     w.drain().await;
     let remote = remote_id(&w.opp(&id));
-    w.review(&remote, "Action Required", Some("Add the customer's website"));
+    w.review(
+        &remote,
+        "Action Required",
+        Some("Add the customer's website"),
+    );
     w.settle().await;
     let opp = w.opp(&id);
     assert_eq!(opp["AWS_Review_Status__c"], "Action Required");
@@ -82,7 +90,8 @@ async fn an_edit_made_while_aws_reviews_is_kept_and_sent_after_approval() {
     let id = w.shared_opportunity("Tailspin Cloud", json!({}));
     w.drain().await;
     let remote = remote_id(&w.opp(&id));
-    w.sf().update("Opportunity", &id, json!({"CloseDate": "2027-09-30"}))
+    w.sf()
+        .update("Opportunity", &id, json!({"CloseDate": "2027-09-30"}))
         .unwrap();
     w.settle().await;
     assert_eq!(
@@ -111,14 +120,16 @@ async fn closing_in_salesforce_closes_the_aws_opportunity_with_its_reason() {
         w.review(&remote_id(&w.opp(id)), "Approved", None);
     }
     w.drain().await;
-    w.sf().update("Opportunity", &won, json!({"StageName": "Closed Won"}))
+    w.sf()
+        .update("Opportunity", &won, json!({"StageName": "Closed Won"}))
         .unwrap();
-    w.sf().update(
-        "Opportunity",
-        &lost,
-        json!({"StageName": "Closed Lost", "AWS_Closed_Lost_Reason__c": "Price"}),
-    )
-    .unwrap();
+    w.sf()
+        .update(
+            "Opportunity",
+            &lost,
+            json!({"StageName": "Closed Lost", "AWS_Closed_Lost_Reason__c": "Price"}),
+        )
+        .unwrap();
     w.settle().await;
     let won_aws = w.aws_opportunity(&remote_id(&w.opp(&won)));
     assert_eq!(won_aws["LifeCycle"]["Stage"], "Launched");
@@ -139,13 +150,22 @@ async fn a_crash_between_create_and_record_makes_no_second_aws_opportunity() {
     link.client_token = Some(token.as_str().to_owned());
     assert!(w.store.save_link_over(&link, None).await.unwrap());
     let record = w.side.read_opportunity(&id).await.unwrap().unwrap();
-    let fields = sync::aws::deal::AwsDeal::from_opportunity(&record, w.side.settings(), &w.settings)
-        .new_fields(w.side.settings(), &id);
-    let first = w.side.client().create(&token, fields, Vec::new()).await.unwrap();
+    let fields =
+        sync::aws::deal::AwsDeal::from_opportunity(&record, w.side.settings(), &w.settings)
+            .new_fields(w.side.settings(), &id);
+    let first = w
+        .side
+        .client()
+        .create(&token, fields, Vec::new())
+        .await
+        .unwrap();
     w.settle().await;
     assert_eq!(w.aws_opportunities().len(), 1, "no duplicate");
     assert_eq!(remote_id(&w.opp(&id)), first.id);
-    assert_eq!(w.link(&id).await.remote_id.as_deref(), Some(first.id.as_str()));
+    assert_eq!(
+        w.link(&id).await.remote_id.as_deref(),
+        Some(first.id.as_str())
+    );
 }
 
 fn invitation(title: &str) -> Value {
@@ -175,12 +195,13 @@ async fn an_aws_invitation_waits_on_hold_and_is_accepted_by_moving_the_stage() {
     let id = opps[0]["Id"].as_str().unwrap().to_owned();
     assert_eq!(opps[0]["StageName"], json!(w.settings.on_hold_stage));
     w.settle().await; // nothing more while on hold
-    w.sf().update(
-        "Opportunity",
-        &id,
-        json!({"StageName": w.settings.active_stage}),
-    )
-    .unwrap();
+    w.sf()
+        .update(
+            "Opportunity",
+            &id,
+            json!({"StageName": w.settings.active_stage}),
+        )
+        .unwrap();
     w.settle().await;
     let remote = remote_id(&w.opp(&id));
     assert_eq!(
@@ -202,12 +223,13 @@ async fn closing_an_invited_opportunity_rejects_the_invitation() {
         .find(|o| o["Name"] == "Not for us")
         .and_then(|o| o["Id"].as_str().map(str::to_owned))
         .unwrap();
-    w.sf().update(
-        "Opportunity",
-        &id,
-        json!({"StageName": "Closed Lost", "AWS_Closed_Lost_Reason__c": "No Opportunity"}),
-    )
-    .unwrap();
+    w.sf()
+        .update(
+            "Opportunity",
+            &id,
+            json!({"StageName": "Closed Lost", "AWS_Closed_Lost_Reason__c": "No Opportunity"}),
+        )
+        .unwrap();
     w.settle().await;
     assert!(w.aws_opportunities().is_empty(), "no AWS opportunity");
     assert_eq!(w.opp(&id)["AWS_Review_Status__c"], "Invitation rejected");
@@ -221,18 +243,8 @@ async fn closing_an_invited_opportunity_rejects_the_invitation() {
 #[tokio::test]
 async fn one_opportunity_co_sold_with_both_clouds_stays_right_with_both() {
     let w = AwsWorld::new().await;
-    let id = w.base.co_sell_opportunity("Both Clouds Deal");
-    let account = w.opp(&id)["AccountId"].as_str().unwrap().to_owned();
-    w.sf()
-        .update(
-            "Account",
-            &account,
-            json!({"Website": "https://both.example", "BillingPostalCode": "98052"}),
-        )
-        .unwrap();
-    w.sf().update("Opportunity", &id, super::aws_world::aws_fields()).unwrap();
-    w.base.pass().await;
-    w.settle().await;
+    let id = w.co_sold_with_both("Both Clouds Deal");
+    w.settle_both().await;
     let referral = w.base.referral_for(&id);
     let remote = remote_id(&w.opp(&id));
     assert_eq!(w.aws_opportunities().len(), 1);
@@ -243,8 +255,7 @@ async fn one_opportunity_co_sold_with_both_clouds_stays_right_with_both() {
     w.sf()
         .update("Opportunity", &id, json!({"CloseDate": "2027-11-30"}))
         .unwrap();
-    w.base.pass().await;
-    w.settle().await;
+    w.settle_both().await;
     assert!(w.base.referral_for(&id)["details"]["closingDateTime"]
         .as_str()
         .unwrap()

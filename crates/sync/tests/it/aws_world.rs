@@ -144,9 +144,31 @@ impl AwsWorld {
         self.base.sf.insert("Opportunity", fields).unwrap()
     }
 
+    /// A complete Microsoft co-sell opportunity also shared with AWS.
+    pub fn co_sold_with_both(&self, name: &str) -> String {
+        let id = self.base.co_sell_opportunity(name);
+        let account = self.opp(&id)["AccountId"].as_str().unwrap().to_owned();
+        self.sf()
+            .update(
+                "Account",
+                &account,
+                json!({"Website": "https://both.example", "BillingPostalCode": "98052"}),
+            )
+            .unwrap();
+        self.sf().update("Opportunity", &id, aws_fields()).unwrap();
+        id
+    }
+
+    /// A Microsoft pass then the AWS side until idle: both clouds' syncs.
+    pub async fn settle_both(&self) {
+        self.base.pass().await;
+        self.settle().await;
+    }
+
     pub fn record_type(&self) -> Option<String> {
         let name = self.settings.opportunity_record_type.as_ref()?;
-        self.base.sf
+        self.base
+            .sf
             .records("RecordType")
             .into_iter()
             .find(|r| r["DeveloperName"] == json!(name))
@@ -223,7 +245,6 @@ pub fn remote_id(opp: &Value) -> String {
         .expect("the AWS id is on the opportunity")
         .to_owned()
 }
-
 
 /// The opportunity fields of a deal shared with AWS, with everything AWS requires.
 pub fn aws_fields() -> Value {

@@ -6,6 +6,7 @@ mod world;
 
 mod accept_and_close;
 mod aws;
+mod aws_properties;
 mod aws_world;
 mod co_sell;
 mod conflicts;
