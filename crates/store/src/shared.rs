@@ -35,19 +35,32 @@ pub(crate) fn opportunity_key_of_text(text: &str) -> Option<String> {
 
 /// Case-folded name stored beside the name for case-insensitive search
 /// (Unicode-aware, unlike SQLite's ASCII-only `lower`).
-/// SQL naming the pair a job of table alias `j` works on: the recorded
-/// pair its key (`referral:<id>`, or `opportunity:<id>` with a 15- or
-/// 18-character id) belongs to, or the key itself while no pair is
+/// SQL naming the pair or cloud link a job of table alias `j` works on:
+/// the recorded pair its key (`referral:<id>`, or `opportunity:<id>` with a
+/// 15- or 18-character id) belongs to, the AWS link its key
+/// (`aws-salesforce:<opportunity id>`, `aws-opportunity:<AWS id>`,
+/// `aws-invitation:<id>`) belongs to, or the key itself while none is
 /// recorded. Each branch is one unique-index lookup. Valid in both
 /// PostgreSQL and SQLite.
 pub(crate) fn pair_of(j: &str) -> String {
+    let link = |column: &str, value: &str| {
+        format!(
+            "(SELECT CAST(l.id AS TEXT) FROM cloud_links l WHERE l.cloud = 'aws' AND l.{column} = {value})"
+        )
+    };
     format!(
         "coalesce(CASE \
              WHEN {j}.dedup_key LIKE 'referral:%' THEN (SELECT CAST(p.id AS TEXT) FROM pairs p \
                  WHERE p.referral_id = substr({j}.dedup_key, 10)) \
              WHEN {j}.dedup_key LIKE 'opportunity:%' THEN (SELECT CAST(p.id AS TEXT) FROM pairs p \
                  WHERE p.opportunity_key = substr({j}.dedup_key, 13, 15)) \
-             END, {j}.dedup_key)"
+             WHEN {j}.dedup_key LIKE 'aws-salesforce:%' THEN {by_opportunity} \
+             WHEN {j}.dedup_key LIKE 'aws-opportunity:%' THEN {by_remote} \
+             WHEN {j}.dedup_key LIKE 'aws-invitation:%' THEN {by_invitation} \
+             END, {j}.dedup_key)",
+        by_opportunity = link("opportunity_key", &format!("substr({j}.dedup_key, 16, 15)")),
+        by_remote = link("remote_id", &format!("substr({j}.dedup_key, 17)")),
+        by_invitation = link("invitation_id", &format!("substr({j}.dedup_key, 16)")),
     )
 }
 

@@ -173,6 +173,37 @@ async fn jobs_of_one_pair_never_run_at_once_whatever_keyed_them(db: &TestDb) {
     assert_eq!(after[0].payload, json!(2));
 }
 
+async fn jobs_of_one_aws_link_never_run_at_once_whatever_keyed_them(db: &TestDb) {
+    let store = db.store();
+    let mut link = store::CloudLink::new(store::Cloud::Aws, "Contoso");
+    link.opportunity_id = Some("0065g00000AbCdEAAA".into());
+    link.remote_id = Some("O1234567".into());
+    link.invitation_id = Some("engi-0000000000001".into());
+    assert!(store.save_link_over(&link, None).await.unwrap());
+    store
+        .enqueue(&[NewJob::now("aws-opportunity:O1234567", json!(1))])
+        .await
+        .unwrap();
+    let first = store.claim_jobs("w1", 10, LEASE).await.unwrap();
+    assert_eq!(first.len(), 1);
+    // The same link through its Salesforce opportunity (15 characters) and
+    // its invitation, and another link's key: only the other one runs.
+    store
+        .enqueue(&[
+            NewJob::now("aws-salesforce:0065g00000AbCdE", json!(2)),
+            NewJob::now("aws-invitation:engi-0000000000001", json!(3)),
+            NewJob::now("aws-salesforce:0065g00000ZzZzZ", json!(4)),
+        ])
+        .await
+        .unwrap();
+    let meanwhile = store.claim_jobs("w2", 10, LEASE).await.unwrap();
+    assert_eq!(meanwhile.len(), 1);
+    assert_eq!(meanwhile[0].payload, json!(4));
+    assert!(store.complete_job(first[0].id, "w1").await.unwrap());
+    let after = store.claim_jobs("w2", 1, LEASE).await.unwrap();
+    assert_eq!(after.len(), 1, "one job of the link at a time");
+}
+
 async fn concurrent_claimers_never_share_a_job(db: &TestDb) {
     const JOBS: usize = 200;
     const CLAIMERS: usize = 4;
@@ -508,6 +539,7 @@ both_backends!(
     future_jobs_wait_for_run_at,
     running_key_holds_back_its_pending_job,
     jobs_of_one_pair_never_run_at_once_whatever_keyed_them,
+    jobs_of_one_aws_link_never_run_at_once_whatever_keyed_them,
     concurrent_claimers_never_share_a_job,
     expired_lease_moves_job_to_another_worker,
     extended_lease_is_not_taken_over,
