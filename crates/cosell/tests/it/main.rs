@@ -3,6 +3,7 @@
 mod backfill;
 mod canary;
 mod config;
+mod config_aws;
 mod config_check;
 mod config_docs;
 mod config_sign_in;
