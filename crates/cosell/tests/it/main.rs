@@ -29,6 +29,7 @@ mod service_sign_in;
 mod service_support;
 mod service_sync;
 mod service_webhooks;
+mod setup_aws;
 mod setup_salesforce;
 mod setup_sfdx;
 mod setup_support;

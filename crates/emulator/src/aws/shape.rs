@@ -31,7 +31,7 @@ pub(crate) const STAGES: &[&str] = &[
     "Closed Lost",
 ];
 /// `LifeCycle.ClosedLostReason`.
-const CLOSED_LOST_REASONS: &[&str] = &[
+pub const CLOSED_LOST_REASONS: &[&str] = &[
     "Customer Deficiency",
     "Delay / Cancellation of Project",
     "Legal / Tax / Regulatory",
@@ -62,7 +62,7 @@ pub(crate) const REVIEW_STATUSES: &[&str] = &[
     "Action Required",
 ];
 /// `Account.Industry`.
-const INDUSTRIES: &[&str] = &[
+pub const INDUSTRIES: &[&str] = &[
     "Aerospace",
     "Agriculture",
     "Automotive",
@@ -93,7 +93,7 @@ const INDUSTRIES: &[&str] = &[
     "Other",
 ];
 /// `Project.DeliveryModels` items.
-const DELIVERY_MODELS: &[&str] = &[
+pub const DELIVERY_MODELS: &[&str] = &[
     "SaaS or PaaS",
     "BYOL or AMI",
     "Managed Services",
@@ -102,7 +102,7 @@ const DELIVERY_MODELS: &[&str] = &[
     "Other",
 ];
 /// `Project.SalesActivities` items.
-const SALES_ACTIVITIES: &[&str] = &[
+pub const SALES_ACTIVITIES: &[&str] = &[
     "Initialized discussions with customer",
     "Customer has shown interest in solution",
     "Conducted POC / Demo",
@@ -113,7 +113,7 @@ const SALES_ACTIVITIES: &[&str] = &[
     "SOW Signed",
 ];
 /// `PrimaryNeedsFromAws` items.
-const PRIMARY_NEEDS: &[&str] = &[
+pub const PRIMARY_NEEDS: &[&str] = &[
     "Co-Sell - Architectural Validation",
     "Co-Sell - Business Presentation",
     "Co-Sell - Competitive Information",

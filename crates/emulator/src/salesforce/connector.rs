@@ -7,6 +7,7 @@ use serde_json::json;
 
 use super::schema::{FieldDef, FieldType as T, ObjectDef};
 use super::standard::{self, Currency};
+use crate::aws;
 use crate::partner_center::fy26;
 
 /// Values of `How_can_Microsoft_help__c`.
@@ -25,10 +26,30 @@ pub const AUDIT_LENGTH: u32 = 131_072;
 /// API name of the solutions object.
 pub const SOLUTION_OBJECT: &str = "Microsoft_Solution__c";
 
-/// The connector's custom fields on Opportunity.
+/// Length of the long text area `AWS_Feedback__c`.
+pub const AWS_FEEDBACK_LENGTH: u32 = 32_768;
+
+/// Length of the long text area `AWS_Customer_Business_Problem__c`.
+pub const AWS_BUSINESS_PROBLEM_LENGTH: u32 = 2_000;
+
+/// The connector's custom fields on Opportunity: Microsoft's, then AWS's
+/// (the `[aws.fields]` defaults, with AWS's picklist values).
 pub fn opportunity_fields() -> Vec<FieldDef> {
-    let mut audit = FieldDef::new("Audit__c", "Audit", T::TextArea).len(AUDIT_LENGTH);
-    audit.extra_type_info = Some("plaintextarea");
+    let mut fields = microsoft_fields();
+    fields.extend(aws_fields());
+    fields
+}
+
+/// A plain long text area.
+fn long_text(name: &str, label: &str, length: u32) -> FieldDef {
+    let mut field = FieldDef::new(name, label, T::TextArea).len(length);
+    field.extra_type_info = Some("plaintextarea");
+    field
+}
+
+/// The Microsoft side's fields.
+fn microsoft_fields() -> Vec<FieldDef> {
+    let audit = long_text("Audit__c", "Audit", AUDIT_LENGTH);
     vec![
         FieldDef::new(
             "Sync_with_Partner_Center__c",
@@ -67,6 +88,68 @@ pub fn opportunity_fields() -> Vec<FieldDef> {
         FieldDef::new("Solution_Area__c", "Solution Area", T::String).len(255),
         FieldDef::new("Solution_Play__c", "Solution Play", T::String).len(255),
         marketplace_intent(),
+    ]
+}
+
+/// The AWS side's fields, as `cosell setup salesforce` creates them with
+/// `[aws]` enabled.
+fn aws_fields() -> Vec<FieldDef> {
+    let picklist = |name: &str, label: &str, values: &[&str]| {
+        FieldDef::new(name, label, T::Picklist)
+            .values(values)
+            .restricted()
+    };
+    let multi = |name: &str, label: &str, values: &[&str]| {
+        FieldDef::new(name, label, T::MultiPicklist)
+            .values(values)
+            .restricted()
+    };
+    vec![
+        FieldDef::new("Share_with_AWS__c", "Share with AWS", T::Boolean)
+            .required()
+            .defaulted(Some(json!(false))),
+        FieldDef::new("AWS_Opportunity_Id__c", "AWS Opportunity ID", T::String)
+            .len(32)
+            .external_id()
+            .unique(),
+        FieldDef::new("AWS_Invitation_Id__c", "AWS Invitation ID", T::String)
+            .len(64)
+            .external_id()
+            .unique(),
+        FieldDef::new("AWS_Review_Status__c", "AWS Review Status", T::String).len(40),
+        long_text("AWS_Feedback__c", "AWS Feedback", AWS_FEEDBACK_LENGTH),
+        long_text(
+            "AWS_Customer_Business_Problem__c",
+            "AWS Customer Business Problem",
+            AWS_BUSINESS_PROBLEM_LENGTH,
+        ),
+        picklist("AWS_Industry__c", "AWS Industry", aws::INDUSTRIES),
+        multi(
+            "AWS_Delivery_Models__c",
+            "AWS Delivery Models",
+            aws::DELIVERY_MODELS,
+        ),
+        multi(
+            "AWS_Sales_Activities__c",
+            "AWS Sales Activities",
+            aws::SALES_ACTIVITIES,
+        ),
+        multi(
+            "AWS_Primary_Needs__c",
+            "AWS Primary Needs",
+            aws::PRIMARY_NEEDS,
+        ),
+        FieldDef::new(
+            "AWS_Expected_Monthly_Spend__c",
+            "AWS Expected Monthly Spend",
+            T::Currency,
+        )
+        .number(18, 2),
+        picklist(
+            "AWS_Closed_Lost_Reason__c",
+            "AWS Closed Lost Reason",
+            aws::CLOSED_LOST_REASONS,
+        ),
     ]
 }
 
