@@ -38,6 +38,14 @@ pub enum Catalog {
 }
 
 impl Catalog {
+    /// Every catalog.
+    pub const ALL: [Catalog; 2] = [Catalog::Aws, Catalog::Sandbox];
+
+    /// The catalog a wire value (`AWS`, `Sandbox`) names.
+    pub fn parse(value: &str) -> Option<Catalog> {
+        Self::ALL.into_iter().find(|c| c.as_str() == value)
+    }
+
     /// The wire value.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -259,6 +267,20 @@ impl PartnerCentral {
                 other => return other,
             }
         }
+    }
+
+    /// The cheapest read: `ListOpportunities` with `MaxResults` 1. It
+    /// succeeds when credentials resolve from the chain, the caller may call
+    /// the Selling API and the catalog answers (`cosell doctor`).
+    pub async fn probe(&self) -> Result<(), Error> {
+        self.pace.read().await;
+        self.sdk
+            .list_opportunities()
+            .catalog(self.catalog())
+            .max_results(1)
+            .send()
+            .await?;
+        Ok(())
     }
 
     /// `ListOpportunities` modified after `after` (all when None), every page.

@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use serde::{Deserialize, Serialize};
 
 /// The commented example configuration, whose `[sync]` values are the defaults.
-const EXAMPLE_CONFIG: &str = include_str!("../../../config/cosell.example.toml");
+pub(crate) const EXAMPLE_CONFIG: &str = include_str!("../../../config/cosell.example.toml");
 
 /// How the connector maps and moves deals: `[sync]`, plus the portal URL
 /// from `[partner_center]` and the `[[mapping]]` entries.

@@ -2,6 +2,8 @@
 //! value, resolves secrets. Problems are collected, not stopped at, so one
 //! `cosell config check` lists them all.
 
+mod aws;
+
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
@@ -77,8 +79,9 @@ pub(crate) fn build(
     let store = b.store(file.store);
     let server = b.server(file.server);
     let worker = b.worker(file.worker);
+    let aws = b.aws(file.aws);
     b.warn_unused_secrets(salesforce.as_ref().map(SalesforceConfig::auth));
-    match (partner_center, salesforce, sync, store, server, worker) {
+    match (partner_center, salesforce, sync, store, server, worker, aws) {
         (
             Some(partner_center),
             Some(salesforce),
@@ -86,6 +89,7 @@ pub(crate) fn build(
             Some(store),
             Some(server),
             Some(worker),
+            Some(aws),
         ) if b.issues.is_empty() => Ok(Config {
             sync: sync::Settings {
                 portal_url: partner_center.portal_url.to_string(),
@@ -96,6 +100,7 @@ pub(crate) fn build(
             store,
             server,
             worker,
+            aws,
             source: None,
             warnings: b.warnings,
             secret_origins: b.origins,
@@ -641,11 +646,20 @@ impl Builder<'_> {
 
     /// `[sync.fields]`: every name a custom API name.
     fn fields(&mut self, names: FieldNames) -> Option<FieldNames> {
-        let checked: Vec<_> = names
-            .entries()
+        self.custom_names("sync.fields", names.entries())
+    }
+
+    /// A section of field names (`section` is its dotted key): every name a
+    /// custom API name, read back into the section's type.
+    fn custom_names<T: serde::de::DeserializeOwned>(
+        &mut self,
+        section: &str,
+        entries: Vec<(String, String)>,
+    ) -> Option<T> {
+        let checked: Vec<_> = entries
             .into_iter()
             .map(|(key, name)| {
-                let name = self.api_name(&format!("sync.fields.{key}"), &name, true);
+                let name = self.api_name(&format!("{section}.{key}"), &name, true);
                 (key, name)
             })
             .collect();

@@ -129,6 +129,17 @@ pub const SESSION_HOURS: i64 = 8;
 
 /// Longest `server.sign_in.session_hours`: a week.
 pub const MAX_SESSION_HOURS: i64 = 168;
+
+/// The Selling API's default quota of read calls per second per account
+/// (<https://docs.aws.amazon.com/partner-central/latest/APIReference/quotas.html>).
+pub const AWS_READ_QUOTA: i64 = 10;
+
+/// Its default quota of write calls per second.
+pub const AWS_WRITE_QUOTA: i64 = 1;
+
+/// Largest `aws.reads_per_second` or `aws.writes_per_second`.
+pub const MAX_AWS_CALLS_PER_SECOND: i64 = 1000;
+
 #[cfg(test)]
 mod tests {
     use super::*;

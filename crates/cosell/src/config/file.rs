@@ -6,6 +6,8 @@
 //! turned into a [`super::Config`]. No Debug: `store.url` may hold a
 //! database password.
 
+use std::collections::BTreeMap;
+
 use serde::Deserialize;
 
 /// `cosell.toml` as parsed.
@@ -18,6 +20,7 @@ pub(crate) struct FileConfig {
     pub store: StoreFile,
     pub server: ServerFile,
     pub worker: WorkerFile,
+    pub aws: AwsFile,
     /// `[[mapping]]` entries.
     #[serde(default)]
     pub mapping: Vec<MappingFile>,
@@ -106,4 +109,25 @@ pub(crate) struct WorkerFile {
     pub salesforce_poll_seconds: i64,
     pub partner_center_reconcile_seconds: i64,
     pub poll_overlap_seconds: i64,
+}
+
+/// `[aws]`, integers as TOML's i64 (see [`ServerFile`]); enumerations are
+/// strings, checked against the SDK's values when the section is enabled.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct AwsFile {
+    pub enabled: bool,
+    pub catalog: String,
+    pub region: String,
+    pub endpoint_url: Option<String>,
+    pub reads_per_second: i64,
+    pub writes_per_second: i64,
+    pub reconcile_seconds: i64,
+    pub webhook_header: String,
+    pub solution_ids: Vec<String>,
+    pub involvement: String,
+    pub visibility: String,
+    pub opportunity_type: String,
+    pub stages: BTreeMap<String, String>,
+    pub fields: sync::aws::AwsFieldNames,
 }

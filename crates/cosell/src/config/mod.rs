@@ -50,12 +50,32 @@ pub struct Config {
     pub server: ServerConfig,
     /// Job workers and pollers.
     pub worker: WorkerConfig,
+    /// `[aws]`: the AWS Partner Central side; None when it is not enabled.
+    pub aws: Option<AwsConfig>,
     /// The file this was loaded from, if any.
     pub source: Option<PathBuf>,
     /// Things that work but deserve attention (shown by `cosell config check`).
     pub warnings: Vec<Warning>,
     /// Where each secret came from (never its value).
     pub secret_origins: Vec<SecretOrigin>,
+}
+
+/// `[aws]`, enabled: AWS Partner Central as a second co-sell cloud. AWS
+/// credentials are not here: the client takes them from the standard AWS
+/// chain (environment, shared profile, web identity, instance role).
+#[derive(Debug)]
+pub struct AwsConfig {
+    /// What the sync engine's AWS side runs with: catalog, submission,
+    /// stage map, Salesforce field names.
+    pub settings: sync::aws::AwsSettings,
+    /// The Partner Central client's setup: catalog, region, endpoint, rates.
+    pub client: aws_partner_central::Config,
+    /// Header the EventBridge API destination sends the key in.
+    pub webhook_header: String,
+    /// The key it sends (`COSELL_AWS_WEBHOOK_KEY`).
+    pub webhook_key: SecretString,
+    /// Interval of the ListOpportunities and invitations reconcile poll.
+    pub reconcile: Duration,
 }
 
 /// `[partner_center]`.

@@ -156,13 +156,7 @@ fn syntax_issue(message: &str) -> Issue {
 fn issue_for(path: &str, error: DeError) -> Issue {
     match error {
         DeError::UnknownField { field, expected } => unknown_key(path, &field, expected),
-        DeError::UnknownVariant { variant, expected } => {
-            let mut fix = format!("use one of {}", quoted_list(expected));
-            if let Some(near) = nearest(&variant, expected.iter().copied()) {
-                fix = format!("did you mean \"{near}\"? Otherwise {fix}");
-            }
-            Issue::new(path, format!("\"{variant}\" is not a valid value"), fix)
-        }
+        DeError::UnknownVariant { variant, expected } => unknown_value(path, &variant, expected),
         DeError::InvalidType { found, expected } => {
             let expected = describe_type(&expected);
             Issue::new(
@@ -174,6 +168,15 @@ fn issue_for(path: &str, error: DeError) -> Issue {
         DeError::MissingField(field) => Issue::new(join(path, field), "is missing", "set it"),
         DeError::Custom(message) => Issue::new(path, message, "see docs/CONFIGURATION.md"),
     }
+}
+
+/// A value that is none of `expected`, with the nearest one suggested.
+pub(crate) fn unknown_value(key: &str, value: &str, expected: &[&str]) -> Issue {
+    let mut fix = format!("use one of {}", quoted_list(expected));
+    if let Some(near) = nearest(value, expected.iter().copied()) {
+        fix = format!("did you mean \"{near}\"? Otherwise {fix}");
+    }
+    Issue::new(key, format!("\"{value}\" is not a valid value"), fix)
 }
 
 /// An unknown key: a secret is refused with the variable to use, anything
@@ -196,6 +199,9 @@ fn unknown_key(path: &str, key: &str, expected: &[&str]) -> Issue {
             Some(var) => format!(
                 "remove it and set the environment variable {var} (or {var}{FILE_SUFFIX} naming a file that holds it)"
             ),
+            None if section == "aws" => {
+                "remove it: cosell takes AWS credentials only from the standard AWS chain (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, or a role; docs/AWS.md)".to_owned()
+            }
             None if key.contains("private_key") => {
                 "remove it, save the key in a PEM file and set salesforce.private_key_file to its path".to_owned()
             }

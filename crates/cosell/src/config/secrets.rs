@@ -29,8 +29,11 @@ pub const ADMIN_TOKEN: &str = "COSELL_ADMIN_TOKEN";
 /// Client secret of the Entra app people sign in to the dashboard with.
 pub const SIGN_IN_CLIENT_SECRET: &str = "COSELL_SIGN_IN_CLIENT_SECRET";
 
+/// Key the EventBridge API destination sends to `/webhooks/aws` (`[aws]`).
+pub const AWS_WEBHOOK_KEY: &str = "COSELL_AWS_WEBHOOK_KEY";
+
 /// Every secret environment variable cosell reads.
-pub const ALL_SECRET_VARS: [&str; 8] = [
+pub const ALL_SECRET_VARS: [&str; 9] = [
     STORE_KEY,
     PC_CLIENT_SECRET,
     PC_REFRESH_TOKEN,
@@ -39,6 +42,7 @@ pub const ALL_SECRET_VARS: [&str; 8] = [
     SF_REFRESH_TOKEN,
     ADMIN_TOKEN,
     SIGN_IN_CLIENT_SECRET,
+    AWS_WEBHOOK_KEY,
 ];
 
 /// Suffix of the variable naming a file that holds a secret.
@@ -167,6 +171,7 @@ pub(crate) fn env_var_for_key(section: &str, key: &str) -> Option<&'static str> 
         ("salesforce", "refresh_token") => Some(SF_REFRESH_TOKEN),
         ("server", "admin_token" | "bearer_token" | "token") => Some(ADMIN_TOKEN),
         ("sign_in", "client_secret") => Some(SIGN_IN_CLIENT_SECRET),
+        ("aws", "webhook_key" | "api_key") => Some(AWS_WEBHOOK_KEY),
         _ => None,
     }
 }
@@ -182,6 +187,8 @@ pub(crate) fn looks_secret(key: &str) -> bool {
         "private_key",
         "api_key",
         "credential",
+        "access_key",
+        "webhook_key",
     ]
     .iter()
     .any(|word| key.contains(word))
@@ -261,6 +268,9 @@ mod tests {
             "private_key",
             "access_token",
             "api_key",
+            "webhook_key",
+            "secret_access_key",
+            "access_key_id",
         ] {
             assert!(looks_secret(key), "{key}");
         }

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Config, SalesforceCredentials};
+use super::{AwsConfig, Config, SalesforceCredentials};
 
 /// Renders the summary.
 pub(crate) fn render(c: &Config) -> String {
@@ -203,6 +203,8 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
         w.salesforce_poll_seconds, w.poll_overlap_seconds, w.partner_center_reconcile_seconds
     )?;
 
+    write_aws(out, c.aws.as_ref())?;
+
     writeln!(out, "\nsecrets (values not shown)")?;
     if c.secret_origins.is_empty() {
         writeln!(out, "  none")?;
@@ -218,6 +220,49 @@ fn write_summary(out: &mut String, c: &Config) -> std::fmt::Result {
         }
     }
     Ok(())
+}
+
+/// `[aws]`: its settings, never the webhook key's value.
+fn write_aws(out: &mut String, aws: Option<&AwsConfig>) -> std::fmt::Result {
+    writeln!(out, "\n[aws]")?;
+    let Some(aws) = aws else {
+        return writeln!(out, "  off (enabled = false)");
+    };
+    let (s, client) = (&aws.settings, &aws.client);
+    writeln!(
+        out,
+        "  catalog          {} in {} via {}",
+        s.catalog,
+        client.region,
+        client.endpoint_url.as_deref().unwrap_or("AWS's endpoint")
+    )?;
+    writeln!(
+        out,
+        "  credentials      the standard AWS chain (environment, profile, role)"
+    )?;
+    writeln!(
+        out,
+        "  pace             {} reads, {} writes per second; reconcile every {}s",
+        client.reads_per_second,
+        client.writes_per_second,
+        aws.reconcile.as_secs()
+    )?;
+    writeln!(
+        out,
+        "  webhook          key in header {} (COSELL_AWS_WEBHOOK_KEY)",
+        aws.webhook_header
+    )?;
+    writeln!(out, "  solutions        {}", s.solution_ids.join(", "))?;
+    writeln!(
+        out,
+        "  submission       {}, {} visibility, type {}",
+        s.involvement, s.visibility, s.opportunity_type
+    )?;
+    for (salesforce, stage) in &s.stages {
+        writeln!(out, "  stage            {salesforce:?} -> {stage:?}")?;
+    }
+    let names: Vec<String> = s.fields.entries().into_iter().map(|(_, n)| n).collect();
+    writeln!(out, "  fields           {}", names.join(", "))
 }
 
 fn stage_or_discovered(stage: Option<&str>) -> String {

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Map, Value};
 
-use super::plan::{FieldType, ObjectSpec, PlannedField, MANAGED_BY};
+use super::plan::{FieldType, ObjectSpec, PicklistValues, PlannedField, MANAGED_BY};
 
 /// Deployment status of a usable custom object.
 const DEPLOYED: &str = "Deployed";
@@ -48,20 +48,21 @@ pub fn custom_field(field: &PlannedField) -> Value {
             metadata.insert("required".into(), json!(false));
         }
         FieldType::Picklist { values } => {
-            let default = values.default_value();
-            let values: Vec<Value> = values
-                .labels()
-                .into_iter()
-                .map(|v| json!({"fullName": v, "label": v, "default": Some(v) == default}))
-                .collect();
             metadata.insert("required".into(), json!(false));
-            metadata.insert(
-                "valueSet".into(),
-                json!({
-                    "restricted": true,
-                    "valueSetDefinition": {"sorted": false, "value": values}
-                }),
-            );
+            metadata.insert("valueSet".into(), value_set(values));
+        }
+        FieldType::MultiPicklist {
+            values,
+            visible_lines,
+        } => {
+            metadata.insert("required".into(), json!(false));
+            metadata.insert("visibleLines".into(), json!(visible_lines));
+            metadata.insert("valueSet".into(), value_set(values));
+        }
+        FieldType::Currency { precision, scale } => {
+            metadata.insert("precision".into(), json!(precision));
+            metadata.insert("scale".into(), json!(scale));
+            metadata.insert("required".into(), json!(false));
         }
         FieldType::LongTextArea {
             length,
@@ -84,6 +85,21 @@ pub fn custom_field(field: &PlannedField) -> Value {
         }
     }
     json!({"FullName": field.full_name(), "Metadata": metadata})
+}
+
+/// A restricted picklist's `valueSet`: the values in order, labels equal
+/// to API names, the default (if any) flagged.
+fn value_set(values: PicklistValues) -> Value {
+    let default = values.default_value();
+    let values: Vec<Value> = values
+        .labels()
+        .into_iter()
+        .map(|v| json!({"fullName": v, "label": v, "default": Some(v) == default}))
+        .collect();
+    json!({
+        "restricted": true,
+        "valueSetDefinition": {"sorted": false, "value": values}
+    })
 }
 
 /// The Tooling `CustomObject` body for the solutions object.
@@ -109,7 +125,7 @@ mod tests {
 
     #[test]
     fn fields_carry_their_type_settings() {
-        let plan = Plan::new(&FieldNames::default());
+        let plan = Plan::new(&FieldNames::default(), None);
         let body = |name: &str| {
             let field = plan.fields.iter().find(|f| f.api_name == name).unwrap();
             custom_field(field)

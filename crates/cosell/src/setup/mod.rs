@@ -27,7 +27,7 @@ pub use report::{Line, Report, Status};
 /// Installs (or, with `dry_run`, plans) the connector's schema and checks the
 /// org's prerequisites.
 pub async fn salesforce(sf: &SalesforceClient, config: &Config, dry_run: bool) -> Result<Report> {
-    let plan = Plan::new(&config.sync.fields);
+    let plan = Plan::for_config(config);
     let mut installer = Installer {
         sf,
         dry_run,

@@ -1,13 +1,17 @@
 //! The connector's Salesforce schema, declared once: the custom fields on
-//! Opportunity, the `Microsoft_Solution__c` object with its fields, and the
-//! permission set. `cosell setup salesforce` creates exactly this, and the
+//! Opportunity (Microsoft's, and AWS's when `[aws]` is enabled), the
+//! `Microsoft_Solution__c` object with its fields, and the permission set. `cosell setup salesforce` creates exactly this, and the
 //! SFDX project in `salesforce/` is checked against it by a test, so the two
 //! never drift.
 //!
-//! API names are configurable (`[sync.fields]`), so each field is declared
-//! by its key there; [`Plan::new`] resolves the configured names, and the
+//! API names are configurable (`[sync.fields]`, `[aws.fields]`), so each
+//! field is declared by its key there; [`Plan::new`] resolves the configured names, and the
 //! defaults (the names the SFDX project uses) are the configuration's.
 
+use aws_partner_central::types::{
+    ClosedLostReason, DeliveryModel, Industry, PrimaryNeedFromAws, SalesActivity,
+};
+use sync::aws::AwsFieldNames;
 use sync::settings::FieldNames;
 
 /// The standard object the connector's fields live on.
@@ -46,6 +50,30 @@ pub const AUDIT_VISIBLE_LINES: u32 = 10;
 /// published, so the field takes any one line Partner Center may accept).
 pub const SERVICES_TEXT_LENGTH: u32 = 255;
 
+/// Length of `AWS_Opportunity_Id__c` (AWS ids are `O` and digits).
+pub const AWS_OPPORTUNITY_ID_LENGTH: u32 = 32;
+/// Length of `AWS_Invitation_Id__c` (`engi-…` ids).
+pub const AWS_INVITATION_ID_LENGTH: u32 = 64;
+/// Length of `AWS_Review_Status__c` (the longest status is 18 characters).
+pub const AWS_REVIEW_STATUS_LENGTH: u32 = 40;
+/// Length of `AWS_Feedback__c`: review comments and reasons can be long.
+pub const AWS_FEEDBACK_LENGTH: u32 = 32_768;
+/// Length of `AWS_Customer_Business_Problem__c`: `Project.CustomerBusinessProblem`
+/// takes up to 2000 characters
+/// (<https://docs.aws.amazon.com/partner-central/latest/APIReference/API_Project.html>).
+pub const AWS_BUSINESS_PROBLEM_LENGTH: u32 = 2_000;
+/// Lines the AWS long text areas and multi-select picklists show.
+pub const AWS_VISIBLE_LINES: u32 = 4;
+
+/// The configuration section that names a field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    /// `[sync.fields]`: the Microsoft side and the solutions object.
+    Sync,
+    /// `[aws.fields]`: the AWS side.
+    Aws,
+}
+
 /// Which object a field belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Parent {
@@ -78,6 +106,20 @@ pub enum FieldType {
     Picklist {
         /// The values, in order; labels equal API names.
         values: PicklistValues,
+    },
+    /// A restricted multi-select picklist (`MultiselectPicklist`).
+    MultiPicklist {
+        /// The values, in order; labels equal API names.
+        values: PicklistValues,
+        /// Lines the selection box shows.
+        visible_lines: u32,
+    },
+    /// `Currency(precision, scale)`.
+    Currency {
+        /// Total digits.
+        precision: u32,
+        /// Digits after the decimal point.
+        scale: u32,
     },
     /// `LongTextArea(length)`.
     LongTextArea {
@@ -139,8 +181,34 @@ impl FieldType {
             FieldType::Text { .. } => "Text",
             FieldType::Url => "Url",
             FieldType::Picklist { .. } => "Picklist",
+            FieldType::MultiPicklist { .. } => "MultiselectPicklist",
+            FieldType::Currency { .. } => "Currency",
             FieldType::LongTextArea { .. } => "LongTextArea",
             FieldType::MasterDetail { .. } => "MasterDetail",
+        }
+    }
+
+    /// The describe `type` a usable field of this kind has.
+    pub fn describe_type(&self) -> &'static str {
+        match self {
+            FieldType::Checkbox { .. } => "boolean",
+            FieldType::Text { .. } => "string",
+            FieldType::Url => "url",
+            FieldType::Picklist { .. } => "picklist",
+            FieldType::MultiPicklist { .. } => "multipicklist",
+            FieldType::Currency { .. } => "currency",
+            FieldType::LongTextArea { .. } => "textarea",
+            FieldType::MasterDetail { .. } => "reference",
+        }
+    }
+
+    /// The values of a single- or multi-select picklist.
+    pub fn picklist_values(&self) -> Option<PicklistValues> {
+        match self {
+            FieldType::Picklist { values } | FieldType::MultiPicklist { values, .. } => {
+                Some(*values)
+            }
+            _ => None,
         }
     }
 
@@ -156,7 +224,9 @@ impl FieldType {
 /// One of the connector's custom fields.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldSpec {
-    /// The `[sync.fields]` key naming it.
+    /// The section naming it.
+    pub section: Section,
+    /// The key naming it in that section.
     pub key: &'static str,
     /// The object it belongs to.
     pub parent: Parent,
@@ -172,6 +242,7 @@ pub struct FieldSpec {
 /// list both `setup` and the SFDX drift test read.
 pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
     FieldSpec {
+        section: Section::Sync,
         key: "sync_flag",
         parent: Parent::Opportunity,
         label: "Sync with Partner Center",
@@ -179,6 +250,7 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         field_type: FieldType::Checkbox { default: false },
     },
     FieldSpec {
+        section: Section::Sync,
         key: "referral_id",
         parent: Parent::Opportunity,
         label: "Referral ID",
@@ -190,6 +262,7 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
+        section: Section::Sync,
         key: "referral_link",
         parent: Parent::Opportunity,
         label: "Referral Link",
@@ -197,6 +270,7 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         field_type: FieldType::Url,
     },
     FieldSpec {
+        section: Section::Sync,
         key: "help",
         parent: Parent::Opportunity,
         label: "How can Microsoft help",
@@ -206,6 +280,7 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
+        section: Section::Sync,
         key: "visibility",
         parent: Parent::Opportunity,
         label: "Microsoft Referral Visibility",
@@ -213,6 +288,7 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         field_type: FieldType::Checkbox { default: false },
     },
     FieldSpec {
+        section: Section::Sync,
         key: "microsoft_crm_id",
         parent: Parent::Opportunity,
         label: "Microsoft CRM ID",
@@ -224,6 +300,7 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
+        section: Section::Sync,
         key: "audit",
         parent: Parent::Opportunity,
         label: "Audit",
@@ -234,6 +311,7 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
+        section: Section::Sync,
         key: "partner_role",
         parent: Parent::Opportunity,
         label: "Partner Role",
@@ -245,6 +323,7 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
+        section: Section::Sync,
         key: "solution_area",
         parent: Parent::Opportunity,
         label: "Solution Area",
@@ -256,6 +335,7 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
+        section: Section::Sync,
         key: "solution_play",
         parent: Parent::Opportunity,
         label: "Solution Play",
@@ -267,6 +347,7 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
+        section: Section::Sync,
         key: "marketplace_intent",
         parent: Parent::Opportunity,
         label: "Marketplace Purchase Intent",
@@ -276,6 +357,7 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
+        section: Section::Sync,
         key: "solution_opportunity_field",
         parent: Parent::SolutionObject,
         label: "Opportunity",
@@ -287,6 +369,7 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
         },
     },
     FieldSpec {
+        section: Section::Sync,
         key: "solution_id_field",
         parent: Parent::SolutionObject,
         label: "Solution Id",
@@ -299,12 +382,150 @@ pub const CONNECTOR_FIELDS: &[FieldSpec] = &[
     },
 ];
 
+/// The AWS side's custom fields on Opportunity (`[aws.fields]`), created
+/// when `[aws]` is enabled. Picklist values are the SDK's, so they are
+/// exactly what the Selling API accepts.
+pub const AWS_FIELDS: &[FieldSpec] = &[
+    FieldSpec {
+        section: Section::Aws,
+        key: "share_flag",
+        parent: Parent::Opportunity,
+        label: "Share with AWS",
+        help: "Share this opportunity with AWS Partner Central and submit it for AWS's review.",
+        field_type: FieldType::Checkbox { default: false },
+    },
+    FieldSpec {
+        section: Section::Aws,
+        key: "opportunity_id",
+        parent: Parent::Opportunity,
+        label: "AWS Opportunity ID",
+        help: "The AWS Partner Central opportunity id. Set by the connector.",
+        field_type: FieldType::Text {
+            length: AWS_OPPORTUNITY_ID_LENGTH,
+            external_id: true,
+            unique: true,
+        },
+    },
+    FieldSpec {
+        section: Section::Aws,
+        key: "invitation_id",
+        parent: Parent::Opportunity,
+        label: "AWS Invitation ID",
+        help: "The AWS engagement invitation this opportunity came from. Set by the connector.",
+        field_type: FieldType::Text {
+            length: AWS_INVITATION_ID_LENGTH,
+            external_id: true,
+            unique: true,
+        },
+    },
+    FieldSpec {
+        section: Section::Aws,
+        key: "review_status",
+        parent: Parent::Opportunity,
+        label: "AWS Review Status",
+        help: "AWS's review of the opportunity (Submitted, In review, Approved, Action Required, Rejected). Set by the connector.",
+        field_type: FieldType::Text {
+            length: AWS_REVIEW_STATUS_LENGTH,
+            external_id: false,
+            unique: false,
+        },
+    },
+    FieldSpec {
+        section: Section::Aws,
+        key: "feedback",
+        parent: Parent::Opportunity,
+        label: "AWS Feedback",
+        help: "AWS's review reason and comments. Set by the connector.",
+        field_type: FieldType::LongTextArea {
+            length: AWS_FEEDBACK_LENGTH,
+            visible_lines: AWS_VISIBLE_LINES,
+        },
+    },
+    FieldSpec {
+        section: Section::Aws,
+        key: "business_problem",
+        parent: Parent::Opportunity,
+        label: "AWS Customer Business Problem",
+        help: "The customer's business problem, as AWS asks for it (at least 20 characters).",
+        field_type: FieldType::LongTextArea {
+            length: AWS_BUSINESS_PROBLEM_LENGTH,
+            visible_lines: AWS_VISIBLE_LINES,
+        },
+    },
+    FieldSpec {
+        section: Section::Aws,
+        key: "industry",
+        parent: Parent::Opportunity,
+        label: "AWS Industry",
+        help: "The customer's industry, in AWS's list.",
+        field_type: FieldType::Picklist {
+            values: PicklistValues::Fixed(Industry::values()),
+        },
+    },
+    FieldSpec {
+        section: Section::Aws,
+        key: "delivery_models",
+        parent: Parent::Opportunity,
+        label: "AWS Delivery Models",
+        help: "How the solution is delivered to the customer.",
+        field_type: FieldType::MultiPicklist {
+            values: PicklistValues::Fixed(DeliveryModel::values()),
+            visible_lines: AWS_VISIBLE_LINES,
+        },
+    },
+    FieldSpec {
+        section: Section::Aws,
+        key: "sales_activities",
+        parent: Parent::Opportunity,
+        label: "AWS Sales Activities",
+        help: "What has been done with the customer so far.",
+        field_type: FieldType::MultiPicklist {
+            values: PicklistValues::Fixed(SalesActivity::values()),
+            visible_lines: AWS_VISIBLE_LINES,
+        },
+    },
+    FieldSpec {
+        section: Section::Aws,
+        key: "primary_needs",
+        parent: Parent::Opportunity,
+        label: "AWS Primary Needs",
+        help: "What you need from AWS on this deal; Co-Sell submissions need at least one.",
+        field_type: FieldType::MultiPicklist {
+            values: PicklistValues::Fixed(PrimaryNeedFromAws::values()),
+            visible_lines: AWS_VISIBLE_LINES,
+        },
+    },
+    FieldSpec {
+        section: Section::Aws,
+        key: "expected_monthly_spend",
+        parent: Parent::Opportunity,
+        label: "AWS Expected Monthly Spend",
+        help: "The customer's expected monthly AWS spend, in USD.",
+        field_type: FieldType::Currency {
+            precision: 18,
+            scale: 2,
+        },
+    },
+    FieldSpec {
+        section: Section::Aws,
+        key: "closed_lost_reason",
+        parent: Parent::Opportunity,
+        label: "AWS Closed Lost Reason",
+        help: "Why the deal was lost, in AWS's list; AWS asks for it when an opportunity is Closed Lost.",
+        field_type: FieldType::Picklist {
+            values: PicklistValues::Fixed(ClosedLostReason::values()),
+        },
+    },
+];
+
 impl FieldSpec {
     /// Its default API name (the one the SFDX project uses).
     pub fn default_name(&self) -> String {
-        FieldNames::default()
-            .get(self.key)
-            .unwrap_or_else(|| panic!("{} is not a [sync.fields] key", self.key))
+        let name = match self.section {
+            Section::Sync => FieldNames::default().get(self.key),
+            Section::Aws => AwsFieldNames::default().get(self.key),
+        };
+        name.unwrap_or_else(|| panic!("{} is not a {:?} field key", self.key, self.section))
     }
 }
 
@@ -389,26 +610,41 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// The plan for the configured names.
-    pub fn new(names: &FieldNames) -> Plan {
+    /// The plan for the configured names; the AWS side's fields are in it
+    /// when `aws` names them (`[aws]` is enabled).
+    pub fn new(names: &FieldNames, aws: Option<&AwsFieldNames>) -> Plan {
         let solution_object = names.solution_object.as_str().to_owned();
+        let aws_fields = if aws.is_some() { AWS_FIELDS } else { &[] };
         let fields = CONNECTOR_FIELDS
             .iter()
+            .chain(aws_fields)
             .map(|spec| PlannedField {
                 spec: *spec,
                 object: match spec.parent {
                     Parent::Opportunity => OPPORTUNITY.to_owned(),
                     Parent::SolutionObject => solution_object.clone(),
                 },
-                api_name: names
-                    .get(spec.key)
-                    .unwrap_or_else(|| panic!("{} is not a [sync.fields] key", spec.key)),
+                api_name: match (spec.section, aws) {
+                    (Section::Sync, _) => names.get(spec.key),
+                    (Section::Aws, Some(aws)) => aws.get(spec.key),
+                    (Section::Aws, None) => None,
+                }
+                .unwrap_or_else(|| panic!("{} is not a {:?} field key", spec.key, spec.section)),
             })
             .collect();
         Plan {
             solution_object,
             fields,
         }
+    }
+
+    /// The plan for a loaded configuration: `[sync.fields]`, and
+    /// `[aws.fields]` when `[aws]` is enabled.
+    pub fn for_config(config: &crate::config::Config) -> Plan {
+        Plan::new(
+            &config.sync.fields,
+            config.aws.as_ref().map(|aws| &aws.settings.fields),
+        )
     }
 
     /// The fields of one object.
@@ -445,6 +681,7 @@ mod tests {
     #[test]
     fn setup_declares_every_sync_fields_key_and_only_those() {
         let mut declared: Vec<&str> = CONNECTOR_FIELDS.iter().map(|f| f.key).collect();
+        assert!(CONNECTOR_FIELDS.iter().all(|f| f.section == Section::Sync));
         declared.push(SOLUTION_OBJECT.key);
         declared.sort_unstable();
         let names = FieldNames::default();
@@ -452,6 +689,36 @@ mod tests {
         configured.sort_unstable();
         assert_eq!(declared, configured);
         assert_eq!(SOLUTION_OBJECT.default_name(), names.solution_object);
+    }
+
+    #[test]
+    fn setup_declares_every_aws_fields_key_and_only_those() {
+        let mut declared: Vec<&str> = AWS_FIELDS.iter().map(|f| f.key).collect();
+        declared.sort_unstable();
+        let mut configured: Vec<String> = AwsFieldNames::default()
+            .entries()
+            .into_iter()
+            .map(|(k, _)| k)
+            .collect();
+        configured.sort_unstable();
+        assert_eq!(declared, configured);
+        assert!(AWS_FIELDS
+            .iter()
+            .all(|f| f.section == Section::Aws && f.parent == Parent::Opportunity));
+    }
+
+    #[test]
+    fn the_aws_fields_are_planned_only_when_aws_names_them() {
+        let names = FieldNames::default();
+        let without = Plan::new(&names, None);
+        assert_eq!(without.fields.len(), CONNECTOR_FIELDS.len());
+        let aws = AwsFieldNames::default();
+        let with = Plan::new(&names, Some(&aws));
+        assert_eq!(with.fields.len(), CONNECTOR_FIELDS.len() + AWS_FIELDS.len());
+        assert!(with
+            .fields
+            .iter()
+            .any(|f| f.full_name() == "Opportunity.Share_with_AWS__c"));
     }
 
     #[test]

@@ -77,7 +77,7 @@ async fn doctor_names_each_planted_problem_with_its_fix() {
     let config = org.config();
     let sf = connect::salesforce_client(&config, &Observers::default()).unwrap();
     // The help picklist was deployed earlier with one value fewer.
-    let plan = Plan::new(&config.sync.fields);
+    let plan = Plan::for_config(&config);
     let help = plan
         .fields
         .iter()
@@ -293,4 +293,86 @@ async fn bad_credentials_are_blockers_and_stay_secret() {
     for secret in [wrong_password, wrong_secret] {
         assert!(!printed.contains(secret), "{printed}");
     }
+}
+
+/// `[aws]` on against the AWS emulator: doctor checks the AWS fields, warns
+/// about the real catalog, and probes the catalog with the chain's
+/// credentials, naming the fix for missing credentials and for a policy that
+/// denies the call.
+#[tokio::test]
+async fn with_aws_enabled_doctor_probes_the_catalog_and_names_each_fix() {
+    use emulator::aws::{AwsEmulator, Options as AwsOptions};
+    use emulator::control::FaultConfig;
+
+    let org = TestOrg::ready().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let aws = AwsEmulator::start(listener, AwsOptions::default())
+        .await
+        .unwrap();
+    org.enable_aws(&format!(
+        "catalog = \"AWS\"\nendpoint_url = \"{}\"",
+        aws.url()
+    ));
+    let mut without_credentials = TestOrg::aws_env();
+    // No instance metadata service to ask on a test machine.
+    without_credentials.insert("AWS_EC2_METADATA_DISABLED".into(), "true".into());
+    let key = &aws.options().credentials[0];
+    let mut env = without_credentials.clone();
+    env.insert("AWS_ACCESS_KEY_ID".into(), key.access_key_id.clone());
+    env.insert(
+        "AWS_SECRET_ACCESS_KEY".into(),
+        key.secret_access_key.clone(),
+    );
+
+    let out = doctor(&org, &env, true).await;
+    let all = findings(&out);
+    assert_eq!(finding(&all, "AWS Partner Central API")["status"], "ok");
+    assert_eq!(finding(&all, "AWS webhook key")["status"], "ok");
+    let catalog = finding(&all, "AWS catalog");
+    assert_eq!(catalog["status"], "warning", "{catalog:#}");
+    assert!(
+        catalog["fix"]
+            .as_str()
+            .unwrap()
+            .contains("\"Sandbox\" first"),
+        "{catalog:#}"
+    );
+    for field in setup::plan::AWS_FIELDS {
+        let check = format!("field Opportunity.{}", field.default_name());
+        assert_eq!(finding(&all, &check)["status"], "ok", "{check}");
+    }
+    assert_eq!(
+        finding(&all, "picklist values Opportunity.AWS_Primary_Needs__c")["status"],
+        "ok"
+    );
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !printed.contains(crate::setup_support::AWS_WEBHOOK_KEY),
+        "{printed}"
+    );
+    assert!(!printed.contains(&key.secret_access_key), "{printed}");
+
+    let out = doctor(&org, &without_credentials, true).await;
+    assert_eq!(out.status.code(), Some(1));
+    let probe = finding(&findings(&out), "AWS Partner Central API").clone();
+    assert_eq!(probe["status"], "blocker", "{probe:#}");
+    assert!(
+        probe["fix"].as_str().unwrap().contains("AWS_ACCESS_KEY_ID"),
+        "{probe:#}"
+    );
+
+    aws.control()
+        .set_faults(FaultConfig {
+            error_rate: 1.0,
+            errors: vec!["AccessDeniedException".into()],
+            ..FaultConfig::default()
+        })
+        .unwrap();
+    let out = doctor(&org, &env, true).await;
+    let probe = finding(&findings(&out), "AWS Partner Central API").clone();
+    assert_eq!(probe["status"], "blocker", "{probe:#}");
+    assert!(
+        probe["fix"].as_str().unwrap().contains("IAM policy"),
+        "{probe:#}"
+    );
 }

@@ -3,6 +3,7 @@
 mod backfill;
 mod canary;
 mod config;
+mod config_aws;
 mod config_check;
 mod config_docs;
 mod config_sign_in;
@@ -28,6 +29,7 @@ mod service_sign_in;
 mod service_support;
 mod service_sync;
 mod service_webhooks;
+mod setup_aws;
 mod setup_salesforce;
 mod setup_sfdx;
 mod setup_support;

@@ -7,10 +7,11 @@ use std::path::{Path, PathBuf};
 
 use cosell::setup::metadata;
 use cosell::setup::plan::{
-    Parent, Plan, CONNECTOR_FIELDS, PERMISSION_SET_DESCRIPTION, PERMISSION_SET_LABEL,
+    Parent, Plan, AWS_FIELDS, CONNECTOR_FIELDS, PERMISSION_SET_DESCRIPTION, PERMISSION_SET_LABEL,
     PERMISSION_SET_NAME, SOLUTION_OBJECT, SOLUTION_OBJECT_PERMISSIONS,
 };
 use serde_json::Value;
+use sync::aws::AwsFieldNames;
 use sync::settings::FieldNames;
 
 /// `salesforce/force-app/main/default`.
@@ -34,7 +35,7 @@ fn parse_file(path: &Path) -> Element {
 
 #[test]
 fn every_field_file_matches_the_setup_plan() {
-    let plan = Plan::new(&FieldNames::default());
+    let plan = Plan::new(&FieldNames::default(), Some(&AwsFieldNames::default()));
     for field in &plan.fields {
         let path = object_dir(field.spec.parent)
             .join("fields")
@@ -68,6 +69,7 @@ fn there_are_no_fields_the_plan_does_not_know() {
         on_disk.sort();
         let mut planned: Vec<String> = CONNECTOR_FIELDS
             .iter()
+            .chain(AWS_FIELDS)
             .filter(|f| f.parent == parent)
             .map(|f| format!("{}.field-meta.xml", f.default_name()))
             .collect();
@@ -113,7 +115,7 @@ fn the_permission_set_grants_what_setup_grants() {
         Some(PERMISSION_SET_DESCRIPTION)
     );
 
-    let plan = Plan::new(&FieldNames::default());
+    let plan = Plan::new(&FieldNames::default(), Some(&AwsFieldNames::default()));
     let expected: BTreeSet<String> = plan
         .fields
         .iter()

@@ -9,6 +9,9 @@ use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
 use serde_json::{json, Value};
 use tempfile::TempDir;
 
+/// The EventBridge key the AWS tests set.
+pub const AWS_WEBHOOK_KEY: &str = "aws-webhook-key-for-tests";
+
 /// Both emulators and a configuration for them.
 pub struct TestOrg {
     pub pc: PartnerCenterEmulator,
@@ -71,6 +74,29 @@ batch_size = 50
     /// The secrets the configuration needs.
     pub fn env() -> std::collections::BTreeMap<String, String> {
         cosell::emulated::secrets_env()
+    }
+
+    /// Turns `[aws]` on (one solution), with `extra` lines in the section.
+    pub fn enable_aws(&self, extra: &str) {
+        self.edit_config(|text| {
+            format!("{text}\n[aws]\nenabled = true\nsolution_ids = [\"S-0000001\"]\n{extra}\n")
+        });
+    }
+
+    /// [`Self::env`] plus the key `[aws]` needs.
+    pub fn aws_env() -> std::collections::BTreeMap<String, String> {
+        let mut env = Self::env();
+        env.insert(
+            cosell::config::secrets::AWS_WEBHOOK_KEY.to_owned(),
+            AWS_WEBHOOK_KEY.to_owned(),
+        );
+        env
+    }
+
+    /// The loaded configuration, `[aws]` enabled.
+    pub fn aws_config(&self) -> Config {
+        Config::load_with_env(&self.config_path, &Self::aws_env())
+            .expect("the test config with [aws] loads")
     }
 
     /// The loaded configuration.

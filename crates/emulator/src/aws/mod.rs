@@ -36,7 +36,9 @@ use crate::listener::{self, TlsIdentity};
 
 pub use error::AwsError;
 pub use events::{Delivery, EventTarget};
-pub use shape::{CLOSED_LOST_REASONS, DELIVERY_MODELS, INDUSTRIES, PRIMARY_NEEDS, SALES_ACTIVITIES};
+pub use shape::{
+    CLOSED_LOST_REASONS, DELIVERY_MODELS, INDUSTRIES, PRIMARY_NEEDS, SALES_ACTIVITIES,
+};
 pub use sigv4::{authorization_header, SigningKey};
 
 /// The service's signing name (SigV4 scope).

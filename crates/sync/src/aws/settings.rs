@@ -3,8 +3,11 @@
 //! (the `[aws]` section of the configuration).
 
 use std::collections::BTreeMap;
+use std::sync::LazyLock;
 
 use serde::{Deserialize, Serialize};
+
+use crate::settings::EXAMPLE_CONFIG;
 
 /// The sync's AWS settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,5 +75,37 @@ impl AwsFieldNames {
                 other => unreachable!("{key} holds {other}, not a string"),
             })
             .collect()
+    }
+}
+
+impl Default for AwsFieldNames {
+    /// The names written in the example configuration's `[aws.fields]`.
+    fn default() -> Self {
+        EXAMPLE_FIELD_NAMES.clone()
+    }
+}
+
+/// [`AwsFieldNames::default`], read once from [`EXAMPLE_CONFIG`].
+static EXAMPLE_FIELD_NAMES: LazyLock<AwsFieldNames> = LazyLock::new(|| {
+    #[derive(Deserialize)]
+    struct Example {
+        aws: Section,
+    }
+    #[derive(Deserialize)]
+    struct Section {
+        fields: AwsFieldNames,
+    }
+    let example: Example = toml::from_str(EXAMPLE_CONFIG)
+        .unwrap_or_else(|e| panic!("config/cosell.example.toml: {e}"));
+    example.aws.fields
+});
+
+impl AwsFieldNames {
+    /// The API name configured for `key` (a `[aws.fields]` key), if it is one.
+    pub fn get(&self, key: &str) -> Option<String> {
+        self.entries()
+            .into_iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, name)| name)
     }
 }

@@ -1,11 +1,13 @@
 //! `cosell doctor -c FILE [--json]`: a read-only preflight that finds, before
 //! any sync, what will fail against the configured Salesforce org and
-//! Partner Center tenant. It changes nothing in either: every check reads.
+//! Partner Center tenant (and AWS Partner Central, when `[aws]` is
+//! enabled). It changes nothing in either: every check reads.
 //! Prints a table (mark, check, what was found, and the fix for each
 //! problem) or, with `--json`, an array of findings; fails when any check
 //! found a blocker. Secrets are never printed: errors are shown as the
 //! clients report them, which redact credentials.
 
+mod aws;
 pub mod findings;
 mod partner_center;
 mod salesforce;
@@ -42,6 +44,7 @@ pub async fn diagnose(config: &Config) -> Result<Diagnosis> {
         )),
     }
     partner_center::check(config, &store, &mut out).await;
+    aws::check(config, &mut out).await;
     Ok(out)
 }
 

@@ -16,8 +16,7 @@ use super::findings::{Diagnosis, Finding};
 use crate::config::Config;
 use crate::setup::inventory::{has_field, Inventory};
 use crate::setup::plan::{
-    FieldType, Plan, PlannedField, OPPORTUNITY, SOLUTION_OBJECT_PERMISSIONS,
-    STANDARD_OBJECT_PERMISSIONS,
+    Plan, PlannedField, OPPORTUNITY, SOLUTION_OBJECT_PERMISSIONS, STANDARD_OBJECT_PERMISSIONS,
 };
 use crate::setup::{prerequisites, Report};
 
@@ -38,7 +37,7 @@ pub async fn check(sf: &SalesforceClient, config: &Config, out: &mut Diagnosis) 
         return;
     }
     api_version(sf, out).await;
-    let plan = Plan::new(&config.sync.fields);
+    let plan = Plan::for_config(config);
     let mut described = Described::default();
     for object in [
         OPPORTUNITY,
@@ -175,7 +174,18 @@ fn field_finding(
         };
         has_field(names, &field.api_name)
     });
+    let wanted = field.spec.field_type.describe_type();
     match (seen, exists) {
+        (Some(f), _) if f.field_type != wanted => Finding::blocker(
+            check,
+            format!(
+                "it is a {} field; the connector needs {} ({})",
+                f.field_type,
+                wanted,
+                field.spec.field_type.metadata_name()
+            ),
+            "delete the field and run `cosell setup salesforce`, or name another field in the configuration",
+        ),
         (Some(f), _)
             if f.updateable || f.createable || !field.spec.field_type.takes_field_permissions() =>
         {
@@ -243,11 +253,11 @@ fn object_permissions(plan: &Plan, described: &Described, out: &mut Diagnosis) {
     }
 }
 
-/// Each connector picklist (the help options) has every value the
+/// Each connector picklist (the help options, AWS's lists) has every value the
 /// connector writes: it is restricted, so a missing one refuses the write.
 fn picklist_values(plan: &Plan, described: &Described, out: &mut Diagnosis) {
     for field in &plan.fields {
-        let FieldType::Picklist { values } = field.spec.field_type else {
+        let Some(values) = field.spec.field_type.picklist_values() else {
             continue;
         };
         let Some(describe) = described
