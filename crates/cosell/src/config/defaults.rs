@@ -131,7 +131,7 @@ pub const SESSION_HOURS: i64 = 8;
 pub const MAX_SESSION_HOURS: i64 = 168;
 
 /// The Selling API's default quota of read calls per second per account
-/// (<https://docs.aws.amazon.com/partner-central/latest/APIReference/quotas.html>).
+/// (<https://docs.aws.amazon.com/partner-central/latest/developer-guide/quotas.html>).
 pub const AWS_READ_QUOTA: i64 = 10;
 
 /// Its default quota of write calls per second.

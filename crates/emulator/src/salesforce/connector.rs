@@ -94,16 +94,14 @@ fn microsoft_fields() -> Vec<FieldDef> {
 /// The AWS side's fields, as `cosell setup salesforce` creates them with
 /// `[aws]` enabled.
 fn aws_fields() -> Vec<FieldDef> {
-    let picklist = |name: &str, label: &str, values: &[&str]| {
-        FieldDef::new(name, label, T::Picklist)
-            .values(values)
-            .restricted()
+    let restricted = |ftype: T| {
+        move |name: &str, label: &str, values: &[&str]| {
+            FieldDef::new(name, label, ftype)
+                .values(values)
+                .restricted()
+        }
     };
-    let multi = |name: &str, label: &str, values: &[&str]| {
-        FieldDef::new(name, label, T::MultiPicklist)
-            .values(values)
-            .restricted()
-    };
+    let (picklist, multi) = (restricted(T::Picklist), restricted(T::MultiPicklist));
     vec![
         FieldDef::new("Share_with_AWS__c", "Share with AWS", T::Boolean)
             .required()

@@ -124,15 +124,15 @@ impl Builder<'_> {
         }
     }
 
-    /// Calls per second: at least one; above the account's default quota is
-    /// allowed (quotas can be raised) but warned about.
+    /// Calls per second: at least one; above the Selling API's quota is
+    /// allowed but warned about.
     fn rate(&mut self, name: &str, value: i64, quota: i64) -> Option<NonZeroU32> {
         let key = format!("aws.{name}");
         let value = self.ok(in_range(&key, value, 1, d::MAX_AWS_CALLS_PER_SECOND, ""))?;
         if value > quota {
             self.warn(
                 &key,
-                format!("{value} is above the Selling API's default quota of {quota} per second: calls are throttled unless your account's quota was raised (Service Quotas console)"),
+                format!("{value} is above the Selling API's quota of {quota} per second per partner account: the calls beyond it are throttled and retried"),
             );
         }
         u32::try_from(value).ok().and_then(NonZeroU32::new)
