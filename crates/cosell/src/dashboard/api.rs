@@ -10,6 +10,7 @@ use serde_json::json;
 use store::JobState;
 use uuid::Uuid;
 
+use super::aws::{self, LinkDetail, LinkList};
 use super::error::{parse_id, DashboardError};
 use super::pages::ListParams;
 use super::view::{self, DeadLetters, Overview, PairDetail, PairList};
@@ -72,6 +73,24 @@ pub async fn pair(
 ) -> ApiResult<PairDetail> {
     let id = parse_id(&id)?;
     Ok(Json(view::pair_detail(&state, id).await?))
+}
+
+/// `GET /api/aws/links?q=&state=&page=`.
+pub async fn aws_links(
+    State(state): State<DashboardState>,
+    Query(params): Query<ListParams>,
+) -> ApiResult<LinkList> {
+    let (q, filter, page) = params.parse()?;
+    Ok(Json(aws::link_list(&state, q, filter, page).await?))
+}
+
+/// `GET /api/aws/links/{id}`.
+pub async fn aws_link(
+    State(state): State<DashboardState>,
+    Path(id): Path<String>,
+) -> ApiResult<LinkDetail> {
+    let id = parse_id(&id)?;
+    Ok(Json(aws::link_detail(&state, id).await?))
 }
 
 /// `GET /api/dead-letters`.

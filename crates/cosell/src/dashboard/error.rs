@@ -22,6 +22,9 @@ pub enum DashboardError {
     /// No pair has this id.
     #[error("no pair with id {0}")]
     PairNotFound(Uuid),
+    /// No AWS link has this id.
+    #[error("no AWS link with id {0}")]
+    LinkNotFound(Uuid),
     /// No job has this id.
     #[error("no job with id {0}")]
     JobNotFound(Uuid),
@@ -52,9 +55,10 @@ impl DashboardError {
     pub fn status(&self) -> StatusCode {
         match self {
             Self::BadId(_) | Self::BadState(_) | Self::BadPage(_) => StatusCode::BAD_REQUEST,
-            Self::PairNotFound(_) | Self::JobNotFound(_) | Self::NoRoute(_) => {
-                StatusCode::NOT_FOUND
-            }
+            Self::PairNotFound(_)
+            | Self::LinkNotFound(_)
+            | Self::JobNotFound(_)
+            | Self::NoRoute(_) => StatusCode::NOT_FOUND,
             Self::NotDead { .. } => StatusCode::CONFLICT,
             Self::CrossSite => StatusCode::FORBIDDEN,
             Self::Store(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -92,6 +96,7 @@ mod tests {
     fn statuses_match_the_kind_of_problem() {
         assert_eq!(DashboardError::BadId("x".into()).status(), 400);
         assert_eq!(DashboardError::PairNotFound(Uuid::nil()).status(), 404);
+        assert_eq!(DashboardError::LinkNotFound(Uuid::nil()).status(), 404);
         assert_eq!(DashboardError::JobNotFound(Uuid::nil()).status(), 404);
         assert_eq!(
             DashboardError::NotDead {

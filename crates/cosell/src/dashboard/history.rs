@@ -170,6 +170,16 @@ fn title(kind: &str) -> String {
         "sync_failed" => "Sync failed",
         "sync_retrying" => "Sync failed, will retry",
         "lifecycle_not_pushed" => "Status change not pushed",
+        "aws_shared" => "Shared with AWS",
+        "aws_review" => "AWS review",
+        "aws_updated" => "Sent to AWS",
+        "aws_held" => "Held back during AWS review",
+        "aws_locked" => "Locked by AWS review",
+        "aws_refused" => "Refused by AWS",
+        "aws_invited" => "AWS invitation received",
+        "aws_invitation_accepted" => "AWS invitation accepted",
+        "aws_invitation_rejected" => "AWS invitation rejected",
+        "aws_linked" => "Linked to the AWS opportunity",
         other => return field_label(other),
     };
     known.to_owned()

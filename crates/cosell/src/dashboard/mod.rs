@@ -1,15 +1,18 @@
 //! The operator's dashboard: server-rendered pages (askama, no JavaScript
 //! build) and a JSON API over the same data, read from the [`Store`].
 //!
-//! Pages: `/` overview (with the credentials' health), `/pairs` list and search, `/pairs/{id}` a pair's
-//! history, `/dead-letters` failed jobs with Retry. JSON: `/api/overview`,
-//! `/api/pairs`, `/api/pairs/{id}`, `/api/dead-letters` and the two retry
-//! endpoints. Everything shown comes from the store, which holds no secrets;
+//! Pages: `/` overview (with the credentials' health, and the AWS links'
+//! numbers once there are any), `/pairs` list and search, `/pairs/{id}` a
+//! pair's history, `/aws/links` and `/aws/links/{id}` the same for the links
+//! to AWS Partner Central, `/dead-letters` failed jobs with Retry. JSON:
+//! `/api/overview`, `/api/pairs`, `/api/pairs/{id}`, `/api/aws/links`,
+//! `/api/aws/links/{id}`, `/api/dead-letters` and the two retry endpoints. Everything shown comes from the store, which holds no secrets;
 //! templates keep askama's HTML escaping on. With sign-in configured
 //! ([`crate::sign_in`]) a [`Viewer`] rides on each request: pages name the
 //! person and every form carries the session's CSRF token.
 
 mod api;
+mod aws;
 mod credentials;
 mod error;
 mod flash;
@@ -26,6 +29,7 @@ use axum::routing::{any, get, post};
 use axum::Router;
 use store::Store;
 
+pub use aws::{LinkDetail, LinkList, LinkSummary};
 pub use credentials::{CredentialStatus, CredentialView};
 pub use error::DashboardError;
 pub use history::{Changes, ConflictView, HistoryItem};
@@ -87,12 +91,16 @@ pub fn router(state: DashboardState) -> Router {
         .route("/", get(pages::overview))
         .route("/pairs", get(pages::pairs))
         .route("/pairs/{id}", get(pages::pair))
+        .route("/aws/links", get(pages::aws_links))
+        .route("/aws/links/{id}", get(pages::aws_link))
         .route("/dead-letters", get(pages::dead_letters))
         .route("/dead-letters/retry-all", post(pages::retry_all))
         .route("/dead-letters/{id}/retry", post(pages::retry_one))
         .route("/api/overview", get(api::overview))
         .route("/api/pairs", get(api::pairs))
         .route("/api/pairs/{id}", get(api::pair))
+        .route("/api/aws/links", get(api::aws_links))
+        .route("/api/aws/links/{id}", get(api::aws_link))
         .route("/api/dead-letters", get(api::dead_letters))
         .route("/api/dead-letters/retry-all", post(api::retry_all))
         .route("/api/dead-letters/{id}/retry", post(api::retry_one))

@@ -15,14 +15,19 @@ use axum::Extension;
 use serde::Deserialize;
 use store::PairState;
 
+use super::aws::{self, LinkDetail, LinkList};
 use super::error::{parse_id, DashboardError};
 use super::flash::{self, Flash, FlashView};
 use super::format::When;
-use super::view::{self, state_label, DeadLetters, Overview, PairDetail, PairList};
+use super::view::{self, state_label, DeadLetters, Overview, PairCounts, PairDetail, PairList};
 use super::{guard, DashboardState, Viewer};
 
 /// Where a form post lands when it names no page to return to.
 const DEFAULT_RETURN: &str = "/dead-letters";
+/// The pair list.
+const PAIRS_PATH: &str = "/pairs";
+/// The AWS link list.
+const AWS_LINKS_PATH: &str = "/aws/links";
 /// Longest search text accepted (longer is cut).
 const MAX_QUERY_CHARS: usize = 200;
 /// Pages load nothing from elsewhere, run no script, post forms only here
@@ -51,7 +56,7 @@ pub struct Chrome {
     pub viewer: Option<Viewer>,
 }
 
-/// A state filter choice in the pair list's form.
+/// A state filter choice in the pair and link lists' forms.
 pub struct StateOption {
     pub value: &'static str,
     pub label: &'static str,
@@ -71,8 +76,22 @@ struct OverviewPage {
     chrome: Chrome,
     o: Overview,
     tiles: Vec<StateTile>,
+    /// AWS links per state; empty when there is no AWS link (no panel).
+    aws_tiles: Vec<StateTile>,
     to_salesforce: When,
     to_partner_center: When,
+}
+
+/// The search form and pager every list page shows.
+pub struct ListChrome {
+    /// The search text, as given.
+    pub q: String,
+    pub states: Vec<StateOption>,
+    /// True when a search text or state filter narrows the list.
+    pub filtered: bool,
+    pub page: u32,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
 }
 
 #[derive(Template)]
@@ -80,10 +99,23 @@ struct OverviewPage {
 struct PairsPage {
     chrome: Chrome,
     list: PairList,
-    q: String,
-    states: Vec<StateOption>,
-    prev_href: Option<String>,
-    next_href: Option<String>,
+    lc: ListChrome,
+}
+
+#[derive(Template)]
+#[template(path = "aws_links.html")]
+struct LinksPage {
+    chrome: Chrome,
+    list: LinkList,
+    lc: ListChrome,
+}
+
+#[derive(Template)]
+#[template(path = "aws_link.html")]
+struct LinkPage {
+    chrome: Chrome,
+    d: LinkDetail,
+    return_to: String,
 }
 
 #[derive(Template)]
@@ -230,17 +262,12 @@ pub async fn overview(
     headers: HeaderMap,
 ) -> PageResult {
     let o = view::overview(&state).await?;
-    let tiles = PairState::ALL
-        .into_iter()
-        .map(|s| StateTile {
-            key: s.as_str(),
-            label: state_label(s),
-            count: o.pairs.of(s),
-        })
-        .collect();
+    let tiles = state_tiles(&o.pairs);
+    let aws_tiles = o.aws_links.as_ref().map(state_tiles).unwrap_or_default();
     let (chrome, clear_flash) = chrome("Overview", "overview", &headers, viewer);
     let page = OverviewPage {
         chrome,
+        aws_tiles,
         to_salesforce: o.last_sync.to_salesforce(),
         to_partner_center: o.last_sync.to_partner_center(),
         o,
@@ -261,34 +288,102 @@ pub async fn pairs(
 ) -> PageResult {
     let (q, filter, page) = params.parse()?;
     let list = view::pair_list(&state, q.clone(), filter, page).await?;
-    let href = |page: u32| list_href(q.as_deref(), filter, page);
-    let prev_href = (list.page > 1).then(|| href(list.page - 1));
-    let next_href = list.has_more.then(|| href(list.page + 1));
-    let states = PairState::ALL
-        .into_iter()
-        .map(|s| StateOption {
-            value: s.as_str(),
-            label: state_label(s),
-            selected: filter == Some(s),
-        })
-        .collect();
-    let title = match &q {
-        Some(q) => format!("Pairs matching “{q}”"),
-        None => "Pairs".to_owned(),
-    };
-    let (chrome, clear_flash) = chrome(title, "pairs", &headers, viewer);
-    let page = PairsPage {
+    let lc = ListChrome::new(PAIRS_PATH, q, filter, list.page, list.has_more);
+    let (chrome, clear_flash) = chrome(list_title("Pairs", &lc.q), "pairs", &headers, viewer);
+    let page = PairsPage { chrome, list, lc };
+    Ok(Page {
+        html: page.render()?,
+        clear_flash,
+    })
+}
+
+/// `GET /aws/links?q=&state=&page=`.
+pub async fn aws_links(
+    State(state): State<DashboardState>,
+    viewer: MaybeViewer,
+    headers: HeaderMap,
+    Query(params): Query<ListParams>,
+) -> PageResult {
+    let (q, filter, page) = params.parse()?;
+    let list = aws::link_list(&state, q.clone(), filter, page).await?;
+    let lc = ListChrome::new(AWS_LINKS_PATH, q, filter, list.page, list.has_more);
+    let title = list_title("AWS links", &lc.q);
+    let (chrome, clear_flash) = chrome(title, "aws", &headers, viewer);
+    let page = LinksPage { chrome, list, lc };
+    Ok(Page {
+        html: page.render()?,
+        clear_flash,
+    })
+}
+
+/// `GET /aws/links/{id}`.
+pub async fn aws_link(
+    State(state): State<DashboardState>,
+    viewer: MaybeViewer,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = parse_id(&id)?;
+    let d = aws::link_detail(&state, id).await?;
+    let (chrome, clear_flash) = chrome(d.link.name.clone(), "aws", &headers, viewer);
+    let page = LinkPage {
         chrome,
-        q: q.unwrap_or_default(),
-        list,
-        states,
-        prev_href,
-        next_href,
+        return_to: format!("{AWS_LINKS_PATH}/{id}"),
+        d,
     };
     Ok(Page {
         html: page.render()?,
         clear_flash,
     })
+}
+
+impl ListChrome {
+    /// The form and pager of the list at `path` with these filters.
+    fn new(
+        path: &str,
+        q: Option<String>,
+        filter: Option<PairState>,
+        page: u32,
+        has_more: bool,
+    ) -> Self {
+        let href = |page: u32| list_href(path, q.as_deref(), filter, page);
+        Self {
+            prev_href: (page > 1).then(|| href(page - 1)),
+            next_href: has_more.then(|| href(page + 1)),
+            states: PairState::ALL
+                .into_iter()
+                .map(|s| StateOption {
+                    value: s.as_str(),
+                    label: state_label(s),
+                    selected: filter == Some(s),
+                })
+                .collect(),
+            filtered: q.is_some() || filter.is_some(),
+            q: q.unwrap_or_default(),
+            page,
+        }
+    }
+}
+
+/// A list page's title, naming the search.
+fn list_title(what: &str, q: &str) -> String {
+    if q.is_empty() {
+        what.to_owned()
+    } else {
+        format!("{what} matching “{q}”")
+    }
+}
+
+/// The overview's number tile per state.
+fn state_tiles(counts: &PairCounts) -> Vec<StateTile> {
+    PairState::ALL
+        .into_iter()
+        .map(|s| StateTile {
+            key: s.as_str(),
+            label: state_label(s),
+            count: counts.of(s),
+        })
+        .collect()
 }
 
 /// `GET /pairs/{id}`.
@@ -390,8 +485,8 @@ pub(crate) fn is_local_path(path: &str) -> bool {
         && path.chars().all(|c| c.is_ascii_graphic() && c != '\\')
 }
 
-/// A link to a page of the pair list with the same filters.
-fn list_href(q: Option<&str>, state: Option<PairState>, page: u32) -> String {
+/// A link to a page of the list at `path` with the same filters.
+fn list_href(path: &str, q: Option<&str>, state: Option<PairState>, page: u32) -> String {
     let mut query = url::form_urlencoded::Serializer::new(String::new());
     if let Some(q) = q {
         query.append_pair("q", q);
@@ -404,9 +499,9 @@ fn list_href(q: Option<&str>, state: Option<PairState>, page: u32) -> String {
     }
     let query = query.finish();
     if query.is_empty() {
-        "/pairs".to_owned()
+        path.to_owned()
     } else {
-        format!("/pairs?{query}")
+        format!("{path}?{query}")
     }
 }
 
@@ -430,10 +525,14 @@ mod tests {
 
     #[test]
     fn list_links_keep_the_filters() {
-        assert_eq!(list_href(None, None, 1), "/pairs");
+        assert_eq!(list_href(PAIRS_PATH, None, None, 1), "/pairs");
         assert_eq!(
-            list_href(Some("a&b c"), Some(PairState::OnHold), 2),
+            list_href(PAIRS_PATH, Some("a&b c"), Some(PairState::OnHold), 2),
             "/pairs?q=a%26b+c&state=on_hold&page=2"
+        );
+        assert_eq!(
+            list_href(AWS_LINKS_PATH, None, Some(PairState::Failed), 1),
+            "/aws/links?state=failed"
         );
     }
 

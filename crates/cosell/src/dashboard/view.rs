@@ -1,14 +1,15 @@
 //! What each page shows, read from the store once and used by both the HTML
 //! pages and the JSON API, so the two can never disagree.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use store::{Job, JobCounts, Pair, PairId, PairQuery, PairState, RetryTarget, Store};
+use store::{Cloud, Job, JobCounts, Pair, PairId, PairQuery, PairState, RetryTarget, Store};
 use uuid::Uuid;
 
+use super::aws;
 use super::credentials::{self, CredentialView};
 use super::error::DashboardError;
 use super::format::{value_text, When};
@@ -26,16 +27,19 @@ pub const DEAD_LETTERS_SHOWN: u32 = 200;
 
 type Result<T> = std::result::Result<T, DashboardError>;
 
-/// A pair named by id, for links.
+/// A pair, or a link to another cloud, named by id, for links.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct PairRef {
-    /// The pair's id.
+    /// The pair's (or cloud link's) id.
     pub id: PairId,
     /// The deal's name.
     pub name: String,
+    /// The cloud of a cloud link; absent for a Partner Center pair.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cloud: Option<Cloud>,
 }
 
-/// Number of pairs in each state.
+/// Number of pairs (or cloud links) in each state.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct PairCounts {
     /// Every pair.
@@ -88,6 +92,9 @@ pub struct ApiUsageView {
 pub struct Overview {
     /// Pairs by state.
     pub pairs: PairCounts,
+    /// AWS links by state; absent when there is no AWS link.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub aws_links: Option<PairCounts>,
     /// The latest write in each direction.
     pub last_sync: LastSync,
     /// The job queue.
@@ -166,9 +173,9 @@ pub struct PairDetail {
 pub struct DeadLetter {
     /// The job's id.
     pub id: Uuid,
-    /// The job key (`referral:<id>`, `opportunity:<id>`).
+    /// The job key (`referral:<id>`, `opportunity:<id>`, `aws-opportunity:<id>`...).
     pub key: String,
-    /// The pair it was about, when the store knows it.
+    /// The pair (or AWS link) it was about, when the store knows it.
     pub pair: Option<PairRef>,
     /// Attempts made.
     pub attempts: u32,
@@ -189,7 +196,29 @@ pub struct DeadLetters {
     pub dead_letters: Vec<DeadLetter>,
 }
 
+impl PairRef {
+    /// The page of the pair or link.
+    pub fn href(&self) -> String {
+        match self.cloud {
+            None => format!("/pairs/{}", self.id),
+            Some(Cloud::Aws) => format!("/aws/links/{}", self.id),
+        }
+    }
+}
+
 impl PairCounts {
+    /// From the store's counts per state.
+    pub fn from_counts(counts: &BTreeMap<PairState, u64>) -> Self {
+        let of = |s| counts.get(&s).copied().unwrap_or(0);
+        Self {
+            total: counts.values().sum(),
+            synced: of(PairState::Synced),
+            on_hold: of(PairState::OnHold),
+            closed: of(PairState::Closed),
+            failed: of(PairState::Failed),
+        }
+    }
+
     /// Count for one state.
     pub fn of(&self, state: PairState) -> u64 {
         match state {
@@ -292,14 +321,7 @@ pub fn state_label(state: PairState) -> &'static str {
 /// Reads the overview.
 pub async fn overview(state: &DashboardState) -> Result<Overview> {
     let store = state.store();
-    let counts = store.pair_counts().await?;
-    let pairs = PairCounts {
-        total: counts.values().sum(),
-        synced: counts.get(&PairState::Synced).copied().unwrap_or(0),
-        on_hold: counts.get(&PairState::OnHold).copied().unwrap_or(0),
-        closed: counts.get(&PairState::Closed).copied().unwrap_or(0),
-        failed: counts.get(&PairState::Failed).copied().unwrap_or(0),
-    };
+    let pairs = PairCounts::from_counts(&store.pair_counts().await?);
     let JobCounts {
         pending,
         running,
@@ -314,6 +336,7 @@ pub async fn overview(state: &DashboardState) -> Result<Overview> {
         .collect();
     Ok(Overview {
         pairs,
+        aws_links: aws::counts(store.as_ref()).await?,
         last_sync: last_sync(store.as_ref()).await?,
         queue: QueueView {
             pending,
@@ -367,19 +390,13 @@ pub async fn pair_detail(state: &DashboardState, id: PairId) -> Result<PairDetai
     let me = PairRef {
         id,
         name: pair.name.clone(),
+        cloud: None,
     };
     let history = entries
         .iter()
         .map(|e| HistoryItem::from_entry(e, Some(me.clone())))
         .collect();
-    let keys = job_keys(&pair);
-    let dead_letters = store
-        .dead_jobs(DEAD_LETTERS_SHOWN)
-        .await?
-        .into_iter()
-        .filter(|job| keys.contains(&job.dedup_key))
-        .map(|job| dead_letter(job, Some(me.clone())))
-        .collect();
+    let dead_letters = dead_letters_of(store.as_ref(), &job_keys(&pair), &me).await?;
     Ok(PairDetail {
         pair: PairSummary::new(&pair, state),
         snapshot: pair.snapshot.clone(),
@@ -426,6 +443,22 @@ pub async fn retry_all(state: &DashboardState) -> Result<u64> {
     Ok(state.store().retry_dead(RetryTarget::AllDead).await?)
 }
 
+/// The dead jobs among the newest shown whose key is one of `keys`, all
+/// about `owner`.
+pub(super) async fn dead_letters_of(
+    store: &dyn Store,
+    keys: &BTreeSet<String>,
+    owner: &PairRef,
+) -> Result<Vec<DeadLetter>> {
+    Ok(store
+        .dead_jobs(DEAD_LETTERS_SHOWN)
+        .await?
+        .into_iter()
+        .filter(|job| keys.contains(&job.dedup_key))
+        .map(|job| dead_letter(job, Some(owner.clone())))
+        .collect())
+}
+
 fn dead_letter(job: Job, pair: Option<PairRef>) -> DeadLetter {
     DeadLetter {
         id: job.id,
@@ -450,32 +483,44 @@ fn job_keys(pair: &Pair) -> BTreeSet<String> {
     keys
 }
 
+/// The pair or AWS link a job key names, when the store knows it.
 async fn pair_for_key(store: &dyn Store, key: &str) -> Result<Option<PairRef>> {
-    let pair = match sync::Target::from_job_key(key) {
-        Some(sync::Target::Referral(id)) => store.pair_by_referral(&id).await?,
-        Some(sync::Target::Opportunity(id)) => store.pair_by_opportunity(&id).await?,
-        None => None,
+    let Some(target) = sync::Target::from_job_key(key) else {
+        return Ok(None);
     };
-    Ok(pair.map(|p| PairRef {
-        id: p.id,
-        name: p.name,
-    }))
+    let pair = match &target {
+        sync::Target::Referral(id) => store.pair_by_referral(id).await?,
+        sync::Target::Opportunity(id) => store.pair_by_opportunity(id).await?,
+        _ => {
+            return Ok(aws::link_for_target(store, &target)
+                .await?
+                .map(aws::link_ref))
+        }
+    };
+    Ok(pair.map(pair_ref))
 }
 
+fn pair_ref(pair: Pair) -> PairRef {
+    PairRef {
+        id: pair.id,
+        name: pair.name,
+        cloud: None,
+    }
+}
+
+/// The pairs or cloud links that audit entries' `pair_id`s name.
 async fn pair_names(
     store: &dyn Store,
     ids: impl Iterator<Item = PairId>,
 ) -> Result<HashMap<PairId, PairRef>> {
     let mut names = HashMap::new();
     for id in ids.collect::<BTreeSet<_>>() {
-        if let Some(pair) = store.pair(id).await? {
-            names.insert(
-                id,
-                PairRef {
-                    id,
-                    name: pair.name,
-                },
-            );
+        let named = match store.pair(id).await? {
+            Some(pair) => Some(pair_ref(pair)),
+            None => store.link(id).await?.map(aws::link_ref),
+        };
+        if let Some(named) = named {
+            names.insert(id, named);
         }
     }
     Ok(names)

@@ -11,7 +11,9 @@ use cosell::dashboard::{self, DashboardState, Links};
 use cosell::sign_in::{self, SignIn};
 use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator, DEMO_ADMINS_GROUP};
 use serde_json::{json, Value};
-use store::{AuditEntry, AuditLevel, FailureAction, NewJob, Pair, PairState, Store};
+use store::{
+    AuditEntry, AuditLevel, Cloud, CloudLink, FailureAction, NewJob, Pair, PairState, Store,
+};
 use tempfile::TempDir;
 use uuid::Uuid;
 
@@ -338,6 +340,111 @@ async fn seed(store: &dyn Store) -> Seeded {
         dead_orphan,
         pc_to_sf_at,
         sf_to_pc_at,
+    }
+}
+
+/// The AWS opportunity Adatum's deal is shared as.
+pub const ADATUM_AWS_ID: &str = "O1234567";
+/// Adatum's Salesforce opportunity.
+pub const ADATUM_OPPORTUNITY: &str = "006Dn00000AdAtUIA4";
+/// A link name carrying markup, to prove the AWS pages escape it.
+pub const LITWARE_NAME: &str = "Litware <b>bold</b> & sons";
+/// Why Litware's share failed, with the fix.
+pub const LITWARE_ERROR: &str =
+    "AWS refused the opportunity: Customer website is required; fill in the account's Website";
+/// The invitation Proseware's link came from.
+pub const PROSEWARE_INVITATION: &str =
+    "arn:aws:partnercentral:us-east-1::catalog/AWS/engagement-invitation/engi-0000001";
+/// Why the dead AWS job gave up.
+pub const DEAD_AWS_REASON: &str =
+    "AWS answered 403: the role lacks partnercentral:UpdateOpportunity";
+
+/// The AWS links seeded on top of [`TestDashboard::start`]'s store.
+pub struct AwsSeeded {
+    /// Shared, approved, in step; with two history entries.
+    pub adatum: Uuid,
+    /// Failed to share.
+    pub litware: Uuid,
+    /// From an invitation, not yet accepted.
+    pub proseware: Uuid,
+    /// Dead job of Adatum's AWS opportunity.
+    pub dead_adatum: Uuid,
+}
+
+/// Adds three AWS links in different states, Adatum's history and a dead
+/// job keyed by Adatum's AWS opportunity.
+pub async fn seed_aws(store: &dyn Store) -> AwsSeeded {
+    let now = store::utc_now();
+    let t = |mins: i64| now - Span::minutes(mins);
+
+    let mut adatum = CloudLink::new(Cloud::Aws, "Adatum data lake");
+    adatum.opportunity_id = Some(ADATUM_OPPORTUNITY.into());
+    adatum.remote_id = Some(ADATUM_AWS_ID.into());
+    adatum.review_status = Some("Approved".into());
+    adatum.last_synced_at = Some(t(3));
+    adatum.updated_at = t(3);
+
+    let mut litware = CloudLink::new(Cloud::Aws, LITWARE_NAME);
+    litware.opportunity_id = Some("006Dn00000LiTwAIA5".into());
+    litware.state = PairState::Failed;
+    litware.last_error = Some(LITWARE_ERROR.into());
+    litware.updated_at = t(9);
+
+    let mut proseware = CloudLink::new(Cloud::Aws, "Proseware analytics");
+    proseware.invitation_id = Some(PROSEWARE_INVITATION.into());
+    proseware.remote_id = Some("O7654321".into());
+    proseware.state = PairState::OnHold;
+    proseware.review_status = Some("Pending Submission".into());
+    proseware.updated_at = t(20);
+
+    for link in [&adatum, &litware, &proseware] {
+        assert!(store.save_link_over(link, None).await.expect("save link"));
+    }
+    store
+        .append_audit(&[
+            entry(
+                adatum.id,
+                t(4),
+                AuditLevel::Info,
+                "aws_shared",
+                &format!("Shared with AWS as {ADATUM_AWS_ID} and submitted for review"),
+                json!({}),
+            ),
+            entry(
+                adatum.id,
+                t(3),
+                AuditLevel::Info,
+                "aws_review",
+                "AWS review status is now Approved",
+                json!({"status": "Approved", "feedback": null}),
+            ),
+        ])
+        .await
+        .expect("append audit");
+
+    let key = format!("aws-opportunity:{ADATUM_AWS_ID}");
+    store
+        .enqueue(&[NewJob::now(key.clone(), json!({}))])
+        .await
+        .unwrap();
+    let claimed = store
+        .claim_jobs("seed-aws", 10, Duration::from_secs(300))
+        .await
+        .unwrap();
+    let job = claimed
+        .iter()
+        .find(|j| j.dedup_key == key)
+        .expect("the AWS job is claimed");
+    assert!(store
+        .fail_job(job.id, "seed-aws", DEAD_AWS_REASON, FailureAction::Dead)
+        .await
+        .unwrap());
+
+    AwsSeeded {
+        adatum: adatum.id,
+        litware: litware.id,
+        proseware: proseware.id,
+        dead_adatum: job.id,
     }
 }
 

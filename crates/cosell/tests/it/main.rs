@@ -12,6 +12,7 @@ mod credentials_health;
 mod credentials_story;
 mod dashboard;
 mod dashboard_api;
+mod dashboard_aws;
 mod dashboard_browser;
 mod dashboard_cdp;
 mod dashboard_support;
