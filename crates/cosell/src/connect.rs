@@ -11,11 +11,11 @@ use partner_center::{
 };
 use salesforce::auth::{Grant as SfGrant, OAuthConfig, OAuthTokenProvider};
 use salesforce::{ClientConfig, SalesforceClient};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use store::Store;
 use sync::Engine;
 
-use crate::config::{Config, SalesforceCredentials};
+use crate::config::{AwsConfig, AwsCredentials, Config, SalesforceCredentials};
 use crate::credentials::{StoreVault, PC_REFRESH_TOKEN, SF_REFRESH_TOKEN};
 use crate::salesforce_token::{SalesforceApp, StoredRefreshToken};
 
@@ -223,21 +223,51 @@ pub fn verifier(config: &Config) -> Result<WebhookVerifier> {
     Ok(WebhookVerifier::new(verifier_config))
 }
 
+/// The AWS Partner Central client `[aws]` describes.
+pub async fn aws_client(aws: &AwsConfig) -> aws_partner_central::PartnerCentral {
+    use aws_partner_central::PartnerCentral;
+    match &aws.credentials {
+        AwsCredentials::Chain => PartnerCentral::connect(aws.client.clone()).await,
+        AwsCredentials::Static {
+            access_key_id,
+            secret_access_key,
+        } => PartnerCentral::with_static_keys(
+            access_key_id,
+            secret_access_key.expose_secret(),
+            aws.client.clone(),
+        ),
+    }
+}
+
 /// The sync engine over fresh connections.
 pub async fn engine(config: &Config, observers: &Observers) -> Result<Arc<Engine>> {
-    engine_with_store(config, observers, store(config).await?)
+    engine_with_store(config, observers, store(config).await?).await
 }
 
 /// The sync engine over fresh API connections and the given store.
-pub fn engine_with_store(
+/// With `[aws]` enabled the engine gets its AWS side, whose credentials
+/// come from the standard AWS chain.
+pub async fn engine_with_store(
     config: &Config,
     observers: &Observers,
     store: Arc<dyn Store>,
 ) -> Result<Arc<Engine>> {
-    Ok(Arc::new(Engine::new(
+    let salesforce = salesforce_client_over(config, observers, Some(&store))?;
+    let mut engine = Engine::new(
         referrals_client(config, observers, &store)?,
-        salesforce_client_over(config, observers, Some(&store))?,
-        store,
+        salesforce.clone(),
+        Arc::clone(&store),
         config.sync.clone(),
-    )))
+    );
+    if let Some(aws) = &config.aws {
+        let client = aws_client(aws).await;
+        engine = engine.with_aws(Arc::new(sync::aws::AwsSync::new(
+            Arc::new(client),
+            salesforce,
+            store,
+            config.sync.clone(),
+            aws.settings.clone(),
+        )));
+    }
+    Ok(Arc::new(engine))
 }

@@ -11,7 +11,9 @@ use emulator::salesforce::{
     Options as SfOptions, Profile, SalesforceEmulator, CORPORATE_CURRENCY, PARTNER_RECORD_TYPE,
 };
 
-use crate::config::secrets;
+use emulator::aws::{AwsEmulator, EventTarget};
+
+use crate::config::{secrets, AwsCredentials, Config};
 
 /// The demo org's stage for accepted deals.
 pub const DEMO_ACTIVE_STAGE: &str = "Qualification";
@@ -32,6 +34,7 @@ pub fn secrets_env() -> BTreeMap<String, String> {
         (secrets::SF_PASSWORD, sf.password),
         // The Partner Center app registration also serves dashboard sign-in.
         (secrets::SIGN_IN_CLIENT_SECRET, pc.client_secret),
+        (secrets::AWS_WEBHOOK_KEY, AWS_WEBHOOK_KEY.to_owned()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v))
@@ -131,4 +134,52 @@ pub fn write_ca(pc: &PartnerCenterEmulator, dir: &Path) -> std::io::Result<std::
     let path = dir.join("partner-center-ca.pem");
     std::fs::write(&path, pc.ca_pem())?;
     Ok(path)
+}
+
+/// The EventBridge API-destination key emulated runs use
+/// (`COSELL_AWS_WEBHOOK_KEY`); the AWS emulator sends it with every event.
+pub const AWS_WEBHOOK_KEY: &str = "cosell-emulated-eventbridge-key";
+/// The header it rides in.
+pub const AWS_WEBHOOK_HEADER: &str = "x-api-key";
+
+/// An `[aws]` section for the running AWS emulator: its Sandbox catalog and
+/// first solution, calls unpaced, the reconcile poll every
+/// `reconcile_seconds`.
+pub fn aws_section(aws: &AwsEmulator, reconcile_seconds: u64) -> String {
+    let solution = aws.options().solutions.first().cloned().unwrap_or_default();
+    format!(
+        r#"
+[aws]
+enabled = true
+catalog = "Sandbox"
+endpoint_url = "{url}"
+reads_per_second = 1000
+writes_per_second = 1000
+reconcile_seconds = {reconcile_seconds}
+webhook_header = "{AWS_WEBHOOK_HEADER}"
+solution_ids = ["{solution}"]
+"#,
+        url = aws.url(),
+    )
+}
+
+/// Makes a loaded configuration sign AWS calls with the emulator's key
+/// (a file always names the standard chain).
+pub fn use_emulator_keys(config: &mut Config, aws: &AwsEmulator) {
+    if let (Some(section), Some(key)) = (config.aws.as_mut(), aws.options().credentials.first()) {
+        section.credentials = AwsCredentials::Static {
+            access_key_id: key.access_key_id.clone(),
+            secret_access_key: key.secret_access_key.clone().into(),
+        };
+    }
+}
+
+/// Has the AWS emulator deliver its events to `webhook_url` the way an
+/// EventBridge API destination with the emulated key would.
+pub fn route_aws_events(aws: &AwsEmulator, webhook_url: &str) {
+    aws.set_event_target(Some(EventTarget {
+        url: webhook_url.to_owned(),
+        header_name: AWS_WEBHOOK_HEADER.to_owned(),
+        header_value: AWS_WEBHOOK_KEY.to_owned(),
+    }));
 }

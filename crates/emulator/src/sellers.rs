@@ -92,6 +92,50 @@ pub fn co_sell_opportunity(
     })
 }
 
+/// The opportunity fields of a deal shared with AWS with every member AWS
+/// requires before review: industry, business problem, a delivery model, a
+/// sales activity, a primary need and 2,500 USD a month.
+pub fn aws_share_fields() -> Value {
+    json!({
+        "Share_with_AWS__c": true,
+        "AWS_Industry__c": "Software and Internet",
+        "AWS_Customer_Business_Problem__c": "Migrate the on-premises ERP to AWS within the year",
+        "AWS_Delivery_Models__c": "SaaS or PaaS",
+        "AWS_Sales_Activities__c": "Initialized discussions with customer",
+        "AWS_Primary_Needs__c": "Co-Sell - Architectural Validation",
+        "AWS_Expected_Monthly_Spend__c": 2500,
+    })
+}
+
+/// A Salesforce seller's opportunity shared with AWS: account `"<name> Inc"`
+/// in the US with a website and postal code, closing 2027-06-30, with
+/// [`aws_share_fields`] and `extra` on top.
+pub fn aws_shared_opportunity(
+    sf: &SalesforceEmulator,
+    name: &str,
+    extra: Value,
+) -> Result<String, EmulatorError> {
+    let country_field = if sf.country_picklists() {
+        "BillingCountryCode"
+    } else {
+        "BillingCountry"
+    };
+    let account = sf.insert(
+        "Account",
+        json!({ "Name": format!("{name} Inc"), country_field: "US",
+                "Website": format!("https://{}.example", slug(name)), "BillingPostalCode": "98052" }),
+    )?;
+    let mut fields = json!({
+        "Name": name, "StageName": "Prospecting", "CloseDate": "2027-06-30", "AccountId": account,
+    });
+    for extra in [aws_share_fields(), extra] {
+        if let (Some(fields), Value::Object(extra)) = (fields.as_object_mut(), extra) {
+            fields.extend(extra);
+        }
+    }
+    sf.insert("Opportunity", fields)
+}
+
 /// A name as an email domain label.
 fn slug(name: &str) -> String {
     name.chars()

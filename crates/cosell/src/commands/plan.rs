@@ -56,5 +56,5 @@ async fn plan_engine(config: &Config) -> Result<std::sync::Arc<sync::Engine>> {
     let store = store::open("sqlite::memory:")
         .await
         .context("could not open an in-memory store")?;
-    connect::engine_with_store(config, &observers, store)
+    connect::engine_with_store(config, &observers, store).await
 }

@@ -9,7 +9,7 @@ use anyhow::Result;
 use chrono::{DateTime, Utc};
 use clap::Args;
 use serde::Serialize;
-use store::{JobCounts, PairState, Store};
+use store::{Cloud, JobCounts, PairState, Store};
 
 use super::ConfigArgs;
 use crate::config::Config;
@@ -57,11 +57,30 @@ pub struct LastSync {
     pub salesforce_to_partner_center: Option<DateTime<Utc>>,
 }
 
+impl PairsByState {
+    /// From the store's count per state.
+    fn from_counts(counts: &std::collections::BTreeMap<PairState, u64>) -> Self {
+        let n = |s: PairState| counts.get(&s).copied().unwrap_or(0);
+        Self {
+            synced: n(PairState::Synced),
+            on_hold: n(PairState::OnHold),
+            closed: n(PairState::Closed),
+            failed: n(PairState::Failed),
+        }
+    }
+
+    fn total(&self) -> u64 {
+        self.synced + self.on_hold + self.closed + self.failed
+    }
+}
+
 /// Everything `cosell status` shows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StatusReport {
-    /// Pairs per state.
+    /// Partner Center pairs per state.
     pub pairs: PairsByState,
+    /// AWS Partner Central links per state.
+    pub aws_links: PairsByState,
     /// Jobs per state (pending + running is the queue depth).
     pub jobs: JobCounts,
     /// The most recent dead letters.
@@ -78,8 +97,8 @@ pub struct StatusReport {
 
 /// Reads the report from the store.
 pub async fn gather(store: &dyn Store) -> Result<StatusReport> {
-    let counts = store.pair_counts().await?;
-    let n = |s: PairState| counts.get(&s).copied().unwrap_or(0);
+    let pairs = PairsByState::from_counts(&store.pair_counts().await?);
+    let aws_links = PairsByState::from_counts(&store.link_counts(Cloud::Aws).await?);
     let last = store.last_sync_times().await?;
     let dead_letters = store
         .dead_jobs(DEAD_LETTERS_SHOWN)
@@ -94,12 +113,8 @@ pub async fn gather(store: &dyn Store) -> Result<StatusReport> {
         })
         .collect();
     Ok(StatusReport {
-        pairs: PairsByState {
-            synced: n(PairState::Synced),
-            on_hold: n(PairState::OnHold),
-            closed: n(PairState::Closed),
-            failed: n(PairState::Failed),
-        },
+        pairs,
+        aws_links,
         jobs: store.job_counts().await?,
         dead_letters,
         last_sync: LastSync {
@@ -135,6 +150,14 @@ pub fn render(report: &StatusReport) -> String {
         "Pairs:      {} synced, {} on hold, {} closed, {} failed",
         p.synced, p.on_hold, p.closed, p.failed
     );
+    let a = &report.aws_links;
+    if a.total() > 0 {
+        let _ = writeln!(
+            out,
+            "AWS:        {} synced, {} on hold, {} closed, {} failed",
+            a.synced, a.on_hold, a.closed, a.failed
+        );
+    }
     let _ = writeln!(
         out,
         "Jobs:       {} pending, {} running, {} done, {} dead (queue depth {})",

@@ -76,6 +76,23 @@ pub struct AwsConfig {
     pub webhook_key: SecretString,
     /// Interval of the ListOpportunities and invitations reconcile poll.
     pub reconcile: Duration,
+    /// Where the client's AWS keys come from: always the standard chain
+    /// from a file; a fixed key only for emulated runs (demo, tests).
+    pub credentials: AwsCredentials,
+}
+
+/// Where the AWS client's keys come from.
+#[derive(Debug, Clone)]
+pub enum AwsCredentials {
+    /// The standard AWS chain (environment, profile, web identity, role).
+    Chain,
+    /// One fixed key: the AWS emulator's, for `cosell demo` and tests.
+    Static {
+        /// Access key id.
+        access_key_id: String,
+        /// Secret access key.
+        secret_access_key: SecretString,
+    },
 }
 
 /// `[partner_center]`.

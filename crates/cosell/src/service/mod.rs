@@ -10,6 +10,7 @@
 //! grace period (or hands their jobs back) and gives up the poller leases.
 //! Jobs are durable, so a restarted service picks up where it stopped.
 
+pub mod aws_poller;
 pub mod connections;
 pub mod credential_watch;
 pub mod file_limit;
@@ -23,6 +24,7 @@ pub mod settle;
 pub mod shutdown;
 pub mod usage;
 pub mod webhook;
+pub mod webhook_aws;
 pub mod worker;
 
 use std::future::Future;
@@ -258,7 +260,7 @@ pub async fn start(
             tracing::debug!(%error, "could not save the open-file limit");
         }
     }
-    let engine = connect::engine_with_store(&config, &observers, Arc::clone(&store))?;
+    let engine = connect::engine_with_store(&config, &observers, Arc::clone(&store)).await?;
     let verifier = match connect::verifier(&config) {
         Ok(verifier) => Some(verifier),
         Err(error) if config.partner_center.webhook_trust_anchors_file.is_none() => {
@@ -451,6 +453,17 @@ fn spawn_pollers(
             holder: state.instance_id.clone(),
             clock: Arc::clone(&state.poll_clock),
             seen: Default::default(),
+        };
+        tasks.spawn(poller.run(shutdown.clone()).map(Ok));
+    }
+    if let (Some(side), Some(aws)) = (state.engine.aws(), &state.config.aws) {
+        let poller = aws_poller::AwsPoller {
+            side: Arc::clone(side),
+            store: Arc::clone(&state.store),
+            salesforce_interval: w.salesforce_poll_interval(),
+            aws_interval: aws.reconcile,
+            overlap: w.poll_overlap(),
+            holder: state.instance_id.clone(),
         };
         tasks.spawn(poller.run(shutdown.clone()).map(Ok));
     }

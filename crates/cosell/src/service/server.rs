@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use axum::Router;
 use tower_http::trace::TraceLayer;
 
-use super::{health, security, webhook, AppState};
+use super::{health, security, webhook, webhook_aws, AppState};
 use crate::config::WEBHOOK_PATH;
 use crate::credential_health::CredentialHealth;
 use crate::sign_in::{self, SignIn};
@@ -29,6 +29,10 @@ pub fn public_router(state: Arc<AppState>) -> Router {
         .route(
             WEBHOOK_PATH,
             post(webhook::receive).layer(DefaultBodyLimit::max(limit)),
+        )
+        .route(
+            webhook_aws::PATH,
+            post(webhook_aws::receive).layer(DefaultBodyLimit::max(limit)),
         )
         .route("/healthz", get(health::healthz))
         .with_state(state);

@@ -21,6 +21,7 @@ mod doctor;
 mod pass_commands;
 mod salesforce_login_story;
 mod scale;
+mod service_aws;
 mod service_bench;
 mod service_feed;
 mod service_health;

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 
 use cosell::config::Config;
 use cosell::service::{self, Backoff, Service, Tuning};
+use emulator::aws::{AwsEmulator, Options as AwsOptions, Quotas};
 use emulator::control::FaultConfig;
 use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
 use emulator::salesforce::{Options as SfOptions, Profile, SalesforceEmulator};
@@ -45,6 +46,9 @@ pub struct AppOptions {
     /// The kind of Salesforce org (the demo org by default; the
     /// configuration written fits whichever is chosen).
     pub profile: Profile,
+    /// AWS Partner Central as a second cloud: the AWS emulator, `[aws]`
+    /// enabled, its events routed to `/webhooks/aws`.
+    pub aws: bool,
 }
 
 impl Default for AppOptions {
@@ -66,6 +70,7 @@ impl Default for AppOptions {
             sign_in: false,
             store_url: None,
             profile: Profile::Demo,
+            aws: false,
             tuning: Tuning {
                 retry: Backoff {
                     base: Duration::from_millis(100),
@@ -85,6 +90,8 @@ impl Default for AppOptions {
 pub struct TestApp {
     pub pc: PartnerCenterEmulator,
     pub sf: SalesforceEmulator,
+    /// The AWS emulator, with `AppOptions::aws`.
+    pub aws: Option<AwsEmulator>,
     /// Holds the store and config files; removed when the app is dropped.
     _dir: TempDir,
     pub config_path: PathBuf,
@@ -167,12 +174,34 @@ poll_overlap_seconds = {overlap}
     } else {
         String::new()
     };
+    let aws = if o.aws {
+        let options = AwsOptions {
+            quotas: Quotas::UNLIMITED,
+            event_retry_base: Duration::from_millis(100),
+            ..AwsOptions::default()
+        };
+        Some(
+            AwsEmulator::start(listener().await, options)
+                .await
+                .expect("aws emulator"),
+        )
+    } else {
+        None
+    };
+    let aws_section = aws
+        .as_ref()
+        .map(|a| cosell::emulated::aws_section(a, o.partner_center_reconcile_seconds))
+        .unwrap_or_default();
     let config_path = dir.path().join("cosell.toml");
-    std::fs::write(&config_path, text + &sign_in).expect("write config");
+    std::fs::write(&config_path, text + &sign_in + &aws_section).expect("write config");
     let store = store::open(&store_url).await.expect("store");
+    if let Some(aws) = &aws {
+        cosell::emulated::route_aws_events(aws, &format!("http://{addr}/webhooks/aws"));
+    }
     let mut app = TestApp {
         pc,
         sf,
+        aws,
         _dir: dir,
         config_path,
         options,
@@ -208,7 +237,12 @@ impl TestApp {
         if let Some(token) = &self.options.admin_token {
             env.insert("COSELL_ADMIN_TOKEN".to_owned(), token.clone());
         }
-        Config::load_with_env(&self.config_path, &env).expect("the test config loads")
+        let mut config =
+            Config::load_with_env(&self.config_path, &env).expect("the test config loads");
+        if let Some(aws) = &self.aws {
+            cosell::emulated::use_emulator_keys(&mut config, aws);
+        }
+        config
     }
 
     async fn start_on(&mut self, listeners: service::Listeners) {

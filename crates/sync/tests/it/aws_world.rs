@@ -13,7 +13,7 @@ use store::{Cloud, CloudLink, Store};
 use sync::aws::{AwsFieldNames, AwsSettings, AwsSync};
 use sync::{Settings, Target};
 
-use super::world::{listener, merge, salesforce_client, World};
+use super::world::{listener, salesforce_client, World};
 
 pub const CATALOG: &str = "Sandbox";
 
@@ -128,20 +128,7 @@ impl AwsWorld {
 
     /// An opportunity with everything AWS requires, shared with AWS.
     pub fn shared_opportunity(&self, name: &str, extra: Value) -> String {
-        let mut account = json!({"Name": format!("{name} Inc"), "Website": "https://example.com",
-                                 "BillingPostalCode": "98052"});
-        account[&self.settings.country_code_field] = json!("US");
-        let account = self.base.sf.insert("Account", account).unwrap();
-        let mut fields = json!({
-            "Name": name, "StageName": "Prospecting", "CloseDate": "2027-06-30",
-            "AccountId": account,
-        });
-        merge(&mut fields, aws_fields());
-        if let Some(record_type) = self.record_type() {
-            fields["RecordTypeId"] = json!(record_type);
-        }
-        merge(&mut fields, extra);
-        self.base.sf.insert("Opportunity", fields).unwrap()
+        emulator::sellers::aws_shared_opportunity(&self.base.sf, name, extra).unwrap()
     }
 
     /// A complete Microsoft co-sell opportunity also shared with AWS.
@@ -155,7 +142,9 @@ impl AwsWorld {
                 json!({"Website": "https://both.example", "BillingPostalCode": "98052"}),
             )
             .unwrap();
-        self.sf().update("Opportunity", &id, aws_fields()).unwrap();
+        self.sf()
+            .update("Opportunity", &id, emulator::sellers::aws_share_fields())
+            .unwrap();
         id
     }
 
@@ -163,16 +152,6 @@ impl AwsWorld {
     pub async fn settle_both(&self) {
         self.base.pass().await;
         self.settle().await;
-    }
-
-    pub fn record_type(&self) -> Option<String> {
-        let name = self.settings.opportunity_record_type.as_ref()?;
-        self.base
-            .sf
-            .records("RecordType")
-            .into_iter()
-            .find(|r| r["DeveloperName"] == json!(name))
-            .and_then(|r| r["Id"].as_str().map(str::to_owned))
     }
 
     pub fn opp(&self, id: &str) -> Value {
@@ -244,17 +223,4 @@ pub fn remote_id(opp: &Value) -> String {
         .as_str()
         .expect("the AWS id is on the opportunity")
         .to_owned()
-}
-
-/// The opportunity fields of a deal shared with AWS, with everything AWS requires.
-pub fn aws_fields() -> Value {
-    json!({
-        "Share_with_AWS__c": true,
-        "AWS_Industry__c": "Software and Internet",
-        "AWS_Customer_Business_Problem__c": "Migrate the on-premises ERP to AWS within the year",
-        "AWS_Delivery_Models__c": "SaaS or PaaS",
-        "AWS_Sales_Activities__c": "Initialized discussions with customer",
-        "AWS_Primary_Needs__c": "Co-Sell - Architectural Validation",
-        "AWS_Expected_Monthly_Spend__c": 2500,
-    })
 }

@@ -4,7 +4,7 @@
 //! `ListOpportunities` of one result). The Salesforce fields of the AWS side
 //! are checked with the connector's other fields.
 
-use aws_partner_central::{Catalog, Error, ErrorCode, PartnerCentral};
+use aws_partner_central::{Catalog, Error, ErrorCode};
 
 use super::findings::{Diagnosis, Finding};
 use crate::config::{secrets, AwsConfig, Config};
@@ -55,7 +55,7 @@ fn webhook_key(aws: &AwsConfig) -> Finding {
 
 /// Credentials from the chain, and one cheap read of the catalog.
 async fn probe(aws: &AwsConfig) -> Finding {
-    let client = PartnerCentral::connect(aws.client.clone()).await;
+    let client = crate::connect::aws_client(aws).await;
     match client.probe().await {
         Ok(()) => Finding::ok(
             API_CHECK,

@@ -15,7 +15,7 @@ use super::super::defaults as d;
 use super::super::file::AwsFile;
 use super::super::parse::unknown_value;
 use super::super::values::{https_url, in_range};
-use super::super::{secrets, AwsConfig};
+use super::super::{secrets, AwsConfig, AwsCredentials};
 use super::{Builder, Issue};
 
 /// AWS stages that only a won or lost Salesforce stage maps to.
@@ -103,6 +103,7 @@ impl Builder<'_> {
             webhook_header: webhook_header?,
             webhook_key: webhook_key?,
             reconcile: Duration::from_secs(u64::try_from(reconcile?).ok()?),
+            credentials: AwsCredentials::Chain,
         }))
     }
 
