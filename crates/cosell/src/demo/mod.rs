@@ -1,6 +1,8 @@
-//! The demo behind `cosell demo`: both remote APIs emulated in-process, a throwaway SQLite
-//! store, the real service (the same code path as `cosell run`), seeded deals
-//! and simulated sellers changing them every few seconds.
+//! The demo behind `cosell demo`: the remote APIs (Partner Center,
+//! Salesforce, AWS Partner Central) emulated in-process, a throwaway SQLite
+//! store, the real service (the same code path as `cosell run`) with both
+//! co-sell clouds on, seeded deals and simulated sellers changing them every
+//! few seconds.
 
 mod seed;
 mod sellers;
@@ -10,6 +12,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::{Context, Result};
+use emulator::aws::{AwsEmulator, Options as AwsOptions, Quotas};
 use emulator::partner_center::{Options as PcOptions, PartnerCenterEmulator};
 use emulator::salesforce::{Options as SfOptions, SalesforceEmulator};
 use rand::rngs::StdRng;
@@ -19,7 +22,7 @@ use crate::commands::webhooks::register_with;
 use crate::config::{Config, WEBHOOK_PATH};
 use crate::connect::{self, Observers};
 use crate::emulated;
-use crate::service::{self, Service, Tuning};
+use crate::service::{self, webhook_aws, Service, Tuning};
 
 /// A running demo: the emulators, the service and the simulated sellers' state.
 pub struct Demo {
@@ -27,6 +30,8 @@ pub struct Demo {
     pub pc: PartnerCenterEmulator,
     /// The Salesforce emulator.
     pub sf: SalesforceEmulator,
+    /// The AWS Partner Central emulator.
+    pub aws: AwsEmulator,
     /// The running `cosell run` service.
     pub service: Service,
     /// The opportunity that is invalid on purpose.
@@ -42,21 +47,38 @@ impl Demo {
             PartnerCenterEmulator::start(bind("127.0.0.1:0").await?, PcOptions::default()).await?;
         let sf =
             SalesforceEmulator::start(bind("127.0.0.1:0").await?, SfOptions::default()).await?;
+        let aws = AwsEmulator::start(
+            bind("127.0.0.1:0").await?,
+            AwsOptions {
+                quotas: Quotas::UNLIMITED,
+                ..AwsOptions::default()
+            },
+        )
+        .await?;
         let dir = tempfile::tempdir().context("cannot create the demo's temporary folder")?;
         let mut rng = StdRng::seed_from_u64(seed);
         let invalid_opportunity = seed::seed(&pc, &sf, &mut rng)?;
+        seed::seed_aws(&sf, &aws)?;
         // Bound first, so sign-in knows the dashboard's real address when
         // `listen` names port 0.
         let listeners = service::Listeners {
             public: bind("127.0.0.1:0").await?,
             admin: bind(&listen.to_string()).await?,
         };
-        let config = demo_config(&pc, &sf, dir.path(), listeners.admin.local_addr()?)?;
+        let mut config = demo_config(&pc, &sf, &aws, dir.path(), listeners.admin.local_addr()?)?;
+        emulated::use_emulator_keys(&mut config, &aws);
+        let events = format!(
+            "http://{}{}",
+            listeners.public.local_addr()?,
+            webhook_aws::PATH
+        );
+        emulated::route_aws_events(&aws, &events);
         let service = service::start(config, Tuning::default(), Some(listeners)).await?;
         register_webhooks(&service).await?;
         Ok(Self {
             pc,
             sf,
+            aws,
             service,
             invalid_opportunity,
             sellers: sellers::Sellers::new(rng, 12),
@@ -66,7 +88,7 @@ impl Demo {
 
     /// One simulated seller action.
     pub fn tick(&mut self) -> Option<String> {
-        self.sellers.act(&self.pc, &self.sf)
+        self.sellers.act(&self.pc, &self.sf, &self.aws)
     }
 
     /// Lets the simulated sellers act every few seconds until `shutdown`
@@ -93,6 +115,7 @@ impl Demo {
 fn demo_config(
     pc: &PartnerCenterEmulator,
     sf: &SalesforceEmulator,
+    aws: &AwsEmulator,
     dir: &Path,
     listen: SocketAddr,
 ) -> Result<Config> {
@@ -110,8 +133,9 @@ admin_listen = "{listen}"
 [worker]
 salesforce_poll_seconds = 2
 partner_center_reconcile_seconds = 60
-"#,
+{aws}"#,
         connections = emulated::connection_sections(pc, sf, &ca),
+        aws = emulated::aws_section(aws, 60),
         sign_in = emulated::sign_in_section(pc),
         store = dir.join("demo.db").display(),
     );

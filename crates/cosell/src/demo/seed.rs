@@ -1,6 +1,7 @@
 //! The demo's starting data: a realistic mix of opportunities and Microsoft
 //! referrals, reproducible from a seed.
 
+use emulator::aws::AwsEmulator;
 use emulator::partner_center::PartnerCenterEmulator;
 use emulator::salesforce::SalesforceEmulator;
 use rand::rngs::StdRng;
@@ -160,4 +161,31 @@ fn slug(name: &str) -> String {
         .filter(|c| c.is_ascii_alphanumeric())
         .collect::<String>()
         .to_lowercase()
+}
+
+/// Deals a Salesforce seller shares with AWS in the demo.
+const AWS_DEALS: [&str; 3] = [
+    "Relecloud Data Lake",
+    "Bellows College Analytics",
+    "Munson's Pickles SaaS",
+];
+
+/// Seeds the AWS side: opportunities shared with AWS (each with what AWS
+/// requires) and an invitation from an AWS seller.
+pub fn seed_aws(sf: &SalesforceEmulator, aws: &AwsEmulator) -> anyhow::Result<()> {
+    for name in AWS_DEALS {
+        emulator::sellers::aws_shared_opportunity(sf, name, json!({}))?;
+    }
+    aws.invite(json!({
+        "Catalog": "Sandbox", "EngagementTitle": "Co-sell with AWS",
+        "OpportunityInvitation": {
+            "Customer": {"CompanyName": "Lamna Healthcare", "Industry": "Healthcare",
+                         "WebsiteUrl": "https://lamna.example", "CountryCode": "US"},
+            "Project": {"Title": "Lamna Healthcare Imaging on AWS",
+                        "BusinessProblem": "Store and share medical images securely at scale",
+                        "TargetCompletionDate": "2027-05-31"}
+        }
+    }))
+    .map_err(|e| anyhow::anyhow!("the AWS emulator refused the demo invitation: {e:?}"))?;
+    Ok(())
 }

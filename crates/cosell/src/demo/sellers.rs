@@ -1,8 +1,10 @@
-//! Simulated people: a Microsoft seller and a Salesforce seller who change
-//! deals every few seconds, so the demo shows live syncs both ways.
+//! Simulated people: a Microsoft seller, an AWS reviewer and a Salesforce
+//! seller who change deals every few seconds, so the demo shows live syncs
+//! both ways with both clouds.
 
 use std::time::Duration;
 
+use emulator::aws::AwsEmulator;
 use emulator::partner_center::PartnerCenterEmulator;
 use emulator::salesforce::SalesforceEmulator;
 use rand::rngs::StdRng;
@@ -32,7 +34,12 @@ impl Sellers {
     }
 
     /// One action by one of the sellers; returns what happened, for the log.
-    pub fn act(&mut self, pc: &PartnerCenterEmulator, sf: &SalesforceEmulator) -> Option<String> {
+    pub fn act(
+        &mut self,
+        pc: &PartnerCenterEmulator,
+        sf: &SalesforceEmulator,
+        aws: &AwsEmulator,
+    ) -> Option<String> {
         self.tick += 1;
         let opportunities = sf.records("Opportunity");
         let linked: Vec<&Value> = opportunities
@@ -53,7 +60,9 @@ impl Sellers {
             4 | 5 => 3,
             6 => 4,
             7 => 5,
-            _ => self.rng.random_range(0..6),
+            8 => 6,
+            9 => 7,
+            _ => self.rng.random_range(0..8),
         };
         match action {
             0 => {
@@ -129,6 +138,46 @@ impl Sellers {
                 .ok()?;
                 Some(format!(
                     "Salesforce seller declined \"{}\"",
+                    opp["Name"].as_str()?
+                ))
+            }
+            6 => {
+                let submitted: Vec<Value> = aws
+                    .opportunities()
+                    .into_iter()
+                    .filter(|o| o["LifeCycle"]["ReviewStatus"] == json!("Submitted"))
+                    .collect();
+                let opp = submitted.choose(&mut self.rng)?;
+                let id = opp["Id"].as_str()?;
+                aws.review(
+                    "Sandbox",
+                    id,
+                    "Approved",
+                    Some("Qualified"),
+                    Some("Approved for co-sell; an AWS account manager will reach out"),
+                )
+                .ok()?;
+                Some(format!(
+                    "AWS reviewer approved \"{}\"",
+                    opp["Project"]["Title"].as_str()?
+                ))
+            }
+            7 => {
+                let invited: Vec<&Value> = opportunities
+                    .iter()
+                    .filter(|o| {
+                        o["AWS_Invitation_Id__c"].is_string() && o["StageName"] == json!("On Hold")
+                    })
+                    .collect();
+                let opp = invited.choose(&mut self.rng)?;
+                sf.update(
+                    "Opportunity",
+                    opp["Id"].as_str()?,
+                    json!({ "StageName": "Qualification" }),
+                )
+                .ok()?;
+                Some(format!(
+                    "Salesforce seller accepted AWS's invitation \"{}\"",
                     opp["Name"].as_str()?
                 ))
             }

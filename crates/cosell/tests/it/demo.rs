@@ -1,5 +1,5 @@
-//! `cosell demo` as a newcomer meets it: live syncs on the dashboard within
-//! 30 seconds of start, and the dashboard usable in a real browser.
+//! `cosell demo` as a newcomer meets it: live syncs with both clouds on the
+//! dashboard within 30 seconds of start, and the dashboard usable in a real browser.
 
 use std::time::{Duration, Instant};
 
@@ -38,8 +38,10 @@ async fn the_demo_shows_live_syncs_within_thirty_seconds_and_its_dead_letter_can
         let o = overview(&mut admin, &base).await;
         let both_ways = o["last_sync"]["partner_center_to_salesforce"].is_string()
             && o["last_sync"]["salesforce_to_partner_center"].is_string();
+        // Both clouds: the deals shared with AWS are linked too.
         if both_ways
             && o["pairs"]["total"].as_u64() >= Some(20)
+            && o["aws_links"]["total"].as_u64() >= Some(3)
             && o["dead_letters"].as_u64() >= Some(1)
         {
             break o;
