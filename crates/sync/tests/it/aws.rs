@@ -272,3 +272,25 @@ async fn one_opportunity_co_sold_with_both_clouds_stays_right_with_both() {
     assert_eq!(w.opp(&id)["AWS_Opportunity_Id__c"], json!(remote));
     assert_eq!(w.opp(&id)["Referral_Identifier__c"], referral["id"]);
 }
+
+#[tokio::test]
+async fn sharing_a_deal_costs_four_aws_calls_and_an_idle_pass_none() {
+    let w = AwsWorld::new().await;
+    w.shared_opportunity("Cost Deal", json!({}));
+    let before = w.aws.control().calls().total;
+    w.side
+        .poll_salesforce(chrono::Duration::seconds(5))
+        .await
+        .unwrap();
+    assert!(w.run_jobs().await.is_empty());
+    // CreateOpportunity, GetOpportunity, AssociateOpportunity, SubmitOpportunity.
+    assert_eq!(w.aws.control().calls().total - before, 4);
+    // The echo of cosell's own Salesforce write costs AWS nothing.
+    let idle = w.aws.control().calls().total;
+    w.side
+        .poll_salesforce(chrono::Duration::seconds(5))
+        .await
+        .unwrap();
+    assert!(w.run_jobs().await.is_empty());
+    assert_eq!(w.aws.control().calls().total, idle);
+}
