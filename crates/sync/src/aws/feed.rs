@@ -13,7 +13,7 @@ use serde_json::json;
 use store::{Cloud, NewJob};
 
 use super::engine::{store_failure, AwsSync};
-use crate::engine::{Failure, Target};
+use crate::engine::{Failure, Outcome, Target};
 
 /// Cursor of the Salesforce side (`SystemModstamp`, RFC 3339).
 pub const SALESFORCE_CURSOR: &str = "aws.salesforce.modstamp";
@@ -35,6 +35,13 @@ impl AwsSync {
     /// Enqueues a job per Salesforce opportunity of the AWS side changed
     /// since the cursor (less `overlap`); returns how many.
     pub async fn poll_salesforce(&self, overlap: chrono::Duration) -> Result<usize, Failure> {
+        let changes = self.salesforce_changes(overlap).await?;
+        self.enqueue_changes(&changes).await
+    }
+
+    /// The Salesforce opportunities of the AWS side changed since the
+    /// cursor (less `overlap`): shared with AWS, linked to it or invited by it.
+    async fn salesforce_changes(&self, overlap: chrono::Duration) -> Result<Changes, Failure> {
         let from = self
             .store
             .cursor(SALESFORCE_CURSOR)
@@ -58,21 +65,31 @@ impl AwsSync {
             .query_all_records(&soql)
             .await
             .map_err(|e| Failure::from_salesforce(&e).context("polling Salesforce for AWS"))?;
-        let newest = rows
-            .iter()
-            .filter_map(|r| r.datetime("SystemModstamp"))
-            .max();
-        let jobs: Vec<NewJob> = rows
-            .iter()
-            .filter_map(|r| r.str("Id"))
-            .map(|id| job_for(&Target::AwsSalesforce(id.to_owned())))
-            .collect();
-        self.commit(&jobs, SALESFORCE_CURSOR, from, newest).await
+        Ok(Changes {
+            targets: rows
+                .iter()
+                .filter_map(|r| r.str("Id"))
+                .map(|id| Target::AwsSalesforce(id.to_owned()))
+                .collect(),
+            cursor: SALESFORCE_CURSOR,
+            from,
+            newest: rows
+                .iter()
+                .filter_map(|r| r.datetime("SystemModstamp"))
+                .max(),
+        })
     }
 
     /// Enqueues a job per AWS opportunity changed since the cursor (less
     /// `overlap`) and per pending invitation not yet in Salesforce.
     pub async fn poll_aws(&self, overlap: chrono::Duration) -> Result<usize, Failure> {
+        let changes = self.aws_changes(overlap).await?;
+        self.enqueue_changes(&changes).await
+    }
+
+    /// The AWS opportunities changed since the cursor (less `overlap`) and
+    /// the pending invitations not yet in Salesforce.
+    async fn aws_changes(&self, overlap: chrono::Duration) -> Result<Changes, Failure> {
         let from = self
             .store
             .cursor(AWS_CURSOR)
@@ -86,7 +103,7 @@ impl AwsSync {
             .await
             .map_err(|e| Failure::from_aws(&e, "listing opportunities"))?;
         let mut newest: Option<DateTime<Utc>> = None;
-        let mut jobs = Vec::new();
+        let mut targets = Vec::new();
         for summary in changed {
             if let Some(t) = summary
                 .last_modified_date
@@ -95,7 +112,7 @@ impl AwsSync {
                 newest = newest.max(Some(t));
             }
             if let Some(id) = summary.id {
-                jobs.push(job_for(&Target::AwsOpportunity(id)));
+                targets.push(Target::AwsOpportunity(id));
             }
         }
         let invitations = self
@@ -110,31 +127,70 @@ impl AwsSync {
                 .await
                 .map_err(|e| store_failure(&e))?;
             if known.is_none() {
-                jobs.push(job_for(&Target::AwsInvitation(invitation.id)));
+                targets.push(Target::AwsInvitation(invitation.id));
             }
         }
-        self.commit(&jobs, AWS_CURSOR, from, newest).await
+        Ok(Changes {
+            targets,
+            cursor: AWS_CURSOR,
+            from,
+            newest,
+        })
     }
 
-    /// Enqueues `jobs` and moves `cursor` from `from` to `newest` (when
-    /// anything newer was seen) in one transaction.
-    async fn commit(
-        &self,
-        jobs: &[NewJob],
-        cursor: &str,
-        from: Option<String>,
-        newest: Option<DateTime<Utc>>,
-    ) -> Result<usize, Failure> {
-        let to = newest.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-        let result = match to.filter(|to| Some(to) != from.as_ref()) {
+    /// One pass over both AWS-side feeds, synced here rather than queued
+    /// (`cosell sync`); the cursors move only when nothing is left to retry.
+    pub async fn full_pass(&self, overlap: chrono::Duration) -> Result<Vec<Outcome>, Failure> {
+        let reads = [
+            self.salesforce_changes(overlap).await?,
+            self.aws_changes(overlap).await?,
+        ];
+        let mut targets: Vec<Target> = Vec::new();
+        for target in reads.iter().flat_map(|r| r.targets.iter()) {
+            if !targets.contains(target) {
+                targets.push(target.clone());
+            }
+        }
+        let outcomes = self.sync_targets(targets).await;
+        let retry = outcomes
+            .iter()
+            .any(|o| o.failure.as_ref().is_some_and(|f| !f.permanent));
+        if !retry {
+            for read in &reads {
+                self.commit(&[], read).await?;
+            }
+        }
+        Ok(outcomes)
+    }
+
+    async fn enqueue_changes(&self, changes: &Changes) -> Result<usize, Failure> {
+        let jobs: Vec<NewJob> = changes.targets.iter().map(job_for).collect();
+        self.commit(&jobs, changes).await?;
+        Ok(jobs.len())
+    }
+
+    /// Enqueues `jobs` and moves the read's cursor to the newest change it
+    /// saw (when newer), in one transaction.
+    async fn commit(&self, jobs: &[NewJob], read: &Changes) -> Result<(), Failure> {
+        let to = read
+            .newest
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+        let result = match to.filter(|to| Some(to) != read.from.as_ref()) {
             Some(to) => self
                 .store
-                .enqueue_and_move_cursor(jobs, cursor, from.as_deref(), &to)
+                .enqueue_and_move_cursor(jobs, read.cursor, read.from.as_deref(), &to)
                 .await
                 .map(|_| ()),
             None => self.store.enqueue(jobs).await.map(|_| ()),
         };
-        result.map_err(|e| store_failure(&e))?;
-        Ok(jobs.len())
+        result.map_err(|e| store_failure(&e))
     }
+}
+
+/// What one feed read found, and where its cursor may move.
+struct Changes {
+    targets: Vec<Target>,
+    cursor: &'static str,
+    from: Option<String>,
+    newest: Option<DateTime<Utc>>,
 }

@@ -546,6 +546,14 @@ impl Engine {
                 self.commit_feed(read, &[]).await?;
             }
         }
+        if let Some(aws) = &self.aws {
+            let outcomes = match aws.full_pass(overlap).await {
+                Ok(outcomes) => outcomes,
+                Err(failure) => vec![Outcome::batch_failure(Vec::new(), failure)],
+            };
+            report.summary.add(&outcomes);
+            report.outcomes.extend(outcomes);
+        }
         Ok(report)
     }
 

@@ -162,7 +162,8 @@ pub struct Outcome {
     pub pair_id: Option<PairId>,
     /// What was decided, in words.
     pub description: String,
-    /// What was written to Partner Center.
+    /// What was written to the co-sell cloud the targets belong to
+    /// (Partner Center, or AWS Partner Central for AWS targets).
     pub partner_center: Write,
     /// What was written to Salesforce.
     pub salesforce: Write,
@@ -220,6 +221,8 @@ pub struct Summary {
     pub partner_center: SideCounts,
     /// Writes to Salesforce.
     pub salesforce: SideCounts,
+    /// Writes to AWS Partner Central.
+    pub aws: SideCounts,
     /// Pairs that failed.
     pub failed: u64,
     /// Failures a retry may fix (throttling, outages).
@@ -236,8 +239,13 @@ impl Summary {
                     self.retryable += 1;
                 }
             }
+            let cloud = if outcome.targets.iter().any(Target::is_aws) {
+                &mut self.aws
+            } else {
+                &mut self.partner_center
+            };
             for (counts, write) in [
-                (&mut self.partner_center, outcome.partner_center),
+                (cloud, outcome.partner_center),
                 (&mut self.salesforce, outcome.salesforce),
             ] {
                 match write {
@@ -261,6 +269,9 @@ impl std::fmt::Display for Summary {
         };
         writeln!(f, "Partner Center: {}", side(&self.partner_center))?;
         writeln!(f, "Salesforce:     {}", side(&self.salesforce))?;
+        if self.aws != SideCounts::default() {
+            writeln!(f, "AWS:            {}", side(&self.aws))?;
+        }
         write!(
             f,
             "Failed:         {} ({} will be retried)",

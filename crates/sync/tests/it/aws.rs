@@ -294,3 +294,25 @@ async fn sharing_a_deal_costs_four_aws_calls_and_an_idle_pass_none() {
     assert!(w.run_jobs().await.is_empty());
     assert_eq!(w.aws.control().calls().total, idle);
 }
+
+#[tokio::test]
+async fn one_full_pass_syncs_both_clouds_and_the_next_writes_nothing() {
+    let w = AwsWorld::new().await;
+    let id = w.co_sold_with_both("One Pass Deal");
+    let engine = w.engine_with_both();
+    let overlap = chrono::Duration::seconds(5);
+    let first = engine.full_pass(200, overlap).await.unwrap();
+    assert_eq!(first.summary.partner_center.created, 1, "{}", first.summary);
+    assert_eq!(first.summary.aws.created, 1, "{}", first.summary);
+    assert_eq!(first.summary.failed, 0, "{}", first.summary);
+    assert_eq!(w.aws_opportunities().len(), 1);
+    assert!(w.opp(&id)["AWS_Opportunity_Id__c"].is_string());
+    let quiet = engine.full_pass(200, overlap).await.unwrap();
+    assert_eq!(
+        (quiet.summary.aws.created, quiet.summary.aws.updated),
+        (0, 0),
+        "{}",
+        quiet.summary
+    );
+    assert_eq!(w.aws_opportunities().len(), 1);
+}

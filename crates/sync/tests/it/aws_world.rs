@@ -11,9 +11,9 @@ use emulator::aws::{AwsEmulator, Options as AwsOptions, Quotas};
 use serde_json::{json, Value};
 use store::{Cloud, CloudLink, Store};
 use sync::aws::{AwsFieldNames, AwsSettings, AwsSync};
-use sync::{Settings, Target};
+use sync::{Engine, Settings, Target};
 
-use super::world::{listener, salesforce_client, World};
+use super::world::{listener, referrals_client, salesforce_client, World};
 
 pub const CATALOG: &str = "Sandbox";
 
@@ -21,7 +21,7 @@ pub struct AwsWorld {
     /// The Microsoft side's world: Partner Center, Salesforce, the store.
     pub base: World,
     pub aws: AwsEmulator,
-    pub side: AwsSync,
+    pub side: Arc<AwsSync>,
     pub store: Arc<dyn Store>,
     pub settings: Settings,
 }
@@ -56,13 +56,13 @@ impl AwsWorld {
         .unwrap();
         let settings = base.engine.settings().clone();
         let store = Arc::clone(&base.store);
-        let side = AwsSync::new(
+        let side = Arc::new(AwsSync::new(
             Arc::new(client(&aws)),
             salesforce_client(&base.sf),
             Arc::clone(&store),
             settings.clone(),
             aws_settings(),
-        );
+        ));
         Self {
             base,
             aws,
@@ -70,6 +70,19 @@ impl AwsWorld {
             store,
             settings,
         }
+    }
+
+    /// An engine for both clouds over the same emulators and store, as
+    /// `cosell sync` builds it with `[aws]` enabled.
+    pub fn engine_with_both(&self) -> Engine {
+        Engine::new(
+            referrals_client(&self.base.pc),
+            salesforce_client(&self.base.sf),
+            Arc::clone(&self.store),
+            self.settings.clone(),
+        )
+        .with_clock(Arc::new(self.base.sf.clock()))
+        .with_aws(Arc::clone(&self.side))
     }
 
     pub fn sf(&self) -> &emulator::salesforce::SalesforceEmulator {
