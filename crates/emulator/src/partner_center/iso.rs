@@ -2,28 +2,19 @@
 //! Partner Center accepts for `customerProfile.address.country` and
 //! `details.currency` (<https://learn.microsoft.com/en-us/partner-center/developer/referral-resources>, <https://learn.microsoft.com/en-us/partner-center/developer/create-a-referral>).
 
-/// Active ISO 4217 currency codes (precious metals, funds units and test
-/// codes left out: a deal is never valued in them).
-const CURRENCIES: &str = "\
-AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB \
-BRL BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK \
-DOP DZD EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG \
-HUF IDR ILS INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT \
-LAK LBP LKR LRD LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR \
-MZN NAD NGN NIO NOK NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB \
-RWF SAR SBD SCR SDG SEK SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS \
-TMT TND TOP TRY TTD TWD TZS UAH UGX USD UYU UZS VED VES VND VUV WST XAF XCD \
-XCG XOF XPF YER ZAR ZMW ZWG ZWL";
-
 /// Whether `code` is an assigned ISO 3166-1 alpha-2 country code (upper case).
 pub(crate) fn is_country(code: &str) -> bool {
     // isocountry holds the 249 officially assigned codes, upper case only.
     code.len() == 2 && isocountry::CountryCode::for_alpha2(code).is_ok()
 }
 
-/// Whether `code` is an active ISO 4217 currency code (upper case).
+/// Whether `code` is an ISO 4217 currency code a deal can be valued in
+/// (upper case): the `iso_currency` crate's list without funds units and
+/// special codes (precious metals, test codes).
 pub(crate) fn is_currency(code: &str) -> bool {
-    code.len() == 3 && CURRENCIES.split(' ').any(|c| c == code)
+    code.len() == 3
+        && code.bytes().all(|b| b.is_ascii_uppercase())
+        && iso_currency::Currency::from_code(code).is_some_and(|c| !c.is_fund() && !c.is_special())
 }
 
 #[cfg(test)]
@@ -38,7 +29,11 @@ mod tests {
             .filter(|code| is_country(code))
             .count();
         assert_eq!(countries, 249);
-        assert!(CURRENCIES.split(' ').count() > 150);
+        let currencies = letters()
+            .flat_map(|a| letters().flat_map(move |b| letters().map(move |c| [a, b, c])))
+            .filter(|code| is_currency(std::str::from_utf8(code).unwrap()))
+            .count();
+        assert!(currencies > 150, "{currencies}");
     }
 
     #[test]
