@@ -52,13 +52,7 @@ pub fn co_sell_opportunity(
     name: &str,
     country: &str,
 ) -> Result<CoSellOpportunity, EmulatorError> {
-    // With State and Country/Territory Picklists on, the code goes to the
-    // code field (the text field takes country names).
-    let country_field = if sf.country_picklists() {
-        "BillingCountryCode"
-    } else {
-        "BillingCountry"
-    };
+    let country_field = country_field(sf);
     let account = sf.insert(
         "Account",
         json!({ "Name": format!("{name} Inc"), country_field: country, "BillingCity": "Redmond" }),
@@ -115,11 +109,7 @@ pub fn aws_shared_opportunity(
     name: &str,
     extra: Value,
 ) -> Result<String, EmulatorError> {
-    let country_field = if sf.country_picklists() {
-        "BillingCountryCode"
-    } else {
-        "BillingCountry"
-    };
+    let country_field = country_field(sf);
     let account = sf.insert(
         "Account",
         json!({ "Name": format!("{name} Inc"), country_field: "US",
@@ -134,6 +124,17 @@ pub fn aws_shared_opportunity(
         }
     }
     sf.insert("Opportunity", fields)
+}
+
+/// The Account field a country code goes to: with State and
+/// Country/Territory Picklists on, the code field (the text field takes
+/// country names).
+fn country_field(sf: &SalesforceEmulator) -> &'static str {
+    if sf.country_picklists() {
+        "BillingCountryCode"
+    } else {
+        "BillingCountry"
+    }
 }
 
 /// A name as an email domain label.

@@ -114,6 +114,19 @@ pub struct FieldNames {
     pub marketplace_intent: String,
 }
 
+/// Every `(key, value)` of a struct of strings, in declaration order.
+pub(crate) fn string_entries(names: &impl Serialize) -> Vec<(String, String)> {
+    let Ok(serde_json::Value::Object(map)) = serde_json::to_value(names) else {
+        unreachable!("a struct of strings serializes to an object")
+    };
+    map.into_iter()
+        .map(|(key, value)| match value {
+            serde_json::Value::String(name) => (key, name),
+            other => unreachable!("{key} holds {other}, not a string"),
+        })
+        .collect()
+}
+
 /// The `[sync.fields]` keys that name the solutions object and its fields;
 /// every other key names an Opportunity field.
 pub const SOLUTION_OBJECT_KEYS: [&str; 3] = [
@@ -125,15 +138,7 @@ pub const SOLUTION_OBJECT_KEYS: [&str; 3] = [
 impl FieldNames {
     /// Every `(key, API name)` pair, in declaration order.
     pub fn entries(&self) -> Vec<(String, String)> {
-        let Ok(serde_json::Value::Object(map)) = serde_json::to_value(self) else {
-            unreachable!("a struct of strings serializes to an object")
-        };
-        map.into_iter()
-            .map(|(key, value)| match value {
-                serde_json::Value::String(name) => (key, name),
-                other => unreachable!("{key} holds {other}, not a string"),
-            })
-            .collect()
+        string_entries(self)
     }
 
     /// The API name set for `key`, if it is a `[sync.fields]` key.

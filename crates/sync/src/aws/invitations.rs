@@ -209,22 +209,14 @@ impl AwsSync {
                 .reject_invitation(&invitation_id, Some(reason))
                 .await
                 .map_err(|e| Failure::from_aws(&e, "rejecting the invitation"))?;
-            link.review_status = Some(REJECTED.into());
-            link.state = PairState::Closed;
-            self.save(&mut link, read_at).await?;
-            self.write_salesforce(
-                &opportunity_id,
-                Record::new().with(&f.review_status, REJECTED),
-            )
-            .await?;
-            self.audit(
-                &link,
-                AuditLevel::Info,
-                "aws_invitation_rejected",
-                format!("Rejected AWS's invitation: {reason}"),
-                json!({"invitation_id": invitation_id}),
-            )
-            .await?;
+            let answer = Answer {
+                status: REJECTED,
+                state: PairState::Closed,
+                kind: "aws_invitation_rejected",
+                message: format!("Rejected AWS's invitation: {reason}"),
+            };
+            self.record_answer(&mut link, read_at, &opportunity_id, answer)
+                .await?;
             return Ok(Done {
                 link: Some(link.id),
                 description: "rejected the AWS invitation".into(),
@@ -242,23 +234,34 @@ impl AwsSync {
             .accept_invitation(&invitation_id)
             .await
             .map_err(|e| Failure::from_aws(&e, "accepting the invitation"))?;
-        link.review_status = Some(ACCEPTED.into());
-        link.state = PairState::Synced;
-        self.save(&mut link, read_at).await?;
-        self.write_salesforce(
-            &opportunity_id,
-            Record::new().with(&f.review_status, ACCEPTED),
-        )
-        .await?;
-        self.audit(
-            &link,
-            AuditLevel::Info,
-            "aws_invitation_accepted",
-            "Accepted AWS's invitation".into(),
-            json!({"invitation_id": invitation_id}),
-        )
-        .await?;
+        let answer = Answer {
+            status: ACCEPTED,
+            state: PairState::Synced,
+            kind: "aws_invitation_accepted",
+            message: "Accepted AWS's invitation".into(),
+        };
+        self.record_answer(&mut link, read_at, &opportunity_id, answer)
+            .await?;
         self.link_accepted(link, &opportunity_id).await
+    }
+
+    /// Records the seller's answer on the link, in Salesforce and in the Audit.
+    async fn record_answer(
+        &self,
+        link: &mut CloudLink,
+        read_at: Option<chrono::DateTime<chrono::Utc>>,
+        opportunity_id: &str,
+        answer: Answer,
+    ) -> Result<(), Failure> {
+        link.review_status = Some(answer.status.into());
+        link.state = answer.state;
+        self.save(link, read_at).await?;
+        let field = &self.aws.fields.review_status;
+        self.write_salesforce(opportunity_id, Record::new().with(field, answer.status))
+            .await?;
+        let detail = json!({"invitation_id": link.invitation_id});
+        self.audit(link, AuditLevel::Info, answer.kind, answer.message, detail)
+            .await
     }
 
     /// Looks among recently changed AWS opportunities for the one an
@@ -374,6 +377,14 @@ impl AwsSync {
             salesforce: Write::Updated,
         })
     }
+}
+
+/// A seller's answer to an invitation, as recorded.
+struct Answer {
+    status: &'static str,
+    state: PairState,
+    kind: &'static str,
+    message: String,
 }
 
 /// An opportunity's `Project.Title`.

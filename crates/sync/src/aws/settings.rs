@@ -66,15 +66,7 @@ pub struct AwsFieldNames {
 impl AwsFieldNames {
     /// Every `(key, API name)` pair, in declaration order.
     pub fn entries(&self) -> Vec<(String, String)> {
-        let Ok(serde_json::Value::Object(map)) = serde_json::to_value(self) else {
-            unreachable!("a struct of strings serializes to an object")
-        };
-        map.into_iter()
-            .map(|(key, value)| match value {
-                serde_json::Value::String(name) => (key, name),
-                other => unreachable!("{key} holds {other}, not a string"),
-            })
-            .collect()
+        crate::settings::string_entries(self)
     }
 }
 

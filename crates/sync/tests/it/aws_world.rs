@@ -206,20 +206,6 @@ impl AwsWorld {
 
 /// The settings of the example configuration, in the Sandbox with one solution.
 pub fn aws_settings() -> AwsSettings {
-    let fields = AwsFieldNames {
-        share_flag: "Share_with_AWS__c".into(),
-        opportunity_id: "AWS_Opportunity_Id__c".into(),
-        invitation_id: "AWS_Invitation_Id__c".into(),
-        review_status: "AWS_Review_Status__c".into(),
-        feedback: "AWS_Feedback__c".into(),
-        business_problem: "AWS_Customer_Business_Problem__c".into(),
-        industry: "AWS_Industry__c".into(),
-        delivery_models: "AWS_Delivery_Models__c".into(),
-        sales_activities: "AWS_Sales_Activities__c".into(),
-        primary_needs: "AWS_Primary_Needs__c".into(),
-        expected_monthly_spend: "AWS_Expected_Monthly_Spend__c".into(),
-        closed_lost_reason: "AWS_Closed_Lost_Reason__c".into(),
-    };
     AwsSettings {
         catalog: CATALOG.into(),
         solution_ids: vec!["S-0000001".into()],
@@ -227,7 +213,7 @@ pub fn aws_settings() -> AwsSettings {
         visibility: "Full".into(),
         opportunity_type: "Net New Business".into(),
         stages: [("Qualification".to_owned(), "Qualified".to_owned())].into(),
-        fields,
+        fields: AwsFieldNames::default(),
     }
 }
 
