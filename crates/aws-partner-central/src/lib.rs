@@ -18,6 +18,8 @@ pub use fields::OpportunityFields;
 pub use intake::api_key_matches;
 pub use token::ClientToken;
 
+/// `GetAwsOpportunitySummary`'s answer: AWS's side of an opportunity.
+pub use aws_sdk_partnercentralselling::operation::get_aws_opportunity_summary::GetAwsOpportunitySummaryOutput as AwsSummary;
 /// The SDK's timestamp type.
 pub use aws_sdk_partnercentralselling::primitives::DateTime;
 /// The SDK's types (opportunity members, enums), for callers building requests.

@@ -22,6 +22,9 @@ pub struct LinkSnapshot {
     /// The review feedback last written to Salesforce.
     #[serde(default)]
     pub feedback: Option<String>,
+    /// AWS's own side (its stage, next steps, team) as last read.
+    #[serde(default)]
+    pub aws_side: Option<String>,
 }
 
 impl LinkSnapshot {

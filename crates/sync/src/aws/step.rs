@@ -3,7 +3,7 @@
 //! review allows, and are kept (never dropped) while it does not; a close
 //! in Salesforce closes the AWS opportunity with its reason.
 
-use aws_partner_central::ErrorCode;
+use aws_partner_central::{AwsSummary, ErrorCode};
 use salesforce::Record;
 use serde_json::json;
 use store::{AuditLevel, CloudLink, PairState};
@@ -14,18 +14,78 @@ use super::link::LinkSnapshot;
 use super::review::{gate, Gate, APPROVED, PENDING_SUBMISSION, REJECTED};
 use crate::engine::{Failure, Write};
 
-/// AWS's review reason and comments as one text (None when AWS gave none).
-fn feedback(reason: Option<&str>, comments: Option<&str>) -> Option<String> {
-    let parts: Vec<&str> = [reason, comments]
+/// AWS's review reason and comments, then AWS's side, as one text (None
+/// when AWS said nothing).
+fn feedback(reason: Option<&str>, comments: Option<&str>, side: Option<&str>) -> Option<String> {
+    let review: Vec<&str> = [reason, comments]
         .into_iter()
         .flatten()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .collect();
-    (!parts.is_empty()).then(|| parts.join(": "))
+    let review = (!review.is_empty()).then(|| review.join(": "));
+    let parts: Vec<String> = [review, side.map(str::to_owned)]
+        .into_iter()
+        .flatten()
+        .collect();
+    (!parts.is_empty()).then(|| parts.join("\n"))
+}
+
+/// AWS's side of an opportunity in one line: its stage, next steps and
+/// team (`GetAwsOpportunitySummary`,
+/// <https://docs.aws.amazon.com/partner-central/latest/APIReference/API_GetAwsOpportunitySummary.html>).
+fn describe_aws_side(summary: &AwsSummary) -> Option<String> {
+    let life = summary.life_cycle();
+    let mut parts = Vec::new();
+    if let Some(stage) = life.and_then(|l| l.stage()) {
+        parts.push(format!("stage {}", stage.as_str()));
+    }
+    if let Some(next) = life
+        .and_then(|l| l.next_steps())
+        .filter(|s| !s.trim().is_empty())
+    {
+        parts.push(format!("next steps: {}", next.trim()));
+    }
+    let team: Vec<String> = summary
+        .opportunity_team()
+        .iter()
+        .filter_map(|m| {
+            let name = [m.first_name(), m.last_name()]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(" ");
+            let name = Some(name).filter(|n| !n.is_empty());
+            name.or_else(|| m.email().map(str::to_owned))
+        })
+        .collect();
+    if !team.is_empty() {
+        parts.push(format!("team: {}", team.join(", ")));
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
 }
 
 impl AwsSync {
+    /// AWS's side, once AWS has the opportunity (submitted, or one it
+    /// referred); None before.
+    async fn aws_side(
+        &self,
+        remote: &str,
+        status: Option<&str>,
+    ) -> Result<Option<String>, Failure> {
+        if status == Some(PENDING_SUBMISSION) {
+            return Ok(None);
+        }
+        match self.client.aws_summary(remote).await {
+            Ok(summary) => Ok(describe_aws_side(&summary)),
+            Err(e) if e.code() == Some(&ErrorCode::ResourceNotFound) => Ok(None),
+            Err(e) => Err(Failure::from_aws(
+                &e,
+                "reading AWS's side of the opportunity",
+            )),
+        }
+    }
+
     /// Syncs a linked opportunity (`record`) with its AWS opportunity.
     pub(super) async fn keep_in_step(
         &self,
@@ -49,9 +109,23 @@ impl AwsSync {
             .map_err(|e| Failure::from_aws(&e, "reading the opportunity"))?;
         let status = opportunity.review_status().map(|s| s.as_str().to_owned());
         let life = opportunity.output.life_cycle();
+        let aws_side = if aws_changed {
+            self.aws_side(&remote, status.as_deref()).await?
+        } else {
+            snapshot.aws_side.clone()
+        };
+        if aws_side != snapshot.aws_side {
+            if let Some(side) = &aws_side {
+                let message = format!("AWS's side: {side}");
+                self.audit(&link, AuditLevel::Info, "aws_side", message, json!({}))
+                    .await?;
+            }
+            snapshot.aws_side.clone_from(&aws_side);
+        }
         let said = feedback(
             life.and_then(|l| l.review_status_reason()),
             life.and_then(|l| l.review_comments()),
+            aws_side.as_deref(),
         );
         let f = &self.aws.fields;
         let mut salesforce = Record::new();

@@ -316,3 +316,30 @@ async fn one_full_pass_syncs_both_clouds_and_the_next_writes_nothing() {
     );
     assert_eq!(w.aws_opportunities().len(), 1);
 }
+
+#[tokio::test]
+async fn aws_sellers_side_of_the_deal_reaches_salesforce() {
+    let w = AwsWorld::new().await;
+    let id = w.shared_opportunity("Woodgrove Payments", json!({}));
+    w.settle().await;
+    let remote = remote_id(&w.opp(&id));
+    w.review(&remote, "Approved", Some("Good fit"));
+    w.aws
+        .aws_update(
+            CATALOG,
+            &remote,
+            json!({
+                "LifeCycle": {"Stage": "Business Validation", "NextSteps": "Joint call with the customer's CTO"},
+                "OpportunityTeam": [{"FirstName": "Jane", "LastName": "Doe", "Email": "jane@amazon.example",
+                                      "BusinessTitle": "AWSAccountOwner"}]
+            }),
+        )
+        .unwrap();
+    w.settle().await;
+    let feedback = w.opp(&id)["AWS_Feedback__c"].as_str().unwrap().to_owned();
+    assert!(feedback.contains("Good fit"), "{feedback}");
+    assert!(feedback.contains("stage Business Validation"), "{feedback}");
+    assert!(feedback.contains("Joint call"), "{feedback}");
+    assert!(feedback.contains("Jane Doe"), "{feedback}");
+    assert!(w.audit().await.iter().any(|(k, _)| k == "aws_side"));
+}
