@@ -186,6 +186,9 @@ impl JobSignal {
     }
 }
 
+/// How soon a wait ends when a pending job is already due.
+const DUE_RECHECK: Duration = Duration::from_secs(1);
+
 /// How long to wait: `timeout`, shortened to the moment the next scheduled
 /// job becomes due or the next lease expires (`next_due`), if sooner.
 pub(crate) fn wait_budget(
@@ -195,9 +198,11 @@ pub(crate) fn wait_budget(
 ) -> Duration {
     match next_due.map(|t| (t - now).to_std()) {
         Some(Ok(until)) => timeout.min(until),
-        // Already due: the caller just saw no claimable work, so it is blocked
-        // (e.g. by a running job with the same key); do not spin.
-        _ => timeout,
+        // Already due: either it came due after the caller last claimed (it
+        // must run soon), or it is blocked by a running job of its key (whose
+        // end signals). Look again shortly rather than spin or sleep it out.
+        Some(Err(_)) => timeout.min(DUE_RECHECK),
+        None => timeout,
     }
 }
 
@@ -393,7 +398,7 @@ mod tests {
     }
 
     #[test]
-    fn wait_budget_shortens_to_next_due_but_never_spins() {
+    fn wait_budget_shortens_to_next_due_and_rechecks_a_due_job_without_spinning() {
         let now = Utc::now();
         let timeout = Duration::from_secs(30);
         assert_eq!(wait_budget(timeout, None, now), timeout);
@@ -403,7 +408,7 @@ mod tests {
             Duration::from_secs(2)
         );
         let past = now - ChronoDuration::seconds(2);
-        assert_eq!(wait_budget(timeout, Some(past), now), timeout);
+        assert_eq!(wait_budget(timeout, Some(past), now), DUE_RECHECK);
     }
 
     #[test]

@@ -359,12 +359,13 @@ pub(super) async fn dead(pool: &PgPool, limit: u32) -> Result<Vec<Job>> {
     rows.iter().map(codec::job).collect()
 }
 
-/// The next moment a scheduled job becomes due or a lease expires, if any,
+/// The earliest pending job's time (already past when one is due) or the
+/// next lease expiry, if any,
 /// and the database's current time (both on the database clock).
 pub(super) async fn next_due(pool: &PgPool) -> Result<(Option<DateTime<Utc>>, DateTime<Utc>)> {
     let row = sqlx::query(
         "SELECT least( \
-             (SELECT min(run_at) FROM jobs WHERE state = 'pending' AND run_at > now()), \
+             (SELECT min(run_at) FROM jobs WHERE state = 'pending'), \
              (SELECT min(lease_expires_at) FROM jobs WHERE state = 'running' AND lease_expires_at > now()) \
          ) AS next, now() AS now",
     )

@@ -329,13 +329,14 @@ pub(super) async fn dead(pool: &SqlitePool, limit: u32) -> Result<Vec<Job>> {
     rows.iter().map(codec::job).collect()
 }
 
-/// The next moment a scheduled job becomes due or a lease expires, if any,
+/// The earliest pending job's time (already past when one is due) or the
+/// next lease expiry, if any,
 /// and the time it was judged at.
 pub(super) async fn next_due(pool: &SqlitePool) -> Result<(Option<DateTime<Utc>>, DateTime<Utc>)> {
     let now = Utc::now();
     let row = sqlx::query(
         "SELECT min(t) FROM ( \
-             SELECT min(run_at) AS t FROM jobs WHERE state = 'pending' AND run_at > ?1 \
+             SELECT min(run_at) AS t FROM jobs WHERE state = 'pending' \
              UNION ALL \
              SELECT min(lease_expires_at) AS t FROM jobs WHERE state = 'running' AND lease_expires_at > ?1)",
     )

@@ -49,6 +49,28 @@ async fn wakes_on_enqueue_from_another_instance(db: &TestDb) {
     );
 }
 
+/// A job that came due after the worker last looked (the claim found it
+/// not due yet, the wait began just after its time) ends the wait soon, not
+/// at the long timeout.
+async fn a_job_that_came_due_before_the_wait_ends_it_soon(db: &TestDb) {
+    let store = db.store();
+    let job = NewJob {
+        dedup_key: "k".into(),
+        payload: json!(1),
+        run_at: Some(store::utc_now() - ChronoDuration::milliseconds(10)),
+    };
+    store.enqueue(&[job]).await.unwrap();
+    // The enqueue's own wake-up is used up: only the due job may end the wait.
+    settle(&store).await;
+    let started = Instant::now();
+    store.wait_for_jobs(LONG_WAIT).await.unwrap();
+    assert!(
+        started.elapsed() < PROMPT,
+        "woke after {:?}",
+        started.elapsed()
+    );
+}
+
 async fn wakes_when_scheduled_job_comes_due(db: &TestDb) {
     let store = db.store();
     settle(&store).await;
@@ -97,5 +119,6 @@ async fn times_out_without_work(db: &TestDb) {
 both_backends!(
     wakes_on_enqueue_from_another_instance,
     wakes_when_scheduled_job_comes_due,
+    a_job_that_came_due_before_the_wait_ends_it_soon,
     times_out_without_work
 );

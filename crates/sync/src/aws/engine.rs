@@ -142,9 +142,12 @@ impl AwsSync {
             }
             Some(link) if link.invitation_id.is_some() => self.answer(link, &record).await,
             link => {
+                // A create may have reached AWS once a token is stored: the
+                // share then goes on even if the box was unticked since.
                 let shared = record.bool(&self.aws.fields.share_flag) == Some(true);
-                if !shared && link.is_none() {
-                    return Ok(Done::nothing(None, "not shared with AWS"));
+                let started = link.as_ref().is_some_and(|l| l.client_token.is_some());
+                if !shared && !started {
+                    return Ok(Done::nothing(link.map(|l| l.id), "not shared with AWS"));
                 }
                 self.share(link, &record).await
             }

@@ -184,7 +184,7 @@ impl AwsSync {
     }
 
     /// The seller answered an invitation through the opportunity's stage:
-    /// still on hold waits; closed rejects; any other stage accepts.
+    /// still on hold waits; closed lost rejects; any other stage accepts.
     pub(super) async fn answer(
         &self,
         mut link: CloudLink,
@@ -200,7 +200,8 @@ impl AwsSync {
             _ => {}
         }
         let stage = record.str("StageName").unwrap_or_default();
-        if record.bool("IsClosed") == Some(true) {
+        // Closed lost declines; closed won took the deal, so it accepts.
+        if record.bool("IsClosed") == Some(true) && record.bool("IsWon") != Some(true) {
             let reason = record
                 .str(&f.closed_lost_reason)
                 .filter(|s| !s.is_empty())

@@ -343,3 +343,28 @@ async fn aws_sellers_side_of_the_deal_reaches_salesforce() {
     assert!(feedback.contains("Jane Doe"), "{feedback}");
     assert!(w.audit().await.iter().any(|(k, _)| k == "aws_side"));
 }
+
+#[tokio::test]
+async fn unticking_share_with_aws_before_it_was_sent_stops_the_share() {
+    let w = AwsWorld::new().await;
+    let id = w.shared_opportunity("Changed Mind", json!({"AWS_Industry__c": null}));
+    assert_eq!(w.drain().await.len(), 1, "refused: the industry is missing");
+    w.sf()
+        .update(
+            "Opportunity",
+            &id,
+            json!({"Share_with_AWS__c": false, "AWS_Industry__c": "Retail"}),
+        )
+        .unwrap();
+    // Whatever brings the opportunity up again (here a job for it).
+    let outcomes = w
+        .side
+        .sync_targets(vec![sync::Target::AwsSalesforce(id.clone())])
+        .await;
+    assert!(outcomes[0].failure.is_none(), "{outcomes:?}");
+    w.settle().await;
+    assert!(
+        w.aws_opportunities().is_empty(),
+        "nothing shared once unticked"
+    );
+}
