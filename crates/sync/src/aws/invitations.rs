@@ -354,6 +354,10 @@ impl AwsSync {
         };
         snapshot.store_in(&mut link);
         link.remote_id = Some(remote_id.to_owned());
+        // From here AWS's own review status (none for a deal AWS referred)
+        // is what later passes compare with; Salesforce keeps showing the
+        // acceptance until AWS reports one.
+        link.review_status = opportunity.review_status().map(|s| s.as_str().to_owned());
         link.remote_version = Some(opportunity.last_modified.to_string());
         link.last_synced_at = Some(store::utc_now());
         self.save(&mut link, read_at).await?;

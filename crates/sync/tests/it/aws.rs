@@ -368,3 +368,30 @@ async fn unticking_share_with_aws_before_it_was_sent_stops_the_share() {
         "nothing shared once unticked"
     );
 }
+
+#[tokio::test]
+async fn closing_an_invited_opportunity_won_accepts_the_invitation() {
+    let w = AwsWorld::new().await;
+    w.aws.invite(invitation("Won Straight Away")).unwrap();
+    w.settle().await;
+    let id = w
+        .sf()
+        .records("Opportunity")
+        .into_iter()
+        .find(|o| o["Name"] == "Won Straight Away")
+        .and_then(|o| o["Id"].as_str().map(str::to_owned))
+        .unwrap();
+    w.sf()
+        .update("Opportunity", &id, json!({"StageName": "Closed Won"}))
+        .unwrap();
+    w.settle().await;
+    // The link-back's own change brings the won stage to AWS next.
+    w.settle().await;
+    assert_eq!(w.opp(&id)["AWS_Review_Status__c"], "Invitation accepted");
+    assert!(
+        !w.audit().await.iter().any(|(k, _)| k == "aws_review"),
+        "no made-up review status"
+    );
+    let remote = remote_id(&w.opp(&id));
+    assert_eq!(w.aws_opportunity(&remote)["LifeCycle"]["Stage"], "Launched");
+}
