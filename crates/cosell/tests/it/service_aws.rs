@@ -113,3 +113,30 @@ async fn aws_events_are_checked_before_anything_is_stored_and_redeliveries_are_r
     let (status, body) = post(&app, Some(key), &event("e-3", "Sandbox")).await;
     assert_eq!((status, body["status"].as_str()), (200, Some("duplicate")));
 }
+
+#[tokio::test]
+async fn without_events_the_reconcile_poll_still_brings_aws_changes() {
+    let app = spawn_app_with(AppOptions {
+        aws: true,
+        partner_center_reconcile_seconds: 1,
+        ..AppOptions::default()
+    })
+    .await;
+    let aws = app.aws.as_ref().unwrap();
+    // EventBridge delivers nothing: only the poll can notice AWS's decision.
+    aws.set_event_target(None);
+    let id = emulator::sellers::aws_shared_opportunity(&app.sf, "Fourth Coffee Kiosks", json!({}))
+        .unwrap();
+    let remote = eventually("the opportunity to reach AWS", || async {
+        aws_id(&app, &id)
+    })
+    .await;
+    aws.review("Sandbox", &remote, "Rejected", Some("Duplicate"), None)
+        .unwrap();
+    eventually(
+        "AWS's rejection to reach Salesforce by the poll",
+        || async { (app.opportunity(&id)["AWS_Review_Status__c"] == "Rejected").then_some(()) },
+    )
+    .await;
+    assert!(aws.deliveries().is_empty(), "no event was delivered");
+}
