@@ -9,7 +9,7 @@ use aws_partner_central::PartnerCentral;
 use salesforce::soql::{Condition, Soql};
 use salesforce::{Record, SalesforceClient};
 use serde_json::json;
-use store::{AuditEntry, AuditLevel, Cloud, CloudLink, Store};
+use store::{AuditEntry, AuditLevel, Cloud, CloudLink, PairState, Store};
 
 use super::deal::opportunity_fields;
 use super::settings::AwsSettings;
@@ -97,10 +97,60 @@ impl AwsSync {
                     done.salesforce,
                     None,
                 ),
-                Err(failure) => Outcome::batch_failure(vec![target], failure),
+                Err(failure) => {
+                    let link = self.note_failure(&target, &failure).await;
+                    let mut outcome = Outcome::batch_failure(vec![target], failure);
+                    outcome.pair_id = link;
+                    outcome
+                }
             });
         }
         outcomes
+    }
+
+    /// Makes a permanent failure visible on the target's link (state
+    /// `Failed`, its message, one Audit line the first time), so the
+    /// dashboard shows it beside the dead job; returns the link's id. A
+    /// failure to record it is logged: the job's own failure stands.
+    async fn note_failure(&self, target: &Target, failure: &Failure) -> Option<uuid::Uuid> {
+        let found = match target {
+            Target::AwsSalesforce(id) => self.store.link_by_opportunity(Cloud::Aws, id).await,
+            Target::AwsOpportunity(id) => self.store.link_by_remote(Cloud::Aws, id).await,
+            Target::AwsInvitation(id) => self.store.link_by_invitation(Cloud::Aws, id).await,
+            _ => Ok(None),
+        };
+        let mut link = match found {
+            Ok(Some(link)) => link,
+            Ok(None) => return None,
+            Err(error) => {
+                tracing::warn!(%error, "could not read the link of a failed AWS target");
+                return None;
+            }
+        };
+        let id = link.id;
+        if !failure.permanent || link.last_error.as_deref() == Some(failure.message.as_str()) {
+            return Some(id);
+        }
+        let read_at = Some(link.updated_at);
+        link.state = PairState::Failed;
+        link.last_error = Some(failure.message.clone());
+        let recorded = match self.save(&mut link, read_at).await {
+            Ok(()) => {
+                self.audit(
+                    &link,
+                    AuditLevel::Error,
+                    "aws_failed",
+                    failure.message.clone(),
+                    json!({}),
+                )
+                .await
+            }
+            Err(other) => Err(other),
+        };
+        if let Err(not_recorded) = recorded {
+            tracing::warn!(error = %not_recorded.message, "could not record an AWS failure on its link");
+        }
+        Some(id)
     }
 
     /// An AWS opportunity changed: sync the opportunity it is linked to, or

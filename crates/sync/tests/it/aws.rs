@@ -395,3 +395,48 @@ async fn closing_an_invited_opportunity_won_accepts_the_invitation() {
     let remote = remote_id(&w.opp(&id));
     assert_eq!(w.aws_opportunity(&remote)["LifeCycle"]["Stage"], "Launched");
 }
+
+#[tokio::test]
+async fn a_refusal_by_aws_shows_on_the_link_once_and_clears_when_it_syncs() {
+    let w = AwsWorld::new().await;
+    let id = w.shared_opportunity("Refused Deal", json!({}));
+    w.settle().await;
+    let remote = remote_id(&w.opp(&id));
+    // AWS refuses every call for a while (as an IAM policy missing an action would).
+    w.aws
+        .control()
+        .set_faults(emulator::control::FaultConfig {
+            error_rate: 1.0,
+            errors: vec!["AccessDeniedException".into()],
+            ..Default::default()
+        })
+        .unwrap();
+    w.review(&remote, "Approved", None);
+    // AWS's event about the approval arrives twice; each attempt is refused.
+    for _ in 0..2 {
+        let event = sync::aws::feed::job_for(&sync::Target::AwsOpportunity(remote.clone()));
+        w.store.enqueue(&[event]).await.unwrap();
+        let failures = w.run_jobs().await;
+        assert_eq!(failures.len(), 1, "{failures:?}");
+    }
+    let link = w.link(&id).await;
+    assert_eq!(link.state, store::PairState::Failed);
+    assert!(link.last_error.as_deref().unwrap().contains("AccessDenied"));
+    let audited = w
+        .audit()
+        .await
+        .iter()
+        .filter(|(k, _)| k == "aws_failed")
+        .count();
+    assert_eq!(audited, 1, "audited once, not per attempt");
+    w.aws
+        .control()
+        .set_faults(emulator::control::FaultConfig::default())
+        .unwrap();
+    let event = sync::aws::feed::job_for(&sync::Target::AwsOpportunity(remote.clone()));
+    w.store.enqueue(&[event]).await.unwrap();
+    assert!(w.run_jobs().await.is_empty());
+    let link = w.link(&id).await;
+    assert_eq!(link.state, store::PairState::Synced);
+    assert_eq!(w.opp(&id)["AWS_Review_Status__c"], "Approved");
+}
