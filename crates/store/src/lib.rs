@@ -13,10 +13,12 @@ mod error;
 mod flows;
 mod links;
 mod model;
+mod pairs;
 pub mod postgres;
 pub mod seal;
 mod shared;
 pub mod sqlite;
+mod statement;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -297,31 +297,6 @@ pub(crate) fn job_counts(rows: Vec<(String, i64)>) -> crate::Result<crate::JobCo
     Ok(counts)
 }
 
-/// Explains a unique violation while saving `pair` by naming the id that is
-/// already linked to another pair; other errors pass through.
-pub(crate) fn pair_conflict(pair: &crate::Pair, err: crate::StoreError) -> crate::StoreError {
-    let crate::StoreError::Conflict(detail) = err else {
-        return err;
-    };
-    let which = if detail.contains("referral") {
-        pair.referral_id
-            .as_deref()
-            .map(|id| format!("referral {id}"))
-    } else if detail.contains("opportunity") {
-        pair.opportunity_id
-            .as_deref()
-            .map(|id| format!("opportunity {id}"))
-    } else {
-        None
-    };
-    match which {
-        Some(what) => {
-            crate::StoreError::Conflict(format!("{what} is already linked to another pair"))
-        }
-        None => crate::StoreError::Conflict(detail),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,12 +7,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::{AuditEntry, AuditLevel, Job, JobState, Pair, PairState, Result, StoreError};
-
-/// Columns of `pairs` in the order [`pair`] reads them.
-pub(super) const PAIR_COLUMNS: &str =
-    "id, referral_id, opportunity_id, name, state, snapshot, referral_version, \
-     opportunity_version, last_error, last_pc_to_sf_at, last_sf_to_pc_at, created_at, updated_at";
+use crate::{AuditEntry, AuditLevel, Job, JobState, Result, StoreError};
 
 /// Columns of `jobs` in the order [`job`] reads them.
 pub(super) const JOB_COLUMNS: &str =
@@ -64,7 +59,8 @@ pub(super) fn uuid(row: &SqliteRow, column: &str) -> Result<Uuid> {
     Uuid::parse_str(&raw).map_err(|e| StoreError::corrupt(column, e))
 }
 
-fn opt_uuid(row: &SqliteRow, column: &str) -> Result<Option<Uuid>> {
+/// A stored optional id.
+pub(super) fn opt_uuid(row: &SqliteRow, column: &str) -> Result<Option<Uuid>> {
     let raw: Option<String> = row.try_get(column)?;
     raw.map(|r| Uuid::parse_str(&r).map_err(|e| StoreError::corrupt(column, e)))
         .transpose()
@@ -85,27 +81,6 @@ pub(super) fn opt_json(row: &SqliteRow, column: &str) -> Result<Option<serde_jso
     let raw: Option<String> = row.try_get(column)?;
     raw.map(|r| serde_json::from_str(&r).map_err(|e| StoreError::corrupt(column, e)))
         .transpose()
-}
-
-/// A `pairs` row.
-pub(super) fn pair(row: &SqliteRow) -> Result<Pair> {
-    let state: String = row.try_get("state")?;
-    Ok(Pair {
-        id: uuid(row, "id")?,
-        referral_id: row.try_get("referral_id")?,
-        opportunity_id: row.try_get("opportunity_id")?,
-        name: row.try_get("name")?,
-        state: PairState::parse(&state)
-            .ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?,
-        snapshot: opt_json(row, "snapshot")?,
-        referral_version: row.try_get("referral_version")?,
-        opportunity_version: row.try_get("opportunity_version")?,
-        last_error: row.try_get("last_error")?,
-        last_pc_to_sf_at: opt_time(row, "last_pc_to_sf_at")?,
-        last_sf_to_pc_at: opt_time(row, "last_sf_to_pc_at")?,
-        created_at: time(row, "created_at")?,
-        updated_at: time(row, "updated_at")?,
-    })
 }
 
 /// A `jobs` row.

@@ -13,8 +13,7 @@ mod cursors;
 mod inbox;
 mod jobs;
 mod leases;
-mod links;
-mod pairs;
+mod statement;
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -31,6 +30,7 @@ use crate::error::redact_url;
 use crate::flows::Queue;
 use crate::links::LinkKey;
 use crate::shared::JobSignal;
+use crate::statement::Guard;
 use crate::{
     AuditEntry, Cloud, CloudLink, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId,
     LastSyncTimes, NewJob, Pair, PairId, PairQuery, PairState, Result, RetryTarget, Store,
@@ -157,39 +157,41 @@ impl Store for SqliteStore {
         pair: &Pair,
         read_at: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<bool> {
-        pairs::save_over(&self.pool, pair, read_at).await
+        crate::pairs::save(&self.pool, pair, Guard::ReadAt(read_at)).await
     }
 
     async fn save_pair(&self, pair: &Pair) -> Result<()> {
-        pairs::save(&self.pool, pair).await
+        crate::pairs::save(&self.pool, pair, Guard::Any)
+            .await
+            .map(|_| ())
     }
 
     async fn pair(&self, id: PairId) -> Result<Option<Pair>> {
-        pairs::by_id(&self.pool, id).await
+        crate::pairs::by_id(&self.pool, id).await
     }
 
     async fn pair_by_referral(&self, referral_id: &str) -> Result<Option<Pair>> {
-        pairs::by_referral(&self.pool, referral_id).await
+        crate::pairs::by_referral(&self.pool, referral_id).await
     }
 
     async fn pair_by_opportunity(&self, opportunity_id: &str) -> Result<Option<Pair>> {
-        pairs::by_opportunity(&self.pool, opportunity_id).await
+        crate::pairs::by_opportunity(&self.pool, opportunity_id).await
     }
 
     async fn pairs_with_snapshot_string(&self, value: &str) -> Result<Vec<Pair>> {
-        pairs::with_snapshot_string(&self.pool, value).await
+        crate::pairs::with_snapshot_string(&self.pool, value).await
     }
 
     async fn find_pairs(&self, query: &PairQuery) -> Result<Vec<Pair>> {
-        pairs::find(&self.pool, query).await
+        crate::pairs::find(&self.pool, query).await
     }
 
     async fn pair_counts(&self) -> Result<BTreeMap<PairState, u64>> {
-        pairs::counts(&self.pool).await
+        crate::pairs::counts(&self.pool).await
     }
 
     async fn last_sync_times(&self) -> Result<LastSyncTimes> {
-        pairs::last_sync_times(&self.pool).await
+        crate::pairs::last_sync_times(&self.pool).await
     }
 
     async fn save_link_over(

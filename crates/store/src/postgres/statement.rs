@@ -1,5 +1,6 @@
-//! Cloud links on PostgreSQL: how a value is bound and a cell read (see
-//! [`crate::links`] for the statements).
+//! Statements on PostgreSQL: how a value is bound and a cell read (see
+//! [`crate::statement`]; the statements are in [`crate::pairs`] and
+//! [`crate::links`]).
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgArguments, PgRow};
@@ -7,7 +8,7 @@ use sqlx::query::Query;
 use sqlx::{PgPool, Postgres, Row};
 use uuid::Uuid;
 
-use crate::links::{Dialect, LinkDb, LinkRow, Param, Statement};
+use crate::statement::{Db, DbRow, Dialect, Param, Statement};
 use crate::Result;
 
 /// `statement` with its values bound in their native types (JSON as text,
@@ -24,11 +25,12 @@ fn query(statement: &Statement) -> Query<'_, Postgres, PgArguments> {
         })
 }
 
-impl LinkDb for PgPool {
+impl Db for PgPool {
     type Row = PgRow;
     const DIALECT: Dialect = Dialect {
         mark: '$',
         json_cast: "::json",
+        json_text: "::text",
         position: "strpos",
     };
 
@@ -41,8 +43,8 @@ impl LinkDb for PgPool {
     }
 }
 
-impl LinkRow for PgRow {
-    fn id(&self, column: &str) -> Result<Uuid> {
+impl DbRow for PgRow {
+    fn id(&self, column: &str) -> Result<Option<Uuid>> {
         Ok(self.try_get(column)?)
     }
 
