@@ -8,6 +8,7 @@
 //! database. [`open`] picks one from a URL.
 #![forbid(unsafe_code)]
 
+mod audit;
 mod credentials;
 mod error;
 mod flows;

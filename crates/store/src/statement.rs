@@ -2,7 +2,7 @@
 //! [`Dialect`] with the values it binds ([`Param`]), the upsert that saves a
 //! record under a version [`Guard`], and what a flow needs from a backend:
 //! how it runs a statement ([`Db`]) and reads a cell ([`DbRow`]). The flows
-//! over it are [`crate::pairs`] and [`crate::links`].
+//! over it are [`crate::pairs`], [`crate::links`] and [`crate::audit`].
 
 use std::future::Future;
 
@@ -146,6 +146,8 @@ pub(crate) trait Db: Sync {
     const DIALECT: Dialect;
     /// Runs a write; how many rows it changed.
     fn execute(&self, statement: Statement) -> impl Future<Output = Result<u64>> + Send;
+    /// Runs writes in one transaction: all of them or none.
+    fn execute_all(&self, statements: Vec<Statement>) -> impl Future<Output = Result<()>> + Send;
     /// Runs a query; its rows.
     fn fetch(&self, statement: Statement) -> impl Future<Output = Result<Vec<Self::Row>>> + Send;
 }

@@ -6,7 +6,6 @@
 //! pollers hold expiring leases. Migrations run on connect; sqlx's migrator
 //! takes an advisory lock, so instances starting together do not race.
 
-mod audit;
 mod codec;
 mod credentials;
 mod cursors;
@@ -293,15 +292,15 @@ impl Store for PostgresStore {
     }
 
     async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()> {
-        audit::append(self.pool(), entries).await
+        crate::audit::append(self.pool(), entries).await
     }
 
     async fn audit_for_pair(&self, pair_id: PairId, limit: u32) -> Result<Vec<AuditEntry>> {
-        audit::for_pair(self.pool(), pair_id, limit).await
+        crate::audit::for_pair(self.pool(), pair_id, limit).await
     }
 
     async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditEntry>> {
-        audit::recent(self.pool(), limit).await
+        crate::audit::recent(self.pool(), limit).await
     }
 
     async fn try_acquire_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool> {

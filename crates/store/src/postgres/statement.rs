@@ -1,6 +1,6 @@
 //! Statements on PostgreSQL: how a value is bound and a cell read (see
-//! [`crate::statement`]; the statements are in [`crate::pairs`] and
-//! [`crate::links`]).
+//! [`crate::statement`]; the statements are in [`crate::pairs`],
+//! [`crate::links`] and [`crate::audit`]).
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgArguments, PgRow};
@@ -36,6 +36,14 @@ impl Db for PgPool {
 
     async fn execute(&self, statement: Statement) -> Result<u64> {
         Ok(query(&statement).execute(self).await?.rows_affected())
+    }
+
+    async fn execute_all(&self, statements: Vec<Statement>) -> Result<()> {
+        let mut tx = self.begin().await?;
+        for statement in &statements {
+            query(statement).execute(&mut *tx).await?;
+        }
+        Ok(tx.commit().await?)
     }
 
     async fn fetch(&self, statement: Statement) -> Result<Vec<PgRow>> {

@@ -7,14 +7,11 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::{AuditEntry, AuditLevel, Job, JobState, Result, StoreError};
+use crate::{Job, JobState, Result, StoreError};
 
 /// Columns of `jobs` in the order [`job`] reads them.
 pub(super) const JOB_COLUMNS: &str =
     "id, dedup_key, payload, state, attempts, run_at, lease_owner, lease_expires_at, last_error, created_at, updated_at";
-
-/// Columns of `audit` in the order [`audit`] reads them.
-pub(super) const AUDIT_COLUMNS: &str = "id, pair_id, at, level, kind, message, detail";
 
 /// A timestamp as stored.
 pub(super) fn micros(at: DateTime<Utc>) -> i64 {
@@ -100,20 +97,5 @@ pub(super) fn job(row: &SqliteRow) -> Result<Job> {
         last_error: row.try_get("last_error")?,
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
-    })
-}
-
-/// An `audit` row.
-pub(super) fn audit(row: &SqliteRow) -> Result<AuditEntry> {
-    let level: String = row.try_get("level")?;
-    Ok(AuditEntry {
-        id: uuid(row, "id")?,
-        pair_id: opt_uuid(row, "pair_id")?,
-        at: time(row, "at")?,
-        level: AuditLevel::parse(&level)
-            .ok_or_else(|| StoreError::corrupt("level", format!("unknown {level:?}")))?,
-        kind: row.try_get("kind")?,
-        message: row.try_get("message")?,
-        detail: json(row, "detail")?,
     })
 }

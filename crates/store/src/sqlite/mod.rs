@@ -6,7 +6,6 @@
 //! may read and write the same file; their new jobs are seen when
 //! `wait_for_jobs` times out.
 
-mod audit;
 mod codec;
 mod credentials;
 mod cursors;
@@ -322,15 +321,15 @@ impl Store for SqliteStore {
     }
 
     async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()> {
-        audit::append(&self.pool, entries).await
+        crate::audit::append(&self.pool, entries).await
     }
 
     async fn audit_for_pair(&self, pair_id: PairId, limit: u32) -> Result<Vec<AuditEntry>> {
-        audit::for_pair(&self.pool, pair_id, limit).await
+        crate::audit::for_pair(&self.pool, pair_id, limit).await
     }
 
     async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditEntry>> {
-        audit::recent(&self.pool, limit).await
+        crate::audit::recent(&self.pool, limit).await
     }
 
     async fn try_acquire_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool> {
