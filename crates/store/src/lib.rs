@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 mod audit;
+mod backend;
 mod credentials;
 mod error;
 mod flows;
