@@ -1,9 +1,11 @@
 //! The [`Store`] written once for both backends: pairs, cloud links and
 //! audit history run their shared flows ([`crate::pairs`], [`crate::links`],
 //! [`crate::audit`]) on the backend's statements ([`Db`]), jobs and webhooks
-//! go through the shared [`Queue`]. A backend supplies its pool, whose
+//! go through the shared [`Queue`], credentials through
+//! [`crate::credential_flows`]. A backend supplies its pool, whose
 //! statements are its own where no flow is shared ([`CursorDb`],
-//! [`LeaseDb`], [`JobOps`]), and its write probe ([`Backend`]).
+//! [`LeaseDb`], [`JobOps`], [`CredentialDb`]), and its write probe
+//! ([`Backend`]).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -12,14 +14,15 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+use crate::credential_flows;
 use crate::flows::{JobDb, Queue};
 use crate::links::LinkKey;
 use crate::shared::{wait_scheduled, JobSignal};
 use crate::statement::{Binder, Db, Guard};
 use crate::{
-    AuditEntry, Cloud, CloudLink, CredentialStore, FailureAction, InboxEvent, InboxOutcome, Job,
-    JobCounts, JobId, LastSyncTimes, NewJob, Pair, PairId, PairQuery, PairState, Result,
-    RetryTarget, Store,
+    AuditEntry, Cloud, CloudLink, CredentialHold, CredentialStore, CredentialWrite, FailureAction,
+    InboxEvent, InboxOutcome, Job, JobCounts, JobId, LastSyncTimes, NewJob, Pair, PairId,
+    PairQuery, PairState, Result, RetryTarget, Store, StoredCredential,
 };
 
 /// A backend's cursors (see [`Store::cursor`]).
@@ -72,10 +75,26 @@ pub(crate) trait JobOps {
     ) -> impl Future<Output = Result<(Option<DateTime<Utc>>, DateTime<Utc>)>> + Send;
 }
 
+/// A backend's credential writes that are held against other writers
+/// (see [`CredentialStore::hold_credential`]).
+pub(crate) trait CredentialDb {
+    /// As [`CredentialStore::replace_credential`].
+    fn replace_credential(
+        &self,
+        name: &str,
+        write: &CredentialWrite,
+    ) -> impl Future<Output = Result<()>> + Send;
+    /// As [`CredentialStore::hold_credential`].
+    fn hold_credential(
+        &self,
+        name: &str,
+    ) -> impl Future<Output = Result<Box<dyn CredentialHold>>> + Send;
+}
+
 /// A store: its pool, its waiters, and how it proves it can write.
-pub(crate) trait Backend: CredentialStore + Send + Sync + 'static {
+pub(crate) trait Backend: Send + Sync + 'static {
     /// Its connection pool, which runs every statement.
-    type Db: Db + JobDb + JobOps + CursorDb + LeaseDb + 'static;
+    type Db: Db + JobDb + JobOps + CursorDb + LeaseDb + CredentialDb + 'static;
     /// The pool.
     fn db(&self) -> &Self::Db;
     /// The in-process "new work" signal of its waiters.
@@ -87,6 +106,33 @@ pub(crate) trait Backend: CredentialStore + Send + Sync + 'static {
 /// The job operations of `backend`, with the wake-up policy.
 fn queue<B: Backend>(backend: &B) -> Queue<'_, B::Db> {
     Queue::new(backend.db(), backend.signal())
+}
+
+#[async_trait]
+impl<B: Backend> CredentialStore for B {
+    async fn credential(&self, name: &str) -> Result<Option<StoredCredential>> {
+        credential_flows::by_name(self.db(), name).await
+    }
+
+    async fn credentials(&self) -> Result<Vec<StoredCredential>> {
+        credential_flows::all(self.db()).await
+    }
+
+    async fn seed_credential(&self, name: &str, write: &CredentialWrite) -> Result<bool> {
+        credential_flows::seed(self.db(), name, write).await
+    }
+
+    async fn replace_credential(&self, name: &str, write: &CredentialWrite) -> Result<()> {
+        self.db().replace_credential(name, write).await
+    }
+
+    async fn hold_credential(&self, name: &str) -> Result<Box<dyn CredentialHold>> {
+        self.db().hold_credential(name).await
+    }
+
+    async fn record_credential_error(&self, name: &str, error: &str) -> Result<()> {
+        credential_flows::record_error(self.db(), name, error).await
+    }
 }
 
 #[async_trait]

@@ -10,6 +10,7 @@
 
 mod audit;
 mod backend;
+mod credential_flows;
 mod credentials;
 mod error;
 mod flows;

@@ -37,6 +37,10 @@ pub(crate) enum Param {
     Time(Option<DateTime<Utc>>),
     /// An integer.
     Int(i64),
+    /// Bytes.
+    Bytes(Vec<u8>),
+    /// A boolean, or NULL.
+    Bool(Option<bool>),
 }
 
 /// SQL with its values, in placeholder order.
@@ -164,6 +168,10 @@ pub(crate) trait DbRow {
     fn time(&self, column: &str) -> Result<Option<DateTime<Utc>>>;
     /// An integer.
     fn int(&self, column: &str) -> Result<i64>;
+    /// Bytes, or NULL.
+    fn bytes(&self, column: &str) -> Result<Option<Vec<u8>>>;
+    /// A boolean, or NULL.
+    fn bool(&self, column: &str) -> Result<Option<bool>>;
 }
 
 /// The value of a NOT NULL column.

@@ -13,7 +13,7 @@ use crate::Result;
 
 /// `statement` with its values bound in their native types (JSON as text,
 /// cast in the SQL so key order is kept).
-fn query(statement: &Statement) -> Query<'_, Postgres, PgArguments> {
+pub(super) fn query(statement: &Statement) -> Query<'_, Postgres, PgArguments> {
     statement
         .params
         .iter()
@@ -22,6 +22,8 @@ fn query(statement: &Statement) -> Query<'_, Postgres, PgArguments> {
             Param::Id(id) => query.bind(*id),
             Param::Time(at) => query.bind(*at),
             Param::Int(n) => query.bind(*n),
+            Param::Bytes(bytes) => query.bind(bytes.as_slice()),
+            Param::Bool(b) => query.bind(*b),
         })
 }
 
@@ -69,6 +71,14 @@ impl DbRow for PgRow {
     }
 
     fn int(&self, column: &str) -> Result<i64> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn bytes(&self, column: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn bool(&self, column: &str) -> Result<Option<bool>> {
         Ok(self.try_get(column)?)
     }
 }

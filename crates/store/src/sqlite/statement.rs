@@ -22,6 +22,8 @@ fn query(statement: &Statement) -> Query<'_, Sqlite, SqliteArguments<'_>> {
             Param::Id(id) => query.bind(id.map(|id| id.to_string())),
             Param::Time(at) => query.bind(at.map(codec::micros)),
             Param::Int(n) => query.bind(*n),
+            Param::Bytes(bytes) => query.bind(bytes.as_slice()),
+            Param::Bool(b) => query.bind(*b),
         })
 }
 
@@ -69,6 +71,14 @@ impl DbRow for SqliteRow {
     }
 
     fn int(&self, column: &str) -> Result<i64> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn bytes(&self, column: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn bool(&self, column: &str) -> Result<Option<bool>> {
         Ok(self.try_get(column)?)
     }
 }
