@@ -33,8 +33,6 @@ pub(crate) fn opportunity_key_of_text(text: &str) -> Option<String> {
     looks_like_id.then(|| opportunity_key(text))
 }
 
-/// Case-folded name stored beside the name for case-insensitive search
-/// (Unicode-aware, unlike SQLite's ASCII-only `lower`).
 /// SQL naming the pair or cloud link a job of table alias `j` works on:
 /// the recorded pair its key (`referral:<id>`, or `opportunity:<id>` with a
 /// 15- or 18-character id) belongs to, the AWS link its key
@@ -87,6 +85,8 @@ pub(crate) fn json_string(value: &str) -> String {
     serde_json::Value::from(value).to_string()
 }
 
+/// Case-folded name stored beside the name for case-insensitive search
+/// (Unicode-aware, unlike SQLite's ASCII-only `lower`).
 pub(crate) fn fold_name(name: &str) -> String {
     name.to_lowercase()
 }

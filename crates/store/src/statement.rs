@@ -2,7 +2,8 @@
 //! [`Dialect`] with the values it binds ([`Param`]), the upsert that saves a
 //! record under a version [`Guard`], and what a flow needs from a backend:
 //! how it runs a statement ([`Db`]) and reads a cell ([`DbRow`]). The flows
-//! over it are [`crate::pairs`], [`crate::links`] and [`crate::audit`].
+//! over it are [`crate::pairs`], [`crate::links`], [`crate::audit`] and
+//! [`crate::credential_flows`].
 
 use std::future::Future;
 

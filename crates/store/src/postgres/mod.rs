@@ -38,7 +38,7 @@ const APPLICATION_NAME: &str = "cosell";
 /// Migrations embedded at build time from `migrations/postgres`.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// The PostgreSQL-backed [`Store`].
+/// The PostgreSQL-backed [`Store`](crate::Store).
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     inner: Arc<Inner>,

@@ -39,7 +39,7 @@ const FILE_POOL_SIZE: u32 = 4;
 /// Migrations embedded at build time from `migrations/sqlite`.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// The SQLite-backed [`Store`].
+/// The SQLite-backed [`Store`](crate::Store).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,

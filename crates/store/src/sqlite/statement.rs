@@ -1,6 +1,6 @@
 //! Statements on SQLite: how a value is bound and a cell read (see
 //! [`crate::statement`]; the statements are in [`crate::pairs`],
-//! [`crate::links`] and [`crate::audit`]).
+//! [`crate::links`], [`crate::audit`] and [`crate::credential_flows`]).
 
 use chrono::{DateTime, Utc};
 use sqlx::query::Query;
