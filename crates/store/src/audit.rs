@@ -1,7 +1,9 @@
 //! Audit history, written once for both backends: append-only, read newest
 //! first (ties keep insertion order). Each backend supplies only how it
-//! runs a statement and reads a cell ([`Db`], [`DbRow`]).
+//! runs a statement and reads a cell ([`Db`], [`DbRow`]), and its write
+//! transaction ([`JobDb::begin`]).
 
+use crate::flows::{JobDb, JobTx};
 use crate::shared::sql_limit;
 use crate::statement::{fetch_as, parsed, required, Binder, Db, DbRow, Param, Statement};
 use crate::{AuditEntry, AuditLevel, PairId, Result};
@@ -46,12 +48,15 @@ fn insert<D: Db>(entry: &AuditEntry) -> Statement {
 
 /// Appends entries in one transaction; an entry whose id is already stored
 /// is skipped, so a replayed job does not duplicate history.
-pub(crate) async fn append<D: Db>(db: &D, entries: &[AuditEntry]) -> Result<()> {
+pub(crate) async fn append<D: Db + JobDb>(db: &D, entries: &[AuditEntry]) -> Result<()> {
     if entries.is_empty() {
         return Ok(());
     }
-    db.execute_all(entries.iter().map(insert::<D>).collect())
-        .await
+    let mut tx = db.begin().await?;
+    for entry in entries {
+        tx.execute(insert::<D>(entry)).await?;
+    }
+    tx.commit().await
 }
 
 /// The newest `limit` entries of a pair (0: all).

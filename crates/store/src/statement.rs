@@ -151,8 +151,6 @@ pub(crate) trait Db: Sync {
     const DIALECT: Dialect;
     /// Runs a write; how many rows it changed.
     fn execute(&self, statement: Statement) -> impl Future<Output = Result<u64>> + Send;
-    /// Runs writes in one transaction: all of them or none.
-    fn execute_all(&self, statements: Vec<Statement>) -> impl Future<Output = Result<()>> + Send;
     /// Runs a query; its rows.
     fn fetch(&self, statement: Statement) -> impl Future<Output = Result<Vec<Self::Row>>> + Send;
 }

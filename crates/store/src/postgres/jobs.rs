@@ -15,9 +15,11 @@ use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use super::codec::{self, JOB_COLUMNS};
+use super::statement::query;
 use crate::backend::JobOps;
 use crate::flows::{rerun_lost_races, Absorbed, JobDb, JobTx};
 use crate::shared::{self, micros, sql_limit, JOBS_CHANNEL};
+use crate::statement::Statement;
 use crate::{InboxEvent, Job, JobCounts, JobId, JobState, NewJob, Result, RetryTarget};
 
 /// Advisory lock key that serialises claims ("cosell" in ASCII).
@@ -355,6 +357,13 @@ impl JobTx for Transaction<'static, Postgres> {
 
     async fn move_cursor(&mut self, name: &str, from: Option<&str>, to: &str) -> Result<bool> {
         super::cursors::move_cursor_on(self, name, from, to).await
+    }
+
+    async fn execute(&mut self, statement: Statement) -> Result<u64> {
+        Ok(query(&statement)
+            .execute(&mut **self)
+            .await?
+            .rows_affected())
     }
 
     async fn commit(self) -> Result<()> {

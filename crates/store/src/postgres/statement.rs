@@ -40,14 +40,6 @@ impl Db for PgPool {
         Ok(query(&statement).execute(self).await?.rows_affected())
     }
 
-    async fn execute_all(&self, statements: Vec<Statement>) -> Result<()> {
-        let mut tx = self.begin().await?;
-        for statement in &statements {
-            query(statement).execute(&mut *tx).await?;
-        }
-        Ok(tx.commit().await?)
-    }
-
     async fn fetch(&self, statement: Statement) -> Result<Vec<PgRow>> {
         Ok(query(&statement).fetch_all(self).await?)
     }

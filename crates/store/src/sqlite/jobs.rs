@@ -12,9 +12,11 @@ use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use uuid::Uuid;
 
 use super::codec::{self, JOB_COLUMNS};
+use super::statement::query;
 use crate::backend::JobOps;
 use crate::flows::{Absorbed, JobDb, JobTx};
 use crate::shared::{self, micros, sql_limit};
+use crate::statement::Statement;
 use crate::{InboxEvent, Job, JobCounts, JobId, NewJob, Result, RetryTarget, StoreError};
 
 /// Starts a write transaction that holds the write lock from its first
@@ -327,6 +329,13 @@ impl JobTx for Transaction<'static, Sqlite> {
 
     async fn move_cursor(&mut self, name: &str, from: Option<&str>, to: &str) -> Result<bool> {
         super::cursors::move_cursor_on(self, name, from, to).await
+    }
+
+    async fn execute(&mut self, statement: Statement) -> Result<u64> {
+        Ok(query(&statement)
+            .execute(&mut **self)
+            .await?
+            .rows_affected())
     }
 
     async fn commit(self) -> Result<()> {

@@ -13,7 +13,7 @@ use crate::statement::{Db, DbRow, Dialect, Param, Statement};
 use crate::Result;
 
 /// `statement` with its values bound: ids as text, timestamps as microseconds.
-fn query(statement: &Statement) -> Query<'_, Sqlite, SqliteArguments<'_>> {
+pub(super) fn query(statement: &Statement) -> Query<'_, Sqlite, SqliteArguments<'_>> {
     statement
         .params
         .iter()
@@ -38,14 +38,6 @@ impl Db for SqlitePool {
 
     async fn execute(&self, statement: Statement) -> Result<u64> {
         Ok(query(&statement).execute(self).await?.rows_affected())
-    }
-
-    async fn execute_all(&self, statements: Vec<Statement>) -> Result<()> {
-        let mut tx = self.begin_with("BEGIN IMMEDIATE").await?;
-        for statement in &statements {
-            query(statement).execute(&mut *tx).await?;
-        }
-        Ok(tx.commit().await?)
     }
 
     async fn fetch(&self, statement: Statement) -> Result<Vec<SqliteRow>> {
