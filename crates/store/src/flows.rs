@@ -11,6 +11,7 @@ use std::future::Future;
 use chrono::{DateTime, Utc};
 
 use crate::shared::{merge_batch, returned_schedule, JobSignal, Return};
+use crate::statement::Statement;
 use crate::{
     FailureAction, InboxEvent, InboxOutcome, Job, JobId, NewJob, Result, RetryTarget, StoreError,
 };
@@ -66,6 +67,9 @@ pub(crate) trait JobTx: Send {
         from: Option<&str>,
         to: &str,
     ) -> impl Future<Output = Result<bool>> + Send;
+    /// Runs a statement of a shared flow ([`crate::statement`]); how many
+    /// rows it changed.
+    fn execute(&mut self, statement: Statement) -> impl Future<Output = Result<u64>> + Send;
     /// Commits the transaction.
     fn commit(self) -> impl Future<Output = Result<()>> + Send;
     /// Rolls the transaction back.

@@ -8,15 +8,20 @@
 //! database. [`open`] picks one from a URL.
 #![forbid(unsafe_code)]
 
+mod audit;
+mod backend;
+mod credential_flows;
 mod credentials;
 mod error;
 mod flows;
 mod links;
 mod model;
+mod pairs;
 pub mod postgres;
 pub mod seal;
 mod shared;
 pub mod sqlite;
+mod statement;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

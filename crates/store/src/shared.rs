@@ -33,8 +33,6 @@ pub(crate) fn opportunity_key_of_text(text: &str) -> Option<String> {
     looks_like_id.then(|| opportunity_key(text))
 }
 
-/// Case-folded name stored beside the name for case-insensitive search
-/// (Unicode-aware, unlike SQLite's ASCII-only `lower`).
 /// SQL naming the pair or cloud link a job of table alias `j` works on:
 /// the recorded pair its key (`referral:<id>`, or `opportunity:<id>` with a
 /// 15- or 18-character id) belongs to, the AWS link its key
@@ -87,6 +85,8 @@ pub(crate) fn json_string(value: &str) -> String {
     serde_json::Value::from(value).to_string()
 }
 
+/// Case-folded name stored beside the name for case-insensitive search
+/// (Unicode-aware, unlike SQLite's ASCII-only `lower`).
 pub(crate) fn fold_name(name: &str) -> String {
     name.to_lowercase()
 }
@@ -300,31 +300,6 @@ pub(crate) fn job_counts(rows: Vec<(String, i64)>) -> crate::Result<crate::JobCo
         }
     }
     Ok(counts)
-}
-
-/// Explains a unique violation while saving `pair` by naming the id that is
-/// already linked to another pair; other errors pass through.
-pub(crate) fn pair_conflict(pair: &crate::Pair, err: crate::StoreError) -> crate::StoreError {
-    let crate::StoreError::Conflict(detail) = err else {
-        return err;
-    };
-    let which = if detail.contains("referral") {
-        pair.referral_id
-            .as_deref()
-            .map(|id| format!("referral {id}"))
-    } else if detail.contains("opportunity") {
-        pair.opportunity_id
-            .as_deref()
-            .map(|id| format!("opportunity {id}"))
-    } else {
-        None
-    };
-    match which {
-        Some(what) => {
-            crate::StoreError::Conflict(format!("{what} is already linked to another pair"))
-        }
-        None => crate::StoreError::Conflict(detail),
-    }
 }
 
 #[cfg(test)]

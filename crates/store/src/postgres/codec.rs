@@ -5,44 +5,15 @@
 use sqlx::postgres::PgRow;
 use sqlx::Row;
 
-use crate::{AuditEntry, AuditLevel, Job, JobState, Pair, PairState, Result, StoreError};
-
-/// Columns of `pairs` in the order [`pair`] reads them.
-pub(super) const PAIR_COLUMNS: &str =
-    "id, referral_id, opportunity_id, name, state, snapshot, referral_version, \
-     opportunity_version, last_error, last_pc_to_sf_at, last_sf_to_pc_at, created_at, updated_at";
+use crate::{Job, JobState, Result, StoreError};
 
 /// Columns of `jobs` in the order [`job`] reads them.
 pub(super) const JOB_COLUMNS: &str =
     "id, dedup_key, payload, state, attempts, run_at, lease_owner, lease_expires_at, last_error, created_at, updated_at";
 
-/// Columns of `audit` in the order [`audit`] reads them.
-pub(super) const AUDIT_COLUMNS: &str = "id, pair_id, at, level, kind, message, detail";
-
 /// JSON as bound (text, cast to `json` in SQL so key order is kept).
 pub(super) fn json_text(value: &serde_json::Value) -> String {
     value.to_string()
-}
-
-/// A `pairs` row.
-pub(super) fn pair(row: &PgRow) -> Result<Pair> {
-    let state: String = row.try_get("state")?;
-    Ok(Pair {
-        id: row.try_get("id")?,
-        referral_id: row.try_get("referral_id")?,
-        opportunity_id: row.try_get("opportunity_id")?,
-        name: row.try_get("name")?,
-        state: PairState::parse(&state)
-            .ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?,
-        snapshot: row.try_get("snapshot")?,
-        referral_version: row.try_get("referral_version")?,
-        opportunity_version: row.try_get("opportunity_version")?,
-        last_error: row.try_get("last_error")?,
-        last_pc_to_sf_at: row.try_get("last_pc_to_sf_at")?,
-        last_sf_to_pc_at: row.try_get("last_sf_to_pc_at")?,
-        created_at: row.try_get("created_at")?,
-        updated_at: row.try_get("updated_at")?,
-    })
 }
 
 /// A `jobs` row.
@@ -62,20 +33,5 @@ pub(super) fn job(row: &PgRow) -> Result<Job> {
         last_error: row.try_get("last_error")?,
         created_at: row.try_get("created_at")?,
         updated_at: row.try_get("updated_at")?,
-    })
-}
-
-/// An `audit` row.
-pub(super) fn audit(row: &PgRow) -> Result<AuditEntry> {
-    let level: String = row.try_get("level")?;
-    Ok(AuditEntry {
-        id: row.try_get("id")?,
-        pair_id: row.try_get("pair_id")?,
-        at: row.try_get("at")?,
-        level: AuditLevel::parse(&level)
-            .ok_or_else(|| StoreError::corrupt("level", format!("unknown {level:?}")))?,
-        kind: row.try_get("kind")?,
-        message: row.try_get("message")?,
-        detail: row.try_get("detail")?,
     })
 }

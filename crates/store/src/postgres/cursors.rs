@@ -3,27 +3,30 @@
 
 use sqlx::PgPool;
 
+use crate::backend::CursorDb;
 use crate::Result;
 
-pub(super) async fn cursor(pool: &PgPool, name: &str) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT value FROM cursors WHERE name = $1")
-            .bind(name)
-            .fetch_optional(pool)
-            .await?,
-    )
-}
+impl CursorDb for PgPool {
+    async fn cursor(&self, name: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM cursors WHERE name = $1")
+                .bind(name)
+                .fetch_optional(self)
+                .await?,
+        )
+    }
 
-pub(super) async fn set_cursor(pool: &PgPool, name: &str, value: &str) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO cursors (name, value, updated_at) VALUES ($1, $2, now()) \
-         ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at",
-    )
-    .bind(name)
-    .bind(value)
-    .execute(pool)
-    .await?;
-    Ok(())
+    async fn set_cursor(&self, name: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO cursors (name, value, updated_at) VALUES ($1, $2, now()) \
+             ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value, updated_at = EXCLUDED.updated_at",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(self)
+        .await?;
+        Ok(())
+    }
 }
 
 /// Moves a cursor from `from` (None: never set) to `to` on `conn`; false

@@ -15,8 +15,11 @@ use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction};
 use uuid::Uuid;
 
 use super::codec::{self, JOB_COLUMNS};
+use super::statement::query;
+use crate::backend::JobOps;
 use crate::flows::{rerun_lost_races, Absorbed, JobDb, JobTx};
 use crate::shared::{self, micros, sql_limit, JOBS_CHANNEL};
+use crate::statement::Statement;
 use crate::{InboxEvent, Job, JobCounts, JobId, JobState, NewJob, Result, RetryTarget};
 
 /// Advisory lock key that serialises claims ("cosell" in ASCII).
@@ -69,48 +72,98 @@ async fn enqueue_on(conn: &mut PgConnection, jobs: &[NewJob]) -> Result<u64> {
     Ok(created)
 }
 
-pub(super) async fn claim(
-    pool: &PgPool,
-    worker: &str,
-    limit: u32,
-    lease: Duration,
-) -> Result<Vec<Job>> {
-    if limit == 0 {
-        return Ok(Vec::new());
+impl JobOps for PgPool {
+    async fn claim(&self, worker: &str, limit: u32, lease: Duration) -> Result<Vec<Job>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        // Locked rows belong to another claimer and are skipped; a row changed
+        // since our snapshot is re-checked against the conditions on lock.
+        // Claims take turns (a transaction-scoped advisory lock), so two
+        // claimers never both see a pair idle and take one job of it each.
+        let sql = format!(
+            "WITH picked AS ({} FOR UPDATE SKIP LOCKED) \
+             UPDATE jobs SET state = 'running', lease_owner = $1, \
+                 lease_expires_at = now() + $3 * interval '1 microsecond', \
+                 attempts = jobs.attempts + 1, updated_at = now() \
+             FROM picked WHERE jobs.id = picked.id \
+             RETURNING {}",
+            shared::claimable_ids("now()", "$2"),
+            qualified(JOB_COLUMNS, "jobs")
+        );
+        let rows = rerun_lost_races(RACE_RETRIES, || async {
+            let mut tx = self.begin().await?;
+            sqlx::query("SELECT pg_advisory_xact_lock($1)")
+                .bind(CLAIM_LOCK)
+                .execute(&mut *tx)
+                .await?;
+            let rows = sqlx::query(&sql)
+                .bind(worker)
+                .bind(i64::from(limit))
+                .bind(micros(lease))
+                .fetch_all(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(rows)
+        })
+        .await?;
+        let mut jobs = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
+        jobs.sort_by_key(|j| (j.run_at, j.created_at, j.id));
+        Ok(jobs)
     }
-    // Locked rows belong to another claimer and are skipped; a row changed
-    // since our snapshot is re-checked against the conditions on lock.
-    // Claims take turns (a transaction-scoped advisory lock), so two
-    // claimers never both see a pair idle and take one job of it each.
-    let sql = format!(
-        "WITH picked AS ({} FOR UPDATE SKIP LOCKED) \
-         UPDATE jobs SET state = 'running', lease_owner = $1, \
-             lease_expires_at = now() + $3 * interval '1 microsecond', \
-             attempts = jobs.attempts + 1, updated_at = now() \
-         FROM picked WHERE jobs.id = picked.id \
-         RETURNING {}",
-        shared::claimable_ids("now()", "$2"),
-        qualified(JOB_COLUMNS, "jobs")
-    );
-    let rows = rerun_lost_races(RACE_RETRIES, || async {
-        let mut tx = pool.begin().await?;
-        sqlx::query("SELECT pg_advisory_xact_lock($1)")
-            .bind(CLAIM_LOCK)
-            .execute(&mut *tx)
+
+    async fn extend_leases(&self, worker: &str, ids: &[JobId], lease: Duration) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "UPDATE jobs SET lease_expires_at = now() + $1 * interval '1 microsecond', updated_at = now() \
+             WHERE state = 'running' AND lease_owner = $2 AND id = ANY($3)",
+        )
+        .bind(micros(lease))
+        .bind(worker)
+        .bind(ids)
+        .execute(self)
+        .await?;
+        Ok(())
+    }
+
+    async fn by_id(&self, id: JobId) -> Result<Option<Job>> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(self).await?;
+        row.as_ref().map(codec::job).transpose()
+    }
+
+    async fn counts(&self) -> Result<JobCounts> {
+        let rows = sqlx::query_as("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
+            .fetch_all(self)
             .await?;
+        shared::job_counts(rows)
+    }
+
+    async fn dead(&self, limit: u32) -> Result<Vec<Job>> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT $1");
         let rows = sqlx::query(&sql)
-            .bind(worker)
-            .bind(i64::from(limit))
-            .bind(micros(lease))
-            .fetch_all(&mut *tx)
+            .bind(sql_limit(limit))
+            .fetch_all(self)
             .await?;
-        tx.commit().await?;
-        Ok(rows)
-    })
-    .await?;
-    let mut jobs = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
-    jobs.sort_by_key(|j| (j.run_at, j.created_at, j.id));
-    Ok(jobs)
+        rows.iter().map(codec::job).collect()
+    }
+
+    /// The earliest pending job's time (already past when one is due) or the
+    /// next lease expiry, if any,
+    /// and the database's current time (both on the database clock).
+    async fn next_due(&self) -> Result<(Option<DateTime<Utc>>, DateTime<Utc>)> {
+        let row = sqlx::query(
+            "SELECT least( \
+                 (SELECT min(run_at) FROM jobs WHERE state = 'pending'), \
+                 (SELECT min(lease_expires_at) FROM jobs WHERE state = 'running' AND lease_expires_at > now()) \
+             ) AS next, now() AS now",
+        )
+        .fetch_one(self)
+        .await?;
+        Ok((row.try_get("next")?, row.try_get("now")?))
+    }
 }
 
 /// `a, b` → `t.a, t.b` (RETURNING after UPDATE ... FROM needs qualified names).
@@ -120,27 +173,6 @@ fn qualified(columns: &str, table: &str) -> String {
         .map(|c| format!("{table}.{}", c.trim()))
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-pub(super) async fn extend_leases(
-    pool: &PgPool,
-    worker: &str,
-    ids: &[JobId],
-    lease: Duration,
-) -> Result<()> {
-    if ids.is_empty() {
-        return Ok(());
-    }
-    sqlx::query(
-        "UPDATE jobs SET lease_expires_at = now() + $1 * interval '1 microsecond', updated_at = now() \
-         WHERE state = 'running' AND lease_owner = $2 AND id = ANY($3)",
-    )
-    .bind(micros(lease))
-    .bind(worker)
-    .bind(ids)
-    .execute(pool)
-    .await?;
-    Ok(())
 }
 
 /// Ends a job `worker` holds in `state` (`done` or `dead`); returns whether
@@ -328,6 +360,13 @@ impl JobTx for Transaction<'static, Postgres> {
         super::cursors::move_cursor_on(self, name, from, to).await
     }
 
+    async fn execute(&mut self, statement: Statement) -> Result<u64> {
+        Ok(query(&statement)
+            .execute(&mut **self)
+            .await?
+            .rows_affected())
+    }
+
     async fn commit(self) -> Result<()> {
         Ok(Transaction::commit(self).await?)
     }
@@ -335,41 +374,4 @@ impl JobTx for Transaction<'static, Postgres> {
     async fn rollback(self) -> Result<()> {
         Ok(Transaction::rollback(self).await?)
     }
-}
-
-pub(super) async fn by_id(pool: &PgPool, id: JobId) -> Result<Option<Job>> {
-    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id).fetch_optional(pool).await?;
-    row.as_ref().map(codec::job).transpose()
-}
-
-pub(super) async fn counts(pool: &PgPool) -> Result<JobCounts> {
-    let rows = sqlx::query_as("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
-        .fetch_all(pool)
-        .await?;
-    shared::job_counts(rows)
-}
-
-pub(super) async fn dead(pool: &PgPool, limit: u32) -> Result<Vec<Job>> {
-    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT $1");
-    let rows = sqlx::query(&sql)
-        .bind(sql_limit(limit))
-        .fetch_all(pool)
-        .await?;
-    rows.iter().map(codec::job).collect()
-}
-
-/// The earliest pending job's time (already past when one is due) or the
-/// next lease expiry, if any,
-/// and the database's current time (both on the database clock).
-pub(super) async fn next_due(pool: &PgPool) -> Result<(Option<DateTime<Utc>>, DateTime<Utc>)> {
-    let row = sqlx::query(
-        "SELECT least( \
-             (SELECT min(run_at) FROM jobs WHERE state = 'pending'), \
-             (SELECT min(lease_expires_at) FROM jobs WHERE state = 'running' AND lease_expires_at > now()) \
-         ) AS next, now() AS now",
-    )
-    .fetch_one(pool)
-    .await?;
-    Ok((row.try_get("next")?, row.try_get("now")?))
 }

@@ -7,19 +7,11 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::{AuditEntry, AuditLevel, Job, JobState, Pair, PairState, Result, StoreError};
-
-/// Columns of `pairs` in the order [`pair`] reads them.
-pub(super) const PAIR_COLUMNS: &str =
-    "id, referral_id, opportunity_id, name, state, snapshot, referral_version, \
-     opportunity_version, last_error, last_pc_to_sf_at, last_sf_to_pc_at, created_at, updated_at";
+use crate::{Job, JobState, Result, StoreError};
 
 /// Columns of `jobs` in the order [`job`] reads them.
 pub(super) const JOB_COLUMNS: &str =
     "id, dedup_key, payload, state, attempts, run_at, lease_owner, lease_expires_at, last_error, created_at, updated_at";
-
-/// Columns of `audit` in the order [`audit`] reads them.
-pub(super) const AUDIT_COLUMNS: &str = "id, pair_id, at, level, kind, message, detail";
 
 /// A timestamp as stored.
 pub(super) fn micros(at: DateTime<Utc>) -> i64 {
@@ -64,7 +56,8 @@ pub(super) fn uuid(row: &SqliteRow, column: &str) -> Result<Uuid> {
     Uuid::parse_str(&raw).map_err(|e| StoreError::corrupt(column, e))
 }
 
-fn opt_uuid(row: &SqliteRow, column: &str) -> Result<Option<Uuid>> {
+/// A stored optional id.
+pub(super) fn opt_uuid(row: &SqliteRow, column: &str) -> Result<Option<Uuid>> {
     let raw: Option<String> = row.try_get(column)?;
     raw.map(|r| Uuid::parse_str(&r).map_err(|e| StoreError::corrupt(column, e)))
         .transpose()
@@ -87,27 +80,6 @@ pub(super) fn opt_json(row: &SqliteRow, column: &str) -> Result<Option<serde_jso
         .transpose()
 }
 
-/// A `pairs` row.
-pub(super) fn pair(row: &SqliteRow) -> Result<Pair> {
-    let state: String = row.try_get("state")?;
-    Ok(Pair {
-        id: uuid(row, "id")?,
-        referral_id: row.try_get("referral_id")?,
-        opportunity_id: row.try_get("opportunity_id")?,
-        name: row.try_get("name")?,
-        state: PairState::parse(&state)
-            .ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?,
-        snapshot: opt_json(row, "snapshot")?,
-        referral_version: row.try_get("referral_version")?,
-        opportunity_version: row.try_get("opportunity_version")?,
-        last_error: row.try_get("last_error")?,
-        last_pc_to_sf_at: opt_time(row, "last_pc_to_sf_at")?,
-        last_sf_to_pc_at: opt_time(row, "last_sf_to_pc_at")?,
-        created_at: time(row, "created_at")?,
-        updated_at: time(row, "updated_at")?,
-    })
-}
-
 /// A `jobs` row.
 pub(super) fn job(row: &SqliteRow) -> Result<Job> {
     let state: String = row.try_get("state")?;
@@ -125,20 +97,5 @@ pub(super) fn job(row: &SqliteRow) -> Result<Job> {
         last_error: row.try_get("last_error")?,
         created_at: time(row, "created_at")?,
         updated_at: time(row, "updated_at")?,
-    })
-}
-
-/// An `audit` row.
-pub(super) fn audit(row: &SqliteRow) -> Result<AuditEntry> {
-    let level: String = row.try_get("level")?;
-    Ok(AuditEntry {
-        id: uuid(row, "id")?,
-        pair_id: opt_uuid(row, "pair_id")?,
-        at: time(row, "at")?,
-        level: AuditLevel::parse(&level)
-            .ok_or_else(|| StoreError::corrupt("level", format!("unknown {level:?}")))?,
-        kind: row.try_get("kind")?,
-        message: row.try_get("message")?,
-        detail: json(row, "detail")?,
     })
 }

@@ -4,28 +4,31 @@
 use sqlx::SqlitePool;
 
 use super::codec;
+use crate::backend::CursorDb;
 use crate::Result;
 
-pub(super) async fn cursor(pool: &SqlitePool, name: &str) -> Result<Option<String>> {
-    Ok(
-        sqlx::query_scalar("SELECT value FROM cursors WHERE name = ?1")
-            .bind(name)
-            .fetch_optional(pool)
-            .await?,
-    )
-}
+impl CursorDb for SqlitePool {
+    async fn cursor(&self, name: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM cursors WHERE name = ?1")
+                .bind(name)
+                .fetch_optional(self)
+                .await?,
+        )
+    }
 
-pub(super) async fn set_cursor(pool: &SqlitePool, name: &str, value: &str) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO cursors (name, value, updated_at) VALUES (?1, ?2, ?3) \
-         ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-    )
-    .bind(name)
-    .bind(value)
-    .bind(codec::now_micros())
-    .execute(pool)
-    .await?;
-    Ok(())
+    async fn set_cursor(&self, name: &str, value: &str) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO cursors (name, value, updated_at) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+        )
+        .bind(name)
+        .bind(value)
+        .bind(codec::now_micros())
+        .execute(self)
+        .await?;
+        Ok(())
+    }
 }
 
 /// Moves a cursor from `from` (None: never set) to `to` on `conn`; false

@@ -12,8 +12,11 @@ use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use uuid::Uuid;
 
 use super::codec::{self, JOB_COLUMNS};
+use super::statement::query;
+use crate::backend::JobOps;
 use crate::flows::{Absorbed, JobDb, JobTx};
 use crate::shared::{self, micros, sql_limit};
+use crate::statement::Statement;
 use crate::{InboxEvent, Job, JobCounts, JobId, NewJob, Result, RetryTarget, StoreError};
 
 /// Starts a write transaction that holds the write lock from its first
@@ -56,58 +59,92 @@ async fn enqueue_on(conn: &mut SqliteConnection, jobs: &[NewJob]) -> Result<u64>
     Ok(created)
 }
 
-pub(super) async fn claim(
-    pool: &SqlitePool,
-    worker: &str,
-    limit: u32,
-    lease: Duration,
-) -> Result<Vec<Job>> {
-    if limit == 0 {
-        return Ok(Vec::new());
+impl JobOps for SqlitePool {
+    async fn claim(&self, worker: &str, limit: u32, lease: Duration) -> Result<Vec<Job>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let now = codec::now_micros();
+        let sql = format!(
+            "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_at = ?2, \
+                 attempts = attempts + 1, updated_at = ?3 \
+             WHERE id IN ({}) \
+             RETURNING {JOB_COLUMNS}",
+            shared::claimable_ids("?3", "?4")
+        );
+        let rows = sqlx::query(&sql)
+            .bind(worker)
+            .bind(now.saturating_add(micros(lease)))
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(self)
+            .await?;
+        let mut jobs = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
+        jobs.sort_by_key(|j| (j.run_at, j.created_at, j.id));
+        Ok(jobs)
     }
-    let now = codec::now_micros();
-    let sql = format!(
-        "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_at = ?2, \
-             attempts = attempts + 1, updated_at = ?3 \
-         WHERE id IN ({}) \
-         RETURNING {JOB_COLUMNS}",
-        shared::claimable_ids("?3", "?4")
-    );
-    let rows = sqlx::query(&sql)
-        .bind(worker)
+
+    async fn extend_leases(&self, worker: &str, ids: &[JobId], lease: Duration) -> Result<()> {
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let now = codec::now_micros();
+        let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+        let ids = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query(
+            "UPDATE jobs SET lease_expires_at = ?1, updated_at = ?2 \
+             WHERE state = 'running' AND lease_owner = ?3 AND id IN (SELECT value FROM json_each(?4))",
+        )
         .bind(now.saturating_add(micros(lease)))
         .bind(now)
-        .bind(i64::from(limit))
-        .fetch_all(pool)
+        .bind(worker)
+        .bind(ids)
+        .execute(self)
         .await?;
-    let mut jobs = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
-    jobs.sort_by_key(|j| (j.run_at, j.created_at, j.id));
-    Ok(jobs)
-}
-
-pub(super) async fn extend_leases(
-    pool: &SqlitePool,
-    worker: &str,
-    ids: &[JobId],
-    lease: Duration,
-) -> Result<()> {
-    if ids.is_empty() {
-        return Ok(());
+        Ok(())
     }
-    let now = codec::now_micros();
-    let ids: Vec<String> = ids.iter().map(Uuid::to_string).collect();
-    let ids = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    sqlx::query(
-        "UPDATE jobs SET lease_expires_at = ?1, updated_at = ?2 \
-         WHERE state = 'running' AND lease_owner = ?3 AND id IN (SELECT value FROM json_each(?4))",
-    )
-    .bind(now.saturating_add(micros(lease)))
-    .bind(now)
-    .bind(worker)
-    .bind(ids)
-    .execute(pool)
-    .await?;
-    Ok(())
+
+    async fn by_id(&self, id: JobId) -> Result<Option<Job>> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
+        let row = sqlx::query(&sql)
+            .bind(id.to_string())
+            .fetch_optional(self)
+            .await?;
+        row.as_ref().map(codec::job).transpose()
+    }
+
+    async fn counts(&self) -> Result<JobCounts> {
+        let rows = sqlx::query_as("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
+            .fetch_all(self)
+            .await?;
+        shared::job_counts(rows)
+    }
+
+    async fn dead(&self, limit: u32) -> Result<Vec<Job>> {
+        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT ?1");
+        let rows = sqlx::query(&sql)
+            .bind(sql_limit(limit))
+            .fetch_all(self)
+            .await?;
+        rows.iter().map(codec::job).collect()
+    }
+
+    /// The earliest pending job's time (already past when one is due) or the
+    /// next lease expiry, if any,
+    /// and the time it was judged at.
+    async fn next_due(&self) -> Result<(Option<DateTime<Utc>>, DateTime<Utc>)> {
+        let now = Utc::now();
+        let row = sqlx::query(
+            "SELECT min(t) FROM ( \
+                 SELECT min(run_at) AS t FROM jobs WHERE state = 'pending' \
+                 UNION ALL \
+                 SELECT min(lease_expires_at) AS t FROM jobs WHERE state = 'running' AND lease_expires_at > ?1)",
+        )
+        .bind(codec::micros(now))
+        .fetch_one(self)
+        .await?;
+        Ok((codec::opt_time_at(&row, 0)?, now))
+    }
 }
 
 /// Marks the job done; returns whether `worker` held it and whether a
@@ -295,6 +332,13 @@ impl JobTx for Transaction<'static, Sqlite> {
         super::cursors::move_cursor_on(self, name, from, to).await
     }
 
+    async fn execute(&mut self, statement: Statement) -> Result<u64> {
+        Ok(query(&statement)
+            .execute(&mut **self)
+            .await?
+            .rows_affected())
+    }
+
     async fn commit(self) -> Result<()> {
         Ok(Transaction::commit(self).await?)
     }
@@ -302,46 +346,4 @@ impl JobTx for Transaction<'static, Sqlite> {
     async fn rollback(self) -> Result<()> {
         Ok(Transaction::rollback(self).await?)
     }
-}
-
-pub(super) async fn by_id(pool: &SqlitePool, id: JobId) -> Result<Option<Job>> {
-    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
-    let row = sqlx::query(&sql)
-        .bind(id.to_string())
-        .fetch_optional(pool)
-        .await?;
-    row.as_ref().map(codec::job).transpose()
-}
-
-pub(super) async fn counts(pool: &SqlitePool) -> Result<JobCounts> {
-    let rows = sqlx::query_as("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
-        .fetch_all(pool)
-        .await?;
-    shared::job_counts(rows)
-}
-
-pub(super) async fn dead(pool: &SqlitePool, limit: u32) -> Result<Vec<Job>> {
-    let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT ?1");
-    let rows = sqlx::query(&sql)
-        .bind(sql_limit(limit))
-        .fetch_all(pool)
-        .await?;
-    rows.iter().map(codec::job).collect()
-}
-
-/// The earliest pending job's time (already past when one is due) or the
-/// next lease expiry, if any,
-/// and the time it was judged at.
-pub(super) async fn next_due(pool: &SqlitePool) -> Result<(Option<DateTime<Utc>>, DateTime<Utc>)> {
-    let now = Utc::now();
-    let row = sqlx::query(
-        "SELECT min(t) FROM ( \
-             SELECT min(run_at) AS t FROM jobs WHERE state = 'pending' \
-             UNION ALL \
-             SELECT min(lease_expires_at) AS t FROM jobs WHERE state = 'running' AND lease_expires_at > ?1)",
-    )
-    .bind(codec::micros(now))
-    .fetch_one(pool)
-    .await?;
-    Ok((codec::opt_time_at(&row, 0)?, now))
 }

@@ -6,36 +6,27 @@
 //! may read and write the same file; their new jobs are seen when
 //! `wait_for_jobs` times out.
 
-mod audit;
 mod codec;
 mod credentials;
 mod cursors;
 mod inbox;
 mod jobs;
 mod leases;
-mod links;
-mod pairs;
+mod statement;
 
-use std::collections::BTreeMap;
 use std::path::Path;
 use std::str::FromStr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_trait::async_trait;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use crate::backend::{Backend, CursorDb};
 use crate::error::redact_url;
-use crate::flows::Queue;
-use crate::links::LinkKey;
 use crate::shared::JobSignal;
-use crate::{
-    AuditEntry, Cloud, CloudLink, FailureAction, InboxEvent, InboxOutcome, Job, JobCounts, JobId,
-    LastSyncTimes, NewJob, Pair, PairId, PairQuery, PairState, Result, RetryTarget, Store,
-    StoreError,
-};
+use crate::{Result, StoreError};
 
 /// How long a statement waits for another connection's write lock.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -48,7 +39,7 @@ const FILE_POOL_SIZE: u32 = 4;
 /// Migrations embedded at build time from `migrations/sqlite`.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 
-/// The SQLite-backed [`Store`].
+/// The SQLite-backed [`Store`](crate::Store).
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
@@ -121,11 +112,6 @@ impl SqliteStore {
         })
     }
 
-    /// The job operations, with the wake-up policy.
-    fn queue(&self) -> Queue<'_, SqlitePool> {
-        Queue::new(&self.pool, &self.signal)
-    }
-
     /// Closes the pool, waiting for connections to finish.
     pub async fn close(&self) {
         self.pool.close().await;
@@ -145,197 +131,25 @@ fn create_parent_dir(file: &Path) -> Result<()> {
     }
 }
 
-#[async_trait]
-impl Store for SqliteStore {
-    async fn ping(&self) -> Result<()> {
-        sqlx::query("SELECT 1").execute(&self.pool).await?;
-        Ok(())
+impl Backend for SqliteStore {
+    type Db = SqlitePool;
+
+    fn db(&self) -> &Self::Db {
+        &self.pool
     }
 
-    async fn save_pair_over(
-        &self,
-        pair: &Pair,
-        read_at: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<bool> {
-        pairs::save_over(&self.pool, pair, read_at).await
-    }
-
-    async fn save_pair(&self, pair: &Pair) -> Result<()> {
-        pairs::save(&self.pool, pair).await
-    }
-
-    async fn pair(&self, id: PairId) -> Result<Option<Pair>> {
-        pairs::by_id(&self.pool, id).await
-    }
-
-    async fn pair_by_referral(&self, referral_id: &str) -> Result<Option<Pair>> {
-        pairs::by_referral(&self.pool, referral_id).await
-    }
-
-    async fn pair_by_opportunity(&self, opportunity_id: &str) -> Result<Option<Pair>> {
-        pairs::by_opportunity(&self.pool, opportunity_id).await
-    }
-
-    async fn pairs_with_snapshot_string(&self, value: &str) -> Result<Vec<Pair>> {
-        pairs::with_snapshot_string(&self.pool, value).await
-    }
-
-    async fn find_pairs(&self, query: &PairQuery) -> Result<Vec<Pair>> {
-        pairs::find(&self.pool, query).await
-    }
-
-    async fn pair_counts(&self) -> Result<BTreeMap<PairState, u64>> {
-        pairs::counts(&self.pool).await
-    }
-
-    async fn last_sync_times(&self) -> Result<LastSyncTimes> {
-        pairs::last_sync_times(&self.pool).await
-    }
-
-    async fn save_link_over(
-        &self,
-        link: &CloudLink,
-        read_at: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<bool> {
-        crate::links::save_over(&self.pool, link, read_at).await
-    }
-
-    async fn link(&self, id: uuid::Uuid) -> Result<Option<CloudLink>> {
-        crate::links::by_id(&self.pool, id).await
-    }
-
-    async fn link_by_opportunity(
-        &self,
-        cloud: Cloud,
-        opportunity_id: &str,
-    ) -> Result<Option<CloudLink>> {
-        crate::links::by_key(&self.pool, cloud, LinkKey::Opportunity(opportunity_id)).await
-    }
-
-    async fn link_by_remote(&self, cloud: Cloud, remote_id: &str) -> Result<Option<CloudLink>> {
-        crate::links::by_key(&self.pool, cloud, LinkKey::Remote(remote_id)).await
-    }
-
-    async fn link_by_invitation(
-        &self,
-        cloud: Cloud,
-        invitation_id: &str,
-    ) -> Result<Option<CloudLink>> {
-        crate::links::by_key(&self.pool, cloud, LinkKey::Invitation(invitation_id)).await
-    }
-
-    async fn find_links(&self, cloud: Cloud, query: &PairQuery) -> Result<Vec<CloudLink>> {
-        crate::links::find(&self.pool, cloud, query).await
-    }
-
-    async fn link_counts(&self, cloud: Cloud) -> Result<BTreeMap<PairState, u64>> {
-        crate::links::counts(&self.pool, cloud).await
-    }
-
-    async fn cursor(&self, name: &str) -> Result<Option<String>> {
-        cursors::cursor(&self.pool, name).await
-    }
-
-    async fn set_cursor(&self, name: &str, value: &str) -> Result<()> {
-        cursors::set_cursor(&self.pool, name, value).await
-    }
-
-    async fn enqueue_and_move_cursor(
-        &self,
-        new_jobs: &[NewJob],
-        name: &str,
-        from: Option<&str>,
-        to: &str,
-    ) -> Result<bool> {
-        self.queue()
-            .enqueue_and_move_cursor(new_jobs, name, from, to)
-            .await
+    fn signal(&self) -> &JobSignal {
+        &self.signal
     }
 
     async fn probe_write(&self) -> Result<()> {
         let now = crate::utc_now().to_rfc3339();
-        let result = cursors::set_cursor(&self.pool, crate::PROBE_CURSOR, &now).await;
+        let result = self.pool.set_cursor(crate::PROBE_CURSOR, &now).await;
         if result.as_ref().is_err_and(StoreError::is_sqlite_readonly) {
             // SQLite opens a file it may not write read-only and stays so;
             // fresh connections see the file writable once it is again.
             self.renewal.renew();
         }
         result
-    }
-
-    async fn record_webhook(&self, event: &InboxEvent, job: &NewJob) -> Result<InboxOutcome> {
-        self.queue().record_webhook(event, job).await
-    }
-
-    async fn enqueue(&self, new_jobs: &[NewJob]) -> Result<u64> {
-        self.queue().enqueue(new_jobs).await
-    }
-
-    async fn claim_jobs(&self, worker: &str, limit: u32, lease: Duration) -> Result<Vec<Job>> {
-        jobs::claim(&self.pool, worker, limit, lease).await
-    }
-
-    async fn extend_leases(&self, worker: &str, ids: &[JobId], lease: Duration) -> Result<()> {
-        jobs::extend_leases(&self.pool, worker, ids, lease).await
-    }
-
-    async fn complete_job(&self, id: JobId, worker: &str) -> Result<bool> {
-        self.queue().complete(id, worker).await
-    }
-
-    async fn fail_job(
-        &self,
-        id: JobId,
-        worker: &str,
-        error: &str,
-        action: FailureAction,
-    ) -> Result<bool> {
-        self.queue().fail(id, worker, error, action).await
-    }
-
-    async fn release_jobs(&self, worker: &str) -> Result<u64> {
-        self.queue().release(worker).await
-    }
-
-    async fn retry_dead(&self, target: RetryTarget) -> Result<u64> {
-        self.queue().retry_dead(target).await
-    }
-
-    async fn job(&self, id: JobId) -> Result<Option<Job>> {
-        jobs::by_id(&self.pool, id).await
-    }
-
-    async fn job_counts(&self) -> Result<JobCounts> {
-        jobs::counts(&self.pool).await
-    }
-
-    async fn dead_jobs(&self, limit: u32) -> Result<Vec<Job>> {
-        jobs::dead(&self.pool, limit).await
-    }
-
-    async fn wait_for_jobs(&self, timeout: Duration) -> Result<()> {
-        crate::shared::wait_scheduled(self.signal.as_ref(), timeout, jobs::next_due(&self.pool))
-            .await;
-        Ok(())
-    }
-
-    async fn append_audit(&self, entries: &[AuditEntry]) -> Result<()> {
-        audit::append(&self.pool, entries).await
-    }
-
-    async fn audit_for_pair(&self, pair_id: PairId, limit: u32) -> Result<Vec<AuditEntry>> {
-        audit::for_pair(&self.pool, pair_id, limit).await
-    }
-
-    async fn recent_audit(&self, limit: u32) -> Result<Vec<AuditEntry>> {
-        audit::recent(&self.pool, limit).await
-    }
-
-    async fn try_acquire_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool> {
-        leases::try_acquire(&self.pool, name, holder, ttl).await
-    }
-
-    async fn release_lease(&self, name: &str, holder: &str) -> Result<()> {
-        leases::release(&self.pool, name, holder).await
     }
 }

@@ -1,5 +1,6 @@
-//! Cloud links on PostgreSQL: how a value is bound and a cell read (see
-//! [`crate::links`] for the statements).
+//! Statements on PostgreSQL: how a value is bound and a cell read (see
+//! [`crate::statement`]; the statements are in [`crate::pairs`],
+//! [`crate::links`], [`crate::audit`] and [`crate::credential_flows`]).
 
 use chrono::{DateTime, Utc};
 use sqlx::postgres::{PgArguments, PgRow};
@@ -7,12 +8,12 @@ use sqlx::query::Query;
 use sqlx::{PgPool, Postgres, Row};
 use uuid::Uuid;
 
-use crate::links::{Dialect, LinkDb, LinkRow, Param, Statement};
+use crate::statement::{Db, DbRow, Dialect, Param, Statement};
 use crate::Result;
 
 /// `statement` with its values bound in their native types (JSON as text,
 /// cast in the SQL so key order is kept).
-fn query(statement: &Statement) -> Query<'_, Postgres, PgArguments> {
+pub(super) fn query(statement: &Statement) -> Query<'_, Postgres, PgArguments> {
     statement
         .params
         .iter()
@@ -21,14 +22,17 @@ fn query(statement: &Statement) -> Query<'_, Postgres, PgArguments> {
             Param::Id(id) => query.bind(*id),
             Param::Time(at) => query.bind(*at),
             Param::Int(n) => query.bind(*n),
+            Param::Bytes(bytes) => query.bind(bytes.as_slice()),
+            Param::Bool(b) => query.bind(*b),
         })
 }
 
-impl LinkDb for PgPool {
+impl Db for PgPool {
     type Row = PgRow;
     const DIALECT: Dialect = Dialect {
         mark: '$',
         json_cast: "::json",
+        json_text: "::text",
         position: "strpos",
     };
 
@@ -41,8 +45,8 @@ impl LinkDb for PgPool {
     }
 }
 
-impl LinkRow for PgRow {
-    fn id(&self, column: &str) -> Result<Uuid> {
+impl DbRow for PgRow {
+    fn id(&self, column: &str) -> Result<Option<Uuid>> {
         Ok(self.try_get(column)?)
     }
 
@@ -59,6 +63,14 @@ impl LinkRow for PgRow {
     }
 
     fn int(&self, column: &str) -> Result<i64> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn bytes(&self, column: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn bool(&self, column: &str) -> Result<Option<bool>> {
         Ok(self.try_get(column)?)
     }
 }

@@ -1,5 +1,6 @@
-//! Cloud links on SQLite: how a value is bound and a cell read (see
-//! [`crate::links`] for the statements).
+//! Statements on SQLite: how a value is bound and a cell read (see
+//! [`crate::statement`]; the statements are in [`crate::pairs`],
+//! [`crate::links`], [`crate::audit`] and [`crate::credential_flows`]).
 
 use chrono::{DateTime, Utc};
 use sqlx::query::Query;
@@ -8,27 +9,30 @@ use sqlx::{Row, Sqlite, SqlitePool};
 use uuid::Uuid;
 
 use super::codec;
-use crate::links::{Dialect, LinkDb, LinkRow, Param, Statement};
+use crate::statement::{Db, DbRow, Dialect, Param, Statement};
 use crate::Result;
 
 /// `statement` with its values bound: ids as text, timestamps as microseconds.
-fn query(statement: &Statement) -> Query<'_, Sqlite, SqliteArguments<'_>> {
+pub(super) fn query(statement: &Statement) -> Query<'_, Sqlite, SqliteArguments<'_>> {
     statement
         .params
         .iter()
         .fold(sqlx::query(&statement.sql), |query, param| match param {
             Param::Text(text) | Param::Json(text) => query.bind(text.as_deref()),
-            Param::Id(id) => query.bind(id.to_string()),
+            Param::Id(id) => query.bind(id.map(|id| id.to_string())),
             Param::Time(at) => query.bind(at.map(codec::micros)),
             Param::Int(n) => query.bind(*n),
+            Param::Bytes(bytes) => query.bind(bytes.as_slice()),
+            Param::Bool(b) => query.bind(*b),
         })
 }
 
-impl LinkDb for SqlitePool {
+impl Db for SqlitePool {
     type Row = SqliteRow;
     const DIALECT: Dialect = Dialect {
         mark: '?',
         json_cast: "",
+        json_text: "",
         position: "instr",
     };
 
@@ -41,9 +45,9 @@ impl LinkDb for SqlitePool {
     }
 }
 
-impl LinkRow for SqliteRow {
-    fn id(&self, column: &str) -> Result<Uuid> {
-        codec::uuid(self, column)
+impl DbRow for SqliteRow {
+    fn id(&self, column: &str) -> Result<Option<Uuid>> {
+        codec::opt_uuid(self, column)
     }
 
     fn text(&self, column: &str) -> Result<Option<String>> {
@@ -59,6 +63,14 @@ impl LinkRow for SqliteRow {
     }
 
     fn int(&self, column: &str) -> Result<i64> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn bytes(&self, column: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.try_get(column)?)
+    }
+
+    fn bool(&self, column: &str) -> Result<Option<bool>> {
         Ok(self.try_get(column)?)
     }
 }
