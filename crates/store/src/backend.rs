@@ -62,12 +62,6 @@ pub(crate) trait JobOps {
         ids: &[JobId],
         lease: Duration,
     ) -> impl Future<Output = Result<()>> + Send;
-    /// The job with this id.
-    fn by_id(&self, id: JobId) -> impl Future<Output = Result<Option<Job>>> + Send;
-    /// Jobs per state.
-    fn counts(&self) -> impl Future<Output = Result<JobCounts>> + Send;
-    /// The most recently dead jobs (`limit` 0: all).
-    fn dead(&self, limit: u32) -> impl Future<Output = Result<Vec<Job>>> + Send;
     /// When the next scheduled job becomes due or lease expires, if any,
     /// with the clock it was judged by.
     fn next_due(
@@ -283,15 +277,15 @@ impl<B: Backend> Store for B {
     }
 
     async fn job(&self, id: JobId) -> Result<Option<Job>> {
-        self.db().by_id(id).await
+        crate::jobs::by_id(self.db(), id).await
     }
 
     async fn job_counts(&self) -> Result<JobCounts> {
-        self.db().counts().await
+        crate::jobs::counts(self.db()).await
     }
 
     async fn dead_jobs(&self, limit: u32) -> Result<Vec<Job>> {
-        self.db().dead(limit).await
+        crate::jobs::dead(self.db(), limit).await
     }
 
     async fn wait_for_jobs(&self, timeout: Duration) -> Result<()> {

@@ -14,6 +14,7 @@ mod credential_flows;
 mod credentials;
 mod error;
 mod flows;
+mod jobs;
 mod links;
 mod model;
 mod pairs;

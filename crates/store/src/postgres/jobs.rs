@@ -14,13 +14,14 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, Row, Transaction};
 use uuid::Uuid;
 
-use super::codec::{self, JOB_COLUMNS};
+use super::codec;
 use super::statement::query;
 use crate::backend::JobOps;
 use crate::flows::{rerun_lost_races, Absorbed, JobDb, JobTx};
-use crate::shared::{self, micros, sql_limit, JOBS_CHANNEL};
+use crate::jobs::COLUMNS;
+use crate::shared::{self, micros, JOBS_CHANNEL};
 use crate::statement::Statement;
-use crate::{InboxEvent, Job, JobCounts, JobId, JobState, NewJob, Result, RetryTarget};
+use crate::{InboxEvent, Job, JobId, JobState, NewJob, Result, RetryTarget};
 
 /// Advisory lock key that serialises claims ("cosell" in ASCII).
 const CLAIM_LOCK: i64 = 0x636f_7365_6c6c;
@@ -89,7 +90,7 @@ impl JobOps for PgPool {
              FROM picked WHERE jobs.id = picked.id \
              RETURNING {}",
             shared::claimable_ids("now()", "$2"),
-            qualified(JOB_COLUMNS, "jobs")
+            qualified(COLUMNS, "jobs")
         );
         let rows = rerun_lost_races(RACE_RETRIES, || async {
             let mut tx = self.begin().await?;
@@ -107,7 +108,10 @@ impl JobOps for PgPool {
             Ok(rows)
         })
         .await?;
-        let mut jobs = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
+        let mut jobs = rows
+            .iter()
+            .map(crate::jobs::decode)
+            .collect::<Result<Vec<_>>>()?;
         jobs.sort_by_key(|j| (j.run_at, j.created_at, j.id));
         Ok(jobs)
     }
@@ -126,28 +130,6 @@ impl JobOps for PgPool {
         .execute(self)
         .await?;
         Ok(())
-    }
-
-    async fn by_id(&self, id: JobId) -> Result<Option<Job>> {
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(self).await?;
-        row.as_ref().map(codec::job).transpose()
-    }
-
-    async fn counts(&self) -> Result<JobCounts> {
-        let rows = sqlx::query_as("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
-            .fetch_all(self)
-            .await?;
-        shared::job_counts(rows)
-    }
-
-    async fn dead(&self, limit: u32) -> Result<Vec<Job>> {
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT $1");
-        let rows = sqlx::query(&sql)
-            .bind(sql_limit(limit))
-            .fetch_all(self)
-            .await?;
-        rows.iter().map(codec::job).collect()
     }
 
     /// The earliest pending job's time (already past when one is due) or the
@@ -256,18 +238,18 @@ impl JobDb for PgPool {
 impl JobTx for Transaction<'static, Postgres> {
     async fn held_by(&mut self, worker: &str) -> Result<Vec<Job>> {
         let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'running' AND lease_owner = $1 ORDER BY id FOR UPDATE"
+            "SELECT {COLUMNS} FROM jobs WHERE state = 'running' AND lease_owner = $1 ORDER BY id FOR UPDATE"
         );
         let rows = sqlx::query(&sql)
             .bind(worker)
             .fetch_all(&mut **self)
             .await?;
-        rows.iter().map(codec::job).collect()
+        rows.iter().map(crate::jobs::decode).collect()
     }
 
     async fn held(&mut self, id: JobId, worker: &str) -> Result<Option<Job>> {
         let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2 \
+            "SELECT {COLUMNS} FROM jobs WHERE id = $1 AND state = 'running' AND lease_owner = $2 \
              FOR UPDATE"
         );
         let row = sqlx::query(&sql)
@@ -275,25 +257,25 @@ impl JobTx for Transaction<'static, Postgres> {
             .bind(worker)
             .fetch_optional(&mut **self)
             .await?;
-        row.as_ref().map(codec::job).transpose()
+        row.as_ref().map(crate::jobs::decode).transpose()
     }
 
     async fn dead(&mut self, target: RetryTarget) -> Result<Vec<Job>> {
         let rows = match target {
             RetryTarget::One(id) => {
                 let sql = format!(
-                    "SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' AND id = $1 FOR UPDATE"
+                    "SELECT {COLUMNS} FROM jobs WHERE state = 'dead' AND id = $1 FOR UPDATE"
                 );
                 sqlx::query(&sql).bind(id).fetch_all(&mut **self).await?
             }
             RetryTarget::AllDead => {
                 let sql = format!(
-                    "SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC FOR UPDATE"
+                    "SELECT {COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC FOR UPDATE"
                 );
                 sqlx::query(&sql).fetch_all(&mut **self).await?
             }
         };
-        rows.iter().map(codec::job).collect()
+        rows.iter().map(crate::jobs::decode).collect()
     }
 
     async fn now(&mut self) -> Result<DateTime<Utc>> {

@@ -63,7 +63,11 @@ impl DbRow for PgRow {
     }
 
     fn int(&self, column: &str) -> Result<i64> {
-        Ok(self.try_get(column)?)
+        // BIGINT (counts) or INTEGER (attempts).
+        match self.try_get::<i64, _>(column) {
+            Ok(value) => Ok(value),
+            Err(_) => Ok(i64::from(self.try_get::<i32, _>(column)?)),
+        }
     }
 
     fn bytes(&self, column: &str) -> Result<Option<Vec<u8>>> {

@@ -7,11 +7,7 @@ use sqlx::sqlite::SqliteRow;
 use sqlx::Row;
 use uuid::Uuid;
 
-use crate::{Job, JobState, Result, StoreError};
-
-/// Columns of `jobs` in the order [`job`] reads them.
-pub(super) const JOB_COLUMNS: &str =
-    "id, dedup_key, payload, state, attempts, run_at, lease_owner, lease_expires_at, last_error, created_at, updated_at";
+use crate::{Result, StoreError};
 
 /// A timestamp as stored.
 pub(super) fn micros(at: DateTime<Utc>) -> i64 {
@@ -50,12 +46,6 @@ pub(super) fn opt_time_at(row: &SqliteRow, index: usize) -> Result<Option<DateTi
     .transpose()
 }
 
-/// A stored id.
-pub(super) fn uuid(row: &SqliteRow, column: &str) -> Result<Uuid> {
-    let raw: String = row.try_get(column)?;
-    Uuid::parse_str(&raw).map_err(|e| StoreError::corrupt(column, e))
-}
-
 /// A stored optional id.
 pub(super) fn opt_uuid(row: &SqliteRow, column: &str) -> Result<Option<Uuid>> {
     let raw: Option<String> = row.try_get(column)?;
@@ -68,34 +58,9 @@ pub(super) fn json_text(value: &serde_json::Value) -> String {
     value.to_string()
 }
 
-fn json(row: &SqliteRow, column: &str) -> Result<serde_json::Value> {
-    let raw: String = row.try_get(column)?;
-    serde_json::from_str(&raw).map_err(|e| StoreError::corrupt(column, e))
-}
-
 /// A stored optional JSON document.
 pub(super) fn opt_json(row: &SqliteRow, column: &str) -> Result<Option<serde_json::Value>> {
     let raw: Option<String> = row.try_get(column)?;
     raw.map(|r| serde_json::from_str(&r).map_err(|e| StoreError::corrupt(column, e)))
         .transpose()
-}
-
-/// A `jobs` row.
-pub(super) fn job(row: &SqliteRow) -> Result<Job> {
-    let state: String = row.try_get("state")?;
-    let attempts: i64 = row.try_get("attempts")?;
-    Ok(Job {
-        id: uuid(row, "id")?,
-        dedup_key: row.try_get("dedup_key")?,
-        payload: json(row, "payload")?,
-        state: JobState::parse(&state)
-            .ok_or_else(|| StoreError::corrupt("state", format!("unknown {state:?}")))?,
-        attempts: u32::try_from(attempts).map_err(|e| StoreError::corrupt("attempts", e))?,
-        run_at: time(row, "run_at")?,
-        lease_owner: row.try_get("lease_owner")?,
-        lease_expires_at: opt_time(row, "lease_expires_at")?,
-        last_error: row.try_get("last_error")?,
-        created_at: time(row, "created_at")?,
-        updated_at: time(row, "updated_at")?,
-    })
 }

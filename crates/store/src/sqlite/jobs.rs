@@ -11,13 +11,14 @@ use chrono::{DateTime, Utc};
 use sqlx::{Row, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use uuid::Uuid;
 
-use super::codec::{self, JOB_COLUMNS};
+use super::codec;
 use super::statement::query;
 use crate::backend::JobOps;
 use crate::flows::{Absorbed, JobDb, JobTx};
-use crate::shared::{self, micros, sql_limit};
+use crate::jobs::COLUMNS;
+use crate::shared::{self, micros};
 use crate::statement::Statement;
-use crate::{InboxEvent, Job, JobCounts, JobId, NewJob, Result, RetryTarget, StoreError};
+use crate::{InboxEvent, Job, JobId, NewJob, Result, RetryTarget, StoreError};
 
 /// Starts a write transaction that holds the write lock from its first
 /// statement, so it never fails upgrading a read lock under contention.
@@ -69,7 +70,7 @@ impl JobOps for SqlitePool {
             "UPDATE jobs SET state = 'running', lease_owner = ?1, lease_expires_at = ?2, \
                  attempts = attempts + 1, updated_at = ?3 \
              WHERE id IN ({}) \
-             RETURNING {JOB_COLUMNS}",
+             RETURNING {COLUMNS}",
             shared::claimable_ids("?3", "?4")
         );
         let rows = sqlx::query(&sql)
@@ -79,7 +80,10 @@ impl JobOps for SqlitePool {
             .bind(i64::from(limit))
             .fetch_all(self)
             .await?;
-        let mut jobs = rows.iter().map(codec::job).collect::<Result<Vec<_>>>()?;
+        let mut jobs = rows
+            .iter()
+            .map(crate::jobs::decode)
+            .collect::<Result<Vec<_>>>()?;
         jobs.sort_by_key(|j| (j.run_at, j.created_at, j.id));
         Ok(jobs)
     }
@@ -102,31 +106,6 @@ impl JobOps for SqlitePool {
         .execute(self)
         .await?;
         Ok(())
-    }
-
-    async fn by_id(&self, id: JobId) -> Result<Option<Job>> {
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1");
-        let row = sqlx::query(&sql)
-            .bind(id.to_string())
-            .fetch_optional(self)
-            .await?;
-        row.as_ref().map(codec::job).transpose()
-    }
-
-    async fn counts(&self) -> Result<JobCounts> {
-        let rows = sqlx::query_as("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state")
-            .fetch_all(self)
-            .await?;
-        shared::job_counts(rows)
-    }
-
-    async fn dead(&self, limit: u32) -> Result<Vec<Job>> {
-        let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC LIMIT ?1");
-        let rows = sqlx::query(&sql)
-            .bind(sql_limit(limit))
-            .fetch_all(self)
-            .await?;
-        rows.iter().map(codec::job).collect()
     }
 
     /// The earliest pending job's time (already past when one is due) or the
@@ -231,42 +210,41 @@ impl JobDb for SqlitePool {
 impl JobTx for Transaction<'static, Sqlite> {
     async fn held_by(&mut self, worker: &str) -> Result<Vec<Job>> {
         let sql =
-            format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'running' AND lease_owner = ?1");
+            format!("SELECT {COLUMNS} FROM jobs WHERE state = 'running' AND lease_owner = ?1");
         let rows = sqlx::query(&sql)
             .bind(worker)
             .fetch_all(&mut **self)
             .await?;
-        rows.iter().map(codec::job).collect()
+        rows.iter().map(crate::jobs::decode).collect()
     }
 
     async fn held(&mut self, id: JobId, worker: &str) -> Result<Option<Job>> {
         let sql = format!(
-            "SELECT {JOB_COLUMNS} FROM jobs WHERE id = ?1 AND state = 'running' AND lease_owner = ?2"
+            "SELECT {COLUMNS} FROM jobs WHERE id = ?1 AND state = 'running' AND lease_owner = ?2"
         );
         let row = sqlx::query(&sql)
             .bind(id.to_string())
             .bind(worker)
             .fetch_optional(&mut **self)
             .await?;
-        row.as_ref().map(codec::job).transpose()
+        row.as_ref().map(crate::jobs::decode).transpose()
     }
 
     async fn dead(&mut self, target: RetryTarget) -> Result<Vec<Job>> {
         let rows = match target {
             RetryTarget::One(id) => {
-                let sql =
-                    format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' AND id = ?1");
+                let sql = format!("SELECT {COLUMNS} FROM jobs WHERE state = 'dead' AND id = ?1");
                 sqlx::query(&sql)
                     .bind(id.to_string())
                     .fetch_all(&mut **self)
                     .await?
             }
             RetryTarget::AllDead => {
-                let sql = format!("SELECT {JOB_COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC");
+                let sql = format!("SELECT {COLUMNS} FROM jobs WHERE state = 'dead' ORDER BY updated_at DESC, id DESC");
                 sqlx::query(&sql).fetch_all(&mut **self).await?
             }
         };
-        rows.iter().map(codec::job).collect()
+        rows.iter().map(crate::jobs::decode).collect()
     }
 
     async fn now(&mut self) -> Result<DateTime<Utc>> {
