@@ -28,7 +28,7 @@ fn decode(row: &impl DbRow) -> Result<AuditEntry> {
 }
 
 /// The statement storing `entry` unless an entry with its id is stored.
-fn insert<D: Db>(entry: &AuditEntry) -> Statement {
+pub(crate) fn insert<D: Db>(entry: &AuditEntry) -> Statement {
     let mut b = Binder::new(D::DIALECT);
     let values = [
         b.bind(Param::Id(Some(entry.id))),

@@ -150,6 +150,15 @@ impl<B: Backend> Store for B {
         crate::pairs::save(self.db(), pair, Guard::ReadAt(read_at)).await
     }
 
+    async fn save_pair_over_with_audit(
+        &self,
+        pair: &Pair,
+        read_at: Option<DateTime<Utc>>,
+        entries: &[AuditEntry],
+    ) -> Result<bool> {
+        crate::pairs::save_with_audit(self.db(), pair, read_at, entries).await
+    }
+
     async fn pair(&self, id: PairId) -> Result<Option<Pair>> {
         crate::pairs::by_id(self.db(), id).await
     }

@@ -64,6 +64,16 @@ pub trait Store: CredentialStore + Send + Sync + 'static {
         pair: &Pair,
         read_at: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<bool>;
+    /// [`Store::save_pair_over`] and [`Store::append_audit`] of the pair's
+    /// entries in one transaction: a crash between the two never leaves a
+    /// recorded pair without the history of what was done to it. False when
+    /// another writer saved the pair since; nothing is written then.
+    async fn save_pair_over_with_audit(
+        &self,
+        pair: &Pair,
+        read_at: Option<chrono::DateTime<chrono::Utc>>,
+        entries: &[AuditEntry],
+    ) -> Result<bool>;
     /// The pair with this id.
     async fn pair(&self, id: PairId) -> Result<Option<Pair>>;
     /// The pair linked to this Partner Center referral id.

@@ -13,7 +13,10 @@ use crate::shared::{
 use crate::statement::{
     fetch_as, parsed, required, upsert, Binder, Db, DbRow, Dialect, Guard, Param, Statement,
 };
-use crate::{LastSyncTimes, Pair, PairId, PairQuery, PairState, Result, StoreError};
+use chrono::{DateTime, Utc};
+
+use crate::flows::{JobDb, JobTx};
+use crate::{AuditEntry, LastSyncTimes, Pair, PairId, PairQuery, PairState, Result, StoreError};
 
 /// The table.
 const TABLE: &str = "pairs";
@@ -82,6 +85,42 @@ pub(crate) async fn save<D: Db>(db: &D, pair: &Pair, guard: Guard) -> Result<boo
         Ok(changed) => Ok(changed == 1),
         Err(err) => Err(conflict(pair, err)),
     }
+}
+
+/// Saves `pair` over the row last updated at `read_at` (None: only if none
+/// is stored) and appends `entries` in one transaction: both or neither.
+/// False when the guard refused; nothing is written then.
+pub(crate) async fn save_with_audit<D: Db + JobDb>(
+    db: &D,
+    pair: &Pair,
+    read_at: Option<DateTime<Utc>>,
+    entries: &[AuditEntry],
+) -> Result<bool> {
+    let mut tx = db.begin().await?;
+    let saved = tx
+        .execute(upsert(
+            D::DIALECT,
+            TABLE,
+            stored(pair),
+            Guard::ReadAt(read_at),
+        ))
+        .await;
+    let changed = match saved {
+        Ok(changed) => changed,
+        Err(err) => {
+            tx.rollback().await?;
+            return Err(conflict(pair, err));
+        }
+    };
+    if changed != 1 {
+        tx.rollback().await?;
+        return Ok(false);
+    }
+    for entry in entries {
+        tx.execute(crate::audit::insert::<D>(entry)).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
 }
 
 /// Explains a unique violation while saving `pair` by naming the id that is

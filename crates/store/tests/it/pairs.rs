@@ -373,7 +373,49 @@ async fn a_pair_is_found_by_a_string_in_its_snapshot(db: &TestDb) {
         .is_empty());
 }
 
+/// A pair and the history of what was done to it are recorded together or
+/// not at all.
+async fn a_pair_and_its_history_are_saved_together_or_not_at_all(db: &TestDb) {
+    let store = db.store();
+    let mut pair = Pair::new("Contoso");
+    pair.opportunity_id = Some("0065g00000AbCdEAAA".into());
+    let created = store::AuditEntry::new(
+        Some(pair.id),
+        store::AuditLevel::Info,
+        "opportunity_created",
+        "Created",
+        json!({}),
+    );
+    assert!(store
+        .save_pair_over_with_audit(&pair, None, &[created])
+        .await
+        .unwrap());
+    let stale = pair.updated_at - Duration::seconds(1);
+    let mut edited = pair.clone();
+    edited.name = "Contoso 2".into();
+    edited.updated_at = pair.updated_at + Duration::seconds(1);
+    let refused = store::AuditEntry::new(
+        Some(pair.id),
+        store::AuditLevel::Info,
+        "updated",
+        "Updated",
+        json!({}),
+    );
+    assert!(!store
+        .save_pair_over_with_audit(&edited, Some(stale), &[refused])
+        .await
+        .unwrap());
+    let history = store.audit_for_pair(pair.id, 10).await.unwrap();
+    assert_eq!(
+        history.iter().map(|e| e.kind.as_str()).collect::<Vec<_>>(),
+        ["opportunity_created"],
+        "the refused save wrote no history"
+    );
+    assert_eq!(store.pair(pair.id).await.unwrap().unwrap().name, "Contoso");
+}
+
 both_backends!(
+    a_pair_and_its_history_are_saved_together_or_not_at_all,
     a_pair_is_saved_only_over_the_version_it_was_read_at,
     a_pair_is_found_by_a_string_in_its_snapshot,
     last_sync_times_are_the_newest_per_direction,

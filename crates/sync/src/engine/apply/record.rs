@@ -204,7 +204,13 @@ impl Engine {
         for entry in w.audit.iter_mut() {
             entry.pair_id = Some(pair.id);
         }
-        let saved = match self.store.save_pair_over(&pair, read_at).await {
+        // The pair and what was done to it, in one transaction: a crash
+        // never leaves a recorded pair without its history.
+        let saved = match self
+            .store
+            .save_pair_over_with_audit(&pair, read_at, &w.audit)
+            .await
+        {
             Ok(true) => Ok(()),
             Ok(false) => Err("another worker synced it meanwhile".to_owned()),
             Err(e) => Err(e.to_string()),
@@ -219,9 +225,6 @@ impl Engine {
                 w.salesforce,
                 Some(failure),
             );
-        }
-        if let Err(e) = self.store.append_audit(&w.audit).await {
-            tracing::warn!(error = %e, "could not append audit entries");
         }
         Outcome::new(
             w.candidate.targets.clone(),
