@@ -210,11 +210,6 @@ proptest! {
     fn aws_edits_and_reviews_never_lose_or_duplicate(
         steps in proptest::collection::vec(step(), 1..14)
     ) {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(run(steps));
+        crate::world::block_on(run(steps));
     }
 }

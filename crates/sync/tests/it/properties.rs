@@ -395,11 +395,6 @@ proptest! {
     fn edits_on_both_sides_converge_without_loss_or_duplicates(
         steps in proptest::collection::vec(step(), 1..12)
     ) {
-        tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(run(steps));
+        crate::world::block_on(run(steps));
     }
 }

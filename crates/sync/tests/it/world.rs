@@ -436,7 +436,17 @@ pub fn salesforce_client(sf: &SalesforceEmulator) -> SalesforceClient {
     SalesforceClient::new(Arc::new(provider)).unwrap()
 }
 
-/// Shallow-merges `extra` into `target` (objects only).
+/// Runs one property-test case on its own runtime (proptest's closures are
+/// synchronous).
+pub fn block_on(case: impl std::future::Future<Output = ()>) {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(case);
+}
+
 /// An engine over both emulators whose clock is the Salesforce org's.
 fn engine(
     pc: &PartnerCenterEmulator,
@@ -448,6 +458,7 @@ fn engine(
         .with_clock(Arc::new(sf.clock()))
 }
 
+/// Shallow-merges `extra` into `target` (objects only).
 pub fn merge(target: &mut Value, extra: Value) {
     if let (Some(target), Value::Object(extra)) = (target.as_object_mut(), extra) {
         for (key, value) in extra {
