@@ -200,7 +200,7 @@ pub(crate) fn wait_budget(
         Some(Ok(until)) => timeout.min(until),
         // Already due: either it came due after the caller last claimed (it
         // must run soon), or it is blocked by a running job of its key (whose
-        // end signals). Look again shortly rather than spin or sleep it out.
+        // end signals). Look again shortly rather than spin or wait out the timeout.
         Some(Err(_)) => timeout.min(DUE_RECHECK),
         None => timeout,
     }

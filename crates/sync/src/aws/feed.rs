@@ -42,11 +42,7 @@ impl AwsSync {
     /// The Salesforce opportunities of the AWS side changed since the
     /// cursor (less `overlap`): shared with AWS, linked to it or invited by it.
     async fn salesforce_changes(&self, overlap: chrono::Duration) -> Result<Changes, Failure> {
-        let from = self
-            .store
-            .cursor(SALESFORCE_CURSOR)
-            .await
-            .map_err(|e| store_failure(&e))?;
+        let from = self.read_cursor(SALESFORCE_CURSOR).await?;
         let f = &self.aws.fields;
         let mut filter = Condition::any([
             Condition::eq(f.share_flag.as_str(), true),
@@ -90,11 +86,7 @@ impl AwsSync {
     /// The AWS opportunities changed since the cursor (less `overlap`) and
     /// the pending invitations not yet in Salesforce.
     async fn aws_changes(&self, overlap: chrono::Duration) -> Result<Changes, Failure> {
-        let from = self
-            .store
-            .cursor(AWS_CURSOR)
-            .await
-            .map_err(|e| store_failure(&e))?;
+        let from = self.read_cursor(AWS_CURSOR).await?;
         let after = parse(from.clone())
             .map(|t| aws_partner_central::DateTime::from_millis((t - overlap).timestamp_millis()));
         let changed = self
@@ -167,6 +159,11 @@ impl AwsSync {
         let jobs: Vec<NewJob> = changes.targets.iter().map(job_for).collect();
         self.commit(&jobs, changes).await?;
         Ok(jobs.len())
+    }
+
+    /// The stored value of cursor `name`.
+    async fn read_cursor(&self, name: &str) -> Result<Option<String>, Failure> {
+        self.store.cursor(name).await.map_err(|e| store_failure(&e))
     }
 
     /// Enqueues `jobs` and moves the read's cursor to the newest change it

@@ -214,11 +214,8 @@ impl AwsSync {
             snapshot.held = kept;
         }
         if !snapshot.submitted && status.as_deref().is_none_or(|s| s == PENDING_SUBMISSION) {
-            let opportunity = self
-                .client
-                .get(&remote)
-                .await
-                .map_err(|e| Failure::from_aws(&e, "reading the opportunity"))?;
+            // The read above still holds what submitting needs (solutions,
+            // review status), and its fields carry what was just sent.
             snapshot.store_in(&mut link);
             self.submit(&mut link, &mut snapshot, &opportunity, &opportunity_id)
                 .await?;
